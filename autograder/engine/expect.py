@@ -1,0 +1,71 @@
+"""Checks that graders use instead of bare asserts.
+
+Each failure raises GradingFailure with a message meant for the student: what was
+wrong, the relative error or the count of wrong entries, shapes and dtypes, but never
+a hidden input, a reference value or a held-out label (pytest's assertion rewriting
+would print those, so graders do not use `assert` on hidden data).
+"""
+import numpy as np
+
+
+class GradingFailure(AssertionError):
+    """A submission's answer is wrong; the message is shown to the student."""
+
+
+def rel_error(x, y):
+    """CS231n's relative error: max |x - y| / max(1e-8, |x| + |y|)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+
+
+def expect_array(value, shape, what):
+    """`value` is a numeric ndarray of `shape` with only finite entries."""
+    if not isinstance(value, np.ndarray):
+        raise GradingFailure("%s: expected an array, got %s" % (what, type(value).__name__))
+    if tuple(value.shape) != tuple(shape):
+        raise GradingFailure("%s: shape %s, expected %s" % (what, tuple(value.shape), tuple(shape)))
+    if value.dtype.kind == "c":
+        raise GradingFailure("%s: complex dtype %s, expected real numbers" % (what, value.dtype))
+    if not np.all(np.isfinite(value)):
+        bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
+        raise GradingFailure("%s: %d entries are NaN or infinite" % (what, bad))
+
+
+def expect_close(value, expected, tol, what):
+    """`value` matches `expected` within CS231n's relative error `tol`."""
+    expected = np.asarray(expected)
+    expect_array(value, expected.shape, what)
+    error = rel_error(value, expected)
+    if not error <= tol:
+        raise GradingFailure("%s: relative error %.2e is above the tolerance %.0e (shape %s)"
+                             % (what, error, tol, tuple(expected.shape)))
+    return error
+
+
+def expect_labels(value, expected, what):
+    """`value` holds exactly the integer labels `expected`."""
+    expected = np.asarray(expected)
+    expect_array(value, expected.shape, what)
+    if value.dtype.kind == "f" and not np.all(value == np.round(value)):
+        raise GradingFailure("%s: labels must be whole numbers" % what)
+    wrong = int(np.count_nonzero(value.astype(np.int64) != expected))
+    if wrong:
+        raise GradingFailure("%s: %d of %d labels differ from the expected ones"
+                             % (what, wrong, expected.size))
+
+
+def expect_at_least(value, threshold, what, detail=""):
+    if not value >= threshold:
+        raise GradingFailure("%s: %.4g is below the required %.4g%s" % (what, value, threshold, detail))
+
+
+def expect_faster(student_s, reference_s, max_ratio, slack_s, what):
+    """The student's time is at most max_ratio x the reference's plus slack_s."""
+    limit = max_ratio * reference_s + slack_s
+    if not student_s <= limit:
+        raise GradingFailure(
+            "%s: took %.3f s, the limit is %.3f s (%gx the reference's time plus %.2f s); "
+            "is there a Python loop left?" % (what, student_s, limit, max_ratio, slack_s))

@@ -1,0 +1,92 @@
+"""Grade one submission: run the hidden graders of an assignment in a trusted process.
+
+The graders run in their own pytest process (never importing the submission), which
+starts one sandboxed worker per check. The outcome is a GradeReport, from which
+report.py writes Gradescope's results.json, a score table and feedback HTML.
+"""
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+GRADERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "graders")
+
+
+class GradingError(Exception):
+    """The grader itself could not run (not the submission's fault)."""
+
+
+@dataclass
+class GradeReport:
+    assignment: str
+    submission: str
+    seed: int
+    isolation: str
+    records: list = field(default_factory=list)  # one dict per test, see plugin.py
+    execution_time: float = 0.0
+
+    @property
+    def score(self):
+        return round(sum(r["score"] for r in self.records), 4)
+
+    @property
+    def max_score(self):
+        return round(sum(r["max_score"] for r in self.records), 4)
+
+    def by_target(self):
+        """{target: (score, max_score)} in the graders' order."""
+        table = {}
+        for record in self.records:
+            score, maximum = table.get(record["target"], (0.0, 0.0))
+            table[record["target"]] = (score + record["score"], maximum + record["max_score"])
+        return table
+
+
+def assignments():
+    return sorted(name for name in os.listdir(GRADERS_DIR)
+                  if os.path.isdir(os.path.join(GRADERS_DIR, name)) and name.startswith("assignment"))
+
+
+def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None):
+    """Grade `submission_dir` on `assignment`; return a GradeReport.
+
+    `only` restricts grading to some targets (a list of names), for the notebooks'
+    hidden test cells. Raises GradingError when the graders cannot run at all.
+    """
+    from .sandbox import isolation_name
+
+    if assignment not in assignments():
+        raise GradingError("unknown assignment %r; graders exist for: %s"
+                           % (assignment, ", ".join(assignments())))
+    if not os.path.isdir(submission_dir):
+        raise GradingError("submission folder %s does not exist" % submission_dir)
+    seed = secrets.randbelow(2**31) if seed is None else int(seed)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
+        results = os.path.join(scratch, "results.json")
+        work = os.path.join(scratch, "work")
+        os.mkdir(work)
+        command = [sys.executable, "-m", "pytest", "-q", "-c", os.path.join(GRADERS_DIR, "pytest.ini"),
+                   "--rootdir", GRADERS_DIR, os.path.join(GRADERS_DIR, assignment),
+                   "--submission", os.path.abspath(submission_dir), "--scratch", work,
+                   "--seed", str(seed), "--worker-timeout", str(timeout_s), "--results", results]
+        for path in hide:
+            command += ["--hide", os.path.abspath(path)]
+        for name in only or ():
+            command += ["--only-target", name]
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        process = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
+        if not os.path.exists(results):
+            raise GradingError("the graders did not run (exit %d):\n%s%s"
+                               % (process.returncode, process.stdout[-3000:], process.stderr[-3000:]))
+        with open(results) as handle:
+            data = json.load(handle)
+    if not data["records"]:
+        raise GradingError("no grader was collected for %s" % assignment)
+    return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
+                       seed=seed, isolation=isolation_name(), records=data["records"],
+                       execution_time=round(time.monotonic() - started, 2))

@@ -1,0 +1,216 @@
+"""Run one worker process under the strongest isolation this machine offers.
+
+With bubblewrap (Debian's `bwrap`): a read-only view of the system, the trusted
+project, the hidden graders, the original submission and the course folder hidden
+under empty tmpfs mounts, no network, its own PID namespace, an unprivileged uid, and
+only the throw-away work folder writable. Always, bubblewrap or not: resource limits
+(CPU seconds, address space, file size, processes), its own session and process
+group, a wall-clock timeout that kills the whole group, and stdout/stderr drained
+through a pipe of which only the tail is kept (a flood costs nothing but time).
+"""
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from . import protocol
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+@dataclass
+class Limits:
+    timeout_s: float = 60.0           # wall clock for one worker run
+    memory_bytes: int = 3 * GiB       # address space (RLIMIT_AS)
+    file_bytes: int = 64 * MiB        # largest file the worker may write
+    processes: int = 64               # RLIMIT_NPROC (not enforced for root)
+    output_tail_bytes: int = 8000     # how much of stdout/stderr is kept
+    result_bytes: int = 512 * MiB     # largest response accepted
+
+
+@dataclass
+class WorkerOutcome:
+    response: dict = None             # the decoded header, when one arrived
+    arrays: dict = field(default_factory=dict)
+    returncode: int = None
+    timed_out: bool = False
+    output_tail: str = ""
+    elapsed_s: float = 0.0
+    isolation: str = ""
+    problem: str = ""                 # why no response arrived, in a sentence
+
+
+@functools.lru_cache(maxsize=1)
+def bubblewrap_available():
+    """True when bwrap exists and can actually create its namespaces here."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap or os.environ.get("CS231N_NO_BWRAP"):
+        return False
+    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--uid", "65534",
+             "--gid", "65534", "--die-with-parent", "--dev", "/dev", "--proc", "/proc", "true"]
+    try:
+        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def isolation_name():
+    if bubblewrap_available():
+        return "bubblewrap (no network, read-only system, hidden graders, uid 65534) + rlimits"
+    return "rlimits and process group only (bubblewrap unavailable)"
+
+
+def _set_limits(limits):
+    """Runs in the child between fork and exec."""
+    cpu = int(limits.timeout_s) + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    try:
+        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+    except (ValueError, OSError):
+        pass
+
+
+def _bwrap_prefix(workdir, runtime_dir, hide, scratch_root):
+    """The bubblewrap command line that wraps the worker."""
+    keep_visible = {os.path.realpath(p) for p in
+                    (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))}
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+            "--tmpfs", "/tmp", "--tmpfs", scratch_root]
+    for path in sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)}):
+        args += ["--tmpfs", path]
+        # The interpreter may live inside a hidden folder (a venv in the project).
+        for kept in sorted(keep_visible):
+            if kept.startswith(path + os.sep):
+                args += ["--ro-bind", kept, kept]
+    args += ["--ro-bind", runtime_dir, runtime_dir, "--bind", workdir, workdir,
+             "--chdir", workdir, "--unshare-all", "--uid", "65534", "--gid", "65534",
+             "--die-with-parent", "--new-session", "--setenv", "HOME", workdir]
+    return args
+
+
+def _worker_env(workdir):
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):  # needed on some CPUs
+        if key in os.environ:
+            env[key] = os.environ[key]
+    return env
+
+
+def _drain_tail(stream, keep, sink):
+    """Read a stream to its end, keeping only its last `keep` bytes."""
+    tail = b""
+    while True:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        tail = (tail + chunk)[-keep:]
+    sink.append(tail)
+
+
+def _drain_capped(stream, cap, sink):
+    data, size = [], 0
+    while True:
+        chunk = stream.read(1 << 20)
+        if not chunk:
+            break
+        size += len(chunk)
+        if size <= cap:
+            data.append(chunk)
+    sink.append(b"".join(data) if size <= cap else None)
+
+
+def _feed(stream, data):
+    try:
+        stream.write(data)
+    except (BrokenPipeError, OSError):
+        pass  # the worker died before reading its request: reported by its exit
+    finally:
+        try:
+            stream.close()
+        except OSError:
+            pass
+
+
+def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None):
+    """Run runtime_dir/worker.py on `request` (bytes) in `workdir`; never raises for
+    anything the submission does."""
+    result_read, result_write = os.pipe()
+    command = [sys.executable, "-I", os.path.join(runtime_dir, "worker.py"), workdir, str(result_write)]
+    # -I keeps PYTHON* variables and the user's site out; we add workdir ourselves.
+    use_bwrap = bubblewrap_available()
+    if use_bwrap:
+        command = _bwrap_prefix(workdir, runtime_dir, hide, scratch_root or workdir) + command
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, cwd=workdir, env=_worker_env(workdir), stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(result_write,),
+        preexec_fn=lambda: _set_limits(limits),
+        start_new_session=True)
+    os.close(result_write)
+    tails, results = [], []
+    result_stream = os.fdopen(result_read, "rb")
+    threads = [threading.Thread(target=_feed, args=(process.stdin, request), daemon=True),
+               threading.Thread(target=_drain_tail, args=(process.stdout, limits.output_tail_bytes, tails), daemon=True),
+               threading.Thread(target=_drain_capped, args=(result_stream, limits.result_bytes, results), daemon=True)]
+    for thread in threads:
+        thread.start()
+    outcome = WorkerOutcome(isolation=isolation_name())
+    try:
+        process.wait(timeout=limits.timeout_s)
+    except subprocess.TimeoutExpired:
+        outcome.timed_out = True
+    _kill_group(process)
+    for thread in threads:
+        thread.join(timeout=5)
+    result_stream.close()
+    outcome.elapsed_s = time.monotonic() - started
+    outcome.returncode = process.returncode
+    outcome.output_tail = (tails[0] if tails else b"").decode("utf-8", "replace")
+    data = results[0] if results else None
+    if outcome.timed_out:
+        outcome.problem = "it ran past the time limit of %g s and was stopped" % limits.timeout_s
+    elif data is None and results:
+        outcome.problem = "its answer was larger than %d MiB" % (limits.result_bytes // MiB)
+    elif not data:
+        outcome.problem = _describe_exit(process.returncode)
+    else:
+        try:
+            outcome.response, outcome.arrays = protocol.decode(data)
+        except protocol.ProtocolError as exc:
+            outcome.problem = "its answer could not be read (%s)" % exc
+    return outcome
+
+
+def _kill_group(process):
+    """Kill the worker's whole process group (and with bwrap, its PID namespace)."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+
+
+def _describe_exit(code):
+    if code is None:
+        return "it did not exit"
+    if code < 0:
+        name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
+        hints = {"SIGKILL": " (often: memory or CPU limit)", "SIGXCPU": " (CPU time limit)",
+                 "SIGXFSZ": " (file size limit)", "SIGSEGV": " (crash)"}
+        return "it was killed by %s%s before answering" % (name, hints.get(name, ""))
+    return "it exited with status %d before answering (sys.exit or os._exit?)" % code

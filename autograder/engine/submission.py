@@ -1,0 +1,173 @@
+"""The trusted side's handle on one submission: every call runs in a fresh sandbox.
+
+    result = submission.run([
+        call("cs231n_core.classifiers.k_nearest_neighbor:KNearestNeighbor", save="knn"),
+        call("knn.train", X_train, y_train),
+        call("knn.compute_distances_no_loops", X_test, save="dists")],
+        returns=["dists"])
+    result["dists"]            # a plain ndarray, or a tuple/dict of them
+
+The submission's folder is only ever read: its `cs231n_core` is copied once into a
+pristine folder, and each run gets its own copy of that as its working folder.
+"""
+import itertools
+import os
+import shutil
+
+import numpy as np
+
+from . import protocol, sandbox
+
+RUNTIME_FILES = ("worker.py", "protocol.py")
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.so", "*.ipynb")
+MAX_SUBMISSION_BYTES = 100 * sandbox.MiB
+
+
+class SubmissionError(Exception):
+    """The submission's code failed a call; the message is written for the student."""
+
+
+class StudentError(SubmissionError):
+    """The submission's code raised an exception."""
+
+    def __init__(self, target, error, message, traceback_text):
+        self.error, self.traceback_text = error, traceback_text
+        short = target.split(":")[-1].split(".")[-1] if target else "the submission"
+        if error == "NotImplementedError":
+            text = "%s is not implemented yet (NotImplementedError: %s)" % (short, message)
+        elif error == "BadReturn":
+            text = "the value returned: %s" % message
+        else:
+            text = "%s raised %s: %s" % (short, error, message)
+        super().__init__(text)
+
+
+class WorkerFailure(SubmissionError):
+    """The worker crashed, hung, exited or answered nonsense."""
+
+
+def call(path, *args, save=None, repeat=1, **kwargs):
+    """One step of a run: call `path` with args (arrays travel as .npy)."""
+    return {"call": path, "args": args, "kwargs": kwargs, "save": save, "repeat": repeat}
+
+
+def get(path, save):
+    """One step of a run: read the attribute `path` (e.g. "knn.X_train") into `save`."""
+    return {"get": path, "save": save}
+
+
+class Submission:
+    def __init__(self, path, scratch_root, limits=None, hide=()):
+        self.path = os.path.realpath(path)
+        self.scratch_root = scratch_root
+        self.limits = limits or sandbox.Limits()
+        self.hide = list(hide) + [self.path]
+        self._counter = itertools.count()
+        self.pristine = os.path.join(scratch_root, "pristine")
+        self.runtime = os.path.join(scratch_root, "runtime")
+        os.makedirs(self.pristine)
+        os.makedirs(self.runtime)
+        engine_dir = os.path.dirname(os.path.abspath(__file__))
+        for name in RUNTIME_FILES:
+            shutil.copy(os.path.join(engine_dir, name), self.runtime)
+        source = os.path.join(self.path, "cs231n_core")
+        self.problem = None
+        if not os.path.isdir(source):
+            self.problem = "the submission has no cs231n_core/ folder next to its notebooks"
+        elif _tree_size(source) > MAX_SUBMISSION_BYTES:
+            self.problem = "the submission's cs231n_core/ is larger than 100 MiB"
+        else:
+            shutil.copytree(source, os.path.join(self.pristine, "cs231n_core"),
+                            symlinks=True, ignore=IGNORED)
+
+    @property
+    def isolation(self):
+        return sandbox.isolation_name()
+
+    def run(self, steps, returns=(), timeout_s=None):
+        """Run `steps` in a fresh worker; return {name: value} for `returns`.
+
+        Raises SubmissionError (StudentError or WorkerFailure) on any failure of
+        the submission's code, with a message meant for the student.
+        """
+        if self.problem:
+            raise WorkerFailure(self.problem)
+        arrays, wire_steps = {}, []
+        for step in steps:
+            wire = {k: v for k, v in step.items() if k not in ("args", "kwargs") and v is not None}
+            if "call" in step:
+                wire["args"] = [_to_wire(a, arrays) for a in step["args"]]
+                wire["kwargs"] = {k: _to_wire(v, arrays) for k, v in step["kwargs"].items()}
+            wire_steps.append(wire)
+        request = protocol.encode({"steps": wire_steps, "returns": list(returns)}, arrays)
+        workdir = os.path.join(self.scratch_root, "run-%d" % next(self._counter))
+        shutil.copytree(self.pristine, workdir, symlinks=True)
+        limits = self.limits
+        if timeout_s is not None:
+            limits = sandbox.Limits(**{**vars(limits), "timeout_s": timeout_s})
+        try:
+            outcome = sandbox.run_worker(workdir, self.runtime, request, limits,
+                                         hide=self.hide, scratch_root=self.scratch_root)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+        self.last_outcome = outcome
+        if outcome.response is None:
+            raise WorkerFailure("The code was stopped: %s.%s" % (outcome.problem, _tail(outcome.output_tail)))
+        response = outcome.response
+        if not response.get("ok"):
+            raise StudentError(response.get("target"), str(response.get("error")),
+                               str(response.get("message")), str(response.get("traceback", "")))
+        try:
+            values = {name: _from_wire(spec, outcome.arrays) for name, spec in response["returns"].items()}
+            self.last_times = {int(k): float(v) for k, v in response.get("times", {}).items()}
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise WorkerFailure("The code's answer could not be read (malformed response).") from None
+        missing = set(returns) - set(values)
+        if missing:
+            raise WorkerFailure("The code's answer lacks %s." % ", ".join(sorted(missing)))
+        return values
+
+
+def _tail(text, keep=1500):
+    text = text.strip()
+    if not text:
+        return ""
+    return "\nLast output:\n" + text[-keep:]
+
+
+def _to_wire(value, arrays):
+    if isinstance(value, np.ndarray):
+        key = "a%d" % len(arrays)
+        arrays[key] = value
+        return {"array": key}
+    if isinstance(value, (list, tuple)):
+        return [_to_wire(v, arrays) for v in value]
+    if isinstance(value, dict):
+        return {"dict": {k: _to_wire(v, arrays) for k, v in value.items()}}
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _from_wire(spec, arrays):
+    kind = spec["kind"]
+    if kind == "none":
+        return None
+    if kind == "array":
+        return arrays[spec["key"]]
+    if kind == "tuple":
+        return tuple(_from_wire(item, arrays) for item in spec["items"])
+    if kind == "dict":
+        return {str(k): _from_wire(v, arrays) for k, v in spec["items"].items()}
+    raise ValueError(kind)
+
+
+def _tree_size(root):
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                pass
+    return total

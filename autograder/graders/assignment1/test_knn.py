@@ -1,0 +1,190 @@
+"""Hidden graders of the k-nearest-neighbour classifier (assignment 1, 20 of 100 points).
+
+Inputs are drawn fresh for every grading run; the reference answers are computed here,
+in the trusted process, by the instructor's edition of cs231n_core.
+"""
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_limits
+
+from autograder.engine.expect import (expect_array, expect_at_least, expect_close,
+                                      expect_faster, expect_labels)
+from autograder.engine.submission import call
+from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
+
+SECTION_WEIGHT = 20
+KNN = "cs231n_core.classifiers.k_nearest_neighbor:KNearestNeighbor"
+DISTANCE_TOL = 1e-7
+
+
+def reference(X_train, y_train):
+    knn = KNearestNeighbor()
+    knn.train(X_train, y_train)
+    return knn
+
+
+def student_distances(submission, method, X_train, y_train, X_test, repeat=1):
+    result = submission.run([call(KNN, save="knn"),
+                             call("knn.train", X_train, y_train),
+                             call("knn." + method, X_test, save="dists", repeat=repeat)],
+                            returns=["dists"])
+    return result["dists"]
+
+
+def random_problem(rng, num_train, num_test, dim):
+    X_train = rng.normal(size=(num_train, dim)) * rng.uniform(0.5, 50)
+    X_test = rng.normal(size=(num_test, dim)) * rng.uniform(0.5, 50)
+    y_train = rng.integers(0, 10, size=num_train)
+    return X_train, y_train, X_test
+
+
+def check_distances(submission, rng, method, num_train, num_test, dim):
+    X_train, y_train, X_test = random_problem(rng, num_train, num_test, dim)
+    expected = reference(X_train, y_train).compute_distances_two_loops(X_test)
+    dists = student_distances(submission, method, X_train, y_train, X_test)
+    expect_close(dists, expected, DISTANCE_TOL, method)
+
+
+# --- the three distance functions ------------------------------------------------
+
+@pytest.mark.target("compute_distances_two_loops")
+@pytest.mark.points(3)
+def test_two_loops_values(submission, rng):
+    """distances match the reference on random data"""
+    check_distances(submission, rng, "compute_distances_two_loops", 23, 11, 7)
+
+
+@pytest.mark.target("compute_distances_two_loops")
+@pytest.mark.points(1)
+def test_two_loops_edge_shapes(submission, rng):
+    """one test point and one-dimensional data"""
+    check_distances(submission, rng, "compute_distances_two_loops", 9, 1, 1)
+
+
+@pytest.mark.target("compute_distances_one_loop")
+@pytest.mark.points(3)
+def test_one_loop_values(submission, rng):
+    """distances match the reference on random data"""
+    check_distances(submission, rng, "compute_distances_one_loop", 31, 13, 6)
+
+
+@pytest.mark.target("compute_distances_one_loop")
+@pytest.mark.points(1)
+def test_one_loop_edge_shapes(submission, rng):
+    """one test point and one-dimensional data"""
+    check_distances(submission, rng, "compute_distances_one_loop", 9, 1, 1)
+
+
+@pytest.mark.target("compute_distances_no_loops")
+@pytest.mark.points(3)
+def test_no_loops_values(submission, rng):
+    """distances match the reference on random data"""
+    check_distances(submission, rng, "compute_distances_no_loops", 37, 17, 12)
+
+
+@pytest.mark.target("compute_distances_no_loops")
+@pytest.mark.points(1)
+def test_no_loops_edge_shapes(submission, rng):
+    """one test point, one-dimensional data, more test than training points"""
+    check_distances(submission, rng, "compute_distances_no_loops", 3, 8, 1)
+
+
+@pytest.mark.target("compute_distances_no_loops")
+@pytest.mark.points(2)
+def test_no_loops_is_vectorized(submission, rng):
+    """as fast as a vectorized implementation (within 10x of the reference)"""
+    X_train, y_train, X_test = random_problem(rng, 2000, 500, 256)
+    knn = reference(X_train, y_train)
+    with threadpool_limits(1):  # the worker runs single-threaded too
+        reference_s = min(_timed(knn.compute_distances_no_loops, X_test) for _ in range(3))
+    dists = student_distances(submission, "compute_distances_no_loops", X_train, y_train,
+                              X_test, repeat=3)
+    expect_array(dists, (500, 2000), "compute_distances_no_loops")
+    expect_faster(submission.last_times[2], reference_s, 10.0, 0.1, "compute_distances_no_loops")
+
+
+def _timed(func, *args):
+    import time
+    start = time.perf_counter()
+    func(*args)
+    return time.perf_counter() - start
+
+
+# --- voting --------------------------------------------------------------------
+
+def student_labels(submission, y_train, dists, k):
+    dummy_X = np.zeros((len(y_train), 1))
+    result = submission.run([call(KNN, save="knn"),
+                             call("knn.train", dummy_X, y_train),
+                             call("knn.predict_labels", dists, k=k, save="labels")],
+                            returns=["labels"])
+    return result["labels"]
+
+
+def check_votes(submission, rng, k):
+    num_train, num_test = 40, 25
+    dists = rng.uniform(0.0, 10.0, size=(num_test, num_train))
+    y_train = rng.integers(0, 10, size=num_train)
+    knn = reference(np.zeros((num_train, 1)), y_train)
+    expected = knn.predict_labels(dists, k=k)
+    expect_labels(student_labels(submission, y_train, dists, k), expected,
+                  "predict_labels with k=%d" % k)
+
+
+@pytest.mark.target("predict_labels")
+@pytest.mark.points(2)
+def test_predict_labels_k1(submission, rng):
+    """k=1 predicts the label of the nearest training point"""
+    check_votes(submission, rng, 1)
+
+
+@pytest.mark.target("predict_labels")
+@pytest.mark.points(2)
+def test_predict_labels_k5(submission, rng):
+    """k=5 predicts the majority label of the five nearest"""
+    check_votes(submission, rng, 5)
+
+
+@pytest.mark.target("predict_labels")
+@pytest.mark.points(2)
+def test_predict_labels_ties(submission, rng):
+    """a tied vote goes to the smallest label"""
+    num_train, num_test = 30, 20
+    y_train = rng.permutation(np.repeat(np.arange(10), 3))
+    dists = np.empty((num_test, num_train))
+    expected = np.empty(num_test, dtype=np.int64)
+    for i in range(num_test):
+        # Two labels with two votes each among the k=4 nearest (k=2: one vote each);
+        # the larger label is always the nearest, so "first seen" is wrong.
+        small, large = np.sort(rng.choice(10, size=2, replace=False))
+        k = 4 if i % 2 == 0 else 2
+        order = np.where(y_train == large)[0][:k // 2].tolist() + \
+            np.where(y_train == small)[0][:k // 2].tolist()
+        rest = [j for j in rng.permutation(num_train) if j not in order]
+        dists[i, order + rest] = np.concatenate([np.arange(k) + 1.0,
+                                                 rng.uniform(k + 1, 100, size=num_train - k)])
+        expected[i] = small
+    evens, odds = np.arange(0, num_test, 2), np.arange(1, num_test, 2)
+    expect_labels(student_labels(submission, y_train, dists[evens], 4), expected[evens],
+                  "predict_labels on tied votes (k=4)")
+    expect_labels(student_labels(submission, y_train, dists[odds], 2), expected[odds],
+                  "predict_labels on tied votes (k=2)")
+
+
+@pytest.mark.target("predict_labels")
+@pytest.mark.points(2)
+def test_predict_labels_accuracy(submission, rng):
+    """accuracy on held-out handwritten digits (k=3) within 2 points of the reference"""
+    from sklearn.datasets import load_digits
+    digits = load_digits()
+    order = rng.permutation(len(digits.target))
+    train, test = order[:1200], order[1200:]
+    X, y = digits.data.astype(np.float64), digits.target.astype(np.int64)
+    knn = reference(X[train], y[train])
+    dists = knn.compute_distances_no_loops(X[test])
+    reference_accuracy = np.mean(knn.predict_labels(dists, k=3) == y[test])
+    labels = student_labels(submission, y[train], dists, 3)  # held-out labels stay here
+    expect_array(labels, (len(test),), "predict_labels on held-out digits")
+    accuracy = float(np.mean(labels == y[test]))
+    expect_at_least(accuracy, reference_accuracy - 0.02, "held-out accuracy",
+                    " (the reference reaches %.3f; margin 0.02)" % reference_accuracy)

@@ -132,21 +132,21 @@ def check_votes(submission, rng, k):
 
 
 @pytest.mark.target("predict_labels")
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_predict_labels_k1(submission, rng):
     """k=1 predicts the label of the nearest training point"""
     check_votes(submission, rng, 1)
 
 
 @pytest.mark.target("predict_labels")
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_predict_labels_k5(submission, rng):
     """k=5 predicts the majority label of the five nearest"""
     check_votes(submission, rng, 5)
 
 
 @pytest.mark.target("predict_labels")
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_predict_labels_ties(submission, rng):
     """a tied vote goes to the smallest label"""
     num_train, num_test = 30, 20
@@ -172,7 +172,7 @@ def test_predict_labels_ties(submission, rng):
 
 
 @pytest.mark.target("predict_labels")
-@pytest.mark.points(2)
+@pytest.mark.points(1.5)
 def test_predict_labels_accuracy(submission, rng):
     """accuracy on held-out handwritten digits (k=3) within 2 points of the reference"""
     from sklearn.datasets import load_digits

@@ -34,7 +34,7 @@ class StudentError(SubmissionError):
         self.error, self.traceback_text = error, traceback_text
         short = target.split(":")[-1].split(".")[-1] if target else "the submission"
         if error == "NotImplementedError":
-            text = "%s is not implemented yet (NotImplementedError: %s)" % (short, message)
+            text = "%s is not implemented yet (it raises NotImplementedError)" % short
         elif error == "BadReturn":
             text = "the value returned: %s" % message
         else:

@@ -1,7 +1,10 @@
 """Which graded targets belong to which assignment (DESIGN.md's table).
 
+Shared by the students' tools (public checks, `cs231n submit`) and the instructor's
+(release, graders). It names targets only; it holds no solution.
+
 The release strips the solution bodies of the targets of the released assignment and
-of every later one; a `# BEGIN SOLUTION` marker outside every listed target is an
+of every later one; a solution block outside every listed target is an
 error, so no reference body can slip through unnoticed.
 """
 

@@ -1,0 +1,162 @@
+"""Grade a whole nbgrader course folder and fill nbgrader's own gradebook.
+
+    COURSE_DIR/submitted/<student>/<assignment>/        what students handed in
+    COURSE_DIR/autograded_results/<assignment>/<student>.json   results.json per student
+    COURSE_DIR/feedback/<student>/<assignment>/autograder.html  feedback per student
+    COURSE_DIR/gradebook.db                             nbgrader's gradebook
+
+Pipeline, one job per step: find the submissions; make sure the gradebook knows the
+assignment (nbgrader generate_assignment on our notebooks); grade each submission in
+its own sandboxed run, several at once; write each student's results and feedback
+atomically; write the scores into the gradebook from this one process (SQLite wants
+one writer). A student whose results file is newer than every file of the submission
+is not graded again, so an interrupted run resumes where it stopped.
+"""
+import json
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor, as_completed
+
+from . import release as release_module
+from .engine import report as report_module
+from .engine.run import GradeReport, GradingError, grade
+
+RESULTS = "autograded_results"
+FEEDBACK_NAME = "autograder.html"
+
+
+def find_submissions(course_dir, assignment):
+    """{student: submission folder} for every COURSE_DIR/submitted/<student>/<assignment>."""
+    submitted = os.path.join(course_dir, "submitted")
+    if not os.path.isdir(submitted):
+        raise GradingError("%s has no submitted/ folder (nbgrader's layout: "
+                           "submitted/<student>/<assignment>/)" % course_dir)
+    found = {}
+    for student in sorted(os.listdir(submitted)):
+        folder = os.path.join(submitted, student, assignment)
+        if os.path.isdir(folder):
+            found[student] = folder
+    return found
+
+
+def ensure_gradebook_assignment(course_dir, assignment):
+    """Register the assignment's notebooks and grade cells in nbgrader's gradebook."""
+    from nbgrader.api import Gradebook
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(root=os.path.abspath(course_dir))
+    with Gradebook(coursedir.db_url) as gradebook:
+        try:
+            if gradebook.find_assignment(assignment).notebooks:
+                return
+        except Exception:  # nbgrader raises MissingEntry
+            pass
+    source = os.path.join(course_dir, "source", assignment)
+    if not os.path.isdir(source) or not any(n.endswith(".ipynb") for n in os.listdir(source)):
+        os.makedirs(source, exist_ok=True)
+        for path in release_module._source_notebooks(assignment):
+            shutil.copy(path, source)
+    result = NbGraderAPI(coursedir=coursedir).generate_assignment(assignment, force=True, create=True)
+    if not result.get("success"):
+        raise GradingError("nbgrader generate_assignment failed:\n%s" % result.get("error", ""))
+
+
+def _newest_mtime(folder):
+    newest = os.path.getmtime(folder)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                newest = max(newest, os.lstat(os.path.join(root, name)).st_mtime)
+            except OSError:
+                pass
+    return newest
+
+
+def _report_from_file(path):
+    with open(path) as handle:
+        data = json.load(handle)
+    return GradeReport(**data["report"])
+
+
+def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=True, regrade=False):
+    """Grade every submission of `assignment`; returns {student: GradeReport}."""
+    course_dir = os.path.abspath(course_dir)
+    submissions = find_submissions(course_dir, assignment)
+    ensure_gradebook_assignment(course_dir, assignment)
+    results_dir = os.path.join(course_dir, RESULTS, assignment)
+    reports, todo = {}, {}
+    for student, folder in submissions.items():
+        path = os.path.join(results_dir, student + ".json")
+        if not regrade and os.path.exists(path) and os.path.getmtime(path) > _newest_mtime(folder):
+            reports[student] = _report_from_file(path)
+        else:
+            todo[student] = folder
+
+    def grade_one(student):
+        report = grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir])
+        _write_student_outputs(course_dir, assignment, student, report)
+        return report
+
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), desc="grading %s" % assignment, unit="submission")
+    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+        futures = {pool.submit(grade_one, student): student for student in todo}
+        for future in as_completed(futures):
+            reports[futures[future]] = future.result()
+            if bar:
+                bar.update(1)
+    if bar:
+        bar.close()
+    write_gradebook(course_dir, assignment, reports)
+    return dict(sorted(reports.items()))
+
+
+def _write_student_outputs(course_dir, assignment, student, report):
+    data = report_module.results_json(report)
+    data["report"] = vars(report)  # for resuming; stays on the instructor's side
+    report_module.write_atomic(os.path.join(course_dir, RESULTS, assignment, student + ".json"),
+                               json.dumps(data, indent=1))
+    report_module.write_atomic(feedback_path(course_dir, assignment, student),
+                               report_module.feedback_html(report, student))
+
+
+def feedback_path(course_dir, assignment, student):
+    return os.path.join(course_dir, "feedback", student, assignment, FEEDBACK_NAME)
+
+
+def write_gradebook(course_dir, assignment, reports):
+    """Each target's score into the autograded cell whose grade_id is that target,
+    scaled to the cell's points; then nbgrader's totals follow by themselves."""
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(root=course_dir)
+    with Gradebook(coursedir.db_url) as gradebook:
+        cells = {}
+        for notebook in gradebook.find_assignment(assignment).notebooks:
+            for cell in notebook.grade_cells:
+                cells[cell.name] = (notebook.name, cell.max_score)
+        for student, report in reports.items():
+            gradebook.update_or_create_student(student)
+            gradebook.update_or_create_submission(assignment, student)
+            for target, (score, maximum) in report.by_target().items():
+                if target not in cells:
+                    continue
+                notebook_name, cell_points = cells[target]
+                grade_row = gradebook.find_grade(target, notebook_name, assignment, student)
+                grade_row.auto_score = cell_points * (score / maximum if maximum else 0.0)
+                grade_row.manual_score = None
+            gradebook.db.commit()
+
+
+def gradebook_scores(course_dir, assignment):
+    """{student: total score} as nbgrader's gradebook reports it."""
+    from nbgrader.api import Gradebook
+    from nbgrader.coursedir import CourseDirectory
+
+    coursedir = CourseDirectory(root=os.path.abspath(course_dir))
+    with Gradebook(coursedir.db_url) as gradebook:
+        return {s.student.id: float(s.score) for s in gradebook.find_assignment(assignment).submissions}

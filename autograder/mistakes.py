@@ -1,0 +1,71 @@
+"""The mistake bank: realistic student mistakes that the hidden graders must catch.
+
+Each assignment has a JSON file ``autograder/mistakes/<assignment>.json`` holding a
+list of mistakes::
+
+    {"id": "two_loops_squared",                      # unique within the bank
+     "target": "compute_distances_two_loops",         # the graded target it breaks
+     "file": "cs231n_core/classifiers/k_nearest_neighbor.py",  # relative to the root
+     "find": "dists[i, j] = np.sqrt(np.sum(diff * diff))",     # exact reference text
+     "replace": "dists[i, j] = np.sum(diff * diff)",           # the buggy version
+     "why": "Forgets the square root: squared distances rank neighbours the same."}
+
+``find`` must occur exactly once in the instructor's edition of ``file`` and
+``replace`` keeps its indentation, so that applying a mistake to a copy of the model
+submission yields exactly one realistic bug. tests/test_mistake_bank.py grades every
+mutant and checks that the mistake's own target loses points while every other target
+keeps full marks: a mistake the graders let through is a gap in the graders.
+
+    bank = load_bank("assignment1")
+    shutil.copytree("cs231n_core", tmp / "cs231n_core")
+    apply_mistake(tmp, bank[0])          # edits the copy in place
+    grade(tmp, "assignment1")
+"""
+import json
+import os
+
+BANK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mistakes")
+FIELDS = ("id", "target", "file", "find", "replace", "why")
+
+
+def load_bank(assignment):
+    """The list of mistakes (dicts with FIELDS) of `assignment`; [] if it has none."""
+    path = os.path.join(BANK_DIR, "%s.json" % assignment)
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as handle:
+        bank = json.load(handle)
+    if not isinstance(bank, list):
+        raise ValueError("%s: the bank must be a JSON list" % path)
+    seen = set()
+    for index, mistake in enumerate(bank):
+        missing = [name for name in FIELDS if not isinstance(mistake.get(name), str)]
+        if missing:
+            raise ValueError("%s: mistake #%d lacks %s" % (path, index, ", ".join(missing)))
+        if mistake["id"] in seen:
+            raise ValueError("%s: duplicate mistake id %r" % (path, mistake["id"]))
+        seen.add(mistake["id"])
+    return bank
+
+
+def apply_mistake(submission_root, mistake):
+    """Apply `mistake` to the submission under `submission_root`, in place.
+
+    The caller passes a COPY of a submission (never the instructor's edition).
+    Raises ValueError when the mistake's "find" snippet does not occur exactly once
+    in its file (the reference changed and the bank must follow).
+    """
+    relative = os.path.normpath(mistake["file"])
+    if os.path.isabs(relative) or relative.startswith(os.pardir):
+        raise ValueError("mistake %r: file %r is not relative to the submission root"
+                         % (mistake.get("id"), mistake["file"]))
+    path = os.path.join(submission_root, relative)
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    count = text.count(mistake["find"])
+    if count != 1:
+        raise ValueError("mistake %r: its snippet occurs %d times in %s, expected exactly once"
+                         % (mistake.get("id"), count, mistake["file"]))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text.replace(mistake["find"], mistake["replace"]))
+    return path

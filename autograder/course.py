@@ -15,6 +15,7 @@ is not graded again, so an interrupted run resumes where it stopped.
 import json
 import os
 import shutil
+import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import release as release_module
@@ -23,6 +24,14 @@ from .engine.run import GradeReport, GradingError, grade
 
 RESULTS = "autograded_results"
 FEEDBACK_NAME = "autograder.html"
+
+
+def _nbgrader_tools_on_path():
+    """nbgrader's Gradebook runs the `alembic` command: make the one installed beside
+    this interpreter findable even when its bin/ folder is not on PATH."""
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def find_submissions(course_dir, assignment):
@@ -45,6 +54,7 @@ def ensure_gradebook_assignment(course_dir, assignment):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    _nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=os.path.abspath(course_dir))
     with Gradebook(coursedir.db_url) as gradebook:
         try:
@@ -57,6 +67,9 @@ def ensure_gradebook_assignment(course_dir, assignment):
         os.makedirs(source, exist_ok=True)
         for path in release_module._source_notebooks(assignment):
             shutil.copy(path, source)
+    if not any(n.endswith(".ipynb") for n in os.listdir(source)):
+        raise GradingError("%s has no notebooks: the gradebook needs the assignment's "
+                           "autograded cells" % source)
     result = NbGraderAPI(coursedir=coursedir).generate_assignment(assignment, force=True, create=True)
     if not result.get("success"):
         raise GradingError("nbgrader generate_assignment failed:\n%s" % result.get("error", ""))
@@ -133,6 +146,7 @@ def write_gradebook(course_dir, assignment, reports):
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
+    _nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=course_dir)
     with Gradebook(coursedir.db_url) as gradebook:
         cells = {}
@@ -157,6 +171,7 @@ def gradebook_scores(course_dir, assignment):
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
+    _nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=os.path.abspath(course_dir))
     with Gradebook(coursedir.db_url) as gradebook:
         return {s.student.id: float(s.score) for s in gradebook.find_assignment(assignment).submissions}

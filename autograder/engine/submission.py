@@ -10,9 +10,11 @@
 The submission's folder is only ever read: its `cs231n_core` is copied once into a
 pristine folder, and each run gets its own copy of that as its working folder.
 """
+import importlib.util
 import itertools
 import os
 import shutil
+import sys
 
 import numpy as np
 
@@ -61,7 +63,7 @@ class Submission:
         self.path = os.path.realpath(path)
         self.scratch_root = scratch_root
         self.limits = limits or sandbox.Limits()
-        self.hide = list(hide) + [self.path]
+        self.hide = list(hide) + [self.path] + trusted_folders()
         self._counter = itertools.count()
         self.pristine = os.path.join(scratch_root, "pristine")
         self.runtime = os.path.join(scratch_root, "runtime")
@@ -126,6 +128,23 @@ class Submission:
         if missing:
             raise WorkerFailure("The code's answer lacks %s." % ", ".join(sorted(missing)))
         return values
+
+
+def trusted_folders():
+    """Folders of the trusted side that no worker may see: the project that holds the
+    autograder (hidden graders, the instructor's cs231n_core, gradebooks) when it is a
+    source checkout, or else the autograder and reference cs231n_core packages alone
+    (an installed package's parent is site-packages, which the worker needs)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../autograder
+    folders = [package]
+    spec = importlib.util.find_spec("cs231n_core")
+    if spec is not None and spec.submodule_search_locations:
+        folders += [os.path.realpath(p) for p in spec.submodule_search_locations]
+    root = os.path.realpath(os.path.dirname(package))
+    prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+    if not any(root == p or root.startswith(p + os.sep) for p in prefixes):
+        folders.append(root)  # a venv inside it stays visible (sandbox.keep_visible)
+    return folders
 
 
 def _tail(text, keep=1500):

@@ -1,0 +1,171 @@
+"""The release: solutions stripped, nothing hidden leaks, notebooks stop at the first
+unimplemented function with a clear message."""
+import json
+import os
+import re
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from autograder import release as release_module
+from autograder.release import ReleaseError, strip_source
+from cs231n_core.targets import ASSIGNMENT_TARGETS
+
+PROJECT = release_module.PROJECT_ROOT
+GRADERS = os.path.join(PROJECT, "autograder", "graders")
+
+
+def all_files(root):
+    for folder, _, names in os.walk(root):
+        for name in names:
+            yield os.path.join(folder, name)
+
+
+def reference_solution_lines():
+    """Distinctive lines of every solution block of assignment 1's targets."""
+    lines = []
+    for relative in ASSIGNMENT_TARGETS["assignment1"]:
+        with open(os.path.join(PROJECT, relative)) as handle:
+            text = handle.read()
+        for block in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", text, re.S):
+            lines += [line.strip() for line in block.splitlines()]
+    return release_module.distinctive(lines)
+
+
+def hidden_test_lines():
+    """Distinctive lines of the hidden graders and of the notebooks' hidden test cells."""
+    lines = set()
+    for path in all_files(GRADERS):
+        if path.endswith(".py"):
+            with open(path) as handle:
+                lines |= {l.strip() for l in handle if len(l.strip()) >= 24 and not l.strip().startswith("#")}
+    for path in all_files(os.path.join(PROJECT, "assignments")):
+        if path.endswith(".ipynb"):
+            for cell in nbformat.read(path, as_version=4).cells:
+                for block in re.findall(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", cell.source, re.S):
+                    lines |= {l.strip() for l in block.splitlines() if l.strip()}
+    return release_module.distinctive(lines)  # minus what the public library also says
+
+
+def test_release_contains_notebooks_and_library(released):
+    names = os.listdir(released)
+    assert "cs231n_core" in names
+    assert any(n.endswith(".ipynb") for n in names), names
+    assert not os.path.exists(os.path.join(released, "autograder"))
+
+
+def test_no_solution_and_no_hidden_test_anywhere_in_release(released):
+    solution_lines = reference_solution_lines()
+    hidden_lines = hidden_test_lines()
+    assert len(solution_lines) >= 6 and len(hidden_lines) >= 20  # the check has teeth
+    for path in all_files(released):
+        assert "__pycache__" not in path and ".ipynb_checkpoints" not in path, path
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8", "replace")
+        assert "BEGIN SOLUTION" not in text, path
+        assert "BEGIN HIDDEN TESTS" not in text, path
+        for line in solution_lines:
+            assert line not in text, (path, "reference line")
+        for line in hidden_lines:
+            assert line not in text, (path, "hidden test line")
+        if path.endswith(".ipynb"):
+            assert "autograder" not in text, path
+
+
+def test_release_strips_every_assignment1_target(released):
+    with open(os.path.join(released, "cs231n_core", "classifiers", "k_nearest_neighbor.py")) as handle:
+        text = handle.read()
+    for qualname in ASSIGNMENT_TARGETS["assignment1"]["cs231n_core/classifiers/k_nearest_neighbor.py"]:
+        assert 'raise NotImplementedError("%s:' % qualname in text
+
+
+def test_model_submission_keeps_bodies_without_markers(model_submission):
+    with open(os.path.join(model_submission, "cs231n_core", "classifiers", "k_nearest_neighbor.py")) as handle:
+        text = handle.read()
+    assert "NotImplementedError(\"KNearestNeighbor" not in text
+    assert "SOLUTION" not in text
+    for path in all_files(model_submission):
+        if path.endswith(".ipynb"):
+            with open(path) as handle:
+                assert "BEGIN HIDDEN TESTS" not in handle.read()
+
+
+def test_release_refuses_non_empty_folder(tmp_path):
+    (tmp_path / "x").write_text("keep me")
+    with pytest.raises(ReleaseError, match="not empty"):
+        release_module.release("assignment1", str(tmp_path))
+    assert (tmp_path / "x").read_text() == "keep me"
+
+
+def test_release_refuses_unknown_assignment(tmp_path):
+    with pytest.raises(ReleaseError, match="unknown assignment"):
+        release_module.release("assignment9", str(tmp_path / "out"))
+
+
+SOURCE = '''class A:
+    def f(self):
+        # TODO: do it
+        # BEGIN SOLUTION
+        secret_value = 42
+        # END SOLUTION
+        return secret_value
+
+def g():
+    # BEGIN SOLUTION
+    return "other secret"
+    # END SOLUTION
+'''
+
+
+def test_strip_source_replaces_block_by_raise(monkeypatch):
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": ["A.f"]})
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment2", {"m.py": ["g"]})
+    text, stripped, removed = strip_source(SOURCE, "m.py", {"assignment1", "assignment2"})
+    assert "= 42" not in text and "other secret" not in text and "SOLUTION" not in text
+    assert stripped == ["A.f", "g"]
+    assert '        raise NotImplementedError("A.f: write your code in m.py' in text
+    compile(text, "m.py", "exec")
+    # Releasing assignment 2 only: assignment 1's body ships as reference code.
+    text, stripped, _ = strip_source(SOURCE, "m.py", {"assignment2"})
+    assert "secret_value = 42" in text and "other secret" not in text and stripped == ["g"]
+
+
+def test_strip_source_refuses_unregistered_or_unbalanced_blocks(monkeypatch):
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": ["A.f"]})
+    with pytest.raises(ReleaseError, match="no registered target"):
+        strip_source(SOURCE, "m.py", {"assignment1"})
+    with pytest.raises(ReleaseError, match="without a matching END"):
+        strip_source("def f():\n    # BEGIN SOLUTION\n    pass\n", "m.py", {"assignment1"})
+
+
+def test_leak_check_catches_a_planted_leak(released, tmp_path):
+    import shutil
+    copy = tmp_path / "copy"
+    shutil.copytree(released, copy)
+    with open(os.path.join(PROJECT, "cs231n_core", "classifiers", "k_nearest_neighbor.py")) as handle:
+        reference = handle.read()
+    (copy / "notes.py").write_text(reference.replace("# BEGIN SOLUTION\n", "").replace("# END SOLUTION\n", ""))
+    removed = [l.strip() for b in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", reference, re.S)
+               for l in b.splitlines()]
+    with pytest.raises(ReleaseError, match="reference solution line"):
+        release_module.check_no_leak(str(copy), removed)
+
+
+@pytest.mark.parametrize("notebook", ["knn.ipynb"])
+def test_release_notebook_stops_at_first_unimplemented_function(released, notebook):
+    path = os.path.join(released, notebook)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": released}})
+    os.environ["CS231N_SMOKE"] = "1"
+    try:
+        with pytest.raises(CellExecutionError) as info:
+            client.execute()
+    finally:
+        os.environ.pop("CS231N_SMOKE", None)
+    message = str(info.value)
+    assert "NotImplementedError" in message
+    assert "compute_distances_two_loops" in message and "write your code in" in message
+    ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
+    assert len(ran) >= 3  # the set-up and data cells ran before it

@@ -1,0 +1,276 @@
+"""The public checks: they pass on the reference, fail with a useful sentence on
+realistic mistakes, and report targets that are not implemented yet."""
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs231n_core import checks
+from cs231n_core.checks import check, check_all, known_targets
+from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
+
+KNN_TARGETS = ["compute_distances_two_loops", "compute_distances_one_loop",
+               "compute_distances_no_loops", "predict_labels"]
+DISTANCES = KNN_TARGETS[:3]
+
+
+# ---- realistic mistakes ------------------------------------------------------------------
+
+def squared_distances(self, X):
+    return np.sum((X[:, None, :] - self.X_train[None, :, :]) ** 2, axis=2)
+
+
+def l1_distances(self, X):
+    return np.sum(np.abs(X[:, None, :] - self.X_train[None, :, :]), axis=2)
+
+
+def transposed_distances(self, X):
+    return np.sqrt(np.sum((self.X_train[:, None, :] - X[None, :, :]) ** 2, axis=2))
+
+
+def unclipped_no_loops(self, X):
+    sq = (np.sum(X * X, axis=1, keepdims=True) - 2.0 * X @ self.X_train.T
+          + np.sum(self.X_train * self.X_train, axis=1))
+    return np.sqrt(sq)
+
+
+def integer_distances(self, X):
+    return np.sqrt(np.sum((X[:, None, :] - self.X_train[None, :, :]) ** 2, axis=2)).astype(int)
+
+
+def forgot_return(self, X):
+    np.sqrt(np.sum((X[:, None, :] - self.X_train[None, :, :]) ** 2, axis=2))
+
+
+def crashes(self, X):
+    return X[:, :, None] @ self.X_train  # shapes do not fit
+
+
+def not_implemented(self, *args, **kwargs):
+    raise NotImplementedError("implement this in k_nearest_neighbor.py")
+
+
+def most_common_first(self, dists, k=1):
+    """Counter.most_common: ties go to the label met first (the nearest), not the smallest."""
+    y = np.asarray(self.y_train)
+    return np.array([Counter(y[np.argsort(row)[:k]].tolist()).most_common(1)[0][0]
+                     for row in dists], dtype=np.int64)
+
+
+def ignores_k(self, dists, k=1):
+    return np.asarray(self.y_train)[np.argmin(dists, axis=1)].astype(np.int64)
+
+
+def farthest(self, dists, k=1):
+    y = np.asarray(self.y_train)
+    return np.array([np.argmax(np.bincount(y[np.argsort(-row)[:k]])) for row in dists])
+
+
+def sorts_in_place(self, dists, k=1):
+    y = np.asarray(self.y_train)
+    order = np.argsort(dists, axis=1, kind="stable")
+    dists.sort(axis=1)
+    return np.array([np.argmax(np.bincount(y[o[:k]])) for o in order], dtype=np.int64)
+
+
+def float_labels(self, dists, k=1):
+    y = np.asarray(self.y_train)
+    return np.array([np.argmax(np.bincount(y[np.argsort(row)[:k]])) for row in dists],
+                    dtype=np.float64)
+
+
+def forgot_return_labels(self, dists, k=1):
+    np.zeros(dists.shape[0], dtype=np.int64)
+
+
+def run_check(capsys, target):
+    result = check(target)
+    out = capsys.readouterr()
+    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
+    return result, out.out
+
+
+# ---- the reference passes ----------------------------------------------------------------
+
+def test_targets_are_registered():
+    assert known_targets() == KNN_TARGETS
+
+
+@pytest.mark.parametrize("target", KNN_TARGETS)
+def test_reference_passes(capsys, target):
+    result, out = run_check(capsys, target)
+    assert result is True
+    lines = out.strip().splitlines()
+    assert len(lines) >= 5
+    assert all(line.startswith("[ok]   %s: " % target) for line in lines), out
+    assert "public checks pass" in lines[-1]
+
+
+def test_check_all_passes_on_reference(capsys):
+    assert check_all() is True
+    assert "4 of 4 targets pass" in capsys.readouterr().out
+    assert check_all(["predict_labels"]) is True
+
+
+def test_qualified_name_is_accepted(capsys):
+    assert check("KNearestNeighbor.predict_labels") is True
+
+
+# ---- mistakes fail, with a sentence that says why -----------------------------------------
+
+def failure_line(out, target):
+    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
+    assert len(fails) == 1, out
+    return fails[0]
+
+
+@pytest.mark.parametrize("target", DISTANCES)
+@pytest.mark.parametrize("bug, expected", [
+    (squared_distances, r"relative error \d\.\de[+-]\d\d against the expected distances "
+                        r"\(got shape \(5, 7\), expected \(5, 7\)\); did you forget the square root"),
+    (l1_distances, r"relative error \d\.\de[+-]\d\d against the expected distances "
+                   r"\(got shape \(5, 7\), expected \(5, 7\)\)"),
+    (transposed_distances, r"got shape \(7, 5\) .*expected \(5, 7\); rows should index the test"),
+    (integer_distances, r"got dtype int64 .*expected a floating dtype"),
+    (forgot_return, r"returned None .*forget the return statement"),
+    (crashes, r"raised ValueError: .*\(at test_checks.py line \d+\)"),
+])
+def test_wrong_distances_fail(monkeypatch, capsys, target, bug, expected):
+    monkeypatch.setattr(KNearestNeighbor, target, bug)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert re.search(expected, failure_line(out, target)), out
+
+
+def test_unclipped_no_loops_fails_on_nan(monkeypatch, capsys):
+    monkeypatch.setattr(KNearestNeighbor, "compute_distances_no_loops", unclipped_no_loops)
+    result, out = run_check(capsys, "compute_distances_no_loops")
+    assert result is False
+    line = failure_line(out, "compute_distances_no_loops")
+    assert "NaN" in line and "clip it at 0 before the square root" in line
+
+
+def test_wrong_other_function_is_only_a_note(monkeypatch, capsys):
+    """A target that matches the stored values passes even if another one is wrong."""
+    monkeypatch.setattr(KNearestNeighbor, "compute_distances_two_loops", squared_distances)
+    monkeypatch.setattr(KNearestNeighbor, "compute_distances_one_loop", not_implemented)
+    result, out = run_check(capsys, "compute_distances_no_loops")
+    assert result is True
+    assert "[note] compute_distances_no_loops: differs from compute_distances_two_loops" in out
+    assert "skipped the comparison with compute_distances_one_loop" in out
+
+
+@pytest.mark.parametrize("bug, expected", [
+    (most_common_first, r"labels differ for a hand-made vote with ties .*ties must go to the "
+                        r"smallest label"),
+    (ignores_k, r"labels differ for a hand-made vote with ties"),
+    (farthest, r"1 of 6 labels differ for a hand-made vote with ties|"
+               r"\d of 6 labels differ for k=1 on random distances"),
+    (sorts_in_place, r"changed the dists array"),
+    (float_labels, r"got dtype float64 .*expected an integer dtype"),
+    (forgot_return_labels, r"returned None"),
+])
+def test_wrong_predict_labels_fails(monkeypatch, capsys, bug, expected):
+    monkeypatch.setattr(KNearestNeighbor, "predict_labels", bug)
+    result, out = run_check(capsys, "predict_labels")
+    assert result is False
+    assert re.search(expected, failure_line(out, "predict_labels")), out
+
+
+def test_most_common_passes_k1_and_fails_on_ties(monkeypatch, capsys):
+    """The tie-breaking mistake passes k=1 and is caught by the hand-made vote."""
+    monkeypatch.setattr(KNearestNeighbor, "predict_labels", most_common_first)
+    result, out = run_check(capsys, "predict_labels")
+    assert result is False
+    assert "[ok]   predict_labels: right labels for k=1 on random distances" in out
+    assert ("4 of 6 labels differ for a hand-made vote with ties (k = 1..6) (got [3, 3, 3, 3, "
+            "3, 3], expected [3, 2, 1, 3, 1, 1]); ties must go to the smallest label") in out
+
+
+# ---- not implemented, unknown, interrupted -----------------------------------------------
+
+@pytest.mark.parametrize("target", KNN_TARGETS)
+def test_not_implemented(monkeypatch, capsys, target):
+    monkeypatch.setattr(KNearestNeighbor, target, not_implemented)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert out.strip().splitlines()[-1] == (
+        "[todo] %s: not implemented yet: not_implemented raises NotImplementedError "
+        "(implement this in k_nearest_neighbor.py)" % target)
+
+
+def test_other_function_not_implemented_does_not_matter(monkeypatch, capsys):
+    for target in ("compute_distances_two_loops", "compute_distances_one_loop"):
+        monkeypatch.setattr(KNearestNeighbor, target, not_implemented)
+    result, out = run_check(capsys, "compute_distances_no_loops")
+    assert result is True
+    assert out.count("skipped the comparison") == 2
+
+
+def test_unknown_target_lists_known_ones(capsys):
+    result, out = run_check(capsys, "compute_distance_no_loops")
+    assert result is False
+    assert "unknown target 'compute_distance_no_loops'" in out
+    assert "did you mean 'compute_distances_no_loops'" in out
+    for target in KNN_TARGETS:
+        assert target in out
+
+
+def test_graded_target_without_public_checks(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "_graded_target_names", lambda: {"svm_loss_naive"})
+    result, out = run_check(capsys, "svm_loss_naive")
+    assert result is True
+    assert "no public checks yet" in out
+
+
+def test_keyboard_interrupt_is_not_swallowed(monkeypatch):
+    def interrupted(self, X):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(KNearestNeighbor, "compute_distances_two_loops", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        check("compute_distances_two_loops")
+
+
+def test_sys_exit_is_a_failure(monkeypatch, capsys):
+    def exits(self, X):
+        raise SystemExit(3)
+    monkeypatch.setattr(KNearestNeighbor, "compute_distances_one_loop", exits)
+    result, out = run_check(capsys, "compute_distances_one_loop")
+    assert result is False
+    assert "raised SystemExit" in out
+
+
+def test_check_all_reports_failures(monkeypatch, capsys):
+    monkeypatch.setattr(KNearestNeighbor, "predict_labels", not_implemented)
+    assert check_all() is False
+    assert "3 of 4 targets pass" in capsys.readouterr().out
+
+
+# ---- the registry and what the module may not contain -------------------------------------
+
+def test_duplicate_registration_is_refused():
+    with pytest.raises(ValueError):
+        checks.public_check("predict_labels")(lambda t: None)
+
+
+def test_registered_new_target(monkeypatch, capsys):
+    monkeypatch.setattr(checks, "_CHECKS", dict(checks._CHECKS))
+
+    @checks.public_check("double")
+    def _check_double(t):
+        got = t.call(lambda x: 2 * x, np.arange(3.0))
+        t.expect_close("the doubled values", got, [0.0, 2.0, 4.0])
+
+    assert check("double") is True
+    out = capsys.readouterr().out
+    assert "[ok]   double: matches the doubled values" in out
+
+
+def test_no_solution_in_public_checks():
+    source = Path(checks.__file__).read_text()
+    assert "BEGIN SOLUTION" not in source
+    # no distance formula or vote: only stored numbers and properties
+    assert "np.bincount(" not in source.replace("np.bincount + np.argmax", "")
+    assert "X_train.T" not in source and "@ " not in source

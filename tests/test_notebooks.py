@@ -1,0 +1,172 @@
+"""The notebooks under assignments/: each runs top to bottom (CS231N_SMOKE=1), is
+stored with cleared outputs, carries valid nbgrader metadata, and its autograded cells
+are worth what the hidden graders give each target. New notebooks are picked up
+automatically."""
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ASSIGNMENTS = ROOT / "assignments"
+NOTEBOOKS = sorted(p for p in ASSIGNMENTS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+ASSIGNMENT_DIRS = sorted({p.parent for p in NOTEBOOKS if p.parent.name.startswith("assignment")})
+BUILDERS = sorted(ASSIGNMENTS.glob("build_*_notebook.py"))
+
+KNN_POINTS = {"compute_distances_two_loops": 20, "compute_distances_one_loop": 20,
+              "compute_distances_no_loops": 30, "predict_labels": 30}
+
+
+def nb_id(path):
+    return str(path.relative_to(ASSIGNMENTS))
+
+
+def read(path):
+    return nbformat.read(str(path), as_version=4)
+
+
+def nbgrader_meta(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def is_autograded_test(cell):
+    meta = nbgrader_meta(cell)
+    return cell.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def autograded_points(paths):
+    """{grade_id: points} of the autograded test cells of some notebooks."""
+    points = {}
+    for path in paths:
+        for cell in read(path).cells:
+            if is_autograded_test(cell):
+                grade_id = nbgrader_meta(cell)["grade_id"]
+                assert grade_id not in points, "grade_id %s appears twice" % grade_id
+                points[grade_id] = nbgrader_meta(cell)["points"]
+    return points
+
+
+def test_notebooks_are_found():
+    assert ASSIGNMENTS / "assignment1" / "knn.ipynb" in NOTEBOOKS
+
+
+# ---- stored form --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_stored_with_cleared_outputs(path):
+    nb = read(path)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], "cell %d of %s has outputs" % (i, path.name)
+            assert cell.execution_count is None, "cell %d of %s was run" % (i, path.name)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_nbgrader_metadata(path):
+    from nbgrader.nbgraderformat import MetadataValidator
+
+    nb = read(path)
+    nbformat.validate(nb)
+    MetadataValidator().validate_nb(nb)  # unique grade ids, points on grade cells, ...
+    for cell in nb.cells:
+        meta = nbgrader_meta(cell)
+        if not meta:
+            continue
+        # nbgrader metadata only on nbgrader cells, never an empty marker
+        assert meta["grade"] or meta["solution"] or meta["locked"], cell.source[:80]
+        if is_autograded_test(cell):
+            assert meta["locked"], "autograded test %s must be locked" % meta["grade_id"]
+            assert "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
+            assert 'check("%s")' % meta["grade_id"] in cell.source
+        if meta["solution"] and cell.cell_type == "code":
+            assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
+
+
+@pytest.mark.parametrize("builder", BUILDERS, ids=lambda p: p.name)
+def test_generated_notebook_is_up_to_date(builder):
+    result = subprocess.run([sys.executable, str(builder), "--check"], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---- points -------------------------------------------------------------------------------
+
+def test_knn_points():
+    points = autograded_points([ASSIGNMENTS / "assignment1" / "knn.ipynb"])
+    assert points == KNN_POINTS
+    assert sum(points.values()) == 100
+
+
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_autograded_cells_cover_the_targets(folder):
+    """One autograded cell per graded target of the assignment, 100 points in all."""
+    from cs231n_core.targets import target_names
+
+    notebooks = [p for p in NOTEBOOKS if p.parent == folder]
+    points = autograded_points(notebooks)
+    all_grade_points = sum(nbgrader_meta(c).get("points", 0) for p in notebooks
+                           for c in read(p).cells if nbgrader_meta(c).get("grade"))
+    assert sorted(points) == sorted(target_names(folder.name))
+    assert sum(points.values()) == 100
+    assert all_grade_points == 100  # manually graded answers are worth 0 points
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_points_match_the_hidden_graders(folder, tmp_path):
+    """The hidden graders' maximum per target (scaled to 100) is the cell's points."""
+    from autograder.engine.run import assignments, grade
+
+    if folder.name not in assignments():
+        pytest.skip("no hidden graders for %s yet" % folder.name)
+    shutil.copytree(ROOT / "cs231n_core", tmp_path / "cs231n_core",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    report = grade(str(tmp_path), folder.name, seed=0)
+    maxima = {target: maximum for target, (_, maximum) in report.by_target().items()}
+    points = autograded_points([p for p in NOTEBOOKS if p.parent == folder])
+    assert maxima.keys() == points.keys()
+    for target, maximum in maxima.items():
+        assert maximum == pytest.approx(points[target]), target
+
+
+# ---- running ------------------------------------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=nb_id)
+def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
+    """Execute a copy of the notebook's folder with cs231n_core/ beside the notebook."""
+    from nbclient import NotebookClient
+
+    work = tmp_path / path.parent.name
+    shutil.copytree(path.parent, work, ignore=shutil.ignore_patterns(
+        ".ipynb_checkpoints", "__pycache__"))
+    shutil.rmtree(work / "cs231n_core", ignore_errors=True)
+    shutil.copytree(ROOT / "cs231n_core", work / "cs231n_core",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("CS231N_SMOKE", "1")
+    monkeypatch.setenv("CS231N_DATA", str(tmp_path / "no-downloads"))  # embedded data only
+    monkeypatch.setenv("MPLBACKEND", "agg")
+
+    nb = read(work / path.name)
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", allow_errors=True,
+                            resources={"metadata": {"path": str(work)}})
+    client.execute()
+
+    errors = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            if output.output_type == "error":
+                errors.append("cell %d (%s): %s: %s\n%s" % (
+                    i, cell.get("id"), output.ename, output.evalue, cell.source[:300]))
+            # nbgrader gives 0 points to an autograded cell that writes to stderr
+            elif (is_autograded_test(cell) and output.output_type == "stream"
+                  and output.name == "stderr"):
+                errors.append("autograded cell %d wrote to stderr: %s" % (i, output.text[:300]))
+    assert not errors, "\n\n".join(errors)
+    assert all(cell.execution_count is not None for cell in nb.cells if cell.cell_type == "code")

@@ -15,7 +15,6 @@ is not graded again, so an interrupted run resumes where it stopped.
 import json
 import os
 import shutil
-import sys
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import release as release_module
@@ -24,14 +23,6 @@ from .engine.run import GradeReport, GradingError, grade
 
 RESULTS = "autograded_results"
 FEEDBACK_NAME = "autograder.html"
-
-
-def _nbgrader_tools_on_path():
-    """nbgrader's Gradebook runs the `alembic` command: make the one installed beside
-    this interpreter findable even when its bin/ folder is not on PATH."""
-    bin_dir = os.path.dirname(sys.executable)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 def find_submissions(course_dir, assignment):
@@ -54,7 +45,7 @@ def ensure_gradebook_assignment(course_dir, assignment):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
-    _nbgrader_tools_on_path()
+    release_module.nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=os.path.abspath(course_dir))
     with Gradebook(coursedir.db_url) as gradebook:
         try:
@@ -146,7 +137,7 @@ def write_gradebook(course_dir, assignment, reports):
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
-    _nbgrader_tools_on_path()
+    release_module.nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=course_dir)
     with Gradebook(coursedir.db_url) as gradebook:
         cells = {}
@@ -171,7 +162,7 @@ def gradebook_scores(course_dir, assignment):
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
 
-    _nbgrader_tools_on_path()
+    release_module.nbgrader_tools_on_path()
     coursedir = CourseDirectory(root=os.path.abspath(course_dir))
     with Gradebook(coursedir.db_url) as gradebook:
         return {s.student.id: float(s.score) for s in gradebook.find_assignment(assignment).submissions}

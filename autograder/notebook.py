@@ -33,4 +33,5 @@ def grade_target(target, submission_dir=None, timeout_s=60.0):
     if failed:
         raise AssertionError("%s: %d of %d hidden checks failed (%.2f of %.2f points)"
                              % (target, len(failed), len(report.records), report.score, report.max_score))
-    return report.score
+    # Returns None on purpose: nbgrader would read a number left as the cell's output
+    # as partial credit.

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tempfile
 
 from cs231n_core.targets import ASSIGNMENTS, assignment_of
@@ -141,6 +142,14 @@ def _source_notebooks(assignment):
     return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(".ipynb"))
 
 
+def nbgrader_tools_on_path():
+    """nbgrader's Gradebook runs the `alembic` command: make the one installed beside
+    this interpreter findable even when its bin/ folder is not on PATH."""
+    bin_dir = os.path.dirname(sys.executable)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def release_notebooks(assignment, out_dir):
     """nbgrader generate_assignment on a private course folder holding only notebooks."""
     notebooks = _source_notebooks(assignment)
@@ -149,6 +158,7 @@ def release_notebooks(assignment, out_dir):
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
+    nbgrader_tools_on_path()
     with tempfile.TemporaryDirectory(prefix="cs231n-release-") as course:
         source = os.path.join(course, "source", assignment)
         os.makedirs(source)

@@ -585,7 +585,7 @@ def get_data(name="auto", num_training=None, num_validation=None, num_test=None,
         if channels_first:
             X = X.transpose(0, 3, 1, 2)  # (N, H, W, C) -> (N, C, H, W)
         if flatten:
-            X = X.reshape(X.shape[0], -1)
+            X = X.reshape(X.shape[0], int(np.prod(X.shape[1:])))  # also right for 0 rows
         data[f"X_{k}"] = np.ascontiguousarray(X, dtype=dtype)
         data[f"y_{k}"] = np.asarray(y, dtype=np.int64).copy()
 

@@ -558,3 +558,8 @@ def test_list_datasets_sees_fetched_cifar10(cifar_root):
     rows = {r["name"]: r for r in list_datasets()}
     assert rows["cifar10"]["present"] is True
     assert rows["cifar10"]["location"] == str(cifar_root / "cifar-10-batches-py")
+
+
+def test_empty_validation_split_keeps_its_width():
+    data = get_data("digits", num_validation=0)
+    assert data["X_val"].shape == (0, 64) and data["y_val"].shape == (0,)

@@ -184,7 +184,7 @@ def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None
     elif data is None and results:
         outcome.problem = "its answer was larger than %d MiB" % (limits.result_bytes // MiB)
     elif not data:
-        outcome.problem = _describe_exit(process.returncode)
+        outcome.problem = _describe_exit(process.returncode, wrapped=use_bwrap)
     else:
         try:
             outcome.response, outcome.arrays = protocol.decode(data)
@@ -205,9 +205,11 @@ def _kill_group(process):
         pass
 
 
-def _describe_exit(code):
+def _describe_exit(code, wrapped=False):
     if code is None:
         return "it did not exit"
+    if wrapped and code > 128 and (code - 128) in signal.Signals._value2member_map_:
+        code = 128 - code  # bwrap reports a child killed by signal N as status 128 + N
     if code < 0:
         name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
         hints = {"SIGKILL": " (often: memory or CPU limit)", "SIGXCPU": " (CPU time limit)",

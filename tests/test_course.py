@@ -1,0 +1,85 @@
+"""grade-course on an nbgrader course folder: gradebook, feedback, resume, the demo."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from autograder import course
+from autograder.mistakes import apply_mistake, load_bank
+from conftest import tree_digest
+
+
+@pytest.fixture
+def course_dir(tmp_path, model_submission, released):
+    root = tmp_path / "course"
+    for student, source in (("alice", model_submission), ("bob", released), ("carol", model_submission)):
+        shutil.copytree(source, root / "submitted" / student / "assignment1")
+    bank = {m["id"]: m for m in load_bank("assignment1")}
+    apply_mistake(str(root / "submitted" / "carol" / "assignment1"), bank["no_loops_sign"])
+    return str(root)
+
+
+def test_grade_course_fills_gradebook_results_and_feedback(course_dir):
+    before = tree_digest(os.path.join(course_dir, "submitted"))
+    reports = course.grade_course(course_dir, "assignment1", workers=2, progress=False)
+    assert reports["alice"].score == pytest.approx(100.0)
+    assert reports["bob"].score == 0.0
+    carol = reports["carol"].by_target()
+    assert carol["compute_distances_no_loops"][0] < carol["compute_distances_no_loops"][1]
+    assert all(score == maximum for target, (score, maximum) in carol.items()
+               if target != "compute_distances_no_loops")
+    # nbgrader's own gradebook holds the same totals
+    scores = course.gradebook_scores(course_dir, "assignment1")
+    assert scores == pytest.approx({s: r.score for s, r in reports.items()})
+    for student, report in reports.items():
+        with open(os.path.join(course_dir, course.RESULTS, "assignment1", student + ".json")) as handle:
+            assert json.load(handle)["score"] == pytest.approx(report.score)
+        with open(course.feedback_path(course_dir, "assignment1", student)) as handle:
+            html = handle.read()
+        assert "%.2f / %.2f" % (report.score, 100.0) in html
+    with open(course.feedback_path(course_dir, "assignment1", "carol")) as handle:
+        assert "relative error" in handle.read()
+    assert tree_digest(os.path.join(course_dir, "submitted")) == before
+
+
+def test_grade_course_resumes_without_regrading(course_dir, monkeypatch):
+    course.grade_course(course_dir, "assignment1", progress=False)
+    graded = []
+    real_grade = course.grade
+    monkeypatch.setattr(course, "grade", lambda folder, *a, **k: graded.append(folder) or real_grade(folder, *a, **k))
+    # bob edits his submission after grading: only he is graded again
+    path = os.path.join(course_dir, "submitted", "bob", "assignment1", "cs231n_core", "extra.py")
+    with open(path, "w") as handle:
+        handle.write("# later edit\n")
+    reports = course.grade_course(course_dir, "assignment1", progress=False)
+    assert [os.path.basename(os.path.dirname(g)) for g in graded] == ["bob"]
+    assert reports["alice"].score == pytest.approx(100.0)
+    assert course.gradebook_scores(course_dir, "assignment1")["alice"] == pytest.approx(100.0)
+
+
+def test_grade_course_explains_a_folder_that_is_no_course(tmp_path):
+    process = subprocess.run([sys.executable, "-m", "cs231n_core", "grade-course", str(tmp_path), "assignment1"],
+                             capture_output=True, text=True)
+    assert process.returncode == 2 and "submitted/" in process.stderr
+
+
+def test_demo_runs_end_to_end(tmp_path):
+    out = tmp_path / "demo"
+    process = subprocess.run([sys.executable, "-m", "cs231n_core", "demo", "--out", str(out)],
+                             capture_output=True, text=True, timeout=600)
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    for words in ("students' release", "gradebook", "feedback", "ada_model", "cho_mistakes"):
+        assert words in process.stdout
+    assert (out / "course" / "gradebook.db").exists()
+    # a second run replaces its own folder, but never a folder it did not make
+    assert subprocess.run([sys.executable, "-m", "cs231n_core", "demo", "--out", str(out)],
+                          capture_output=True).returncode == 0
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("mine")
+    process = subprocess.run([sys.executable, "-m", "cs231n_core", "demo", "--out", str(foreign)],
+                             capture_output=True, text=True)
+    assert process.returncode != 0 and (foreign / "keep.txt").read_text() == "mine"

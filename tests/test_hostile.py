@@ -198,7 +198,9 @@ def test_kill_parent(model, tmp_path):
 
 def test_kill_own_process_group(model, tmp_path):
     body = "import os, signal, time\nos.killpg(0, signal.SIGKILL)\ntime.sleep(5)\n" + ZEROS
-    Hostile(model, tmp_path, "compute_distances_two_loops", body).check("killed by SIGKILL")
+    # Under bubblewrap the worker is its PID namespace's init, which ignores SIGKILL
+    # sent from inside: it lives on and its zeros are marked wrong.
+    Hostile(model, tmp_path, "compute_distances_two_loops", body).check("killed by SIGKILL|relative error")
 
 
 @requires_bwrap
@@ -252,17 +254,18 @@ def test_monkeypatching_numpy_and_builtins_at_import(model, tmp_path):
     run.check("labels differ|below the required")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "engine gap: the speed check trusts times measured inside the worker "
-    "(worker.run_steps uses time.perf_counter, which the submission can replace)"))
 def test_faking_the_clock(model, tmp_path):
+    """The speed check uses the CPU time the kernel accounts, not a clock the worker reads."""
     body = """
     import time
     time.perf_counter = lambda: 0.0
+    time.process_time = lambda: 0.0
     sq = np.sum(X * X, axis=1, keepdims=True) - 2.0 * X @ self.X_train.T \\
         + np.sum(self.X_train * self.X_train, axis=1)
-    if X.shape[0] >= 100:   # only the timed call is slow: 1 s instead of ~30 ms
-        time.sleep(1.0)
+    if X.shape[0] >= 100:   # only the timed call is slow: ~1 s of CPU instead of ~30 ms
+        busy = 0
+        for i in range(15_000_000):
+            busy += i
     return np.sqrt(np.maximum(sq, 0.0))
     """
     run = Hostile(model, tmp_path, "compute_distances_no_loops", body)

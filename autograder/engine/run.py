@@ -80,7 +80,9 @@ def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=N
             command += ["--only-target", name]
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
         process = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
-        if not os.path.exists(results):
+        # pytest exits 0 (all passed) or 1 (some failed); anything else means the
+        # trusted process itself was disturbed, and its results file is not believed.
+        if process.returncode not in (0, 1) or not os.path.exists(results):
             raise GradingError("the graders did not run (exit %d):\n%s%s"
                                % (process.returncode, process.stdout[-3000:], process.stderr[-3000:]))
         with open(results) as handle:

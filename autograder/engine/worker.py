@@ -97,6 +97,14 @@ def pack(value, where, out_arrays):
     return {"kind": "array", "key": key}
 
 
+def submission_traceback(exc, keep=4000):
+    """The traceback's frames in the submission's own files, paths made relative."""
+    workdir = os.getcwd() + os.sep
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(workdir)]
+    text = "".join(traceback.format_list(frames)) + "".join(traceback.format_exception_only(exc))
+    return text.replace(workdir, "")[-keep:]
+
+
 def run_steps(header, arrays):
     saved, times = {}, {}
     for index, step in enumerate(header["steps"]):
@@ -118,7 +126,7 @@ def run_steps(header, arrays):
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             return {"ok": False, "step": index, "target": path,
                     "error": type(exc).__name__, "message": str(exc)[:2000],
-                    "traceback": "".join(traceback.format_exception(exc))[-4000:]}, {}
+                    "traceback": submission_traceback(exc)}, {}
         if "save" in step:
             saved[step["save"]] = result
     out_arrays = {}

@@ -179,6 +179,40 @@ def test_daemonized_child_does_not_survive(model, tmp_path):
     assert not alive, "a process forked by the submission outlived grading: %s" % alive
 
 
+def test_fork_bomb_is_capped_and_cleaned_up(model, tmp_path):
+    from autograder.engine.sandbox import cgroups_available
+    token = "cs231n-bomb-" + uuid.uuid4().hex
+    body = """
+    import os, sys
+    sys.argv.append("{token}")
+    forked = 0
+    while True:
+        try:
+            if os.fork() == 0:
+                os.execv(sys.executable, [sys.executable, "-c", "while True: pass", "{token}"])
+            forked += 1
+        except OSError:
+            raise RuntimeError("fork refused after %d children" % forked)
+    """
+    run = Hostile(model, tmp_path, "compute_distances_one_loop", body, token=token)
+    # With a pids cgroup, fork fails after a few dozen children; without one, the
+    # time limit ends it. Either way, nothing of it outlives grading.
+    run.check("fork refused after|time limit", hanging_runs=len(run.failures()))
+    if cgroups_available():
+        assert all("fork refused after" in r["message"] for r in run.failures())
+    time.sleep(1.0)
+    survivors = [pid for pid in filter(str.isdigit, os.listdir("/proc")) if _cmdline_has(pid, token)]
+    assert survivors == [], "processes of the fork bomb survived: %s" % survivors
+
+
+def _cmdline_has(pid, token):
+    try:
+        with open("/proc/%s/cmdline" % pid, "rb") as handle:
+            return token.encode() in handle.read()
+    except OSError:
+        return False
+
+
 # --- exits and signals -------------------------------------------------------------------
 
 def test_sys_exit(model, tmp_path):

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import protocol
+from . import cgroups, protocol
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -62,14 +62,22 @@ def bubblewrap_available():
         return False
 
 
+@functools.lru_cache(maxsize=1)
+def cgroups_available():
+    return not os.environ.get("CS231N_NO_CGROUPS") and cgroups.available()
+
+
 def isolation_name():
+    limits = "rlimits" + (" + cgroup (processes, memory)" if cgroups_available() else "")
     if bubblewrap_available():
-        return "bubblewrap (no network, read-only system, hidden graders, uid 65534) + rlimits"
-    return "rlimits and process group only (bubblewrap unavailable)"
+        return "bubblewrap (no network, read-only system, hidden graders, uid 65534) + " + limits
+    return limits + " and process group only (bubblewrap unavailable)"
 
 
-def _set_limits(limits):
+def _set_limits(limits, cgroup=None):
     """Runs in the child between fork and exec."""
+    if cgroup is not None:
+        cgroup.join()
     cpu = int(limits.timeout_s) + 5
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -154,11 +162,12 @@ def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None
     use_bwrap = bubblewrap_available()
     if use_bwrap:
         command = _bwrap_prefix(workdir, runtime_dir, hide, scratch_root or workdir) + command
+    cgroup = cgroups.WorkerCgroup(limits.processes, limits.memory_bytes) if cgroups_available() else None
     started = time.monotonic()
     process = subprocess.Popen(
         command, cwd=workdir, env=_worker_env(workdir), stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(result_write,),
-        preexec_fn=lambda: _set_limits(limits),
+        preexec_fn=lambda: _set_limits(limits, cgroup),
         start_new_session=True)
     os.close(result_write)
     tails, results = [], []
@@ -176,6 +185,8 @@ def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None
     _kill_group(process)
     for thread in threads:
         thread.join(timeout=5)
+    if cgroup is not None:
+        cgroup.close()
     result_stream.close()
     outcome.elapsed_s = time.monotonic() - started
     # The kernel's account of the reaped worker (with --as-pid-1, bwrap reaps the

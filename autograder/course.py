@@ -15,6 +15,7 @@ is not graded again, so an interrupted run resumes where it stopped.
 import json
 import os
 import shutil
+import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from . import release as release_module
@@ -146,7 +147,10 @@ def write_gradebook(course_dir, assignment, reports):
                 cells[cell.name] = (notebook.name, cell.max_score)
         for student, report in reports.items():
             gradebook.update_or_create_student(student)
-            gradebook.update_or_create_submission(assignment, student)
+            with warnings.catch_warnings():
+                # nbgrader's add_submission trips SQLAlchemy's autoflush warning (harmless)
+                warnings.simplefilter("ignore", category=Warning)
+                gradebook.update_or_create_submission(assignment, student)
             for target, (score, maximum) in report.by_target().items():
                 if target not in cells:
                     continue

@@ -93,7 +93,7 @@ def main(out="demo_output"):
           % (os.path.join(course_dir, "gradebook.db"), course_dir))
     print("    results.json:       %s" % os.path.join(course_dir, course.RESULTS, ASSIGNMENT, "<student>.json"))
     for student in students:
-        print("    feedback %-12s %s" % (student + ":", course.feedback_path(course_dir, ASSIGNMENT, student)))
+        print("    feedback of %-15s %s" % (student + ":", course.feedback_path(course_dir, ASSIGNMENT, student)))
     print("\nDemo finished in %.0f s." % (time.monotonic() - started))
     expected = {"ada_model": 100.0, "ben_untouched": 0.0}
     wrong = {s: reports[s].score for s, v in expected.items() if abs(reports[s].score - v) > 1e-6}

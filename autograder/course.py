@@ -18,6 +18,8 @@ import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from cs231n_core.targets import grade_cell_id
+
 from . import release as release_module
 from .engine import report as report_module
 from .engine.run import GradeReport, GradingError, grade
@@ -133,7 +135,7 @@ def feedback_path(course_dir, assignment, student):
 
 
 def write_gradebook(course_dir, assignment, reports):
-    """Each target's score into the autograded cell whose grade_id is that target,
+    """Each target's score into the autograded cell whose grade_id names that target,
     scaled to the cell's points; then nbgrader's totals follow by themselves."""
     from nbgrader.api import Gradebook
     from nbgrader.coursedir import CourseDirectory
@@ -152,10 +154,11 @@ def write_gradebook(course_dir, assignment, reports):
                 warnings.simplefilter("ignore", category=Warning)
                 gradebook.update_or_create_submission(assignment, student)
             for target, (score, maximum) in report.by_target().items():
-                if target not in cells:
+                cell_id = grade_cell_id(target)
+                if cell_id not in cells:
                     continue
-                notebook_name, cell_points = cells[target]
-                grade_row = gradebook.find_grade(target, notebook_name, assignment, student)
+                notebook_name, cell_points = cells[cell_id]
+                grade_row = gradebook.find_grade(cell_id, notebook_name, assignment, student)
                 grade_row.auto_score = cell_points * (score / maximum if maximum else 0.0)
                 grade_row.manual_score = None
             gradebook.db.commit()

@@ -16,8 +16,8 @@ NOTEBOOKS = sorted(p for p in ASSIGNMENTS.rglob("*.ipynb") if ".ipynb_checkpoint
 ASSIGNMENT_DIRS = sorted({p.parent for p in NOTEBOOKS if p.parent.name.startswith("assignment")})
 BUILDERS = sorted(ASSIGNMENTS.glob("build_*_notebook.py"))
 
-KNN_POINTS = {"compute_distances_two_loops": 20, "compute_distances_one_loop": 20,
-              "compute_distances_no_loops": 30, "predict_labels": 30}
+KNN_RAW_POINTS = {"compute_distances_two_loops": 4, "compute_distances_one_loop": 4,
+                  "compute_distances_no_loops": 6, "predict_labels": 6}
 
 
 def nb_id(path):
@@ -95,24 +95,25 @@ def test_generated_notebook_is_up_to_date(builder):
 
 # ---- points -------------------------------------------------------------------------------
 
-def test_knn_points():
+def test_knn_points_follow_the_graders_raw_points():
+    """kNN's cells weigh 4 : 4 : 6 : 6, like the graders' raw points."""
     points = autograded_points([ASSIGNMENTS / "assignment1" / "knn.ipynb"])
-    assert points == KNN_POINTS
-    assert sum(points.values()) == 100
+    unit = points["compute_distances_two_loops"] / 4
+    assert points == pytest.approx({target: unit * raw for target, raw in KNN_RAW_POINTS.items()})
 
 
 @pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
 def test_autograded_cells_cover_the_targets(folder):
     """One autograded cell per graded target of the assignment, 100 points in all."""
-    from cs231n_core.targets import target_names
+    from cs231n_core.targets import grade_cell_id, target_names
 
     notebooks = [p for p in NOTEBOOKS if p.parent == folder]
     points = autograded_points(notebooks)
     all_grade_points = sum(nbgrader_meta(c).get("points", 0) for p in notebooks
                            for c in read(p).cells if nbgrader_meta(c).get("grade"))
-    assert sorted(points) == sorted(target_names(folder.name))
-    assert sum(points.values()) == 100
-    assert all_grade_points == 100  # manually graded answers are worth 0 points
+    assert sorted(points) == sorted(grade_cell_id(t) for t in target_names(folder.name))
+    assert sum(points.values()) == pytest.approx(100)
+    assert all_grade_points == pytest.approx(100)  # manually graded answers are worth 0 points
 
 
 @pytest.mark.slow
@@ -120,13 +121,14 @@ def test_autograded_cells_cover_the_targets(folder):
 def test_points_match_the_hidden_graders(folder, tmp_path):
     """The hidden graders' maximum per target (scaled to 100) is the cell's points."""
     from autograder.engine.run import assignments, grade
+    from cs231n_core.targets import grade_cell_id
 
     if folder.name not in assignments():
         pytest.skip("no hidden graders for %s yet" % folder.name)
     shutil.copytree(ROOT / "cs231n_core", tmp_path / "cs231n_core",
                     ignore=shutil.ignore_patterns("__pycache__"))
     report = grade(str(tmp_path), folder.name, seed=0)
-    maxima = {target: maximum for target, (_, maximum) in report.by_target().items()}
+    maxima = {grade_cell_id(target): maximum for target, (_, maximum) in report.by_target().items()}
     points = autograded_points([p for p in NOTEBOOKS if p.parent == folder])
     assert maxima.keys() == points.keys()
     for target, maximum in maxima.items():

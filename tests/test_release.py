@@ -1,6 +1,5 @@
 """The release: solutions stripped, nothing hidden leaks, notebooks stop at the first
 unimplemented function with a clear message."""
-import json
 import os
 import re
 
@@ -77,7 +76,7 @@ def test_no_solution_and_no_hidden_test_anywhere_in_release(released):
 def test_release_strips_every_assignment1_target(released):
     with open(os.path.join(released, "cs231n_core", "classifiers", "k_nearest_neighbor.py")) as handle:
         text = handle.read()
-    for qualname in ASSIGNMENT_TARGETS["assignment1"]["cs231n_core/classifiers/k_nearest_neighbor.py"]:
+    for qualname in ASSIGNMENT_TARGETS["assignment1"]["cs231n_core/classifiers/k_nearest_neighbor.py"].values():
         assert 'raise NotImplementedError("%s:' % qualname in text
 
 
@@ -120,8 +119,8 @@ def g():
 
 
 def test_strip_source_replaces_block_by_raise(monkeypatch):
-    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": ["A.f"]})
-    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment2", {"m.py": ["g"]})
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": {"f": "A.f"}})
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment2", {"m.py": {"g": "g"}})
     text, stripped, removed = strip_source(SOURCE, "m.py", {"assignment1", "assignment2"})
     assert "= 42" not in text and "other secret" not in text and "SOLUTION" not in text
     assert stripped == ["A.f", "g"]
@@ -133,7 +132,7 @@ def test_strip_source_replaces_block_by_raise(monkeypatch):
 
 
 def test_strip_source_refuses_unregistered_or_unbalanced_blocks(monkeypatch):
-    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": ["A.f"]})
+    monkeypatch.setitem(ASSIGNMENT_TARGETS, "assignment1", {"m.py": {"f": "A.f"}})
     with pytest.raises(ReleaseError, match="no registered target"):
         strip_source(SOURCE, "m.py", {"assignment1"})
     with pytest.raises(ReleaseError, match="without a matching END"):

@@ -1,7 +1,7 @@
 """The mistake bank: realistic student mistakes that the hidden graders must catch.
 
-Each assignment has a JSON file ``autograder/mistakes/<assignment>.json`` holding a
-list of mistakes::
+Each section of an assignment has a JSON file ``autograder/mistakes/<assignment>/<section>.json``,
+a list of mistakes::
 
     {"id": "two_loops_squared",                      # unique within the bank
      "target": "compute_distances_two_loops",         # the graded target it breaks
@@ -29,14 +29,22 @@ FIELDS = ("id", "target", "file", "find", "replace", "why")
 
 
 def load_bank(assignment):
-    """The list of mistakes (dicts with FIELDS) of `assignment`; [] if it has none."""
-    path = os.path.join(BANK_DIR, "%s.json" % assignment)
-    if not os.path.exists(path):
+    """The list of mistakes (dicts with FIELDS) of `assignment`: every JSON list in
+    mistakes/<assignment>/ (one file per section), in file-name order; [] if none."""
+    folder = os.path.join(BANK_DIR, assignment)
+    if not os.path.isdir(folder):
         return []
-    with open(path, encoding="utf-8") as handle:
-        bank = json.load(handle)
-    if not isinstance(bank, list):
-        raise ValueError("%s: the bank must be a JSON list" % path)
+    bank = []
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        path = os.path.join(folder, name)
+        with open(path, encoding="utf-8") as handle:
+            section = json.load(handle)
+        if not isinstance(section, list):
+            raise ValueError("%s: the bank must be a JSON list" % path)
+        bank += section
+    path = folder
     seen = set()
     for index, mistake in enumerate(bank):
         missing = [name for name in FIELDS if not isinstance(mistake.get(name), str)]

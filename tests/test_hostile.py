@@ -296,9 +296,9 @@ def test_faking_the_clock(model, tmp_path):
     time.process_time = lambda: 0.0
     sq = np.sum(X * X, axis=1, keepdims=True) - 2.0 * X @ self.X_train.T \\
         + np.sum(self.X_train * self.X_train, axis=1)
-    if X.shape[0] >= 100:   # only the timed call is slow: ~1 s of CPU instead of ~30 ms
+    if X.shape[0] >= 100:   # only the timed call is slow: ~2 s of CPU instead of ~30 ms
         busy = 0
-        for i in range(15_000_000):
+        for i in range(30_000_000):
             busy += i
     return np.sqrt(np.maximum(sq, 0.0))
     """

@@ -8,9 +8,10 @@
 Pipeline, one job per step: find the submissions; make sure the gradebook knows the
 assignment (nbgrader generate_assignment on our notebooks); grade each submission in
 its own sandboxed run, several at once; write each student's results and feedback
-atomically; write the scores into the gradebook from this one process (SQLite wants
-one writer). A student whose results file is newer than every file of the submission
-is not graded again, so an interrupted run resumes where it stopped.
+atomically; write each student's scores into the gradebook as soon as they are graded,
+from this one thread (SQLite wants one writer). A student whose results file is newer
+than every file of the submission is not graded again, so an interrupted run resumes
+where it stopped and loses nothing it had finished.
 """
 import json
 import os
@@ -87,7 +88,13 @@ def _report_from_file(path):
 
 
 def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=True, regrade=False):
-    """Grade every submission of `assignment`; returns {student: GradeReport}."""
+    """Grade every submission of `assignment`; returns {student: GradeReport}.
+
+    Submissions are graded `workers` at a time, each in its own trusted process; this
+    thread alone writes the gradebook, one student as soon as they are graded, so an
+    interrupted run keeps everything it finished. Raises GradingError at the end when
+    some submission could not be graded at all (everyone else is graded and recorded).
+    """
     course_dir = os.path.abspath(course_dir)
     submissions = find_submissions(course_dir, assignment)
     ensure_gradebook_assignment(course_dir, assignment)
@@ -95,29 +102,53 @@ def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=Tru
     reports, todo = {}, {}
     for student, folder in submissions.items():
         path = os.path.join(results_dir, student + ".json")
+        report = None
         if not regrade and os.path.exists(path) and os.path.getmtime(path) > _newest_mtime(folder):
-            reports[student] = _report_from_file(path)
-        else:
+            try:
+                report = _report_from_file(path)
+            except (OSError, ValueError, KeyError, TypeError):
+                report = None  # unreadable or from an older version: grade again
+        if report is None:
             todo[student] = folder
+        else:
+            reports[student] = report
 
     def grade_one(student):
         report = grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir])
         _write_student_outputs(course_dir, assignment, student, report)
         return report
 
-    bar = None
-    if progress and todo:
-        from tqdm import tqdm
-        bar = tqdm(total=len(todo), desc="grading %s" % assignment, unit="submission")
-    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
-        futures = {pool.submit(grade_one, student): student for student in todo}
-        for future in as_completed(futures):
-            reports[futures[future]] = future.result()
+    failures = {}
+    with GradebookWriter(course_dir, assignment) as gradebook:
+        # Students graded by an earlier run: their gradebook rows may be missing if that
+        # run stopped between writing their results file and the gradebook.
+        for student, report in reports.items():
+            gradebook.write(student, report)
+        bar = None
+        if progress and todo:
+            from tqdm import tqdm
+            bar = tqdm(total=len(todo), desc="grading %s" % assignment, unit="submission")
+        pool = ThreadPoolExecutor(max_workers=max(1, int(workers)))
+        try:
+            futures = {pool.submit(grade_one, student): student for student in todo}
+            for future in as_completed(futures):
+                student = futures[future]
+                try:
+                    reports[student] = future.result()
+                except GradingError as exc:
+                    failures[student] = str(exc).splitlines()[0]
+                else:
+                    gradebook.write(student, reports[student])
+                if bar:
+                    bar.update(1)
+        finally:
+            # On an interruption, start nothing new; what was finished is recorded.
+            pool.shutdown(wait=True, cancel_futures=True)
             if bar:
-                bar.update(1)
-    if bar:
-        bar.close()
-    write_gradebook(course_dir, assignment, reports)
+                bar.close()
+    if failures:
+        raise GradingError("%d submission(s) could not be graded (the others are in the gradebook):\n%s"
+                           % (len(failures), "\n".join("  %s: %s" % item for item in sorted(failures.items()))))
     return dict(sorted(reports.items()))
 
 
@@ -134,34 +165,56 @@ def feedback_path(course_dir, assignment, student):
     return os.path.join(course_dir, "feedback", student, assignment, FEEDBACK_NAME)
 
 
-def write_gradebook(course_dir, assignment, reports):
-    """Each target's score into the autograded cell whose grade_id names that target,
-    scaled to the cell's points; then nbgrader's totals follow by themselves."""
-    from nbgrader.api import Gradebook
-    from nbgrader.coursedir import CourseDirectory
+class GradebookWriter:
+    """nbgrader's gradebook, open for one writer: each target's score goes into the
+    autograded cell whose grade_id names that target, scaled to the cell's points;
+    nbgrader's totals follow by themselves. Each student is committed on its own."""
 
-    release_module.nbgrader_tools_on_path()
-    coursedir = CourseDirectory(root=course_dir)
-    with Gradebook(coursedir.db_url) as gradebook:
-        cells = {}
-        for notebook in gradebook.find_assignment(assignment).notebooks:
+    def __init__(self, course_dir, assignment):
+        self.course_dir, self.assignment = os.path.abspath(course_dir), assignment
+
+    def __enter__(self):
+        from nbgrader.api import Gradebook
+        from nbgrader.coursedir import CourseDirectory
+
+        release_module.nbgrader_tools_on_path()
+        self.gradebook = Gradebook(CourseDirectory(root=self.course_dir).db_url)
+        self.cells = {}
+        for notebook in self.gradebook.find_assignment(self.assignment).notebooks:
             for cell in notebook.grade_cells:
-                cells[cell.name] = (notebook.name, cell.max_score)
-        for student, report in reports.items():
+                self.cells[cell.name] = (notebook.name, cell.max_score)
+        return self
+
+    def write(self, student, report):
+        gradebook = self.gradebook
+        try:
             gradebook.update_or_create_student(student)
             with warnings.catch_warnings():
                 # nbgrader's add_submission trips SQLAlchemy's autoflush warning (harmless)
                 warnings.simplefilter("ignore", category=Warning)
-                gradebook.update_or_create_submission(assignment, student)
+                gradebook.update_or_create_submission(self.assignment, student)
             for target, (score, maximum) in report.by_target().items():
                 cell_id = grade_cell_id(target)
-                if cell_id not in cells:
+                if cell_id not in self.cells:
                     continue
-                notebook_name, cell_points = cells[cell_id]
-                grade_row = gradebook.find_grade(cell_id, notebook_name, assignment, student)
+                notebook_name, cell_points = self.cells[cell_id]
+                grade_row = gradebook.find_grade(cell_id, notebook_name, self.assignment, student)
                 grade_row.auto_score = cell_points * (score / maximum if maximum else 0.0)
                 grade_row.manual_score = None
             gradebook.db.commit()
+        except BaseException:
+            gradebook.db.rollback()
+            raise
+
+    def __exit__(self, *exc):
+        self.gradebook.close()
+
+
+def write_gradebook(course_dir, assignment, reports):
+    """Write every student's scores into nbgrader's gradebook."""
+    with GradebookWriter(course_dir, assignment) as gradebook:
+        for student, report in reports.items():
+            gradebook.write(student, report)
 
 
 def gradebook_scores(course_dir, assignment):

@@ -2,7 +2,7 @@
 
 Students: `data list`, `data fetch cifar10`, `submit ASSIGNMENT`.
 Instructors (need the instructor's edition, which holds the hidden autograder):
-`release`, `grade`, `grade-course`, `demo`.
+`release`, `grade`, `grade-course`, `gradescope`, `demo`.
 """
 import argparse
 import os
@@ -113,6 +113,18 @@ def cmd_grade_course(args):
     return 0
 
 
+def cmd_gradescope(args):
+    gradescope = _instructor_module("gradescope")
+    run = _instructor_module("engine.run")
+    try:
+        path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout)
+    except run.GradingError as exc:
+        sys.exit("cs231n gradescope: %s" % exc)
+    print("Wrote Gradescope's autograder bundle for %s to %s" % (args.assignment, path))
+    print("Upload it as the assignment's autograder (base image: Ubuntu 22.04 or newer).")
+    return 0
+
+
 def cmd_demo(args):
     return _instructor_module("demo").main(args.out)
 
@@ -158,6 +170,12 @@ def build_parser():
     course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
     course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
     course.set_defaults(func=cmd_grade_course)
+
+    gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip for an assignment")
+    gs.add_argument("assignment")
+    gs.add_argument("--out", default="autograder.zip", help="zip to write (default: autograder.zip)")
+    gs.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    gs.set_defaults(func=cmd_gradescope)
 
     demo = commands.add_parser("demo", help="the whole life of an assignment on embedded data")
     demo.add_argument("--out", default="demo_output", help="folder for everything the demo writes")

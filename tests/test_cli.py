@@ -12,7 +12,7 @@ def cs231n(*args, cwd=None, env=None):
 def test_help_lists_every_command():
     process = cs231n("--help")
     assert process.returncode == 0
-    for command in ("data", "release", "grade", "grade-course", "demo", "submit"):
+    for command in ("data", "release", "grade", "grade-course", "gradescope", "demo", "submit"):
         assert command in process.stdout
 
 

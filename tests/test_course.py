@@ -2,8 +2,10 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -83,3 +85,59 @@ def test_demo_runs_end_to_end(tmp_path):
     process = subprocess.run([sys.executable, "-m", "cs231n_core", "demo", "--out", str(foreign)],
                              capture_output=True, text=True)
     assert process.returncode != 0 and (foreign / "keep.txt").read_text() == "mine"
+
+
+def test_grade_course_killed_midway_resumes_and_keeps_the_gradebook(tmp_path, model_submission, released):
+    """SIGKILL `cs231n grade-course --workers 2` once a first student is graded; a second
+    run grades only the rest, and nbgrader's gradebook holds everyone."""
+    root = tmp_path / "course"
+    expected = {}
+    for index in range(6):
+        student = "student%d" % index
+        model = index % 2 == 0
+        shutil.copytree(model_submission if model else released, root / "submitted" / student / "assignment1")
+        expected[student] = 100.0 if model else 0.0
+    results = root / course.RESULTS / "assignment1"
+    command = [sys.executable, "-m", "cs231n_core", "grade-course", str(root), "assignment1", "--workers", "2"]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not (results.is_dir() and any(p.suffix == ".json" for p in results.iterdir())):
+            assert first.poll() is None, "grade-course ended before it was interrupted"
+            assert time.monotonic() < deadline, "no student was graded in time"
+            time.sleep(0.05)
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the run and every grader it started
+        first.wait()
+    graded_before = {p.stem: p.stat().st_mtime_ns for p in results.iterdir() if p.suffix == ".json"}
+    assert 1 <= len(graded_before) < len(expected)
+    course.gradebook_scores(str(root), "assignment1")  # the gradebook still opens
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    after = {p.stem: p.stat().st_mtime_ns for p in results.iterdir() if p.suffix == ".json"}
+    assert set(after) == set(expected)
+    assert {s: after[s] for s in graded_before} == graded_before  # not graded again
+    for student, score in expected.items():
+        with open(results / (student + ".json")) as handle:
+            assert json.load(handle)["score"] == pytest.approx(score)
+    assert course.gradebook_scores(str(root), "assignment1") == pytest.approx(expected)
+
+
+def test_one_submission_that_cannot_be_graded_does_not_stop_the_others(tmp_path, released, monkeypatch):
+    root = tmp_path / "course"
+    for student in ("alice", "bob"):
+        shutil.copytree(released, root / "submitted" / student / "assignment1")
+    real_grade = course.grade
+
+    def grade(folder, *args, **kwargs):
+        if os.sep + "bob" + os.sep in folder:
+            raise course.GradingError("the graders did not run (exit -9):\nhidden detail")
+        return real_grade(folder, *args, **kwargs)
+
+    monkeypatch.setattr(course, "grade", grade)
+    with pytest.raises(course.GradingError, match="(?s)1 submission.*bob: the graders did not run") as info:
+        course.grade_course(str(root), "assignment1", workers=2, progress=False)
+    assert "hidden detail" not in str(info.value)
+    assert course.gradebook_scores(str(root), "assignment1") == {"alice": 0.0}
+    assert not (root / course.RESULTS / "assignment1" / "bob.json").exists()  # tried again next run

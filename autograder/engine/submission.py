@@ -74,7 +74,11 @@ class Submission:
             shutil.copy(os.path.join(engine_dir, name), self.runtime)
         source = os.path.join(self.path, "cs231n_core")
         self.problem = None
-        if not os.path.isdir(source):
+        if os.path.islink(source):
+            # copytree would follow it: a link to the instructor's cs231n_core would
+            # have the worker run the reference solutions
+            self.problem = "the submission's cs231n_core is a symbolic link, not a folder"
+        elif not os.path.isdir(source):
             self.problem = "the submission has no cs231n_core/ folder next to its notebooks"
         elif _tree_size(source) > MAX_SUBMISSION_BYTES:
             self.problem = "the submission's cs231n_core/ is larger than 100 MiB"

@@ -1,0 +1,307 @@
+"""Gradescope's autograder bundle, and the entry point that runs inside it.
+
+    cs231n gradescope assignment1 --out autograder.zip
+
+Gradescope extracts the zip into /autograder/source/, runs setup.sh there once (as
+root, with internet) to build its image, copies run_autograder to /autograder/, and
+then, once per submission, unpacks the student's upload into /autograder/submission/
+and runs /autograder/run_autograder, which must leave /autograder/results/results.json.
+
+The zip holds:
+
+    setup.sh          apt: bubblewrap, python3-venv; a venv with CPU-only torch and
+                      this package (its autograder and the instructor's cs231n_core)
+    run_autograder    grades /autograder/submission; always writes results.json
+    package/          the sources pip installs: pyproject.toml, README.md,
+                      cs231n_core/ (instructor's edition), autograder/ (engine, this
+                      assignment's hidden graders)
+
+The hidden graders and reference solutions reach only the trusted process: the
+sandboxed worker that runs the student's code sees neither the installed packages
+(engine.submission.trusted_folders) nor anything under /autograder (hidden here).
+
+Environment variables (for testing the bundle outside Gradescope):
+CS231N_AUTOGRADER_ROOT (default /autograder), CS231N_VENV (default /opt/cs231n/venv),
+CS231N_PYTHON (use this interpreter with the bundle's own sources on PYTHONPATH,
+instead of the venv setup.sh builds).
+"""
+import argparse
+import json
+import os
+import stat
+import sys
+import tempfile
+import time
+import zipfile
+
+DEFAULT_ROOT = "/autograder"
+DEFAULT_VENV = "/opt/cs231n/venv"
+PACKAGE_DIR = "package"  # inside the zip, hence /autograder/source/package on Gradescope
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SKIP = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "build"}
+MAX_UPLOAD_BYTES = 200 * (1 << 20)
+
+SETUP_SH = r"""#!/usr/bin/env bash
+# Gradescope runs this once, as root, when it builds the autograder's image
+# (Ubuntu 22.04 or newer: the course needs Python 3.10+).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+VENV="${CS231N_VENV:-%(venv)s}"
+
+missing=()
+command -v python3 >/dev/null 2>&1 || missing+=(python3)
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+if [ "${#missing[@]}" -gt 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else
+    "cs231n autograder: Python %%d.%%d is too old; choose an Ubuntu 22.04 or newer base image"
+    %% sys.version_info[:2])'
+
+python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install --no-cache-dir --quiet --upgrade pip
+# CPU-only torch first, so that the package's torch requirement never pulls a CUDA build.
+"$VENV/bin/python" -m pip install --no-cache-dir --quiet torch --index-url https://download.pytorch.org/whl/cpu
+# The package itself, not editable; no pip cache, so no copy of the reference
+# solutions stays behind outside the folders the grading sandbox hides.
+"$VENV/bin/python" -m pip install --no-cache-dir --quiet "$HERE/%(package)s"
+"$VENV/bin/python" -c 'import torch, autograder.gradescope; print("cs231n autograder ready; torch", torch.__version__, "CUDA" if torch.version.cuda else "CPU-only")'
+"""
+
+RUN_AUTOGRADER = r"""#!/usr/bin/env bash
+# Gradescope runs this once per submission (as root, in /autograder). It always leaves
+# a results.json, whatever the submission does.
+ROOT="${CS231N_AUTOGRADER_ROOT:-%(root)s}"
+RESULTS="$ROOT/results/results.json"
+mkdir -p "$ROOT/results"
+rm -f "$RESULTS"
+if [ -n "${CS231N_PYTHON:-}" ]; then
+    # Testing outside Gradescope: this interpreter, the bundle's own sources.
+    PY="$CS231N_PYTHON"
+    export PYTHONPATH="$ROOT/source/%(package)s"
+else
+    PY="${CS231N_VENV:-%(venv)s}/bin/python"
+    unset PYTHONPATH
+fi
+export PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1 CS231N_AUTOGRADER_ROOT="$ROOT"
+"$PY" -m autograder.gradescope --assignment %(assignment)s --root "$ROOT" --timeout %(timeout)s
+status=$?
+if [ ! -s "$RESULTS" ]; then
+    echo "cs231n autograder: the grader exited with status $status without results; writing score 0"
+    cat > "$RESULTS" <<'EOF'
+{"score": 0.0, "output": "The autograder failed before it could grade this submission (not a verdict on your code). Please tell your instructor.", "tests": []}
+EOF
+fi
+exit 0
+"""
+
+
+class NoSubmission(Exception):
+    """The upload holds nothing gradable; the message is for the student."""
+
+
+# --- building the bundle ------------------------------------------------------------
+
+def _package_files(assignment):
+    """(path on disk, path in the zip) for every source file pip needs to install the
+    package: pyproject.toml, README.md, cs231n_core/, autograder/ with this
+    assignment's graders only."""
+    files = [(os.path.join(PROJECT_ROOT, name), name) for name in ("pyproject.toml", "README.md")]
+    for package in ("cs231n_core", "autograder"):
+        top = os.path.join(PROJECT_ROOT, package)
+        for folder, dirs, names in os.walk(top):
+            relative = os.path.relpath(folder, PROJECT_ROOT)
+            parts = relative.split(os.sep)
+            dirs[:] = sorted(d for d in dirs if d not in SKIP and not d.startswith("."))
+            if parts[:2] == ["autograder", "graders"] and len(parts) >= 3 and parts[2] != assignment:
+                dirs[:] = []
+                continue
+            for name in sorted(names):
+                if name.endswith((".pyc", ".pyo")) or name.startswith("."):
+                    continue
+                files.append((os.path.join(folder, name), os.path.join(relative, name)))
+    return files
+
+
+def _zip_add(archive, arcname, data, mode):
+    info = zipfile.ZipInfo(arcname, date_time=time.localtime()[:6])
+    info.create_system = 3  # Unix, so that the permission bits below are honoured
+    info.external_attr = (stat.S_IFREG | mode) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def build_bundle(assignment, out_zip, timeout_s=60.0):
+    """Write Gradescope's autograder zip for `assignment` to out_zip; returns out_zip."""
+    from .engine.run import GradingError, assignments
+
+    if assignment not in assignments():
+        raise GradingError("unknown assignment %r; graders exist for: %s"
+                           % (assignment, ", ".join(assignments())))
+    values = {"venv": DEFAULT_VENV, "root": DEFAULT_ROOT, "package": PACKAGE_DIR,
+              "assignment": assignment, "timeout": "%g" % float(timeout_s)}
+    out_zip = os.path.abspath(out_zip)
+    os.makedirs(os.path.dirname(out_zip), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(out_zip), prefix=".tmp-", suffix=".zip")
+    os.close(handle)
+    try:
+        with zipfile.ZipFile(temporary, "w") as archive:
+            _zip_add(archive, "setup.sh", SETUP_SH % values, 0o755)
+            _zip_add(archive, "run_autograder", RUN_AUTOGRADER % values, 0o755)
+            for path, arcname in _package_files(assignment):
+                with open(path, "rb") as stream:
+                    _zip_add(archive, PACKAGE_DIR + "/" + arcname.replace(os.sep, "/"), stream.read(), 0o644)
+        os.replace(temporary, out_zip)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+    return out_zip
+
+
+# --- inside Gradescope's container ----------------------------------------------------
+
+def _is_submission(folder):
+    core = os.path.join(folder, "cs231n_core")
+    return os.path.isdir(core) and not os.path.islink(core)
+
+
+def find_submission(folder, depth=3):
+    """The folder of the upload that holds cs231n_core/: the upload itself, or the one
+    folder a student zipped (searched a few levels down, shallowest first)."""
+    level = [folder]
+    for _ in range(depth + 1):
+        found = [f for f in level if _is_submission(f)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise NoSubmission("the upload holds several cs231n_core/ folders (%s); upload one "
+                               "assignment folder" % ", ".join(os.path.relpath(f, folder) for f in found))
+        deeper = []
+        for parent in level:
+            try:
+                names = sorted(os.listdir(parent))
+            except OSError:
+                continue
+            for name in names:
+                path = os.path.join(parent, name)
+                if name.startswith((".", "__MACOSX")) or os.path.islink(path) or not os.path.isdir(path):
+                    continue
+                deeper.append(path)
+        level = deeper
+    return None
+
+
+def _safe_extract(zip_path, dest):
+    with zipfile.ZipFile(zip_path) as archive:
+        total = 0
+        for info in archive.infolist():
+            target = os.path.realpath(os.path.join(dest, info.filename))
+            if not target.startswith(os.path.realpath(dest) + os.sep):
+                raise NoSubmission("the uploaded zip has a member that points outside it (%s)" % info.filename)
+            total += info.file_size
+        if total > MAX_UPLOAD_BYTES:
+            raise NoSubmission("the uploaded zip unpacks to more than %d MiB" % (MAX_UPLOAD_BYTES >> 20))
+        archive.extractall(dest)  # zipfile never creates symbolic links
+
+
+def locate(upload, scratch):
+    """The folder to grade: the upload, a folder inside it, or a zip in it (unpacked
+    into scratch, for uploads Gradescope did not unpack)."""
+    hint = ("Upload the zip that `cs231n submit ASSIGNMENT` writes (the notebooks and "
+            "cs231n_core/ at its top level), or your assignment folder.")
+    if not os.path.isdir(upload):
+        raise NoSubmission("no submission arrived. " + hint)
+    found = find_submission(upload)
+    if found:
+        return found
+    zips = [n for n in sorted(os.listdir(upload))
+            if n.lower().endswith(".zip") and os.path.isfile(os.path.join(upload, n))
+            and not os.path.islink(os.path.join(upload, n))]
+    if len(zips) == 1:
+        dest = os.path.join(scratch, "unzipped")
+        os.makedirs(dest)
+        try:
+            _safe_extract(os.path.join(upload, zips[0]), dest)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise NoSubmission("%s could not be unpacked (%s). %s" % (zips[0], exc, hint)) from None
+        found = find_submission(dest)
+        if found:
+            return found
+    what = ", ".join(sorted(os.listdir(upload))[:10]) or "nothing"
+    raise NoSubmission("no cs231n_core/ folder was found in the submission (it holds: %s). %s"
+                       % (what, hint))
+
+
+def _log(text):
+    """Print for the instructor (Gradescope's stdout); a closed stdout changes nothing."""
+    try:
+        print(text, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def failure_results(message, started, extra=None):
+    """A results.json for a submission that could not be graded: score 0, a reason."""
+    return {"score": 0.0, "execution_time": round(time.monotonic() - started, 2),
+            "output": message, "tests": [], "extra_data": dict(extra or {})}
+
+
+def grade_upload(assignment, root, timeout_s=60.0):
+    """Grade root/submission; return the results.json dict (never raises)."""
+    from .engine import report as report_module
+    from .engine.run import GradingError, grade
+
+    started = time.monotonic()
+    upload = os.path.join(root, "submission")
+    try:
+        with tempfile.TemporaryDirectory(prefix="cs231n-gradescope-") as scratch:
+            folder = locate(upload, scratch)
+            _log("cs231n autograder: grading %s (%s) with graders from %s"
+                 % (folder, assignment, os.path.dirname(os.path.abspath(__file__))))
+            # The whole bundle root (sources, upload, results) stays out of the worker's
+            # sight, on top of what the engine hides itself.
+            report = grade(folder, assignment, timeout_s=timeout_s, hide=[root])
+            data = report_module.results_json(report)
+            _log(report_module.score_table(report))
+            return data
+    except NoSubmission as exc:
+        return failure_results("%s: score 0: %s" % (assignment, exc), started, {"reason": "no submission"})
+    except GradingError as exc:
+        # The instructor sees the details in Gradescope's stdout; the student sees a sentence.
+        _log("cs231n autograder: grading failed:\n%s" % exc)
+        return failure_results(
+            "%s: the autograder could not finish grading this submission, so it scores 0. "
+            "This happens when the submitted code disturbs the grader itself (for example by "
+            "killing processes it does not own); check that your code only computes its answers, "
+            "then submit again, or ask your instructor." % assignment,
+            started, {"reason": "grading failed"})
+    except Exception as exc:  # a fault of the grader: never show its traceback to students
+        import traceback
+        _log(traceback.format_exc())
+        return failure_results("%s: the autograder failed (%s), so this submission scores 0 for "
+                               "now. This is not a verdict on your code; please tell your instructor."
+                               % (assignment, type(exc).__name__), started, {"reason": "internal error"})
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope",
+                                     description="grade a Gradescope submission (run_autograder calls this)")
+    parser.add_argument("--assignment", required=True)
+    parser.add_argument("--root", default=os.environ.get("CS231N_AUTOGRADER_ROOT", DEFAULT_ROOT))
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    args = parser.parse_args(argv)
+    from .engine.report import write_atomic
+
+    root = os.path.abspath(args.root)
+    data = grade_upload(args.assignment, root, args.timeout)
+    write_atomic(os.path.join(root, "results", "results.json"), json.dumps(data, indent=2) + "\n")
+    _log("cs231n autograder: score %.2f written to %s"
+         % (data["score"], os.path.join(root, "results", "results.json")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -120,7 +120,7 @@ def hog_features(imgs, cell_size=8, orientations=9):
     index = (image + cell[None]) * orientations + bins                     # (N, crop_h, crop_w)
     hist = np.bincount(index.ravel(), weights=magnitude.ravel(),
                        minlength=num_images * cells_y * cells_x * orientations)
-    hist /= cell_size * cell_size
+    hist = hist.astype(np.float64) / (cell_size * cell_size)  # (bincount of nothing is int)
     return hist.reshape(num_images, cells_y * cells_x * orientations)
 
 
@@ -162,11 +162,12 @@ def color_histograms_hsv(imgs, nbin=10, xmin=0, xmax=255, normalized=True):
     if imgs.ndim != 4 or imgs.shape[-1] not in (1, 3):
         raise ValueError("expected images of shape (N, H, W), (N, H, W, 1) or (N, H, W, 3), "
                          "got %s" % (imgs.shape,))
+    num_images = imgs.shape[0]
     if imgs.shape[-1] == 1:
-        imgs = np.repeat(imgs, 3, axis=-1)
-    hue = rgb_to_hsv(imgs / xmax)[..., 0] * xmax                        # (N, H, W)
-    num_images = hue.shape[0]
-    hue = hue.reshape(num_images, -1)
+        hue = np.zeros(imgs.shape[:-1])                                 # greys have hue 0
+    else:
+        hue = rgb_to_hsv(imgs / xmax)[..., 0] * xmax                    # (N, H, W)
+    hue = hue.reshape(num_images, int(np.prod(hue.shape[1:])))
     inside = (hue >= xmin) & (hue <= xmax)
     bins = np.clip(((hue - xmin) * (nbin / (xmax - xmin))).astype(np.int64), 0, nbin - 1)
     index = np.arange(num_images)[:, None] * nbin + bins

@@ -17,6 +17,8 @@ extract_features uses them when it is given hog_feature or color_histogram_hsv.
 Images are arrays of shape (H, W, 3) (RGB, values 0..255) or (H, W) and
 (H, W, 1) (greyscale); a batch has a leading dimension N.
 """
+import functools
+
 import numpy as np
 
 # ITU-R 601 luma weights, as in skimage.color.rgb2gray's older versions and CS231n.
@@ -197,14 +199,23 @@ hog_feature.batched = hog_features
 color_histogram_hsv.batched = color_histograms_hsv
 
 
+def _batched_version(fn):
+    """fn.batched, also through functools.partial(hog_feature, cell_size=4); or None."""
+    if isinstance(fn, functools.partial):
+        batched = getattr(fn.func, "batched", None)
+        return None if batched is None else functools.partial(batched, *fn.args, **fn.keywords)
+    return getattr(fn, "batched", None)
+
+
 def extract_features(imgs, feature_fns, verbose=False, batch_size=1000):
     """Compute the features of many images, as in CS231n.
 
     Each feature function takes one image and returns a one-dimensional array;
     the features of an image are the results of all the functions, side by
     side. A function with a `batched` attribute (hog_feature and
-    color_histogram_hsv have one) is run on batch_size images at a time through
-    it; any other function (a lambda, say) is called on one image at a time.
+    color_histogram_hsv have one, also when wrapped in functools.partial to set
+    their options) is run on batch_size images at a time through it; any other
+    function (a lambda, say) is called on one image at a time.
 
     Inputs:
     - imgs: array of shape (N, H, W, C) or (N, H, W), pixel data of N images.
@@ -221,14 +232,15 @@ def extract_features(imgs, feature_fns, verbose=False, batch_size=1000):
     num_images = imgs.shape[0]
     blocks = []
     for fn in feature_fns:
-        batched = getattr(fn, "batched", None)
+        batched = _batched_version(fn)
         rows = []
         if batched is not None:
             for start in range(0, num_images, batch_size):
                 rows.append(np.asarray(batched(imgs[start:start + batch_size]), dtype=np.float64))
                 if verbose:
+                    name = getattr(getattr(fn, "func", fn), "__name__", "features")
                     print("%s: done extracting features for %d / %d images"
-                          % (fn.__name__, min(start + batch_size, num_images), num_images))
+                          % (name, min(start + batch_size, num_images), num_images))
             block = np.concatenate(rows) if rows else np.zeros((0, 0))
         else:
             for i in range(num_images):

@@ -161,6 +161,23 @@ def test_extract_features_batched_equals_one_by_one(rs):
     np.testing.assert_allclose(hog_features(imgs), feats[:, :144])
 
 
+def test_extract_features_batches_through_partial(rs, monkeypatch):
+    from functools import partial
+
+    import cs231n_core.features as features
+
+    imgs = rs.uniform(0, 255, size=(5, 28, 28))
+    expected = extract_features(imgs, [lambda im: hog_feature(im, cell_size=7),
+                                       lambda im: color_histogram_hsv(im, nbin=4)])
+    calls = []
+    monkeypatch.setattr(features.hog_feature, "batched",
+                        lambda batch, **kw: calls.append(len(batch)) or hog_features(batch, **kw))
+    feats = extract_features(imgs, [partial(hog_feature, cell_size=7),
+                                    partial(color_histogram_hsv, nbin=4)], batch_size=2)
+    np.testing.assert_allclose(feats, expected)
+    assert calls == [2, 2, 1]  # whole batches, not one image at a time
+
+
 def test_extract_features_greyscale_and_options(rs):
     imgs = rs.uniform(0, 255, size=(4, 28, 28))
     feats = extract_features(imgs, [lambda im: hog_feature(im, cell_size=7),

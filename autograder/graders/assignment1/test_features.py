@@ -36,9 +36,8 @@ def features(images):
 
 
 def feature_splits(rng, num_training, num_validation, num_test):
-    data = get_data("mnist", num_training=num_training, num_validation=num_validation,
-                    num_test=num_test, subtract_mean=False, flatten=False,
-                    seed=int(rng.integers(2**31)))
+    data = get_data("mnist", num_training, num_validation, num_test,
+                    flatten=False, subtract_mean=False, seed=int(rng.integers(2**31)))
     feats = {split: features(data["X_" + split]) for split in ("train", "val", "test")}
     # Standardize with the training set's statistics (a constant column stays 0).
     mean = feats["train"].mean(axis=0)

@@ -1,5 +1,7 @@
 """Hidden graders of the layers and the two-layer net (assignment 1, 25 of 100 points).
 
+Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+
 Inputs are drawn fresh for every grading run; the reference answers are computed here,
 in the trusted process, by the instructor's edition of cs231n_core. Each backward pass
 gets the cache that CS231n's forward pass builds ((x, w, b) for an affine layer, x for
@@ -20,7 +22,8 @@ from autograder.engine.expect import (GradingFailure, expect_array, expect_at_le
 from autograder.engine.submission import call, get, saved
 from cs231n_core import layers
 from cs231n_core.classifiers.fc_net import TwoLayerNet
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.gradient_check import (eval_numerical_gradient,
+                                        eval_numerical_gradient_array)
 
 SECTION_WEIGHT = 25
 LAYERS = "cs231n_core.layers:"
@@ -189,7 +192,7 @@ def test_affine_backward_shapes(submission, rng):
 # --- relu_forward ------------------------------------------------------------------
 
 @pytest.mark.target("relu_forward")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_relu_forward_values(submission, rng):
     """output matches the reference on inputs of several shapes, zeros included"""
     inputs = []
@@ -225,7 +228,7 @@ def relu_problem(rng, shape):
 
 
 @pytest.mark.target("relu_backward")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_relu_backward_values(submission, rng):
     """dx matches the reference on inputs of several shapes"""
     problems = [relu_problem(rng, shape) for shape in ((int(rng.integers(3, 9)), 10), (3, 4, 5), (9,))]
@@ -291,7 +294,7 @@ def check_loss_edges(submission, name, rng):
 
 
 @pytest.mark.target("svm_loss")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_svm_loss_values(submission, rng):
     """loss and dx match the reference on random scores"""
     x, y = random_loss_problem(rng, int(rng.integers(20, 40)), int(rng.integers(5, 12)), 1.0)
@@ -313,7 +316,7 @@ def test_svm_loss_edges(submission, rng):
 
 
 @pytest.mark.target("softmax_loss")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_softmax_loss_values(submission, rng):
     """loss and dx match the reference on random scores"""
     x, y = random_loss_problem(rng, int(rng.integers(20, 40)), int(rng.integers(5, 12)), 1.0)
@@ -413,7 +416,7 @@ def expect_init_stats(params, shapes, weight_scale, what):
 
 
 @pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_net_initialization(submission, rng):
     """parameter shapes; zero biases; Gaussian weights of standard deviation weight_scale"""
     input_dim, hidden_dim, num_classes = (int(rng.integers(40, 80)), int(rng.integers(30, 60)),
@@ -437,7 +440,7 @@ def test_net_initialization(submission, rng):
 
 
 @pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_net_scores(submission, rng):
     """without labels, loss(X) returns the scores of the reference for given parameters"""
     params = random_params(rng, 24, int(rng.integers(8, 16)), int(rng.integers(3, 8)))
@@ -450,14 +453,14 @@ def test_net_scores(submission, rng):
 
 
 @pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_net_loss_and_grads(submission, rng):
     """loss and gradients match the reference without regularization"""
     check_net_loss(submission, rng, 0.0)
 
 
 @pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(2)
+@pytest.mark.points(1)
 def test_net_regularization(submission, rng):
     """loss and gradients match the reference with L2 regularization 0.5 * reg * sum(W * W)"""
     check_net_loss(submission, rng, float(rng.uniform(0.5, 3.0)))
@@ -529,7 +532,7 @@ def trained_accuracy(submission, data, X_test, y_test, net_config, solver_config
 
 
 @pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(3)
+@pytest.mark.points(2)
 def test_net_trains_on_digits(submission, rng):
     """trained with the Solver on handwritten digits, held-out accuracy within 4 points of the reference"""
     data, X_test, y_test = digits_split(rng)

@@ -2,6 +2,8 @@
 
 Inputs are drawn fresh for every grading run; the reference answers are computed here,
 in the trusted process, by the instructor's edition of cs231n_core.
+
+Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
 """
 import numpy as np
 import pytest
@@ -49,77 +51,77 @@ def check_large_scores(submission, rng, path):
 
 
 @pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1.5)
+@pytest.mark.points(2)
 def test_naive_loss(submission, rng):
     """the loss matches the reference (random data, no regularization)"""
     check_no_reg(submission, rng, NAIVE, "loss")
 
 
 @pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1.5)
+@pytest.mark.points(2)
 def test_naive_gradient(submission, rng):
     """the gradient matches the reference (random data, no regularization)"""
     check_no_reg(submission, rng, NAIVE, "dW")
 
 
 @pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1)
+@pytest.mark.points(1.5)
 def test_naive_regularization(submission, rng):
     """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
     check_reg(submission, rng, NAIVE)
 
 
 @pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(0.5)
+@pytest.mark.points(1)
 def test_naive_edge_shapes(submission, rng):
     """one example and two classes; more classes than examples"""
     check_edge_shapes(submission, rng, NAIVE)
 
 
 @pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1)
+@pytest.mark.points(1.5)
 def test_naive_large_scores(submission, rng):
     """numerically stable: finite and right for scores around 1000"""
     check_large_scores(submission, rng, NAIVE)
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1.5)
+@pytest.mark.points(2)
 def test_vectorized_loss(submission, rng):
     """the loss matches the reference (random data, no regularization)"""
     check_no_reg(submission, rng, VECTORIZED, "loss")
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1.5)
+@pytest.mark.points(2)
 def test_vectorized_gradient(submission, rng):
     """the gradient matches the reference (random data, no regularization)"""
     check_no_reg(submission, rng, VECTORIZED, "dW")
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1)
+@pytest.mark.points(1.5)
 def test_vectorized_regularization(submission, rng):
     """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
     check_reg(submission, rng, VECTORIZED)
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(0.5)
+@pytest.mark.points(1)
 def test_vectorized_edge_shapes(submission, rng):
     """one example and two classes; more classes than examples"""
     check_edge_shapes(submission, rng, VECTORIZED)
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1)
+@pytest.mark.points(2)
 def test_vectorized_large_scores(submission, rng):
     """numerically stable: finite and right for scores around 1000"""
     check_large_scores(submission, rng, VECTORIZED)
 
 
 @pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(2)
+@pytest.mark.points(3.5)
 def test_vectorized_is_fast(submission, rng):
     """as fast as a vectorized implementation (within 10x of the reference) and right"""
     check_speed(submission, VECTORIZED, reference, rng)

@@ -3,8 +3,10 @@
 
 Inputs are drawn fresh for every grading run; the reference answers are computed here,
 in the trusted process, by the instructor's edition of cs231n_core. Training runs in
-the worker; it gets the held-out images only, never their labels, and the accuracy is
-computed here.
+the worker, on training data only; held-out images reach the worker only to test
+predict, and their labels never do: every accuracy is computed here.
+
+Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
 """
 import functools
 
@@ -107,7 +109,7 @@ def test_vectorized_edge_shapes(submission, rng):
 
 
 @pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(2)
+@pytest.mark.points(3)
 def test_vectorized_is_fast(submission, rng):
     """as fast as a vectorized implementation (within 10x of the reference) and right"""
     check_speed(submission, VECTORIZED, reference, rng)
@@ -231,7 +233,7 @@ ACCURACY_MARGIN = 0.03
 
 
 @pytest.mark.target("LinearClassifier.train")
-@pytest.mark.points(3)
+@pytest.mark.points(4)
 def test_train_learns_digits(submission, rng):
     """a LinearSVM trained on handwritten digits: loss goes down, held-out accuracy within
     3 points of the reference's"""
@@ -279,7 +281,7 @@ def student_predictions(submission, W, X):
 
 
 @pytest.mark.target("LinearClassifier.predict")
-@pytest.mark.points(2)
+@pytest.mark.points(2.5)
 def test_predict_values(submission, rng):
     """integer labels of the highest score, for weights set on the classifier"""
     W, X, _ = random_problem(rng, 31, 13, 7)
@@ -291,7 +293,7 @@ def test_predict_values(submission, rng):
 
 
 @pytest.mark.target("LinearClassifier.predict")
-@pytest.mark.points(1)
+@pytest.mark.points(1.5)
 def test_predict_digits_accuracy(submission, rng):
     """held-out digits with weights trained by the reference: the reference's accuracy"""
     X_train, y_train, X_test, y_test = digits_problem(rng)

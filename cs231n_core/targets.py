@@ -18,6 +18,29 @@ ASSIGNMENT_TARGETS = {
             "compute_distances_no_loops": "KNearestNeighbor.compute_distances_no_loops",
             "predict_labels": "KNearestNeighbor.predict_labels",
         },
+        "cs231n_core/classifiers/linear_svm.py": {
+            "svm_loss_naive": "svm_loss_naive",
+            "svm_loss_vectorized": "svm_loss_vectorized",
+        },
+        "cs231n_core/classifiers/softmax.py": {
+            "softmax_loss_naive": "softmax_loss_naive",
+            "softmax_loss_vectorized": "softmax_loss_vectorized",
+        },
+        "cs231n_core/classifiers/linear_classifier.py": {
+            "LinearClassifier.train": "LinearClassifier.train",
+            "LinearClassifier.predict": "LinearClassifier.predict",
+        },
+        "cs231n_core/layers.py": {
+            "affine_forward": "affine_forward",
+            "affine_backward": "affine_backward",
+            "relu_forward": "relu_forward",
+            "relu_backward": "relu_backward",
+            "svm_loss": "svm_loss",
+            "softmax_loss": "softmax_loss",
+        },
+        "cs231n_core/classifiers/fc_net.py": {
+            "TwoLayerNet": "TwoLayerNet",
+        },
     },
     "assignment2": {},
     "assignment3": {},

@@ -95,7 +95,7 @@ def run_check(capsys, target):
 # ---- the reference passes ----------------------------------------------------------------
 
 def test_targets_are_registered():
-    assert known_targets() == KNN_TARGETS
+    assert known_targets()[:4] == KNN_TARGETS  # the later sections' targets follow
 
 
 @pytest.mark.parametrize("target", KNN_TARGETS)
@@ -110,7 +110,8 @@ def test_reference_passes(capsys, target):
 
 def test_check_all_passes_on_reference(capsys):
     assert check_all() is True
-    assert "4 of 4 targets pass" in capsys.readouterr().out
+    count = len(known_targets())
+    assert "%d of %d targets pass" % (count, count) in capsys.readouterr().out
     assert check_all(["predict_labels"]) is True
 
 
@@ -219,8 +220,8 @@ def test_unknown_target_lists_known_ones(capsys):
 
 
 def test_graded_target_without_public_checks(monkeypatch, capsys):
-    monkeypatch.setattr(checks, "_graded_target_names", lambda: {"svm_loss_naive"})
-    result, out = run_check(capsys, "svm_loss_naive")
+    monkeypatch.setattr(checks, "_graded_target_names", lambda: {"a_future_target"})
+    result, out = run_check(capsys, "a_future_target")
     assert result is True
     assert "no public checks yet" in out
 
@@ -245,7 +246,8 @@ def test_sys_exit_is_a_failure(monkeypatch, capsys):
 def test_check_all_reports_failures(monkeypatch, capsys):
     monkeypatch.setattr(KNearestNeighbor, "predict_labels", not_implemented)
     assert check_all() is False
-    assert "3 of 4 targets pass" in capsys.readouterr().out
+    count = len(known_targets())
+    assert "%d of %d targets pass" % (count - 1, count) in capsys.readouterr().out
 
 
 # ---- the registry and what the module may not contain -------------------------------------

@@ -72,7 +72,9 @@ def test_failure_messages_hold_no_hidden_values(model_copy):
     with open(path, "w") as handle:  # every answer off by a little
         handle.write(text.replace("        return dists\n", "        return dists * 1.001\n")
                      .replace("        return y_pred\n", "        return (y_pred + 1) % 10\n"))
-    report = grade(model_copy, "assignment1", seed=11)
+    knn = ["compute_distances_two_loops", "compute_distances_one_loop",
+           "compute_distances_no_loops", "predict_labels"]
+    report = grade(model_copy, "assignment1", seed=11, only=knn)
     assert report.score == 0.0
     for record in report.records:
         message = record["message"]
@@ -115,9 +117,13 @@ def test_inputs_are_fresh_per_run_and_reproducible_from_the_seed(model_submissio
 
 
 def test_only_target_grades_one_target_at_full_weight(model_submission):
+    from autograder.engine.run import target_max_points
+
     report = grade(model_submission, "assignment1", only=["predict_labels"])
     assert {r["target"] for r in report.records} == {"predict_labels"}
-    assert report.max_score == pytest.approx(30.0) and report.score == pytest.approx(30.0)
+    weight = target_max_points("assignment1")["predict_labels"]  # its share of all 100 points
+    assert weight == pytest.approx(6.0)  # kNN's 20 points, of which predict_labels has 6 of 20 raw
+    assert report.max_score == pytest.approx(weight) and report.score == pytest.approx(weight)
 
 
 def test_grader_never_imports_the_submission(model_copy, tmp_path):

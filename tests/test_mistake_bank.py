@@ -4,6 +4,7 @@ The model submission (the instructor's edition of cs231n_core, copied) is graded
 and must score 100; each mistake is then applied to a fresh copy and graded. A mistake
 that the graders let through means a gap in the hidden graders, not in the bank.
 """
+import ast
 import os
 import shutil
 from collections import Counter
@@ -12,6 +13,7 @@ import pytest
 
 from autograder.engine.run import grade
 from autograder.mistakes import apply_mistake, load_bank
+from cs231n_core.targets import ASSIGNMENT_TARGETS
 
 pytestmark = pytest.mark.slow
 
@@ -20,9 +22,60 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(REPO, "cs231n_core")
 KNN_TARGETS = ["compute_distances_two_loops", "compute_distances_one_loop",
                "compute_distances_no_loops", "predict_labels"]
+MIN_MISTAKES = 5      # per graded target
+MIN_MISTAKES_KNN = 3  # the kNN pilot's targets
 BANK = load_bank(ASSIGNMENT)
 TIMEOUT_S = 30
 SEED = 1234
+
+
+def _module_imports(path):
+    """Files of cs231n_core that the module at `path` imports (relative or absolute)."""
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    package = os.path.dirname(path)
+    found = set()
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.ImportFrom):
+            base = package
+            for _ in range(max(0, node.level - 1)):
+                base = os.path.dirname(base)
+            if node.level == 0:
+                if not (node.module or "").startswith("cs231n_core"):
+                    continue
+                base = REPO
+                parts = node.module.split(".")
+            else:
+                parts = node.module.split(".") if node.module else []
+            stem = os.path.join(base, *parts)
+            names = [stem] + [os.path.join(stem, alias.name) for alias in node.names]
+        elif isinstance(node, ast.Import):
+            names = [os.path.join(REPO, *a.name.split(".")) for a in node.names
+                     if a.name.startswith("cs231n_core")]
+        for stem in names:
+            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
+                if os.path.exists(candidate):
+                    found.add(os.path.relpath(candidate, REPO).replace(os.sep, "/"))
+    return found
+
+
+def targets_that_may_change(edited):
+    """Targets defined in `edited` or in a module that imports it, directly or not."""
+    graph = {}
+    for folder, _, names in os.walk(REFERENCE):
+        for name in names:
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                graph[os.path.relpath(path, REPO).replace(os.sep, "/")] = _module_imports(path)
+    reached, changed = {edited}, True
+    while changed:
+        changed = False
+        for module, imports in graph.items():
+            if module not in reached and imports & reached:
+                reached.add(module)
+                changed = True
+    return {name for relative, targets in ASSIGNMENT_TARGETS[ASSIGNMENT].items()
+            if relative in reached for name in targets}
 
 
 def _copy_submission(destination):
@@ -50,13 +103,15 @@ def test_model_submission_scores_100(model_report):
     assert not failed
 
 
-def test_bank_covers_every_knn_target(model_report):
+def test_bank_covers_every_graded_target(model_report):
+    """Every target that the hidden graders check has its share of realistic mistakes:
+    at least MIN_MISTAKES, and at least MIN_MISTAKES_KNN for the kNN pilot's targets."""
     counts = Counter(mistake["target"] for mistake in BANK)
     graded = set(model_report.by_target())
     assert set(KNN_TARGETS) <= graded
-    for target in KNN_TARGETS:
-        assert counts[target] >= 3, "only %d mistakes for %s" % (counts[target], target)
-    assert len(BANK) >= 12
+    short = {target: counts[target] for target in graded
+             if counts[target] < (MIN_MISTAKES_KNN if target in KNN_TARGETS else MIN_MISTAKES)}
+    assert not short, "too few mistakes in the bank (target: count): %s" % short
     assert set(counts) <= graded, "a mistake names a target that no grader checks"
 
 
@@ -101,15 +156,20 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, reference_copy, mo
     root = str(tmp_path / "sub")
     shutil.copytree(reference_copy, root)
     apply_mistake(root, mistake)
-    report = grade(root, ASSIGNMENT, timeout_s=TIMEOUT_S, seed=SEED)
+    # Only targets whose module imports the edited file can change; grading just those
+    # keeps the bank fast. Targets that call the broken one may lose points too, when
+    # the mistake says so ("affects"): a TwoLayerNet is only as right as its layers.
+    candidates = targets_that_may_change(mistake["file"]) | {mistake["target"]}
+    report = grade(root, ASSIGNMENT, timeout_s=TIMEOUT_S, seed=SEED, only=sorted(candidates))
     table = report.by_target()
     score, maximum = table[mistake["target"]]
     assert score < maximum - 1e-9, "the graders let %s through (%s)" % (mistake["id"], mistake["why"])
     messages = [r["message"] for r in report.records
                 if r["target"] == mistake["target"] and not r["passed"]]
     assert all(message.strip() for message in messages), "a failure without a message"
+    allowed = {mistake["target"], *mistake.get("affects", [])}
     for target, (other_score, other_max) in table.items():
-        if target != mistake["target"]:
+        if target not in allowed:
             assert other_score == pytest.approx(other_max), \
                 "%s also cost %s points: %s" % (mistake["id"], target, [
                     r["message"] for r in report.records if r["target"] == target and not r["passed"]])

@@ -20,6 +20,17 @@ KNN_RAW_POINTS = {"compute_distances_two_loops": 4, "compute_distances_one_loop"
                   "compute_distances_no_loops": 6, "predict_labels": 6}
 
 
+def _target_of_grade_id():
+    """{grade_id: target}: a dotted target ("LinearClassifier.train") has an nbgrader-safe
+    grade_id ("LinearClassifier-train")."""
+    from cs231n_core.targets import ASSIGNMENT_TARGETS, grade_cell_id, target_names
+
+    return {grade_cell_id(t): t for a in ASSIGNMENT_TARGETS for t in target_names(a)}
+
+
+TARGET_OF_GRADE_ID = _target_of_grade_id()
+
+
 def nb_id(path):
     return str(path.relative_to(ASSIGNMENTS))
 
@@ -81,7 +92,8 @@ def test_nbgrader_metadata(path):
         if is_autograded_test(cell):
             assert meta["locked"], "autograded test %s must be locked" % meta["grade_id"]
             assert "### BEGIN HIDDEN TESTS" in cell.source and "### END HIDDEN TESTS" in cell.source
-            assert 'check("%s")' % meta["grade_id"] in cell.source
+            target = TARGET_OF_GRADE_ID.get(meta["grade_id"], meta["grade_id"])
+            assert 'check("%s")' % target in cell.source
         if meta["solution"] and cell.cell_type == "code":
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
 

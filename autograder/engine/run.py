@@ -4,6 +4,8 @@ The graders run in their own pytest process (never importing the submission), wh
 starts one sandboxed worker per check. The outcome is a GradeReport, from which
 report.py writes Gradescope's results.json, a score table and feedback HTML.
 """
+import contextlib
+import io
 import json
 import os
 import secrets
@@ -92,3 +94,27 @@ def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=N
     return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
                        seed=seed, isolation=isolation_name(), records=data["records"],
                        execution_time=round(time.monotonic() - started, 2))
+
+
+def target_max_points(assignment):
+    """{target: points} of one assignment, from the graders' markers (no grading):
+    what each notebook's autograded cell is worth."""
+    import pytest
+
+    from .plugin import _marker_arg, scaled_points
+
+    class Collector:
+        def pytest_collection_modifyitems(self, items):
+            self.table = {}
+            for item, points in zip(items, scaled_points(items)):
+                target = _marker_arg(item, "target")
+                self.table[target] = round(self.table.get(target, 0.0) + points, 6)
+
+    collector = Collector()
+    with contextlib.redirect_stdout(io.StringIO()):  # the listing is not wanted
+        code = pytest.main(["-q", "--collect-only", "-p", "no:cacheprovider", "-p", "no:warnings",
+                            "-c", os.path.join(GRADERS_DIR, "pytest.ini"), "--rootdir", GRADERS_DIR,
+                            os.path.join(GRADERS_DIR, assignment)], plugins=[collector])
+    if code != 0:
+        raise GradingError("the graders of %s could not be collected (pytest exit %d)" % (assignment, code))
+    return collector.table

@@ -58,6 +58,20 @@ def get(path, save):
     return {"get": path, "save": save}
 
 
+class saved:
+    """An argument of a call step that stands for what an earlier step saved under
+    `name` (it never leaves the worker):
+
+        call("cs231n_core.solver:Solver", saved("net"), data, save="solver")
+    """
+
+    def __init__(self, name):
+        self.name = str(name)
+
+    def __repr__(self):
+        return "saved(%r)" % self.name
+
+
 class Submission:
     def __init__(self, path, scratch_root, limits=None, hide=()):
         self.path = os.path.realpath(path)
@@ -159,6 +173,8 @@ def _tail(text, keep=1500):
 
 
 def _to_wire(value, arrays):
+    if isinstance(value, saved):
+        return {"saved": value.name}
     if isinstance(value, np.ndarray):
         key = "a%d" % len(arrays)
         arrays[key] = value

@@ -8,7 +8,11 @@ a list of mistakes::
      "file": "cs231n_core/classifiers/k_nearest_neighbor.py",  # relative to the root
      "find": "dists[i, j] = np.sqrt(np.sum(diff * diff))",     # exact reference text
      "replace": "dists[i, j] = np.sum(diff * diff)",           # the buggy version
-     "why": "Forgets the square root: squared distances rank neighbours the same."}
+     "why": "Forgets the square root: squared distances rank neighbours the same.",
+     "affects": []}                                   # optional: targets that call this one
+
+A mistake may cost points on its own target and on the targets listed in "affects"
+(those that call it, e.g. TwoLayerNet calls the layers), and on no other.
 
 ``find`` must occur exactly once in the instructor's edition of ``file`` and
 ``replace`` keeps its indentation, so that applying a mistake to a copy of the model
@@ -50,6 +54,9 @@ def load_bank(assignment):
         missing = [name for name in FIELDS if not isinstance(mistake.get(name), str)]
         if missing:
             raise ValueError("%s: mistake #%d lacks %s" % (path, index, ", ".join(missing)))
+        affects = mistake.get("affects", [])
+        if not (isinstance(affects, list) and all(isinstance(t, str) for t in affects)):
+            raise ValueError("%s: mistake %r: affects must be a list of target names" % (path, mistake["id"]))
         if mistake["id"] in seen:
             raise ValueError("%s: duplicate mistake id %r" % (path, mistake["id"]))
         seen.add(mistake["id"])

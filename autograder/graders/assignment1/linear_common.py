@@ -1,0 +1,114 @@
+"""Shared pieces of the graders of the linear classifiers' losses (test_svm.py and
+test_softmax.py): calling a loss `(W, X, y, reg) -> (loss, dW)` in the worker, the
+random problems, the checks against the reference and the speed check.
+
+Not a test module (pytest collects only test_*.py); the reference answers are computed
+here, in the trusted process, with the instructor's cs231n_core.
+"""
+import time
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from autograder.engine.expect import GradingFailure, expect_close, expect_faster
+from autograder.engine.submission import call
+
+LOSS_TOL = 1e-7   # CS231n's relative error, on the loss
+GRAD_TOL = 1e-7   # and on every entry of the gradient (floor 1e-8 in the denominator)
+
+# The speed check: many examples of few dimensions, so that a Python loop over the
+# examples costs 20 to 70 times the vectorized reference, and X travels fast (6.4 MB).
+SPEED_N, SPEED_D, SPEED_C, SPEED_REPEAT = 200000, 4, 3, 4
+SPEED_MAX_RATIO, SPEED_SLACK_S = 10.0, 0.2
+SPEED_WALL_RATIO, SPEED_WALL_SLACK_S = 20.0, 1.0
+
+
+def random_problem(rng, num_train, dim, num_classes, w_scale=0.1, x_scale=1.0):
+    """W (D, C), X (N, D), y (N,) drawn afresh; scores X.dot(W) are of order one, so
+    that some SVM margins are positive and some are not."""
+    W = rng.normal(size=(dim, num_classes)) * w_scale
+    X = rng.normal(size=(num_train, dim)) * x_scale
+    y = rng.integers(0, num_classes, size=num_train)
+    if num_train >= num_classes:  # every class appears at least once
+        y[rng.permutation(num_train)[:num_classes]] = np.arange(num_classes)
+    return W, X, y
+
+
+def student_loss(submission, path, W, X, y, reg, repeat=1):
+    """The student's (loss, dW) of the loss at `path` ("module:function")."""
+    result = submission.run([call(path, W, X, y, reg, save="out", repeat=repeat)],
+                            returns=["out"])
+    return unpack_loss(result["out"], W.shape, path.split(":")[-1])
+
+
+def unpack_loss(out, w_shape, name):
+    """(loss as a 0-d float array, dW) of a returned value, or a GradingFailure that says
+    what the return value should look like."""
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise GradingFailure("%s must return a tuple (loss, dW); it returned %s"
+                             % (name, _describe(out)))
+    loss, dW = out
+    if loss is None or np.size(loss) != 1:
+        raise GradingFailure("%s: the loss must be a single number, got %s"
+                             % (name, _describe(loss)))
+    if dW is None:
+        raise GradingFailure("%s: dW is None; did you forget to compute the gradient?" % name)
+    if tuple(np.shape(dW)) != tuple(w_shape):
+        raise GradingFailure("%s: dW has shape %s, expected the shape of W %s"
+                             % (name, tuple(np.shape(dW)), tuple(w_shape)))
+    return np.asarray(loss, dtype=np.float64).reshape(()), dW
+
+
+def _describe(value):
+    if isinstance(value, tuple):
+        return "a tuple of %d values" % len(value)
+    if isinstance(value, np.ndarray):
+        return "an array of shape %s" % (value.shape,)
+    return "None" if value is None else type(value).__name__
+
+
+def check_against_reference(submission, path, reference, W, X, y, reg, what, parts=("loss", "dW")):
+    """The student's loss and/or gradient match the reference's on these inputs."""
+    name = path.split(":")[-1]
+    loss, dW = student_loss(submission, path, W, X, y, reg)
+    expected_loss, expected_dW = reference(W, X, y, reg)
+    if "loss" in parts:
+        expect_close(loss, np.float64(expected_loss), LOSS_TOL, "%s: the loss %s" % (name, what))
+    if "dW" in parts:
+        expect_close(dW, expected_dW, GRAD_TOL, "%s: the gradient dW %s" % (name, what))
+
+
+def check_speed(submission, path, reference, rng):
+    """The vectorized loss runs within SPEED_MAX_RATIO x the reference's CPU time (plus
+    slack), and gives the right values on the large problem.
+
+    The worker's CPU time comes from the kernel, outside the sandbox. A run on a tiny
+    problem measures the worker's start-up, which the large run's time also holds.
+    Wall time, measured outside too, bounds work hidden in processes the worker never
+    reaps; its bound is looser because other jobs on the machine inflate it."""
+    name = path.split(":")[-1]
+    student_loss(submission, path, *random_problem(rng, 5, 4, 3), 0.1)
+    startup = submission.last_outcome
+    W, X, y = random_problem(rng, SPEED_N, SPEED_D, SPEED_C, w_scale=0.3)
+    reg = 0.1
+    loss, dW = student_loss(submission, path, W, X, y, reg, repeat=SPEED_REPEAT)
+    cpu_s = max(0.0, submission.last_outcome.cpu_s - startup.cpu_s)
+    wall_s = max(0.0, submission.last_outcome.elapsed_s - startup.elapsed_s)
+    with threadpool_limits(1):  # the worker runs single-threaded too
+        reference_s = SPEED_REPEAT * min(_timed(reference, W, X, y, reg) for _ in range(3))
+    expected_loss, expected_dW = reference(W, X, y, reg)
+    what = "%s on %d examples" % (name, SPEED_N)
+    expect_close(loss, np.float64(expected_loss), LOSS_TOL, what + ": the loss")  # fast and right
+    expect_close(dW, expected_dW, GRAD_TOL, what + ": the gradient dW")
+    expect_faster(cpu_s, reference_s, SPEED_MAX_RATIO, SPEED_SLACK_S,
+                  "%s, %d calls (CPU time)" % (what, SPEED_REPEAT))
+    expect_faster(wall_s, reference_s, SPEED_WALL_RATIO, SPEED_WALL_SLACK_S,
+                  "%s, %d calls (wall time)" % (what, SPEED_REPEAT))
+
+
+def _timed(func, *args):
+    """CPU seconds of one call in this process: like the worker's CPU time, and unlike
+    wall time, hardly inflated by other jobs on the machine."""
+    start = time.process_time()
+    func(*args)
+    return time.process_time() - start

@@ -1,0 +1,308 @@
+"""Hidden graders of the multiclass SVM loss and of LinearClassifier (assignment 1,
+25 of 100 points).
+
+Inputs are drawn fresh for every grading run; the reference answers are computed here,
+in the trusted process, by the instructor's edition of cs231n_core. Training runs in
+the worker, on training data only; held-out images reach the worker only to test
+predict, and their labels never do: every accuracy is computed here.
+
+Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+"""
+import functools
+
+import numpy as np
+import pytest
+
+from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
+                                      expect_close, expect_labels)
+from autograder.engine.submission import call, get
+from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
+from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
+
+from .linear_common import (check_against_reference, check_speed, random_problem,
+                            unpack_loss)
+
+SECTION_WEIGHT = 25
+MODULE = "cs231n_core.classifiers.linear_svm"
+NAIVE = MODULE + ":svm_loss_naive"
+VECTORIZED = MODULE + ":svm_loss_vectorized"
+CLASSIFIERS = "cs231n_core.classifiers.linear_classifier"
+
+
+# --- svm_loss_naive and svm_loss_vectorized ---------------------------------------
+
+def check_no_reg(submission, rng, path, part):
+    W, X, y = random_problem(rng, 37, 23, 6)
+    check_against_reference(submission, path, reference, W, X, y, 0.0,
+                            "(random data, reg=0)", parts=(part,))
+
+
+def check_reg(submission, rng, path):
+    W, X, y = random_problem(rng, 29, 17, 5, w_scale=0.5)
+    reg = float(rng.uniform(0.5, 3.0))
+    check_against_reference(submission, path, reference, W, X, y, reg, "(random data, reg > 0)")
+
+
+def check_edge_shapes(submission, rng, path):
+    W, X, y = random_problem(rng, 1, 3, 2)
+    check_against_reference(submission, path, reference, W, X, y, 0.25,
+                            "(one example, two classes)")
+    W, X, y = random_problem(rng, 4, 2, 11)  # more classes than examples or dimensions
+    check_against_reference(submission, path, reference, W, X, y, 0.25,
+                            "(4 examples, 11 classes)")
+
+
+@pytest.mark.target("svm_loss_naive")
+@pytest.mark.points(1.5)
+def test_naive_loss(submission, rng):
+    """the loss matches the reference (random data, no regularization)"""
+    check_no_reg(submission, rng, NAIVE, "loss")
+
+
+@pytest.mark.target("svm_loss_naive")
+@pytest.mark.points(1.5)
+def test_naive_gradient(submission, rng):
+    """the gradient matches the reference (random data, no regularization)"""
+    check_no_reg(submission, rng, NAIVE, "dW")
+
+
+@pytest.mark.target("svm_loss_naive")
+@pytest.mark.points(1)
+def test_naive_regularization(submission, rng):
+    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
+    check_reg(submission, rng, NAIVE)
+
+
+@pytest.mark.target("svm_loss_naive")
+@pytest.mark.points(1)
+def test_naive_edge_shapes(submission, rng):
+    """one example and two classes; more classes than examples"""
+    check_edge_shapes(submission, rng, NAIVE)
+
+
+@pytest.mark.target("svm_loss_vectorized")
+@pytest.mark.points(1.5)
+def test_vectorized_loss(submission, rng):
+    """the loss matches the reference (random data, no regularization)"""
+    check_no_reg(submission, rng, VECTORIZED, "loss")
+
+
+@pytest.mark.target("svm_loss_vectorized")
+@pytest.mark.points(1.5)
+def test_vectorized_gradient(submission, rng):
+    """the gradient matches the reference (random data, no regularization)"""
+    check_no_reg(submission, rng, VECTORIZED, "dW")
+
+
+@pytest.mark.target("svm_loss_vectorized")
+@pytest.mark.points(1)
+def test_vectorized_regularization(submission, rng):
+    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
+    check_reg(submission, rng, VECTORIZED)
+
+
+@pytest.mark.target("svm_loss_vectorized")
+@pytest.mark.points(1)
+def test_vectorized_edge_shapes(submission, rng):
+    """one example and two classes; more classes than examples"""
+    check_edge_shapes(submission, rng, VECTORIZED)
+
+
+@pytest.mark.target("svm_loss_vectorized")
+@pytest.mark.points(3)
+def test_vectorized_is_fast(submission, rng):
+    """as fast as a vectorized implementation (within 10x of the reference) and right"""
+    check_speed(submission, VECTORIZED, reference, rng)
+
+
+# --- LinearClassifier.train ---------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def _digits():
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return digits.data / 16.0, digits.target.astype(np.int64)
+
+
+def digits_problem(rng, num_train=1297):
+    """scikit-learn's handwritten digits (8x8), pixels scaled to [0, 1], mean image of
+    the training split subtracted, and a constant 1 appended (the bias trick)."""
+    X, y = _digits()
+    order = rng.permutation(len(y))
+    train, test = order[:num_train], order[num_train:]
+    mean = X[train].mean(axis=0)
+
+    def prepared(rows):
+        return np.hstack([X[rows] - mean, np.ones((len(rows), 1))])
+
+    return prepared(train), y[train], prepared(test), y[test]
+
+
+def reference_train(classifier, X, y, seed, **kwargs):
+    """Train the reference with NumPy's global RNG seeded like the worker's, leaving
+    this process's global RNG as it was."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(seed)
+        history = classifier.train(X, y, **kwargs)
+    finally:
+        np.random.set_state(state)
+    return history
+
+
+def reference_predictions(W, X):
+    classifier = LinearClassifier()
+    classifier.W = W
+    return classifier.predict(X)
+
+
+def history_array(history, num_iters):
+    """The returned loss history as a float array of num_iters entries."""
+    if history is None:
+        raise GradingFailure("train returned None; it must return the list of losses "
+                             "(loss_history)")
+    try:
+        values = np.array([np.asarray(v, dtype=np.float64).reshape(()) for v in history])
+    except (TypeError, ValueError):
+        raise GradingFailure("train must return a list of single numbers (the loss of each "
+                             "iteration)") from None
+    expect_array(values, (num_iters,), "the loss history returned by train (one loss per "
+                 "iteration)")
+    return values
+
+
+def check_one_step(submission, rng, classifier):
+    """One SGD step from weights set here, on a training set whose rows are all the same
+    example (so every minibatch is the same): W must become W - learning_rate * dW, with
+    dW the classifier's own loss gradient on that minibatch. Whatever the student's loss
+    computes, train must use it this way."""
+    dim, num_classes, num_train, batch_size = 9, 4, 40, 16
+    W0 = rng.normal(size=(dim, num_classes)) * 0.5  # set here, so train keeps it
+    X = np.tile(rng.normal(size=(1, dim)), (num_train, 1))
+    y = np.full(num_train, int(rng.integers(num_classes)))
+    X_batch, y_batch = X[:batch_size], y[:batch_size]  # what any minibatch holds
+    learning_rate, reg = float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.1, 0.5))
+    result = submission.run([
+        call("%s:%s" % (CLASSIFIERS, classifier), save="clf"),
+        call("clf.__setattr__", "W", W0),
+        call("clf.loss", X_batch, y_batch, reg, save="own"),
+        call("numpy.random:seed", int(rng.integers(2**31))),
+        call("clf.train", X, y, learning_rate=learning_rate, reg=reg, num_iters=1,
+             batch_size=batch_size, save="history"),
+        get("clf.W", save="W")], returns=["own", "history", "W"])
+    own_loss, own_dW = unpack_loss(result["own"], W0.shape, "%s.loss" % classifier)
+    history = history_array(result["history"], 1)
+    expect_close(result["W"], W0 - learning_rate * own_dW, 1e-8,
+                 "self.W after one step of train (expected W - learning_rate * dW)")
+    expect_close(history, own_loss.reshape(1), 1e-8, "the loss recorded by train for its one step")
+
+
+@pytest.mark.target("LinearClassifier.train")
+@pytest.mark.points(2)
+def test_train_one_sgd_step(submission, rng):
+    """one step updates W by -learning_rate * the gradient of self.loss (LinearSVM)"""
+    check_one_step(submission, rng, "LinearSVM")
+
+
+@pytest.mark.target("LinearClassifier.train")
+@pytest.mark.points(1)
+def test_train_one_sgd_step_softmax(submission, rng):
+    """train calls self.loss: the same step with the Softmax subclass"""
+    check_one_step(submission, rng, "Softmax")
+
+
+@pytest.mark.target("LinearClassifier.train")
+@pytest.mark.points(1)
+def test_train_samples_with_replacement(submission, rng):
+    """minibatches larger than the training set work (sampling with replacement)"""
+    W0, X, y = random_problem(rng, 12, 5, 3)
+    num_iters = 5
+    result = submission.run([
+        call("%s:LinearSVM" % CLASSIFIERS, save="clf"),
+        call("numpy.random:seed", int(rng.integers(2**31))),
+        call("clf.train", X, y, learning_rate=1e-2, reg=1e-3, num_iters=num_iters,
+             batch_size=50, save="history"),
+        get("clf.W", save="W")], returns=["history", "W"])
+    history_array(result["history"], num_iters)
+    expect_array(result["W"], W0.shape, "self.W after training")
+
+
+TRAIN_SETTINGS = dict(learning_rate=0.1, reg=1e-3, num_iters=200, batch_size=200)
+ACCURACY_MARGIN = 0.03
+
+
+@pytest.mark.target("LinearClassifier.train")
+@pytest.mark.points(4)
+def test_train_learns_digits(submission, rng):
+    """a LinearSVM trained on handwritten digits: loss goes down, held-out accuracy within
+    3 points of the reference's"""
+    X_train, y_train, X_test, y_test = digits_problem(rng)
+    seed = int(rng.integers(2**31))
+    result = submission.run([
+        call("%s:LinearSVM" % CLASSIFIERS, save="clf"),
+        call("numpy.random:seed", seed),
+        call("clf.train", X_train, y_train, save="history", **TRAIN_SETTINGS),
+        get("clf.W", save="W")], returns=["history", "W"])
+    history = history_array(result["history"], TRAIN_SETTINGS["num_iters"])
+    first, last = history[:20].mean(), history[-20:].mean()
+    if not last < 0.5 * first:
+        raise GradingFailure("the training loss did not go down: its mean over the first 20 "
+                             "iterations is %.4g, over the last 20 %.4g (expected less than half)"
+                             % (first, last))
+    # The held-out images and labels stay here: the trained weights are scored by the
+    # reference's predict, so that this test does not depend on the student's.
+    W = result["W"]
+    expect_array(W, (X_train.shape[1], 10), "self.W after training")
+    accuracy = float(np.mean(reference_predictions(W, X_test) == y_test))
+    svm = LinearSVM()
+    reference_train(svm, X_train, y_train, seed, **TRAIN_SETTINGS)
+    reference_accuracy = float(np.mean(svm.predict(X_test) == y_test))
+    expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
+                    "held-out accuracy of the weights of a LinearSVM trained by your train",
+                    " (the reference reaches %.3f with the same settings; margin %.2f)"
+                    % (reference_accuracy, ACCURACY_MARGIN))
+
+
+# --- LinearClassifier.predict -------------------------------------------------------
+
+def student_predictions(submission, W, X):
+    """predict of a plain LinearClassifier whose weights are set here."""
+    result = submission.run([
+        call("%s:LinearClassifier" % CLASSIFIERS, save="clf"),
+        call("clf.__setattr__", "W", W),
+        call("clf.predict", X, save="labels")], returns=["labels"])
+    labels = result["labels"]
+    expect_array(labels, (X.shape[0],), "the labels returned by predict")
+    if labels.dtype.kind not in "iu":
+        raise GradingFailure("predict returned dtype %s; labels must be integers "
+                             "(np.argmax returns them)" % labels.dtype)
+    return labels
+
+
+@pytest.mark.target("LinearClassifier.predict")
+@pytest.mark.points(2.5)
+def test_predict_values(submission, rng):
+    """integer labels of the highest score, for weights set on the classifier"""
+    W, X, _ = random_problem(rng, 31, 13, 7)
+    labels = student_predictions(submission, W, X)
+    expect_labels(labels, reference_predictions(W, X), "predict on random data")
+    W, X, _ = random_problem(rng, 1, 4, 3)
+    labels = student_predictions(submission, W, X)
+    expect_labels(labels, reference_predictions(W, X), "predict on a single example")
+
+
+@pytest.mark.target("LinearClassifier.predict")
+@pytest.mark.points(1.5)
+def test_predict_digits_accuracy(submission, rng):
+    """held-out digits with weights trained by the reference: the reference's accuracy"""
+    X_train, y_train, X_test, y_test = digits_problem(rng)
+    svm = LinearSVM()
+    reference_train(svm, X_train, y_train, int(rng.integers(2**31)), **TRAIN_SETTINGS)
+    reference_accuracy = float(np.mean(svm.predict(X_test) == y_test))
+    labels = student_predictions(submission, svm.W, X_test)  # held-out labels stay here
+    accuracy = float(np.mean(labels == y_test))
+    expect_at_least(accuracy, reference_accuracy - 1e-9,
+                    "held-out accuracy of predict with trained weights",
+                    " (the reference's predict reaches %.3f with the same weights)"
+                    % reference_accuracy)

@@ -1,0 +1,207 @@
+"""The public checks of the linear classifiers (cs231n_core/checks/linear.py): they pass
+on the reference, and fail, with a sentence that says why, on every realistic mistake of
+the hidden graders' bank that a public check can see (the bank's mistakes are applied to
+the reference source and the broken function is patched in)."""
+import re
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder.mistakes import load_bank
+from cs231n_core.checks import check, known_targets
+from cs231n_core.classifiers import linear_classifier, linear_svm, softmax
+
+ROOT = Path(__file__).resolve().parent.parent
+LOSS_TARGETS = ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
+                "softmax_loss_vectorized"]
+CLASSIFIER_TARGETS = ["LinearClassifier.train", "LinearClassifier.predict"]
+TARGETS = LOSS_TARGETS + CLASSIFIER_TARGETS
+MODULES = {"cs231n_core/classifiers/linear_svm.py": linear_svm,
+           "cs231n_core/classifiers/softmax.py": softmax,
+           "cs231n_core/classifiers/linear_classifier.py": linear_classifier}
+
+# Mistakes that only the hidden graders' speed checks see: their values are right.
+SPEED_ONLY = {"svm_vec_loop_over_examples", "softmax_vec_loop_over_examples"}
+BANK = [m for m in load_bank("assignment1") if m["target"] in TARGETS]
+
+
+def run_check(capsys, target):
+    result = check(target)
+    out = capsys.readouterr()
+    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
+    return result, out.out
+
+
+def failure_line(out, target):
+    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
+    assert len(fails) == 1, out
+    return fails[0]
+
+
+def broken(mistake):
+    """The target's function (or method) from the reference source with the mistake in it."""
+    module = MODULES[mistake["file"]]
+    source = (ROOT / mistake["file"]).read_text(encoding="utf-8")
+    assert source.count(mistake["find"]) == 1, mistake["id"]
+    namespace = {"__name__": module.__name__ + "_broken", "__package__": module.__package__}
+    exec(compile(source.replace(mistake["find"], mistake["replace"]), mistake["file"], "exec"),
+         namespace)
+    if "." in mistake["target"]:
+        cls, method = mistake["target"].split(".")
+        return types.SimpleNamespace(owner=getattr(module, cls), name=method,
+                                     value=getattr(namespace[cls], method))
+    return types.SimpleNamespace(owner=module, name=mistake["target"],
+                                 value=namespace[mistake["target"]])
+
+
+# ---- the reference passes ----------------------------------------------------------------
+
+def test_targets_are_registered():
+    assert set(TARGETS) <= set(known_targets())
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reference_passes(capsys, target):
+    result, out = run_check(capsys, target)
+    assert result is True, out
+    lines = out.strip().splitlines()
+    assert len(lines) >= 4
+    assert all(line.startswith("[ok]   %s: " % target) for line in lines), out
+    assert "public checks pass" in lines[-1]
+
+
+# ---- every mistake of the bank that changes values fails its public check ---------------
+
+def test_the_bank_has_mistakes_for_every_target():
+    assert {m["target"] for m in BANK} == set(TARGETS)
+    assert SPEED_ONLY <= {m["id"] for m in BANK}
+
+
+@pytest.mark.parametrize("mistake", BANK, ids=[m["id"] for m in BANK])
+def test_bank_mistake_fails_its_check(monkeypatch, capsys, mistake):
+    bug = broken(mistake)
+    monkeypatch.setattr(bug.owner, bug.name, bug.value)
+    result, out = run_check(capsys, mistake["target"])
+    if mistake["id"] in SPEED_ONLY:
+        assert result is True, out  # right values: only the hidden speed check fails it
+        return
+    assert result is False, out
+    failure_line(out, mistake["target"])
+
+
+# ---- the sentences of the common mistakes -------------------------------------------------
+
+def bank_mistake(mistake_id):
+    return next(m for m in BANK if m["id"] == mistake_id)
+
+
+@pytest.mark.parametrize("mistake_id, expected", [
+    ("svm_naive_counts_correct_class", r"1 too large: skip the correct class"),
+    ("svm_vec_counts_correct_class", r"1 too large: skip the correct class"),
+    ("svm_naive_no_delta", r"forget the margin delta = 1"),
+    ("svm_vec_loss_not_averaged", r"forget to divide by the number of examples"),
+    ("svm_naive_gradient_not_averaged", r"gradient of the small example.*divide by the number"),
+    ("svm_naive_no_correct_class_gradient", r"subtracts X\[i\] from column y\[i\]"),
+    ("svm_naive_reg_gradient_no_two", r"is 2 \* reg \* W, not reg \* W"),
+    ("svm_vec_no_reg_gradient", r"forget the regularization's gradient"),
+    ("svm_naive_reg_half", r"without a factor 0.5"),
+    ("softmax_vec_no_reg_in_loss", r"forget to add the regularization to the loss"),
+    ("softmax_naive_no_shift", r"NaN or inf for scores around 1000.*subtract each example's "
+                               r"largest score"),
+    ("softmax_vec_no_shift", r"NaN or inf for scores around 1000"),
+    ("softmax_vec_no_minus_one", r"did you subtract 1 at the correct class"),
+    ("svm_train_wrong_sign", r"W moved up the gradient"),
+    ("svm_train_ignores_learning_rate", r"ignores the learning rate"),
+    ("svm_train_reinitializes_w", r"must keep the weights it was given"),
+    ("svm_train_without_replacement", r"raised ValueError"),
+    ("svm_train_labels_not_batched", r"did not go down .*the same random indices"),
+    ("svm_predict_returns_scores", r"returned the \(5, 3\) scores"),
+    ("svm_predict_argmax_axis0", r"argmax over the classes \(axis 1\)"),
+    ("svm_predict_max_not_argmax", r"expected an integer dtype"),
+])
+def test_mistake_sentences(monkeypatch, capsys, mistake_id, expected):
+    mistake = bank_mistake(mistake_id)
+    bug = broken(mistake)
+    monkeypatch.setattr(bug.owner, bug.name, bug.value)
+    result, out = run_check(capsys, mistake["target"])
+    assert result is False
+    assert re.search(expected, failure_line(out, mistake["target"])), out
+
+
+# ---- not implemented, changed inputs, wrong returns ---------------------------------------
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError("write your code here")
+
+
+@pytest.mark.parametrize("target", LOSS_TARGETS)
+def test_loss_not_implemented(monkeypatch, capsys, target):
+    module = linear_svm if target.startswith("svm") else softmax
+    monkeypatch.setattr(module, target, not_implemented)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert out.strip().splitlines()[-1].startswith("[todo] %s: not implemented yet" % target)
+
+
+@pytest.mark.parametrize("target", CLASSIFIER_TARGETS)
+def test_classifier_not_implemented(monkeypatch, capsys, target):
+    monkeypatch.setattr(linear_classifier.LinearClassifier, target.split(".")[1], not_implemented)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert "[todo] %s: not implemented yet" % target in out
+
+
+def test_train_needs_the_svm_loss(monkeypatch, capsys):
+    monkeypatch.setattr(linear_classifier.LinearSVM, "loss", not_implemented)
+    result, out = run_check(capsys, "LinearClassifier.train")
+    assert result is False
+    assert 'run check("svm_loss_vectorized") first' in failure_line(out, "LinearClassifier.train")
+
+
+def test_loss_that_changes_its_inputs(monkeypatch, capsys):
+    reference = softmax.softmax_loss_naive
+
+    def in_place(W, X, y, reg):
+        X -= np.mean(X, axis=0)
+        return reference(W, X, y, reg)
+
+    monkeypatch.setattr(softmax, "softmax_loss_naive", in_place)
+    result, out = run_check(capsys, "softmax_loss_naive")
+    assert result is False
+    assert "changed its inputs" in failure_line(out, "softmax_loss_naive")
+
+
+@pytest.mark.parametrize("returned, expected", [
+    (lambda W: 1.0, r"should return a pair \(loss, dW\), got a float"),
+    (lambda W: (1.0, W, W), r"should return a pair \(loss, dW\), got 3 values"),
+    (lambda W: (None, W), r"the loss is None"),
+    (lambda W: (np.ones(3), W), r"single number"),
+    (lambda W: (1.0, W.T), r"got shape \(3, 2\) for dW, expected \(2, 3\)"),
+    (lambda W: (1.0, None), r"returned None for dW"),
+])
+def test_wrong_returns(monkeypatch, capsys, returned, expected):
+    monkeypatch.setattr(linear_svm, "svm_loss_naive", lambda W, X, y, reg: returned(W))
+    result, out = run_check(capsys, "svm_loss_naive")
+    assert result is False
+    assert re.search(expected, failure_line(out, "svm_loss_naive")), out
+
+
+def test_other_implementation_only_a_note(monkeypatch, capsys):
+    """A loss that matches the stored values passes even if the other one is wrong."""
+    bug = broken(bank_mistake("svm_vec_no_delta"))
+    monkeypatch.setattr(bug.owner, bug.name, bug.value)
+    result, out = run_check(capsys, "svm_loss_naive")
+    assert result is True
+    assert "[note] svm_loss_naive: differs from svm_loss_vectorized" in out
+    monkeypatch.setattr(linear_svm, "svm_loss_vectorized", not_implemented)
+    result, out = run_check(capsys, "svm_loss_naive")
+    assert result is True
+    assert "[note] svm_loss_naive: skipped the comparison" in out
+
+
+def test_no_solution_in_the_linear_checks():
+    source = (ROOT / "cs231n_core" / "checks" / "linear.py").read_text(encoding="utf-8")
+    assert "BEGIN SOLUTION" not in source
+    assert "@ " not in source and "np.exp(" not in source and "np.maximum(" not in source

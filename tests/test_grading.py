@@ -16,18 +16,24 @@ from conftest import tree_digest
 
 from autograder.engine.submission import Submission
 
-KNN_TARGETS = set(target_names("assignment1"))
+ASSIGNMENT1_TARGETS = set(target_names("assignment1"))
 ORIGINAL_RUN = Submission.run
 
 
-def test_model_submission_scores_100(model_submission):
+@pytest.fixture(scope="module")
+def model_report(model_submission):
     before = tree_digest(model_submission)
     report = grade(model_submission, "assignment1", seed=7)
+    assert tree_digest(model_submission) == before
+    return report
+
+
+def test_model_submission_scores_100(model_report):
+    report = model_report
     failed = [(r["target"], r["message"]) for r in report.records if not r["passed"]]
     assert failed == []
     assert report.score == pytest.approx(100.0) and report.max_score == pytest.approx(100.0)
-    assert set(report.by_target()) == KNN_TARGETS
-    assert tree_digest(model_submission) == before
+    assert set(report.by_target()) == ASSIGNMENT1_TARGETS
 
 
 def test_untouched_release_scores_0_with_clear_messages(released):
@@ -37,8 +43,8 @@ def test_untouched_release_scores_0_with_clear_messages(released):
         assert "is not implemented yet" in record["message"], record
 
 
-def test_points_add_to_100_per_assignment_and_split_by_target(model_submission):
-    report = grade(model_submission, "assignment1", seed=3)
+def test_points_add_to_100_per_assignment_and_split_by_target(model_report):
+    report = model_report
     assert sum(r["max_score"] for r in report.records) == pytest.approx(100.0)
     table = report.by_target()  # kNN's raw points: 4, 4, 6, 6
     assert table["compute_distances_no_loops"][1] == pytest.approx(1.5 * table["compute_distances_two_loops"][1])
@@ -58,7 +64,7 @@ def test_results_json_follows_the_contract(model_submission, tmp_path):
     assert data["tests"]
     for test in data["tests"]:
         target = test["name"].split(": ", 1)[0]
-        assert target in KNN_TARGETS and test["tags"] == [target]
+        assert target in ASSIGNMENT1_TARGETS and test["tags"] == [target]
         assert test["status"] == "passed" and test["score"] == test["max_score"] > 0
         assert test["visibility"] == "visible" and isinstance(test["output"], str)
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100.0)

@@ -89,18 +89,31 @@ def _set_limits(limits, cgroup=None):
         pass
 
 
+def _within(path, folder):
+    return path == folder or path.startswith(folder + os.sep)
+
+
 def _bwrap_prefix(workdir, runtime_dir, hide, scratch_root):
-    """The bubblewrap command line that wraps the worker."""
-    keep_visible = {os.path.realpath(p) for p in
-                    (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))}
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-            "--tmpfs", "/tmp", "--tmpfs", scratch_root]
-    for path in sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)}):
+    """The bubblewrap command line that wraps the worker.
+
+    Mounts, in order: empty tmpfs over /tmp, the scratch folder and every hidden
+    folder outside the interpreter; the interpreter's folders again, read-only, where
+    those tmpfs mounts covered them (a venv inside the project, or under /tmp); then
+    tmpfs over hidden folders inside the interpreter (an installed autograder); last,
+    the worker's runtime (read-only) and its working copy (writable)."""
+    keep = sorted({os.path.realpath(p) for p in
+                   (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))})
+    hidden = sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)})
+    inside_keep = [h for h in hidden if any(_within(h, k) for k in keep)]
+    masked = ["/tmp", os.path.realpath(scratch_root)] + [h for h in hidden if h not in inside_keep]
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for path in masked:
         args += ["--tmpfs", path]
-        # The interpreter may live inside a hidden folder (a venv in the project).
-        for kept in sorted(keep_visible):
-            if kept.startswith(path + os.sep):
-                args += ["--ro-bind", kept, kept]
+    for kept in keep:
+        if any(_within(kept, m) for m in masked):
+            args += ["--ro-bind", kept, kept]
+    for path in inside_keep:
+        args += ["--tmpfs", path]
     args += ["--ro-bind", runtime_dir, runtime_dir, "--bind", workdir, workdir,
              "--chdir", workdir, "--unshare-all", "--as-pid-1", "--uid", "65534", "--gid", "65534",
              "--die-with-parent", "--new-session", "--setenv", "HOME", workdir]

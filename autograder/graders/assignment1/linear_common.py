@@ -11,7 +11,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import GradingFailure, expect_close, expect_faster, rel_error
-from cs231n_core.gradient_check import eval_numerical_gradient
+from cs231n_core import gradient_check
 from autograder.engine.submission import call
 
 LOSS_TOL = 1e-7   # CS231n's relative error, on the loss
@@ -81,8 +81,8 @@ def check_against_reference(submission, path, reference, W, X, y, reg, what, par
         # Also against centred differences of the reference loss. Skipped only when a
         # hinge kink lies within h of these inputs, where the reference's own analytic
         # gradient disagrees with the numerical one (random inputs make that rare).
-        numeric = eval_numerical_gradient(lambda w: reference(w, X, y, reg)[0], W.copy(),
-                                          verbose=False, h=1e-5)
+        numeric = gradient_check.eval_numerical_gradient(
+            lambda w: reference(w, X, y, reg)[0], W.copy(), verbose=False, h=1e-5)
         if rel_error(numeric, expected_dW) <= NUMERIC_TOL:
             expect_close(dW, numeric, NUMERIC_TOL,
                          "%s: the gradient dW %s against a numerical gradient" % (name, what))

@@ -42,7 +42,21 @@ ASSIGNMENT_TARGETS = {
             "TwoLayerNet": "TwoLayerNet",
         },
     },
-    "assignment2": {},
+    "assignment2": {
+        # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
+        "cs231n_core/layers.py": {
+            "batchnorm_forward": "batchnorm_forward",
+            "batchnorm_backward": "batchnorm_backward",
+            "batchnorm_backward_alt": "batchnorm_backward_alt",
+            "layernorm_forward": "layernorm_forward",
+            "layernorm_backward": "layernorm_backward",
+            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
+            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
+        },
+        # --- end of normalization
+    },
     "assignment3": {},
 }
 

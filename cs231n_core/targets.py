@@ -42,7 +42,21 @@ ASSIGNMENT_TARGETS = {
             "TwoLayerNet": "TwoLayerNet",
         },
     },
-    "assignment2": {},
+    "assignment2": {
+        # --- fully connected nets, optimizers and dropout ---
+        "cs231n_core/classifiers/fc_net.py": {
+            "FullyConnectedNet": "FullyConnectedNet",
+        },
+        "cs231n_core/optim.py": {
+            "sgd_momentum": "sgd_momentum",
+            "rmsprop": "rmsprop",
+            "adam": "adam",
+        },
+        "cs231n_core/layers.py": {
+            "dropout_forward": "dropout_forward",
+            "dropout_backward": "dropout_backward",
+        },
+    },
     "assignment3": {},
 }
 

@@ -52,9 +52,22 @@ ASSIGNMENT_TARGETS = {
             "rmsprop": "rmsprop",
             "adam": "adam",
         },
+        # ONE entry per file (a repeated key would silently drop the earlier one)
         "cs231n_core/layers.py": {
+            # --- dropout (Dropout notebook)
             "dropout_forward": "dropout_forward",
             "dropout_backward": "dropout_backward",
+            # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
+            "batchnorm_forward": "batchnorm_forward",
+            "batchnorm_backward": "batchnorm_backward",
+            "batchnorm_backward_alt": "batchnorm_backward_alt",
+            "layernorm_forward": "layernorm_forward",
+            "layernorm_backward": "layernorm_backward",
+            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
+            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
+            # --- end of normalization
         },
     },
     "assignment3": {},

@@ -43,8 +43,21 @@ ASSIGNMENT_TARGETS = {
         },
     },
     "assignment2": {
-        # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
+        # --- fully connected nets, optimizers and dropout ---
+        "cs231n_core/classifiers/fc_net.py": {
+            "FullyConnectedNet": "FullyConnectedNet",
+        },
+        "cs231n_core/optim.py": {
+            "sgd_momentum": "sgd_momentum",
+            "rmsprop": "rmsprop",
+            "adam": "adam",
+        },
+        # ONE entry per file (a repeated key would silently drop the earlier one)
         "cs231n_core/layers.py": {
+            # --- dropout (Dropout notebook)
+            "dropout_forward": "dropout_forward",
+            "dropout_backward": "dropout_backward",
+            # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
             "batchnorm_forward": "batchnorm_forward",
             "batchnorm_backward": "batchnorm_backward",
             "batchnorm_backward_alt": "batchnorm_backward_alt",
@@ -54,8 +67,8 @@ ASSIGNMENT_TARGETS = {
             "spatial_batchnorm_backward": "spatial_batchnorm_backward",
             "spatial_groupnorm_forward": "spatial_groupnorm_forward",
             "spatial_groupnorm_backward": "spatial_groupnorm_backward",
+            # --- end of normalization
         },
-        # --- end of normalization
     },
     "assignment3": {},
 }

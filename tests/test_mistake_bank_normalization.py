@@ -15,16 +15,14 @@ import pytest
 
 from autograder.engine.run import grade
 from autograder.mistakes import apply_mistake, load_bank
-from cs231n_core import layers
-
-from inprocess_grading import InProcessSubmission, grader_tests, mutated_module, passes
+from inprocess_grading import InProcessSubmission, grader_tests, mutant_modules, passes
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LAYERS_FILE = "cs231n_core/layers.py"
 SOURCE = open(os.path.join(REPO, LAYERS_FILE), encoding="utf-8").read()
 GRADERS = ["autograder.graders.assignment2.test_batchnorm",
-           "autograder.graders.assignment2.test_spatial_norm"]
-TESTS = grader_tests(GRADERS)
+           "autograder.graders.assignment2.test_spatial_norm",
+           "autograder.graders.assignment2.test_fc_nets"]
 # The functions of layers.py that each target's graders can run: the target, the forward
 # pass whose cache its backward pass gets, and the layers its reference code calls.
 REACHES = {
@@ -38,8 +36,13 @@ REACHES = {
                                    "batchnorm_forward", "batchnorm_backward_alt"},
     "spatial_groupnorm_forward": {"spatial_groupnorm_forward"},
     "spatial_groupnorm_backward": {"spatial_groupnorm_forward", "spatial_groupnorm_backward"},
+    # built on the student's layers (fc_net.py): those of this bank that it calls
+    "FullyConnectedNet": {"batchnorm_forward", "batchnorm_backward", "layernorm_forward",
+                          "layernorm_backward"},
 }
-BANK = [m for m in load_bank("assignment2") if m["target"] in REACHES]
+TESTS = {target: tests for target, tests in grader_tests(GRADERS).items() if target in REACHES}
+NET_FILE = "cs231n_core/classifiers/fc_net.py"
+BANK = [m for m in load_bank("assignment2") if m["file"] == LAYERS_FILE and m["target"] in REACHES]
 MIN_MISTAKES = 5
 
 
@@ -59,18 +62,23 @@ FUNCTIONS = _functions()
 
 def test_every_target_has_graders_and_mistakes():
     assert set(TESTS) == set(REACHES)
-    counts = {target: sum(m["target"] == target for m in BANK) for target in REACHES}
+    counts = {target: sum(m["target"] == target for m in BANK) for target in FUNCTIONS
+              if target in REACHES}
     assert min(counts.values()) >= MIN_MISTAKES, counts
 
 
 def test_reaches_holds_what_the_reference_calls():
     for target, reached in REACHES.items():
-        called = FUNCTIONS[target][2] & set(REACHES)
-        assert called <= reached, target
+        if target in FUNCTIONS:
+            called = FUNCTIONS[target][2] & set(FUNCTIONS)
+        else:  # the net calls layers.<name>
+            net = open(os.path.join(REPO, NET_FILE), encoding="utf-8").read()
+            called = {name for name in REACHES if "layers.%s(" % name in net}
+        assert called <= reached | {"_norm_mode"}, target
 
 
 def test_the_model_passes_every_grader_in_process():
-    submission = InProcessSubmission(layers)
+    submission = InProcessSubmission(mutant_modules())
     failed = [test_id for tests in TESTS.values() for test_id, fn in tests
               if not passes(test_id, fn, submission)]
     assert not failed
@@ -90,8 +98,7 @@ def test_mistake_loses_points_on_its_own_target_only(mistake):
     affects = set(mistake.get("affects", []))
     assert affects <= reached_by, "affects names targets whose graders cannot reach %s" % edited
 
-    submission = InProcessSubmission(mutated_module(SOURCE.replace(mistake["find"],
-                                                                   mistake["replace"])))
+    submission = InProcessSubmission(mutant_modules(mistake))
     own = TESTS[mistake["target"]]
     assert not all(passes(test_id, fn, submission) for test_id, fn in own), \
         "the graders let %s through (%s)" % (mistake["id"], mistake["why"])

@@ -74,7 +74,7 @@ import matplotlib.pyplot as plt
 import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.fc_net import FullyConnectedNet
-from cs231n_core.data_utils import get_data
+from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n_core.layers import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward,
                                 layernorm_backward, layernorm_forward)
@@ -113,7 +113,12 @@ def print_mean_std(x, axis=0):
 below train on small subsets of the training set.
 """),
     code(r"""
-num_training, num_validation, num_test = (1000, 200, 200) if SMOKE else (None, None, None)
+if SMOKE:
+    num_training, num_validation, num_test = 1000, 200, 200
+elif cifar10_present():
+    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
+else:
+    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
 data = get_data("auto", num_training=num_training, num_validation=num_validation,
                 num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
                 seed=0)

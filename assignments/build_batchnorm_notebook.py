@@ -807,7 +807,25 @@ the network (1) is no problem: layer norm is used in very deep networks (transfo
     md(r"""
 ### What to expect
 
-@@FIGURES@@
+- **CIFAR-10** (CS231n's expectations): the gradient checks of batch norm and layer norm
+  give relative errors of 1e-8 or less; `batchnorm_backward_alt` agrees with
+  `batchnorm_backward` to about 1e-12 and is faster (CS231n asks only that it be faster;
+  1.2x to 3x is typical). Batch norm makes the six-layer net converge much faster, lets
+  the eight-layer net train over a far wider range of weight scales than the baseline,
+  and suffers from small batches, which layer norm does not.
+- **Embedded MNIST digits** (measured with the reference solution, 1,000 training and 500
+  validation images): relative errors 1.7e-9 (dx of batch norm) and 1.4e-9 (dx of layer
+  norm); `batchnorm_backward_alt` was 2.8x as fast as `batchnorm_backward` (on a loaded
+  machine; `python benchmarks/bench_batchnorm.py` measures it on several shapes). The
+  six-layer net reaches 71% validation accuracy after one epoch with batch norm and 50%
+  without, and 89% against 88% after ten epochs (99% training accuracy both). In the
+  weight-initialization experiment the baseline learns (validation accuracy above 50%)
+  only for weight scales from 2e-2 to 1.5e-1 (best 85%), while the batch-normalized net
+  stays above 45% from 1e-4 to 0.6 (best 89%, around 1e-2). After ten epochs, batch norm
+  reaches about 85.5%, 87.5% and 90% validation accuracy with batches of 5, 10 and 50
+  (the baseline, batches of 5: 86.5%); layer norm about 87%, 87% and 89%. The digits are
+  easy, so the batch-size effect is smaller than on CIFAR-10. The whole notebook runs in
+  about 8 minutes on 2 busy cores, most of it the weight-initialization experiment.
 """),
 ]
 

@@ -31,53 +31,81 @@ TIMEOUT_S = 30
 SEED = 1234
 
 
-def _module_imports(path):
-    """Files of cs231n_core that the module at `path` imports (relative or absolute)."""
-    tree = ast.parse(open(path, encoding="utf-8").read())
-    package = os.path.dirname(path)
-    found = set()
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.ImportFrom):
-            base = package
-            for _ in range(max(0, node.level - 1)):
-                base = os.path.dirname(base)
-            if node.level == 0:
-                if not (node.module or "").startswith("cs231n_core"):
-                    continue
-                base = REPO
-                parts = node.module.split(".")
-            else:
-                parts = node.module.split(".") if node.module else []
-            stem = os.path.join(base, *parts)
-            names = [stem] + [os.path.join(stem, alias.name) for alias in node.names]
-        elif isinstance(node, ast.Import):
-            names = [os.path.join(REPO, *a.name.split(".")) for a in node.names
-                     if a.name.startswith("cs231n_core")]
-        for stem in names:
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                if os.path.exists(candidate):
-                    found.add(os.path.relpath(candidate, REPO).replace(os.sep, "/"))
-    return found
+def _mentions(node):
+    """(free names, attribute names) a function or class uses: names it reads but never
+    binds itself (locals such as `loss` are not references), and every `x.attr`."""
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+              for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    attributes = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    return read - bound, attributes
 
 
-def targets_that_may_change(edited, assignment):
-    """Targets defined in `edited` or in a module that imports it, directly or not."""
-    graph = {}
+def _code_units():
+    """Every function, method and class of cs231n_core as a unit of code:
+    {(file, qualname): (first line, last line, is a method, free names, attribute names)}."""
+    units = {}
     for folder, _, names in os.walk(REFERENCE):
-        for name in names:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                graph[os.path.relpath(path, REPO).replace(os.sep, "/")] = _module_imports(path)
-    reached, changed = {edited}, True
-    while changed:
-        changed = False
-        for module, imports in graph.items():
-            if module not in reached and imports & reached:
-                reached.add(module)
-                changed = True
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, REPO).replace(os.sep, "/")
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+
+            def visit(node, prefix, in_class):
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        qualname = prefix + child.name
+                        units[(relative, qualname)] = (child.lineno, child.end_lineno, in_class,
+                                                       *_mentions(child))
+                        visit(child, qualname + ".", isinstance(child, ast.ClassDef))
+            visit(tree, "", False)
+    return units
+
+
+UNITS = _code_units()
+
+
+def targets_that_may_change(mistake, assignment):
+    """The targets whose code can run the edited lines: the innermost function holding
+    the mistake, then, transitively, every function or class that uses a changed one
+    (by its free name or, for methods, as an attribute): a name-level call graph, an
+    over-approximation that never misses a caller inside cs231n_core. Grading only these
+    keeps the bank fast: a mistake in one layer need not regrade the other twenty."""
+    with open(os.path.join(REPO, mistake["file"]), encoding="utf-8") as handle:
+        text = handle.read()
+    line = text[:text.index(mistake["find"])].count("\n") + 1
+    enclosing = [key for key, unit in UNITS.items()
+                 if key[0] == mistake["file"] and unit[0] <= line <= unit[1]]
+    if not enclosing:
+        raise AssertionError("%s edits no function or class" % mistake["id"])
+    changed = {max(enclosing, key=lambda key: key[1].count("."))}  # the innermost one
+    grown = True
+    while grown:
+        grown = False
+        for key, (_, _, _, free, attributes) in UNITS.items():
+            if key in changed:
+                continue
+            for _, qualname in changed:
+                name = qualname.split(".")[-1]
+                is_method = UNITS[(_, qualname)][2]
+                if name in attributes or (not is_method and name in free):
+                    changed.add(key)
+                    grown = True
+                    break
+    changed_qualnames = {(relative, part) for relative, qualname in changed
+                         for part in _prefixes(qualname)}
     return {name for relative, targets in ASSIGNMENT_TARGETS[assignment].items()
-            if relative in reached for name in targets}
+            for name, qualname in targets.items() if (relative, qualname) in changed_qualnames}
+
+
+def _prefixes(qualname):
+    """"A.b.c" -> "A", "A.b", "A.b.c": a class target changes when one of its methods does."""
+    parts = qualname.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +186,8 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, mod
     # Only targets whose module imports the edited file can change; grading just those
     # keeps the bank fast. Targets that call the broken one may lose points too, when
     # the mistake says so ("affects"): a TwoLayerNet is only as right as its layers.
-    candidates = targets_that_may_change(mistake["file"], assignment) | {mistake["target"]}
+    candidates = (targets_that_may_change(mistake, assignment) | {mistake["target"]}
+                  | set(mistake.get("affects", [])))
     report = grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED, only=sorted(candidates))
     table = report.by_target()
     score, maximum = table[mistake["target"]]

@@ -42,7 +42,15 @@ ASSIGNMENT_TARGETS = {
             "TwoLayerNet": "TwoLayerNet",
         },
     },
-    "assignment2": {},
+    "assignment2": {
+        # --- fast_layers.py: convolution and max pooling vectorized in NumPy ---
+        "cs231n_core/fast_layers.py": {
+            "conv_forward_fast": "conv_forward_fast",
+            "conv_backward_fast": "conv_backward_fast",
+            "max_pool_forward_fast": "max_pool_forward_fast",
+            "max_pool_backward_fast": "max_pool_backward_fast",
+        },
+    },
     "assignment3": {},
 }
 

@@ -42,7 +42,15 @@ ASSIGNMENT_TARGETS = {
             "TwoLayerNet": "TwoLayerNet",
         },
     },
-    "assignment2": {},
+    "assignment2": {
+        # Convolutional networks
+        "cs231n_core/layers.py": {
+            "conv_forward_naive": "conv_forward_naive",
+            "conv_backward_naive": "conv_backward_naive",
+            "max_pool_forward_naive": "max_pool_forward_naive",
+            "max_pool_backward_naive": "max_pool_backward_naive",
+        },
+    },
     "assignment3": {},
 }
 

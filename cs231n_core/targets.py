@@ -43,6 +43,13 @@ ASSIGNMENT_TARGETS = {
         },
     },
     "assignment2": {
+        # Convolutional networks
+        "cs231n_core/layers.py": {
+            "conv_forward_naive": "conv_forward_naive",
+            "conv_backward_naive": "conv_backward_naive",
+            "max_pool_forward_naive": "max_pool_forward_naive",
+            "max_pool_backward_naive": "max_pool_backward_naive",
+        },
         # --- fast_layers.py: convolution and max pooling vectorized in NumPy ---
         "cs231n_core/fast_layers.py": {
             "conv_forward_fast": "conv_forward_fast",

@@ -5,10 +5,10 @@ arithmetic with a handful of large array operations:
 
 - convolution is "im2col": every receptive field of the padded input is laid out as
   one column of a matrix (a strided *view* first, so NumPy copies each number once),
-  and the whole layer becomes one matrix product with the filters. The backward pass
-  is two more matrix products plus "col2im", which adds the columns back into the
-  image one kernel offset at a time (HH * WW strided additions, fast for small kernels
-  and correct where receptive fields overlap);
+  and the layer becomes a matrix product with the filters per example. The backward
+  pass is matrix products too, with "col2im" done one kernel offset at a time
+  (HH * WW strided additions, fast for small kernels and correct where receptive
+  fields overlap);
 - max pooling over windows that tile the input (pool size == stride, e.g. 2x2 stride 2)
   is a reshape; other windows and strides go through a strided view of the windows.
 
@@ -48,6 +48,15 @@ def _check_images(x, what):
                             else type(x).__name__))
 
 
+def _check_upstream(dout, expected_shape, what):
+    """dout must have the shape of the forward pass's output."""
+    if not isinstance(dout, np.ndarray) or dout.ndim != 4 \
+            or dout.shape[:2] != tuple(expected_shape[:2]) \
+            or int(np.prod(dout.shape[2:])) != int(np.prod(expected_shape[2:])):
+        raise ValueError("%s: dout must have the shape of the forward output %s, got %s"
+                         % (what, tuple(expected_shape), np.shape(dout)))
+
+
 def _conv_geometry(x, w, b, conv_param):
     """(stride, pad, H_out, W_out) of a convolution, after checking its inputs."""
     _check_images(x, "x")
@@ -70,18 +79,18 @@ def _conv_geometry(x, w, b, conv_param):
 
 # --- convolution ---------------------------------------------------------------------
 
-def _windows(x, HH, WW, stride, H_out, W_out):
-    """A view of shape (C, HH, WW, N, H_out, W_out) of x (N, C, H, W): entry
-    [c, i, j, n, h, w] is x[n, c, h * stride + i, w * stride + j]. No copy."""
-    sN, sC, sH, sW = x.strides
-    N, C = x.shape[:2]
-    return as_strided(x, shape=(C, HH, WW, N, H_out, W_out),
-                      strides=(sC, sH, sW, sN, sH * stride, sW * stride),
+def _receptive_fields(x_padded, HH, WW, stride, H_out, W_out):
+    """A view of shape (N, C, HH, WW, H', W') of x_padded (N, C, Hp, Wp), no copy:
+    entry [n, c, i, j, h, w] is x_padded[n, c, h * stride + i, w * stride + j]."""
+    N, C = x_padded.shape[:2]
+    sN, sC, sH, sW = x_padded.strides
+    return as_strided(x_padded, shape=(N, C, HH, WW, H_out, W_out),
+                      strides=(sN, sC, sH, sW, sH * stride, sW * stride),
                       writeable=False)
 
 
 def conv_forward_fast(x, w, b, conv_param):
-    """Fast forward pass of a convolutional layer (im2col and one matrix product).
+    """Fast forward pass of a convolutional layer (im2col and matrix products).
 
     Inputs:
     - x: input data of shape (N, C, H, W)
@@ -94,8 +103,9 @@ def conv_forward_fast(x, w, b, conv_param):
     Returns a tuple of:
     - out: output data of shape (N, F, H', W') where
       H' = 1 + (H + 2 * pad - HH) // stride and W' = 1 + (W + 2 * pad - WW) // stride
-    - cache: (x, w, b, conv_param, x_cols) for conv_backward_fast, where x_cols
-      of shape (C * HH * WW, N * H' * W') holds every receptive field as a column.
+    - cache: (x, w, b, conv_param, x_cols) for conv_backward_fast, where x_cols of
+      shape (N, C * HH * WW, H' * W') holds every receptive field of example n as a
+      column of x_cols[n], its rows in the order (c, i, j) of w.reshape(F, -1).
     """
     out, cache = None, None
     # BEGIN SOLUTION
@@ -103,11 +113,12 @@ def conv_forward_fast(x, w, b, conv_param):
     N, C = x.shape[:2]
     F, _, HH, WW = w.shape
     x_padded = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
-    # Rows ordered (c, i, j) like w.reshape(F, -1); columns ordered (n, h, w).
-    x_cols = _windows(x_padded, HH, WW, stride, H_out, W_out).reshape(C * HH * WW, -1)
-    out_rows = w.reshape(F, -1) @ x_cols + b.reshape(F, 1)         # (F, N * H' * W')
-    out = out_rows.reshape(F, N, H_out, W_out).transpose(1, 0, 2, 3)
-    out = np.ascontiguousarray(out)
+    # The view's reshape is the one copy of im2col.
+    x_cols = _receptive_fields(x_padded, HH, WW, stride, H_out, W_out).reshape(
+        N, C * HH * WW, H_out * W_out)
+    # (F, CHHWW) @ (N, CHHWW, H'W') -> (N, F, H'W'): already the output's memory order.
+    out = (w.reshape(F, -1) @ x_cols).reshape(N, F, H_out, W_out)
+    out += b.reshape(1, F, 1, 1)
     cache = (x, w, b, conv_param, x_cols)
     # END SOLUTION
     return out, cache
@@ -131,19 +142,21 @@ def conv_backward_fast(dout, cache):
     N, C, H, W = x.shape
     F, _, HH, WW = w.shape
     stride, pad = int(conv_param["stride"]), int(conv_param["pad"])
-    _, _, H_out, W_out = dout.shape
-    dout_rows = dout.transpose(1, 0, 2, 3).reshape(F, -1)          # (F, N * H' * W')
-    db = dout_rows.sum(axis=1)
-    dw = (dout_rows @ x_cols.T).reshape(w.shape)
-    dx_cols = (w.reshape(F, -1).T @ dout_rows).reshape(C, HH, WW, N, H_out, W_out)
-    # col2im: each kernel offset (i, j) adds to a strided grid of the padded input;
-    # receptive fields overlap when stride < kernel size, so the additions accumulate.
-    dx_padded = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=dx_cols.dtype)
-    dx_padded_t = dx_padded.transpose(1, 0, 2, 3)                  # (C, N, Hp, Wp) view
+    _check_upstream(dout, (N, F) + x_cols.shape[2:], "conv_backward_fast")
+    H_out, W_out = dout.shape[2:]
+    dout_rows = dout.reshape(N, F, H_out * W_out)
+    db = dout.sum(axis=(0, 2, 3))
+    # One (F, H'W') @ (H'W', CHHWW) product per example, summed over the examples.
+    dw = (dout_rows @ x_cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    # col2im without building the columns of dx: the kernel offset (i, j) of every
+    # receptive field receives w[:, :, i, j].T @ dout, added to a strided grid of the
+    # padded input. Receptive fields overlap when stride < kernel size, so add (+=).
+    w_by_offset = w.transpose(2, 3, 1, 0)                          # (HH, WW, C, F)
+    dx_padded = np.zeros((N, C, H + 2 * pad, W + 2 * pad), dtype=np.result_type(dout, w))
     for i in range(HH):
         for j in range(WW):
-            dx_padded_t[:, :, i:i + stride * H_out:stride, j:j + stride * W_out:stride] += \
-                dx_cols[:, i, j]
+            dx_padded[:, :, i:i + stride * H_out:stride, j:j + stride * W_out:stride] += \
+                (w_by_offset[i, j] @ dout_rows).reshape(N, C, H_out, W_out)
     dx = dx_padded[:, :, pad:pad + H, pad:pad + W]
     # END SOLUTION
     return dx, dw, db
@@ -161,24 +174,21 @@ def _pool_geometry(x, pool_param):
     return ph, pw, stride, H_out, W_out
 
 
-def _pool_windows(x, ph, pw, stride, H_out, W_out):
-    """The pooling windows of x as a view (N, C, H', W', ph, pw), no copy.
+def _window_offsets(x, ph, pw, stride, H_out, W_out):
+    """For each offset (i, j) inside a pooling window, in row-major order, the view
+    of x (N, C, H, W) holding that entry of every window: shape (N, C, H', W').
 
-    When the windows tile the input (stride equals the window size) this is a plain
-    reshape of the covered part of x; otherwise a strided view with overlapping or
-    gapped windows."""
+    Windows that tile the input (stride equal to the window size, e.g. 2x2 stride 2)
+    are a reshape of x; other windows (overlapping or with gaps) a strided view."""
     N, C = x.shape[:2]
-    if stride == ph and stride == pw:
-        covered = x[:, :, :H_out * ph, :W_out * pw]
-        return covered.reshape(N, C, H_out, ph, W_out, pw).transpose(0, 1, 2, 4, 3, 5) \
-            if covered.flags.c_contiguous else \
-            as_strided(covered, shape=(N, C, H_out, W_out, ph, pw),
-                       strides=covered.strides[:2] + (covered.strides[2] * ph,
-                                                       covered.strides[3] * pw)
-                       + covered.strides[2:], writeable=False)
+    if stride == ph and stride == pw and x.shape[2:] == (H_out * ph, W_out * pw):
+        tiles = x.reshape(N, C, H_out, ph, W_out, pw)
+        return [tiles[:, :, :, i, :, j] for i in range(ph) for j in range(pw)]
     sN, sC, sH, sW = x.strides
-    return as_strided(x, shape=(N, C, H_out, W_out, ph, pw),
-                      strides=(sN, sC, sH * stride, sW * stride, sH, sW), writeable=False)
+    windows = as_strided(x, shape=(N, C, H_out, W_out, ph, pw),
+                         strides=(sN, sC, sH * stride, sW * stride, sH, sW),
+                         writeable=False)
+    return [windows[..., i, j] for i in range(ph) for j in range(pw)]
 
 
 def max_pool_forward_fast(x, pool_param):
@@ -200,10 +210,17 @@ def max_pool_forward_fast(x, pool_param):
     out, cache = None, None
     # BEGIN SOLUTION
     ph, pw, stride, H_out, W_out = _pool_geometry(x, pool_param)
-    windows = _pool_windows(x, ph, pw, stride, H_out, W_out)
-    windows = windows.reshape(windows.shape[:4] + (ph * pw,))      # copies once
-    argmax = windows.argmax(axis=-1)
-    out = np.take_along_axis(windows, argmax[..., None], axis=-1)[..., 0]
+    # A running maximum over the ph * pw window offsets (a few passes over whole
+    # arrays, fast for small windows). Only a strictly larger value moves argmax, so
+    # ties keep the first maximum in row-major order, as np.argmax does.
+    offsets = _window_offsets(x, ph, pw, stride, H_out, W_out)
+    out = offsets[0].copy()
+    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(ph * pw - 1))
+    larger = np.empty(out.shape, dtype=bool)
+    for k, entries in enumerate(offsets[1:], start=1):
+        np.greater(entries, out, out=larger)
+        np.maximum(out, entries, out=out)
+        np.copyto(argmax, k, where=larger)
     cache = (x, pool_param, argmax)
     # END SOLUTION
     return out, cache
@@ -225,13 +242,24 @@ def max_pool_backward_fast(dout, cache):
     x, pool_param, argmax = cache
     ph, pw = int(pool_param["pool_height"]), int(pool_param["pool_width"])
     stride = int(pool_param["stride"])
-    N, C, H_out, W_out = dout.shape
-    dx = np.zeros(x.shape, dtype=np.result_type(x, dout))
-    # One strided addition per window position (i, j): fast for small windows, and it
-    # accumulates where windows overlap.
-    for k in range(ph * pw):
-        i, j = divmod(k, pw)
-        dx[:, :, i:i + stride * H_out:stride, j:j + stride * W_out:stride] += \
-            np.where(argmax == k, dout, 0)
+    _check_upstream(dout, argmax.shape, "max_pool_backward_fast")
+    N, C, H, W = x.shape
+    H_out, W_out = dout.shape[2:]
+    # The flat position in x of the maximum that each output entry came from.
+    window_corners = (np.arange(N * C).reshape(N, C, 1, 1) * (H * W)
+                      + (np.arange(H_out) * (stride * W)).reshape(H_out, 1)
+                      + np.arange(W_out) * stride)
+    row_in_window, col_in_window = np.divmod(argmax.astype(np.intp), pw)
+    sources = (window_corners + row_in_window * W + col_in_window).ravel()
+    dtype = np.result_type(x, dout)
+    if stride >= ph and stride >= pw:
+        # Windows do not overlap: every input entry receives at most one derivative.
+        dx = np.zeros(x.shape, dtype=dtype)
+        dx.ravel()[sources] = dout.ravel()
+    else:
+        # Overlapping windows: an entry that is the maximum of several windows adds
+        # up their derivatives (np.bincount sums the weights of repeated positions).
+        dx = np.bincount(sources, weights=dout.ravel(), minlength=x.size)
+        dx = dx.reshape(x.shape).astype(dtype, copy=False)
     # END SOLUTION
     return dx

@@ -57,6 +57,9 @@ ASSIGNMENT_TARGETS = {
             "max_pool_forward_fast": "max_pool_forward_fast",
             "max_pool_backward_fast": "max_pool_backward_fast",
         },
+        "cs231n_core/classifiers/cnn.py": {
+            "ThreeLayerConvNet": "ThreeLayerConvNet",
+        },
     },
     "assignment3": {},
 }

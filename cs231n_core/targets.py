@@ -43,8 +43,19 @@ ASSIGNMENT_TARGETS = {
         },
     },
     "assignment2": {
-        # Convolutional networks
         "cs231n_core/layers.py": {
+            # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
+            "batchnorm_forward": "batchnorm_forward",
+            "batchnorm_backward": "batchnorm_backward",
+            "batchnorm_backward_alt": "batchnorm_backward_alt",
+            "layernorm_forward": "layernorm_forward",
+            "layernorm_backward": "layernorm_backward",
+            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
+            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
+            # --- end of normalization
+            # --- convolutional networks (naive layers)
             "conv_forward_naive": "conv_forward_naive",
             "conv_backward_naive": "conv_backward_naive",
             "max_pool_forward_naive": "max_pool_forward_naive",

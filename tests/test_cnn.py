@@ -272,3 +272,28 @@ def test_net_overfits_a_few_images(rs):
                     optim_config={"learning_rate": 0.1}, verbose=False)
     solver.train()
     assert solver.train_acc_history[-1] == 1.0
+
+
+def test_conv_bn_relu(rs):
+    x, w, b = conv_problem(rs, 4, 2, 5, 5, 3, 3, 3)
+    gamma, beta = rs.randn(3), rs.randn(3)
+    conv_param, bn_param = {"stride": 1, "pad": 1}, {"mode": "train"}
+    out, cache = layer_utils.conv_bn_relu_forward(x, w, b, gamma, beta, conv_param, bn_param)
+    a = conv_forward_naive(x, w, b, conv_param)[0]
+    mean, var = a.mean(axis=(0, 2, 3), keepdims=True), a.var(axis=(0, 2, 3), keepdims=True)
+    expected = np.maximum(0, gamma[:, None, None] * (a - mean) / np.sqrt(var + 1e-5) + beta[:, None, None])
+    assert rel_error(out, expected) < 1e-8
+    dout = rs.randn(*out.shape)
+    grads = layer_utils.conv_bn_relu_backward(dout, cache)
+
+    def forward(*args):
+        return layer_utils.conv_bn_relu_forward(*args, conv_param, {"mode": "train"})[0]
+    inputs = [x, w, b, gamma, beta]
+    for i, got in enumerate(grads):
+        def f(v, i=i):
+            return forward(*[v if j == i else a_ for j, a_ in enumerate(inputs)])
+        numeric = eval_numerical_gradient_array(f, inputs[i].copy(), dout)
+        if i == 2:  # batch norm subtracts each channel's mean: the conv bias has no effect
+            assert np.abs(got).max() < 1e-8 and np.abs(numeric).max() < 1e-6
+        else:
+            assert rel_error(got, numeric) < 1e-6

@@ -236,4 +236,4 @@ def check_all(names=None):
 
 
 # The checks of each section register themselves on import (one module per section).
-from . import knn, linear, neural_net  # noqa: E402,F401
+from . import cnn, knn, linear, neural_net  # noqa: E402,F401

@@ -12,7 +12,7 @@ wrong forward pass costs only its own points. ThreeLayerConvNet is built from th
 layers and the layers of assignment 1: it is only as right as they are.
 
 Tolerances are CS231n's: relative error 1e-9 for layer values and gradients against the
-reference (the same sums agree to rounding), 1e-8 against a numerical gradient of the
+reference (the same sums agree to rounding), 1e-7 against a numerical gradient of the
 reference (centred differences, which the reference itself passes on these inputs:
 checked here before the student's answer is), 1e-7 for the network's loss and gradients.
 """
@@ -32,7 +32,7 @@ LAYERS = "cs231n_core.layers:"
 CONVNET = "cs231n_core.classifiers.cnn:ThreeLayerConvNet"
 SOLVER = "cs231n_core.solver:Solver"
 LAYER_TOL = 1e-9
-NUMERIC_TOL = 1e-8
+NUMERIC_TOL = 1e-7
 NET_TOL = 1e-7
 NET_NUMERIC_TOL = 1e-5
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -191,14 +191,17 @@ def test_conv_backward_odd_shapes(submission, rng):
 @pytest.mark.points(1)
 def test_conv_backward_numerical(submission, rng):
     """dx, dw and db match numerical gradients of the convolution"""
-    x, w, b, conv_param = conv_case(rng, 2, 2, 5, 6, 2, 3, 3, 2, 1)
-    (dout, cache), = conv_backward_problems(rng, [(x, w, b, conv_param)])
     forward = reference_layers.conv_forward_naive
-    numeric = (
-        gradient_check.eval_numerical_gradient_array(lambda v: forward(v, w, b, conv_param)[0], x.copy(), dout),
-        gradient_check.eval_numerical_gradient_array(lambda v: forward(x, v, b, conv_param)[0], w.copy(), dout),
-        gradient_check.eval_numerical_gradient_array(lambda v: forward(x, w, v, conv_param)[0], b.copy(), dout))
-    expected = reference_layers.conv_backward_naive(dout, cache)
+    for _ in range(20):  # redraw the rare inputs on which centred differences lose digits
+        x, w, b, conv_param = conv_case(rng, 2, 2, 5, 6, 2, 3, 3, 2, 1)
+        (dout, cache), = conv_backward_problems(rng, [(x, w, b, conv_param)])
+        numeric = (
+            gradient_check.eval_numerical_gradient_array(lambda v: forward(v, w, b, conv_param)[0], x.copy(), dout),
+            gradient_check.eval_numerical_gradient_array(lambda v: forward(x, v, b, conv_param)[0], w.copy(), dout),
+            gradient_check.eval_numerical_gradient_array(lambda v: forward(x, w, v, conv_param)[0], b.copy(), dout))
+        expected = reference_layers.conv_backward_naive(dout, cache)
+        if all(rel_error(e, n) <= NUMERIC_TOL for e, n in zip(expected, numeric)):
+            break
     got = values_of(backward_results(submission, "conv_backward_naive", [(dout, cache)])[0], 3,
                     "conv_backward_naive")
     for name, value, reference, numerical in zip(("dx", "dw", "db"), got, expected, numeric):
@@ -284,14 +287,18 @@ def test_max_pool_backward_values(submission, rng):
 @pytest.mark.points(1)
 def test_max_pool_backward_numerical(submission, rng):
     """dx matches a numerical gradient of the max pooling (overlapping windows)"""
-    x, pool_param = pool_case(rng, 2, 2, 7, 6, 3, 2, 2)
-    (dout, cache), = pool_backward_problems(rng, [(x, pool_param)])
-    numeric = gradient_check.eval_numerical_gradient_array(
-        lambda v: reference_layers.max_pool_forward_naive(v, pool_param)[0], x.copy(), dout)
+    pool_forward = reference_layers.max_pool_forward_naive
+    for _ in range(20):  # redraw the rare inputs with two values of a window within a step
+        x, pool_param = pool_case(rng, 2, 2, 7, 6, 3, 2, 2)
+        (dout, cache), = pool_backward_problems(rng, [(x, pool_param)])
+        numeric = gradient_check.eval_numerical_gradient_array(
+            lambda v: pool_forward(v, pool_param)[0], x.copy(), dout)
+        expected = reference_layers.max_pool_backward_naive(dout, cache)
+        if rel_error(expected, numeric) <= NUMERIC_TOL:
+            break
     dx, = values_of(backward_results(submission, "max_pool_backward_naive", [(dout, cache)])[0], 1,
                     "max_pool_backward_naive")
-    against_numerical(dx, reference_layers.max_pool_backward_naive(dout, cache), numeric,
-                      NUMERIC_TOL, "max_pool_backward_naive's dx")
+    against_numerical(dx, expected, numeric, NUMERIC_TOL, "max_pool_backward_naive's dx")
 
 
 @pytest.mark.target("max_pool_backward_naive")
@@ -340,8 +347,8 @@ def student_net_steps(params, input_dim, reg):
 
 
 def net_problem(rng, filter_size=3):
-    """A small net and minibatch: odd image sizes, so that the 2x2 pooling drops a row."""
-    input_dim = (int(rng.integers(1, 4)), int(rng.integers(5, 9)), int(rng.integers(5, 9)))
+    """A small net and minibatch: an odd height, so that the 2x2 pooling drops a row."""
+    input_dim = (int(rng.integers(1, 4)), 2 * int(rng.integers(2, 5)) + 1, int(rng.integers(5, 9)))
     params = random_net_params(rng, input_dim, int(rng.integers(2, 5)), filter_size,
                                int(rng.integers(5, 12)), int(rng.integers(3, 8)))
     N = int(rng.integers(3, 7))

@@ -177,6 +177,91 @@ def softmax_loss(x, y):
     return loss, dx
 
 
+# --------------------------------------------------------------------------------------
+# Assignment 2: dropout
+# --------------------------------------------------------------------------------------
+
+def dropout_forward(x, dropout_param):
+    """Forward pass of (inverted) dropout.
+
+    In training mode each unit is kept with probability p and zeroed otherwise;
+    the kept units are divided by p, so that the expected output equals the input
+    and the test-time forward pass is the identity (inverted dropout: nothing
+    to rescale at test time).
+
+    Inputs:
+    - x: array of any shape, the input data.
+    - dropout_param: a dictionary with the keys:
+      - p: dropout parameter, the probability of KEEPING each unit (0 < p <= 1).
+      - mode: "train" or "test". In "train" mode dropout is applied; in "test"
+        mode the input is returned unchanged.
+      - seed: optional seed of the random number generator (np.random.seed).
+        Passing a seed makes this function deterministic, which gradient
+        checking needs: the same seed gives the same mask.
+
+    Returns a tuple of:
+    - out: array of the shape (and dtype) of x.
+    - cache: the tuple (dropout_param, mask). In training mode, mask is the
+      array (of the shape of x) that multiplied the input: 0 for a dropped unit,
+      1 / p for a kept one; in test mode mask is None.
+    """
+    p, mode = dropout_param["p"], dropout_param["mode"]
+    if not 0 < p <= 1:
+        raise ValueError("dropout_param['p'] is the probability of keeping a unit: "
+                         "expected 0 < p <= 1, got %r" % (p,))
+    if mode not in ("train", "test"):
+        raise ValueError("dropout_param['mode'] must be 'train' or 'test', got %r" % (mode,))
+    if "seed" in dropout_param:
+        np.random.seed(dropout_param["seed"])
+
+    mask = None
+    out = None
+
+    if mode == "train":
+        # TODO: implement the training-phase forward pass of inverted dropout:
+        # draw the mask with np.random.rand (keep a unit where the draw is < p),
+        # scale it by 1 / p, and store it in mask for the backward pass.
+        # BEGIN SOLUTION
+        mask = (np.random.rand(*x.shape) < p) / p
+        out = x * mask
+        # END SOLUTION
+    elif mode == "test":
+        # TODO: implement the test-phase forward pass of inverted dropout.
+        # BEGIN SOLUTION
+        out = x
+        # END SOLUTION
+
+    cache = (dropout_param, mask)
+    out = out.astype(x.dtype, copy=False)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of (inverted) dropout.
+
+    Inputs:
+    - dout: array of any shape, the upstream derivative.
+    - cache: the tuple (dropout_param, mask) from dropout_forward.
+
+    Returns:
+    - dx: gradient with respect to x, of the shape of dout. Use the forward
+      pass's mask: drawing a new one would route the gradient through
+      different units than the ones the forward pass kept.
+    """
+    dropout_param, mask = cache
+    mode = dropout_param["mode"]
+
+    dx = None
+    if mode == "train":
+        # TODO: implement the training-phase backward pass of inverted dropout.
+        # BEGIN SOLUTION
+        dx = dout * mask
+        # END SOLUTION
+    elif mode == "test":
+        dx = dout
+    return dx
+
+
 # ======================================================================================
 # Normalization layers (assignment 2): batch normalization, layer normalization, and
 # their spatial versions for convolutional networks (spatial batch norm, group norm).

@@ -43,7 +43,20 @@ ASSIGNMENT_TARGETS = {
         },
     },
     "assignment2": {
+        # --- fully connected nets, optimizers and dropout ---
+        "cs231n_core/classifiers/fc_net.py": {
+            "FullyConnectedNet": "FullyConnectedNet",
+        },
+        "cs231n_core/optim.py": {
+            "sgd_momentum": "sgd_momentum",
+            "rmsprop": "rmsprop",
+            "adam": "adam",
+        },
+        # ONE entry per file (a repeated key would silently drop the earlier one)
         "cs231n_core/layers.py": {
+            # --- dropout (Dropout notebook)
+            "dropout_forward": "dropout_forward",
+            "dropout_backward": "dropout_backward",
             # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
             "batchnorm_forward": "batchnorm_forward",
             "batchnorm_backward": "batchnorm_backward",

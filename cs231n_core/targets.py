@@ -43,8 +43,32 @@ ASSIGNMENT_TARGETS = {
         },
     },
     "assignment2": {
-        # Convolutional networks
+        # --- fully connected nets, optimizers and dropout ---
+        "cs231n_core/classifiers/fc_net.py": {
+            "FullyConnectedNet": "FullyConnectedNet",
+        },
+        "cs231n_core/optim.py": {
+            "sgd_momentum": "sgd_momentum",
+            "rmsprop": "rmsprop",
+            "adam": "adam",
+        },
+        # ONE entry per file (a repeated key would silently drop the earlier one)
         "cs231n_core/layers.py": {
+            # --- dropout (Dropout notebook)
+            "dropout_forward": "dropout_forward",
+            "dropout_backward": "dropout_backward",
+            # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
+            "batchnorm_forward": "batchnorm_forward",
+            "batchnorm_backward": "batchnorm_backward",
+            "batchnorm_backward_alt": "batchnorm_backward_alt",
+            "layernorm_forward": "layernorm_forward",
+            "layernorm_backward": "layernorm_backward",
+            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
+            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
+            # --- end of normalization
+            # --- convolutional networks (naive layers)
             "conv_forward_naive": "conv_forward_naive",
             "conv_backward_naive": "conv_backward_naive",
             "max_pool_forward_naive": "max_pool_forward_naive",
@@ -56,6 +80,9 @@ ASSIGNMENT_TARGETS = {
             "conv_backward_fast": "conv_backward_fast",
             "max_pool_forward_fast": "max_pool_forward_fast",
             "max_pool_backward_fast": "max_pool_backward_fast",
+        },
+        "cs231n_core/classifiers/cnn.py": {
+            "ThreeLayerConvNet": "ThreeLayerConvNet",
         },
     },
     "assignment3": {},

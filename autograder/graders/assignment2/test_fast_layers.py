@@ -30,7 +30,7 @@ MODULE = "cs231n_core.fast_layers:"
 VALUE_TOL = 1e-10
 GRAD_TOL = 1e-9
 FLOAT32_TOL = 1e-5
-SPEED_REPEAT = 3
+SPEED_REPEAT = 5
 SPEED_MAX_RATIO, SPEED_SLACK_S = 20.0, 0.25
 SPEED_WALL_RATIO, SPEED_WALL_SLACK_S = 40.0, 1.0
 
@@ -233,12 +233,12 @@ def check_speed(submission, name, args, small_args, reference, what):
 
 
 def speed_conv_problem(rng):
-    """The naive layer's four loops take about a second here; the reference, a few ms."""
-    return conv_problem(rng, 16, 3, 16, 16, 8, 3, 3, 1, 1)
+    """The naive layer takes about 0.3 s a call here; the reference, a few ms."""
+    return conv_problem(rng, 16, 3, 24, 24, 8, 3, 3, 1, 1)
 
 
 def speed_pool_problem(rng):
-    return pool_problem(rng, 16, 8, 16, 16, 2, 2, 2)
+    return pool_problem(rng, 16, 8, 24, 24, 2, 2, 2)
 
 
 # --- conv_forward_fast -----------------------------------------------------------------

@@ -612,3 +612,194 @@ def spatial_groupnorm_backward(dout, cache):
     dx = dx.reshape(N, C, H, W)
     # END SOLUTION
     return dx, dgamma, dbeta
+
+
+# ---------------------------------------------------------------------------
+# Assignment 2: convolutional layers (naive, with loops)
+#
+# Written with explicit loops for clarity: the fast, vectorized versions live
+# in fast_layers.py. Convolution here is what every deep learning library
+# calls convolution: a cross-correlation, the filter is NOT flipped.
+# ---------------------------------------------------------------------------
+
+
+def _check_window_fits(x, window_height, window_width, pad, what):
+    """Raise a clear error when a (padded) input cannot hold one window."""
+    if x.ndim != 4:
+        raise ValueError(f"{what}: x must have shape (N, C, H, W), got shape {x.shape}")
+    height, width = x.shape[2] + 2 * pad, x.shape[3] + 2 * pad
+    if window_height > height or window_width > width:
+        raise ValueError(
+            f"{what}: a {window_height}x{window_width} window does not fit in the "
+            f"{height}x{width} (padded) input"
+        )
+
+
+def conv_forward_naive(x, w, b, conv_param):
+    """Naive forward pass of a convolutional layer.
+
+    The input consists of N data points, each with C channels, height H and
+    width W. Each input is convolved with F different filters, where each
+    filter spans all C channels and has height HH and width WW.
+
+    Inputs:
+    - x: input data, of shape (N, C, H, W).
+    - w: filter weights, of shape (F, C, HH, WW).
+    - b: biases, of shape (F,).
+    - conv_param: a dictionary with the keys:
+      - 'stride': the number of pixels between adjacent receptive fields in
+        the horizontal and vertical directions.
+      - 'pad': the number of pixels used to zero-pad the input on each side
+        (top, bottom, left, right).
+
+    Pad the input with zeros, but do not modify x itself.
+
+    Returns a tuple of:
+    - out: output data, of shape (N, F, H', W') where H' and W' are given by
+        H' = 1 + (H + 2 * pad - HH) // stride
+        W' = 1 + (W + 2 * pad - WW) // stride
+    - cache: (x, w, b, conv_param), for conv_backward_naive.
+    """
+    if w.ndim != 4 or w.shape[1] != x.shape[1]:
+        raise ValueError(
+            f"conv_forward_naive: w must have shape (F, C, HH, WW) with C = {x.shape[1]} "
+            f"channels of x, got shape {w.shape}"
+        )
+    _check_window_fits(x, w.shape[2], w.shape[3], conv_param["pad"], "conv_forward_naive")
+    out = None
+    # TODO: implement the convolutional forward pass. Loops are fine here.
+    # Hint: np.pad pads the two spatial axes only.
+    # BEGIN SOLUTION
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    out = np.zeros((N, F, H_out, W_out), dtype=np.result_type(x, w, b))
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    top, left = i * stride, j * stride
+                    window = x_pad[n, :, top:top + HH, left:left + WW]   # (C, HH, WW)
+                    out[n, f, i, j] = np.sum(window * w[f]) + b[f]
+    # END SOLUTION
+    cache = (x, w, b, conv_param)
+    return out, cache
+
+
+def conv_backward_naive(dout, cache):
+    """Naive backward pass of a convolutional layer.
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, F, H', W').
+    - cache: the tuple (x, w, b, conv_param) saved by conv_forward_naive.
+
+    Returns a tuple of:
+    - dx: gradient with respect to x, of shape (N, C, H, W).
+    - dw: gradient with respect to w, of shape (F, C, HH, WW).
+    - db: gradient with respect to b, of shape (F,).
+    """
+    dx, dw, db = None, None, None
+    # TODO: implement the convolutional backward pass. Every output pixel
+    # out[n, f, i, j] touched one window of the padded input: send its
+    # upstream derivative back to that window and to the filter f.
+    # BEGIN SOLUTION
+    x, w, b, conv_param = cache
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    _, _, H_out, W_out = dout.shape
+    stride, pad = conv_param["stride"], conv_param["pad"]
+    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), mode="constant")
+    dx_pad = np.zeros_like(x_pad)
+    dw = np.zeros_like(w)
+    db = np.sum(dout, axis=(0, 2, 3))                    # one bias per filter
+    for n in range(N):
+        for f in range(F):
+            for i in range(H_out):
+                for j in range(W_out):
+                    top, left = i * stride, j * stride
+                    window = x_pad[n, :, top:top + HH, left:left + WW]
+                    dw[f] += dout[n, f, i, j] * window
+                    dx_pad[n, :, top:top + HH, left:left + WW] += dout[n, f, i, j] * w[f]
+    dx = dx_pad[:, :, pad:pad + H, pad:pad + W]         # drop the padding
+    # END SOLUTION
+    return dx, dw, db
+
+
+def max_pool_forward_naive(x, pool_param):
+    """Naive forward pass of a max-pooling layer.
+
+    Inputs:
+    - x: input data, of shape (N, C, H, W).
+    - pool_param: a dictionary with the keys:
+      - 'pool_height': the height of each pooling region.
+      - 'pool_width': the width of each pooling region.
+      - 'stride': the distance between adjacent pooling regions.
+
+    No padding is necessary here.
+
+    Returns a tuple of:
+    - out: output data, of shape (N, C, H', W') where H' and W' are given by
+        H' = 1 + (H - pool_height) // stride
+        W' = 1 + (W - pool_width) // stride
+    - cache: (x, pool_param), for max_pool_backward_naive.
+    """
+    _check_window_fits(x, pool_param["pool_height"], pool_param["pool_width"], 0,
+                       "max_pool_forward_naive")
+    out = None
+    # TODO: implement the max-pooling forward pass. Loops are fine here.
+    # BEGIN SOLUTION
+    N, C, H, W = x.shape
+    pool_h, pool_w = pool_param["pool_height"], pool_param["pool_width"]
+    stride = pool_param["stride"]
+    H_out = 1 + (H - pool_h) // stride
+    W_out = 1 + (W - pool_w) // stride
+    out = np.zeros((N, C, H_out, W_out), dtype=x.dtype)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    top, left = i * stride, j * stride
+                    out[n, c, i, j] = np.max(x[n, c, top:top + pool_h, left:left + pool_w])
+    # END SOLUTION
+    cache = (x, pool_param)
+    return out, cache
+
+
+def max_pool_backward_naive(dout, cache):
+    """Naive backward pass of a max-pooling layer.
+
+    The derivative of each output pixel goes to the input pixel that held its
+    window's maximum. When several pixels of a window tie for the maximum, it
+    goes to the first of them in row-major order (as np.argmax picks it), so
+    that each window passes its derivative on exactly once.
+
+    Inputs:
+    - dout: upstream derivatives, of shape (N, C, H', W').
+    - cache: the tuple (x, pool_param) saved by max_pool_forward_naive.
+
+    Returns:
+    - dx: gradient with respect to x, of shape (N, C, H, W).
+    """
+    dx = None
+    # TODO: implement the max-pooling backward pass. Loops are fine here.
+    # Hint: np.unravel_index turns np.argmax's flat index into (row, column).
+    # BEGIN SOLUTION
+    x, pool_param = cache
+    N, C, H, W = x.shape
+    pool_h, pool_w = pool_param["pool_height"], pool_param["pool_width"]
+    stride = pool_param["stride"]
+    _, _, H_out, W_out = dout.shape
+    dx = np.zeros_like(x)
+    for n in range(N):
+        for c in range(C):
+            for i in range(H_out):
+                for j in range(W_out):
+                    top, left = i * stride, j * stride
+                    window = x[n, c, top:top + pool_h, left:left + pool_w]
+                    row, col = np.unravel_index(np.argmax(window), window.shape)
+                    dx[n, c, top + row, left + col] += dout[n, c, i, j]
+    # END SOLUTION
+    return dx

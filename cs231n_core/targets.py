@@ -68,6 +68,21 @@ ASSIGNMENT_TARGETS = {
             "spatial_groupnorm_forward": "spatial_groupnorm_forward",
             "spatial_groupnorm_backward": "spatial_groupnorm_backward",
             # --- end of normalization
+            # --- convolutional networks (naive layers)
+            "conv_forward_naive": "conv_forward_naive",
+            "conv_backward_naive": "conv_backward_naive",
+            "max_pool_forward_naive": "max_pool_forward_naive",
+            "max_pool_backward_naive": "max_pool_backward_naive",
+        },
+        # --- fast_layers.py: convolution and max pooling vectorized in NumPy ---
+        "cs231n_core/fast_layers.py": {
+            "conv_forward_fast": "conv_forward_fast",
+            "conv_backward_fast": "conv_backward_fast",
+            "max_pool_forward_fast": "max_pool_forward_fast",
+            "max_pool_backward_fast": "max_pool_backward_fast",
+        },
+        "cs231n_core/classifiers/cnn.py": {
+            "ThreeLayerConvNet": "ThreeLayerConvNet",
         },
     },
     "assignment3": {},

@@ -236,8 +236,10 @@ def check_all(names=None):
 
 
 # The checks of each section register themselves on import (one module per section).
-from . import knn, linear, neural_net  # noqa: E402,F401
+from . import cnn, knn, linear, neural_net  # noqa: E402,F401
 from . import fc_nets, dropout  # noqa: E402,F401  (assignment 2: FC nets, optimizers, dropout)
 
 # Assignment 2: normalization layers (batch norm, layer norm, spatial batch and group norm).
 from . import normalization  # noqa: E402,F401
+# --- assignment 2: fast layers ---
+from . import fast_layers  # noqa: E402,F401

@@ -424,7 +424,8 @@ def expect_net_init(params, shapes, weight_scale, dtype, what):
 @pytest.mark.points(1)
 def test_net_initialization(submission, rng):
     """parameter shapes and dtype; zero biases; Gaussian weights of standard deviation weight_scale"""
-    input_dim = (int(rng.integers(2, 5)), 2 * int(rng.integers(4, 9)), 2 * int(rng.integers(4, 9)))
+    # an odd height: the pooled size is (H // 2) * (W // 2), not H * W // 4
+    input_dim = (int(rng.integers(2, 5)), 2 * int(rng.integers(4, 9)) + 1, 2 * int(rng.integers(4, 9)))
     num_filters, filter_size = int(rng.integers(6, 12)), int(rng.choice([3, 5, 7]))
     hidden_dim, num_classes = int(rng.integers(30, 60)), int(rng.integers(5, 13))
     weight_scale, reg = float(rng.choice([3e-2, 0.1, 0.5])), float(rng.uniform(0.1, 1.0))

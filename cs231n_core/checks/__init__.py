@@ -203,7 +203,7 @@ def _run(target):
 
 def _graded_target_names():
     try:
-        from .targets import ASSIGNMENT_TARGETS, target_names
+        from ..targets import ASSIGNMENT_TARGETS, target_names
         return {n for a in ASSIGNMENT_TARGETS for n in target_names(a)}
     except Exception:  # noqa: BLE001 - a broken or missing registry only loses a nicety
         return set()

@@ -1,0 +1,133 @@
+"""The public checks of the fast layers: they pass on the reference, fail with one useful
+sentence on realistic mistakes, and say when a target is not implemented yet."""
+import re
+
+import numpy as np
+import pytest
+
+from cs231n_core import fast_layers, layers
+from cs231n_core.checks import check, known_targets
+
+TARGETS = ["conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
+           "max_pool_backward_fast"]
+REFERENCE = {name: getattr(fast_layers, name) for name in TARGETS}
+
+
+def run_check(capsys, target):
+    result = check(target)
+    out = capsys.readouterr()
+    assert out.err == ""
+    return result, out.out
+
+
+def failure_line(out, target):
+    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
+    assert len(fails) == 1, out
+    return fails[0]
+
+
+def not_implemented(*args, **kwargs):
+    raise NotImplementedError("write your code in fast_layers.py")
+
+
+def test_targets_are_registered():
+    assert set(TARGETS) <= set(known_targets())
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_reference_passes(capsys, target):
+    result, out = run_check(capsys, target)
+    assert result is True, out
+    assert all(line.startswith("[ok]   %s: " % target) for line in out.strip().splitlines()), out
+
+
+# ---- realistic mistakes ------------------------------------------------------------------
+
+def conv_forward_without_bias(x, w, b, conv_param):
+    return REFERENCE["conv_forward_fast"](x, w, np.zeros_like(b), conv_param)
+
+
+def conv_forward_cache_of_the_naive_layer(x, w, b, conv_param):
+    out, cache = REFERENCE["conv_forward_fast"](x, w, b, conv_param)
+    return out, cache[:4]
+
+
+def conv_backward_padded_dx(dout, cache):
+    dx, dw, db = REFERENCE["conv_backward_fast"](dout, cache)
+    pad = cache[3]["pad"]
+    return np.pad(dx, ((0, 0), (0, 0), (pad, pad), (pad, pad))), dw, db
+
+
+def conv_backward_db_over_examples_only(dout, cache):
+    dx, dw, _ = REFERENCE["conv_backward_fast"](dout, cache)
+    return dx, dw, dout.sum(axis=0)
+
+
+def conv_backward_no_overlap_accumulation(dout, cache):
+    x, w, b, conv_param, x_cols = cache
+    _, dw, db = REFERENCE["conv_backward_fast"](dout, cache)
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    s, p = conv_param["stride"], conv_param["pad"]
+    H_out, W_out = dout.shape[2:]
+    dx_padded = np.zeros((N, C, H + 2 * p, W + 2 * p))
+    for i in range(HH):
+        for j in range(WW):  # = instead of +=
+            dx_padded[:, :, i:i + s * H_out:s, j:j + s * W_out:s] = np.einsum(
+                "fc,nfhw->nchw", w[:, :, i, j], dout)
+    return dx_padded[:, :, p:p + H, p:p + W], dw, db
+
+
+def pool_forward_ignores_stride(x, pool_param):
+    return REFERENCE["max_pool_forward_fast"](x, dict(pool_param, stride=pool_param["pool_height"]))
+
+
+def pool_backward_to_every_tied_maximum(dout, cache):
+    x, pool_param, _ = cache
+    ph, pw, s = pool_param["pool_height"], pool_param["pool_width"], pool_param["stride"]
+    out = layers.max_pool_forward_naive(x, pool_param)[0]
+    dx = np.zeros_like(x)
+    for i in range(ph):
+        for j in range(pw):
+            entries = x[:, :, i:i + s * out.shape[2]:s, j:j + s * out.shape[3]:s]
+            dx[:, :, i:i + s * out.shape[2]:s, j:j + s * out.shape[3]:s] += \
+                np.where(entries == out, dout, 0)
+    return dx
+
+
+@pytest.mark.parametrize("target, bug, expected", [
+    ("conv_forward_fast", conv_forward_without_bias, "forget to add b"),
+    ("conv_forward_fast", conv_forward_cache_of_the_naive_layer, "x_cols"),
+    ("conv_backward_fast", conv_backward_padded_dx, "drop the padding"),
+    ("conv_backward_fast", conv_backward_db_over_examples_only, "db"),
+    ("conv_backward_fast", conv_backward_no_overlap_accumulation, "overlap"),
+    ("max_pool_forward_fast", pool_forward_ignores_stride, "overlapping"),
+    ("max_pool_backward_fast", pool_backward_to_every_tied_maximum, "only the first"),
+])
+def test_mistakes_fail_with_a_sentence(monkeypatch, capsys, target, bug, expected):
+    monkeypatch.setattr(fast_layers, target, bug)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert re.search(expected, failure_line(out, target)), out
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_not_implemented_is_reported(monkeypatch, capsys, target):
+    monkeypatch.setattr(fast_layers, target, not_implemented)
+    result, out = run_check(capsys, target)
+    assert result is False
+    assert "[todo] %s: not implemented yet" % target in out
+
+
+def test_backward_checks_need_the_forward_pass(monkeypatch, capsys):
+    monkeypatch.setattr(fast_layers, "conv_forward_fast", not_implemented)
+    result, out = run_check(capsys, "conv_backward_fast")
+    assert result is False
+    assert "implement that first" in failure_line(out, "conv_backward_fast")
+
+
+def test_comparison_with_the_naive_layer_is_skipped_without_it(monkeypatch, capsys):
+    monkeypatch.setattr(layers, "conv_forward_naive", not_implemented)
+    result, out = run_check(capsys, "conv_forward_fast")
+    assert result is True, out
+    assert "[note] conv_forward_fast: skipped the comparison" in out

@@ -545,7 +545,8 @@ for param_name in sorted(grads):
 
 A nice trick is to train your model with just a few training samples. You should be able
 to overfit small datasets, which will result in very high training accuracy and
-comparatively low validation accuracy.
+comparatively low validation accuracy. (On 100 of the embedded MNIST digits, the reference
+implementation reaches 100% training and about 74% validation accuracy in 15 epochs.)
 """),
     code(r"""
 np.random.seed(231)
@@ -592,7 +593,7 @@ By training the three-layer convolutional network for one epoch, you should achi
 **greater than 40% accuracy on the CIFAR-10 training set** (CS231n's target).
 
 On the embedded MNIST digits (4,000 training images, so only 80 iterations make an
-epoch) the reference implementation reaches about 93% training and 90% validation
+epoch) the reference implementation reaches about 93% training and 91% validation
 accuracy after this one epoch.
 """),
     code(r"""

@@ -236,8 +236,11 @@ def check_all(names=None):
 
 
 # The checks of each section register themselves on import (one module per section).
-from . import cnn, knn, linear, neural_net  # noqa: E402,F401
+from . import knn, linear, neural_net  # noqa: E402,F401
 from . import fc_nets, dropout  # noqa: E402,F401  (assignment 2: FC nets, optimizers, dropout)
 
 # --- assignment 2: fast layers ---
 from . import fast_layers  # noqa: E402,F401
+
+# --- assignment 2: convolutional networks (naive layers, ThreeLayerConvNet) ---
+from . import cnn  # noqa: E402,F401

@@ -296,8 +296,8 @@ def test_max_pool_backward_numerical(submission, rng):
         expected = reference_layers.max_pool_backward_naive(dout, cache)
         if rel_error(expected, numeric) <= NUMERIC_TOL:
             break
-    dx, = values_of(backward_results(submission, "max_pool_backward_naive", [(dout, cache)])[0], 1,
-                    "max_pool_backward_naive")
+    result, = backward_results(submission, "max_pool_backward_naive", [(dout, cache)])
+    dx, = values_of(result, 1, "max_pool_backward_naive")
     against_numerical(dx, expected, numeric, NUMERIC_TOL, "max_pool_backward_naive's dx")
 
 

@@ -195,10 +195,10 @@ def test_conv_backward_numerical(submission, rng):
     for _ in range(20):  # redraw the rare inputs on which centred differences lose digits
         x, w, b, conv_param = conv_case(rng, 2, 2, 5, 6, 2, 3, 3, 2, 1)
         (dout, cache), = conv_backward_problems(rng, [(x, w, b, conv_param)])
-        numeric = (
-            gradient_check.eval_numerical_gradient_array(lambda v: forward(v, w, b, conv_param)[0], x.copy(), dout),
-            gradient_check.eval_numerical_gradient_array(lambda v: forward(x, v, b, conv_param)[0], w.copy(), dout),
-            gradient_check.eval_numerical_gradient_array(lambda v: forward(x, w, v, conv_param)[0], b.copy(), dout))
+        numerical = gradient_check.eval_numerical_gradient_array
+        numeric = (numerical(lambda v: forward(v, w, b, conv_param)[0], x.copy(), dout),
+                   numerical(lambda v: forward(x, v, b, conv_param)[0], w.copy(), dout),
+                   numerical(lambda v: forward(x, w, v, conv_param)[0], b.copy(), dout))
         expected = reference_layers.conv_backward_naive(dout, cache)
         if all(rel_error(e, n) <= NUMERIC_TOL for e, n in zip(expected, numeric)):
             break

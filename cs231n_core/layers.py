@@ -317,6 +317,9 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     eps = bn_param.get("eps", 1e-5)
     momentum = bn_param.get("momentum", 0.9)
 
+    if np.ndim(x) != 2:
+        raise ValueError("batchnorm_forward: x must have shape (N, D), got shape %s; for "
+                         "images use spatial_batchnorm_forward" % (np.shape(x),))
     N, D = x.shape
     running_mean = bn_param.get("running_mean", np.zeros(D, dtype=x.dtype))
     running_var = bn_param.get("running_var", np.zeros(D, dtype=x.dtype))
@@ -562,6 +565,9 @@ def spatial_groupnorm_forward(x, gamma, beta, G, gn_param):
     """
     out, cache = None, None
     eps = gn_param.get("eps", 1e-5)
+    if np.ndim(x) != 4:
+        raise ValueError("spatial_groupnorm_forward: x must have shape (N, C, H, W), got "
+                         "shape %s" % (np.shape(x),))
     if x.shape[1] % G != 0:
         raise ValueError("spatial_groupnorm_forward: the number of groups G=%d must divide "
                          "the number of channels C=%d" % (G, x.shape[1]))

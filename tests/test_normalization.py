@@ -90,6 +90,8 @@ def test_batchnorm_forward_rejects_bad_modes():
         batchnorm_forward(x, np.ones(3), np.zeros(3), {"mode": "training"})
     with pytest.raises(ValueError, match="mode"):
         batchnorm_forward(x, np.ones(3), np.zeros(3), {})
+    with pytest.raises(ValueError, match="spatial_batchnorm_forward"):
+        batchnorm_forward(np.ones((2, 3, 4, 4)), np.ones(3), np.zeros(3), {"mode": "train"})
 
 
 # ---- batchnorm backward passes --------------------------------------------------------------
@@ -241,6 +243,8 @@ def test_groupnorm_rejects_groups_that_do_not_divide_channels():
     with pytest.raises(ValueError, match="divide"):
         spatial_groupnorm_forward(np.ones((1, 6, 2, 2)), np.ones((1, 6, 1, 1)),
                                   np.zeros((1, 6, 1, 1)), 4, {})
+    with pytest.raises(ValueError, match="shape"):
+        spatial_groupnorm_forward(np.ones((6, 2)), np.ones((1, 6, 1, 1)), np.zeros((1, 6, 1, 1)), 2, {})
 
 
 # ---- affine - norm - ReLU helpers --------------------------------------------------------------

@@ -244,3 +244,6 @@ from . import fast_layers  # noqa: E402,F401
 
 # --- assignment 2: convolutional networks (naive layers, ThreeLayerConvNet) ---
 from . import cnn  # noqa: E402,F401
+
+# Assignment 2: normalization layers (batch norm, layer norm, spatial batch and group norm).
+from . import normalization  # noqa: E402,F401

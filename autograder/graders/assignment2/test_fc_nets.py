@@ -282,12 +282,11 @@ def test_net_numerical_gradients(submission, rng):
 
 @contextlib.contextmanager
 def student_masks(masks):
-    """Have the reference net's dropout layers use the masks the student's dropout_forward
-    drew (keyed by shape; every call reseeds, so a shape always gets the same mask)."""
+    """Have the reference net's dropout layers use the masks that the student's
+    dropout_forward applies (keyed by mode and shape: every call reseeds, so a shape always
+    gets the same mask), so that a wrong dropout_forward costs only its own points."""
     def dropout_forward(x, dropout_param):
-        if dropout_param["mode"] == "test":
-            return x, (dropout_param, None)
-        mask = masks[tuple(x.shape)]
+        mask = masks[dropout_param["mode"], tuple(x.shape)]
         return x * mask, (dropout_param, mask)
     with mock.patch.object(layers, "dropout_forward", dropout_forward):
         yield
@@ -303,11 +302,13 @@ def test_net_dropout(submission, rng):
                   seed=int(rng.integers(1000)))]
     steps, returns = [], []
     for i, case in enumerate(cases):
-        param = {"mode": "train", "p": case.keep, "seed": case.kwargs["seed"]}
-        for width in sorted(set(case.hidden_dims)):
-            steps += [call(LAYERS_DROPOUT, np.ones((len(case.y), width)), param, save="d%d_%d" % (i, width)),
-                      call("operator:getitem", saved("d%d_%d" % (i, width)), 0, save="mask%d_%d" % (i, width))]
-            returns.append("mask%d_%d" % (i, width))
+        for mode, rows in (("train", len(case.y)), ("test", len(case.X_test))):
+            param = {"mode": mode, "p": case.keep, "seed": case.kwargs["seed"]}
+            for width in sorted(set(case.hidden_dims)):
+                name = "mask%d_%s_%d" % (i, mode, width)
+                steps += [call(LAYERS_DROPOUT, np.ones((rows, width)), param, save=name + "_result"),
+                          call("operator:getitem", saved(name + "_result"), 0, save=name)]
+                returns.append(name)
         steps += case.student_steps("net%d" % i)
         steps += [get("net%d.dropout_param" % i, save="param%d" % i),
                   call("operator:getitem", saved("param%d" % i), "p", save="p%d" % i),
@@ -322,7 +323,9 @@ def test_net_dropout(submission, rng):
                      what + ": self.dropout_param['p'] (the probability of keeping a unit)")
         if scalar(result["seed%d" % i], "dropout_param['seed']") != case.kwargs["seed"]:
             raise GradingFailure("%s: self.dropout_param['seed'] must be the seed given" % what)
-        masks = {(len(case.y), w): result["mask%d_%d" % (i, w)] for w in set(case.hidden_dims)}
+        masks = {(mode, (rows, w)): result["mask%d_%s_%d" % (i, mode, w)]
+                 for mode, rows in (("train", len(case.y)), ("test", len(case.X_test)))
+                 for w in set(case.hidden_dims)}
         loss, grads = unpack(result["result%d" % i], 2, what + ".loss(X, y)")
         net = case.reference()
         with student_masks(masks):

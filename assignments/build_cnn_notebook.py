@@ -104,7 +104,7 @@ if cifar10_present():
 else:
     num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
 if SMOKE:
-    num_training, num_validation, num_test = 500, 100, 100
+    num_training, num_validation, num_test = 250, 100, 100
 
 data = get_data("auto", num_training=num_training, num_validation=num_validation,
                 num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
@@ -494,7 +494,7 @@ should go up slightly.
     code(r"""
 model = ThreeLayerConvNet()
 
-N = 50
+N = 10 if SMOKE else 50
 X = np.random.randn(N, 3, 32, 32)
 y = np.random.randint(10, size=N)
 
@@ -551,7 +551,7 @@ implementation reaches 100% training and about 74% validation accuracy in 15 epo
     code(r"""
 np.random.seed(231)
 
-num_train = 100
+num_train = 50 if SMOKE else 100
 small_data = {
   "X_train": data["X_train"][:num_train],
   "y_train": data["y_train"][:num_train],
@@ -564,7 +564,7 @@ model = ThreeLayerConvNet(input_dim=data["X_train"].shape[1:], weight_scale=1e-2
 solver = Solver(
     model,
     small_data,
-    num_epochs=3 if SMOKE else 15,
+    num_epochs=2 if SMOKE else 15,
     batch_size=50,
     update_rule="adam",
     optim_config={"learning_rate": 1e-3},

@@ -203,7 +203,7 @@ def _run(target):
 
 def _graded_target_names():
     try:
-        from .targets import ASSIGNMENT_TARGETS, target_names
+        from ..targets import ASSIGNMENT_TARGETS, target_names
         return {n for a in ASSIGNMENT_TARGETS for n in target_names(a)}
     except Exception:  # noqa: BLE001 - a broken or missing registry only loses a nicety
         return set()
@@ -236,10 +236,14 @@ def check_all(names=None):
 
 
 # The checks of each section register themselves on import (one module per section).
-from . import cnn, knn, linear, neural_net  # noqa: E402,F401
+from . import knn, linear, neural_net  # noqa: E402,F401
 from . import fc_nets, dropout  # noqa: E402,F401  (assignment 2: FC nets, optimizers, dropout)
+
+# --- assignment 2: fast layers ---
+from . import fast_layers  # noqa: E402,F401
+
+# --- assignment 2: convolutional networks (naive layers, ThreeLayerConvNet) ---
+from . import cnn  # noqa: E402,F401
 
 # Assignment 2: normalization layers (batch norm, layer norm, spatial batch and group norm).
 from . import normalization  # noqa: E402,F401
-# --- assignment 2: fast layers ---
-from . import fast_layers  # noqa: E402,F401

@@ -39,32 +39,31 @@ HAND_DW = np.array([[[[2.0, 8.5], [2.5, 14.0]]]])
 HAND_DB = np.array([2.5])
 
 
-def _conv_hints(got, expected, x, w, b, conv_param):
-    """A sentence naming a likely mistake of a convolution, or None."""
-    flipped = _reference_conv(x, w[:, :, ::-1, ::-1], b, conv_param)
-    if np.allclose(got, flipped):
-        return "do not flip the filter: CS231n's convolution is a cross-correlation"
-    if np.allclose(got, expected - b[None, :, None, None]):
-        return "did you forget to add the bias b[f]?"
-    per_pixel = expected + b[None, :, None, None] * (w[0].size - 1)
-    if np.allclose(got, per_pixel):
-        return "add the bias once per output pixel, not to every product of the sum"
-    return None
+# Odd shapes: a 5x7 input and 3x2 filters (height 3, width 2), stride 2, pad 1; small
+# integers, so the output is exact.
+ODD_X = np.arange(70.0).reshape(1, 2, 5, 7) % 7 - 3
+ODD_W = np.arange(24.0).reshape(2, 2, 3, 2) % 5 - 2
+ODD_B = np.array([1.0, -2.0])
+ODD_PARAM = {"stride": 2, "pad": 1}
+ODD_OUT = np.array([[[[1.0, -1.0, 1.0, 3.0], [4.0, 6.0, 0.0, -6.0], [-5.0, 3.0, 3.0, 3.0]],
+                     [[4.0, 2.0, -4.0, -10.0], [-5.0, -3.0, -1.0, 1.0], [-2.0, -4.0, -2.0, 0.0]]]])
+ODD_OUT_FLIPPED = np.array([[[[7.0, -1.0, -1.0, -1.0], [7.0, 5.0, -1.0, -7.0], [-2.0, 0.0, 2.0, 4.0]],
+                             [[-5.0, -3.0, -1.0, 1.0], [-2.0, -4.0, -2.0, 0.0], [1.0, 3.0, -3.0, -9.0]]]])
+HAND_OUT_FLIPPED = np.array([[[[0.5, 4.5], [15.5, 53.5]]]])
 
 
-def _reference_conv(x, w, b, conv_param):
-    """A convolution written with NumPy (for the hints only)."""
-    stride, pad = conv_param["stride"], conv_param["pad"]
-    x_pad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    F, _, HH, WW = w.shape
-    H_out = 1 + (x_pad.shape[2] - HH) // stride
-    W_out = 1 + (x_pad.shape[3] - WW) // stride
-    out = np.empty((x.shape[0], F, H_out, W_out))
-    for i in range(H_out):
-        for j in range(W_out):
-            window = x_pad[:, :, i * stride:i * stride + HH, j * stride:j * stride + WW]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
+def _conv_hints(flipped, b, window_size):
+    """hint(got, expected) naming a likely mistake of a convolution, or None; `flipped`
+    is the output that a flipped filter would give (stored)."""
+    def hint(got, expected):
+        if np.allclose(got, flipped):
+            return "do not flip the filter: CS231n's convolution is a cross-correlation"
+        if np.allclose(got, expected - b[None, :, None, None]):
+            return "did you forget to add the bias b[f]?"
+        if np.allclose(got, expected + b[None, :, None, None] * (window_size - 1)):
+            return "add the bias once per output pixel, not to every product of the sum"
+        return None
+    return hint
 
 
 @public_check("conv_forward_naive")
@@ -79,7 +78,7 @@ def _check_conv_forward_naive(t):
     out = t.expect_array("the output of a 3x3 image, a 2x2 filter, stride 2, pad 1", out,
                          (1, 1, 2, 2), "float")
     t.expect_close("a small example worked by hand", out, HAND_OUT, tol=1e-10,
-                   hint=lambda got, exp: _conv_hints(got, exp, HAND_X, HAND_W, HAND_B, HAND_PARAM))
+                   hint=_conv_hints(HAND_OUT_FLIPPED, HAND_B, HAND_W[0].size))
     cache = result[1]
     if not (isinstance(cache, (tuple, list)) and len(cache) == 4):
         t.fail("the cache should be the tuple (x, w, b, conv_param) that conv_backward_naive unpacks")
@@ -92,22 +91,16 @@ def _check_conv_forward_naive(t):
         t.fail("conv_forward_naive changed its input x; pad a copy (np.pad returns one)")
     out = t.expect_array("the output of CS231n's example", out, (2, 3, 2, 2), "float", report=False)
     t.expect_close("CS231n's example (x (2, 3, 4, 4), w (3, 3, 4, 4), stride 2, pad 1)", out,
-                   CONV_OUT, tol=1e-10,
-                   hint=lambda got, exp: _conv_hints(got, exp, CONV_X, CONV_W, CONV_B,
-                                                     {"stride": 2, "pad": 1}))
+                   CONV_OUT, tol=1e-10)
 
-    # Odd shapes: a non-square input and filter, stride 3, pad 2.
-    rs = np.random.RandomState(0)
-    x, w, b = rs.randn(2, 3, 7, 10), rs.randn(4, 3, 2, 5), rs.randn(4)
-    param = {"stride": 3, "pad": 2}
-    out = _pair(t, t.call(conv_forward_naive, x, w, b, dict(param)), "conv_forward_naive")
-    expected = _reference_conv(x, w, b, param)
-    if np.shape(out) != expected.shape:
-        t.fail("got shape %s for x (2, 3, 7, 10), w (4, 3, 2, 5), stride 3, pad 2, expected %s: "
+    out = _pair(t, t.call(conv_forward_naive, ODD_X.copy(), ODD_W.copy(), ODD_B.copy(), dict(ODD_PARAM)),
+                "conv_forward_naive")
+    if np.shape(out) != ODD_OUT.shape:
+        t.fail("got shape %s for x (1, 2, 5, 7), w (2, 2, 3, 2), stride 2, pad 1, expected %s: "
                "H' = 1 + (H + 2 * pad - HH) // stride and W' = 1 + (W + 2 * pad - WW) // stride"
-               % (np.shape(out), expected.shape))
-    t.expect_close("a non-square input and filter with stride 3 and pad 2", out, expected,
-                   tol=1e-10, hint=lambda got, exp: _conv_hints(got, exp, x, w, b, param))
+               % (np.shape(out), ODD_OUT.shape))
+    t.expect_close("a non-square input and filter (x (1, 2, 5, 7), w (2, 2, 3, 2), stride 2, pad 1)",
+                   out, ODD_OUT, tol=1e-10, hint=_conv_hints(ODD_OUT_FLIPPED, ODD_B, ODD_W[0].size))
 
 
 # --------------------------------------------------------------------------------------

@@ -125,17 +125,13 @@ class ThreeLayerConvNet:
         # regularization 0.5 * reg * sum(W * W) of all three weight arrays
         # (not of the biases).
         # BEGIN SOLUTION
-        data_loss, dscores = softmax_loss(scores, y)
-        reg_loss = 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(W3 * W3))
-        loss = data_loss + reg_loss
-        dhidden, dW3, db3 = affine_backward(dscores, scores_cache)
+        loss, dout = softmax_loss(scores, y)
+        loss += 0.5 * self.reg * (np.sum(W1 * W1) + np.sum(W2 * W2) + np.sum(W3 * W3))
+        dhidden, dW3, db3 = affine_backward(dout, scores_cache)
         dpooled, dW2, db2 = affine_relu_backward(dhidden, hidden_cache)
         _, dW1, db1 = conv_relu_pool_backward(dpooled, pool_cache)
-        grads["W1"] = dW1 + self.reg * W1
-        grads["b1"] = db1
-        grads["W2"] = dW2 + self.reg * W2
-        grads["b2"] = db2
-        grads["W3"] = dW3 + self.reg * W3
-        grads["b3"] = db3
+        grads = {"W1": dW1 + self.reg * W1, "b1": db1,
+                 "W2": dW2 + self.reg * W2, "b2": db2,
+                 "W3": dW3 + self.reg * W3, "b3": db3}
         # END SOLUTION
         return loss, grads

@@ -42,7 +42,22 @@ ASSIGNMENT_TARGETS = {
             "TwoLayerNet": "TwoLayerNet",
         },
     },
-    "assignment2": {},
+    "assignment2": {
+        # --- PyTorch (PyTorch.ipynb) ---
+        # The module's target is "TorchThreeLayerConvNet": "ThreeLayerConvNet" is the
+        # NumPy network of classifiers/cnn.py.
+        "cs231n_core/pytorch_models.py": {
+            "flatten": "flatten",
+            "random_weight": "random_weight",
+            "two_layer_fc": "two_layer_fc",
+            "three_layer_convnet": "three_layer_convnet",
+            "TwoLayerFC": "TwoLayerFC",
+            "TorchThreeLayerConvNet": "ThreeLayerConvNet",
+            "check_accuracy": "check_accuracy",
+            "train": "train",
+        },
+        # --- end PyTorch ---
+    },
     "assignment3": {},
 }
 

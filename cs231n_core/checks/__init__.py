@@ -237,3 +237,5 @@ def check_all(names=None):
 
 # The checks of each section register themselves on import (one module per section).
 from . import knn, linear, neural_net  # noqa: E402,F401
+# --- assignment 2: PyTorch ---
+from . import pytorch  # noqa: E402,F401

@@ -397,11 +397,12 @@ def test_three_layer_convnet_gradients(shared):
 def module_steps(path, args, kwargs, seed, x):
     """Steps that build the module in the worker and save its state_dict ("state"), its
     parameter count ("count") and its float64 scores for x ("scores")."""
+    name = path.split(":")[-1]  # error messages then say "ThreeLayerConvNet raised ..."
     steps = [call("torch:manual_seed", seed),
-             call(path, *args, save="model", **kwargs),
-             call("model.state_dict", save="initial"),
-             call(MODELS + "count_params", saved("model"), save="count"),
-             call("model.double"), tensor("x", x), call("model", saved("x"), save="scores")]
+             call(path, *args, save=name, **kwargs),
+             call(name + ".state_dict", save="initial"),
+             call(MODELS + "count_params", saved(name), save="count"),
+             call(name + ".double"), tensor("x", x), call(name, saved("x"), save="scores")]
     return steps, ["initial", "count", "scores"]
 
 

@@ -1,27 +1,47 @@
-"""Shared fixtures: the students' release and the model submission of assignment 1,
-built once per test session (and once per xdist worker)."""
+"""Shared fixtures: releases and model submissions of each assignment, built once per
+test session (and once per xdist worker), and the model submission's grade report,
+computed once per test run and shared by every xdist worker."""
+import dataclasses
+import fcntl
+import json
 import os
 import shutil
 
 import pytest
 
+from autograder.engine.run import GradeReport, assignments, grade
 from autograder.release import release
 
+MODEL_SEED = 7
+
 
 @pytest.fixture(scope="session")
-def released(tmp_path_factory):
+def release_of(tmp_path_factory):
+    """release_of(assignment, solutions=False): the students' release (targets stripped)
+    or, with solutions, the model submission; built once per worker and cached."""
+    built = {}
+
+    def build(assignment, solutions=False):
+        key = (assignment, solutions)
+        if key not in built:
+            kind = "model" if solutions else "release"
+            out = str(tmp_path_factory.mktemp("%s-%s" % (kind, assignment)) / assignment)
+            release(assignment, out, solutions=solutions)
+            built[key] = out
+        return built[key]
+    return build
+
+
+@pytest.fixture(scope="session")
+def released(release_of):
     """The students' release of assignment 1 (targets stripped)."""
-    out = str(tmp_path_factory.mktemp("release") / "assignment1")
-    release("assignment1", out)
-    return out
+    return release_of("assignment1")
 
 
 @pytest.fixture(scope="session")
-def model_submission(tmp_path_factory):
+def model_submission(release_of):
     """The model submission of assignment 1 (cs231n release --solutions)."""
-    out = str(tmp_path_factory.mktemp("model") / "assignment1")
-    release("assignment1", out, solutions=True)
-    return out
+    return release_of("assignment1", solutions=True)
 
 
 @pytest.fixture
@@ -30,6 +50,45 @@ def model_copy(model_submission, tmp_path):
     out = str(tmp_path / "submission")
     shutil.copytree(model_submission, out)
     return out
+
+
+def once_per_run(tmp_path_factory, name, produce):
+    """produce()'s JSON-able value, computed by the first xdist worker that asks and read
+    back by the others (a file lock orders them), so that costly set-up runs once."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    path = root / (name + ".json")
+    with open(root / (name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return json.loads(path.read_text())
+        value = produce()
+        path.write_text(json.dumps(value))
+        return value
+
+
+@pytest.fixture(scope="session")
+def model_report_of(release_of, tmp_path_factory):
+    """model_report_of(assignment): the GradeReport of the model submission (seed 7),
+    graded once per test run; the submission is checked to be left unchanged."""
+    cache = {}
+
+    def report(assignment):
+        if assignment not in cache:
+            def produce():
+                submission = release_of(assignment, solutions=True)
+                before = tree_digest(submission)
+                graded = grade(submission, assignment, seed=MODEL_SEED)
+                assert tree_digest(submission) == before, "grading changed the submission"
+                return dataclasses.asdict(graded)
+            cache[assignment] = GradeReport(**once_per_run(
+                tmp_path_factory, "model-report-" + assignment, produce))
+        return cache[assignment]
+    return report
+
+
+GRADED_ASSIGNMENTS = assignments()  # those with hidden graders
 
 
 def tree_digest(root):

@@ -12,32 +12,30 @@ import pytest
 from autograder.engine import protocol
 from autograder.engine.run import GradingError, grade
 from cs231n_core.targets import target_names
-from conftest import tree_digest
+from conftest import GRADED_ASSIGNMENTS
 
 from autograder.engine.submission import Submission
 
-ASSIGNMENT1_TARGETS = set(target_names("assignment1"))
 ORIGINAL_RUN = Submission.run
 
 
 @pytest.fixture(scope="module")
-def model_report(model_submission):
-    before = tree_digest(model_submission)
-    report = grade(model_submission, "assignment1", seed=7)
-    assert tree_digest(model_submission) == before
-    return report
+def model_report(model_report_of):
+    return model_report_of("assignment1")
 
 
-def test_model_submission_scores_100(model_report):
-    report = model_report
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_model_submission_scores_100(assignment, model_report_of):
+    report = model_report_of(assignment)
     failed = [(r["target"], r["message"]) for r in report.records if not r["passed"]]
     assert failed == []
     assert report.score == pytest.approx(100.0) and report.max_score == pytest.approx(100.0)
-    assert set(report.by_target()) == ASSIGNMENT1_TARGETS
+    assert set(report.by_target()) == set(target_names(assignment))
 
 
-def test_untouched_release_scores_0_with_clear_messages(released):
-    report = grade(released, "assignment1", seed=7)
+@pytest.mark.parametrize("assignment", GRADED_ASSIGNMENTS)
+def test_untouched_release_scores_0_with_clear_messages(assignment, release_of):
+    report = grade(release_of(assignment), assignment, seed=7)
     assert report.score == 0.0 and report.max_score == pytest.approx(100.0)
     for record in report.records:
         assert "is not implemented yet" in record["message"], record
@@ -64,7 +62,7 @@ def test_results_json_follows_the_contract(model_submission, tmp_path):
     assert data["tests"]
     for test in data["tests"]:
         target = test["name"].split(": ", 1)[0]
-        assert target in ASSIGNMENT1_TARGETS and test["tags"] == [target]
+        assert target in target_names("assignment1") and test["tags"] == [target]
         assert test["status"] == "passed" and test["score"] == test["max_score"] > 0
         assert test["visibility"] == "visible" and isinstance(test["output"], str)
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100.0)

@@ -1,7 +1,7 @@
 """Every mistake of the bank must cost its own target points, and only its own.
 
-The model submission (the instructor's edition of cs231n_core, copied) is graded once
-and must score 100; each mistake is then applied to a fresh copy and graded. A mistake
+Each assignment's model submission (`cs231n release --solutions`) is graded once per test
+run and must score 100; each mistake is then applied to a fresh copy of it and graded. A mistake
 that the graders let through means a gap in the hidden graders, not in the bank.
 """
 import ast
@@ -14,105 +14,130 @@ import pytest
 from autograder.engine.run import grade
 from autograder.mistakes import apply_mistake, load_bank
 from cs231n_core.targets import ASSIGNMENT_TARGETS
+from conftest import GRADED_ASSIGNMENTS
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT = "assignment1"
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REFERENCE = os.path.join(REPO, "cs231n_core")
 KNN_TARGETS = ["compute_distances_two_loops", "compute_distances_one_loop",
                "compute_distances_no_loops", "predict_labels"]
 MIN_MISTAKES = 5      # per graded target
 MIN_MISTAKES_KNN = 3  # the kNN pilot's targets
-BANK = load_bank(ASSIGNMENT)
+BANKS = {assignment: load_bank(assignment) for assignment in GRADED_ASSIGNMENTS}
+BANK = [dict(mistake, assignment=assignment)
+        for assignment, bank in BANKS.items() for mistake in bank]
 TIMEOUT_S = 30
 SEED = 1234
 
 
-def _module_imports(path):
-    """Files of cs231n_core that the module at `path` imports (relative or absolute)."""
-    tree = ast.parse(open(path, encoding="utf-8").read())
-    package = os.path.dirname(path)
-    found = set()
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.ImportFrom):
-            base = package
-            for _ in range(max(0, node.level - 1)):
-                base = os.path.dirname(base)
-            if node.level == 0:
-                if not (node.module or "").startswith("cs231n_core"):
-                    continue
-                base = REPO
-                parts = node.module.split(".")
-            else:
-                parts = node.module.split(".") if node.module else []
-            stem = os.path.join(base, *parts)
-            names = [stem] + [os.path.join(stem, alias.name) for alias in node.names]
-        elif isinstance(node, ast.Import):
-            names = [os.path.join(REPO, *a.name.split(".")) for a in node.names
-                     if a.name.startswith("cs231n_core")]
-        for stem in names:
-            for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
-                if os.path.exists(candidate):
-                    found.add(os.path.relpath(candidate, REPO).replace(os.sep, "/"))
-    return found
+def _mentions(node):
+    """(free names, attribute names) a function or class uses: names it reads but never
+    binds itself (locals such as `loss` are not references), and every `x.attr`."""
+    bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
+              for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    attributes = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    return read - bound, attributes
 
 
-def targets_that_may_change(edited):
-    """Targets defined in `edited` or in a module that imports it, directly or not."""
-    graph = {}
+def _code_units():
+    """Every function, method and class of cs231n_core as a unit of code:
+    {(file, qualname): (first line, last line, is a method, free names, attribute names)}."""
+    units = {}
     for folder, _, names in os.walk(REFERENCE):
-        for name in names:
-            if name.endswith(".py"):
-                path = os.path.join(folder, name)
-                graph[os.path.relpath(path, REPO).replace(os.sep, "/")] = _module_imports(path)
-    reached, changed = {edited}, True
-    while changed:
-        changed = False
-        for module, imports in graph.items():
-            if module not in reached and imports & reached:
-                reached.add(module)
-                changed = True
-    return {name for relative, targets in ASSIGNMENT_TARGETS[ASSIGNMENT].items()
-            if relative in reached for name in targets}
+        for name in sorted(names):
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            relative = os.path.relpath(path, REPO).replace(os.sep, "/")
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+
+            def visit(node, prefix, in_class):
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                        qualname = prefix + child.name
+                        units[(relative, qualname)] = (child.lineno, child.end_lineno, in_class,
+                                                       *_mentions(child))
+                        visit(child, qualname + ".", isinstance(child, ast.ClassDef))
+            visit(tree, "", False)
+    return units
 
 
-def _copy_submission(destination):
-    os.makedirs(destination, exist_ok=True)
-    shutil.copytree(REFERENCE, os.path.join(destination, "cs231n_core"),
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return str(destination)
+UNITS = _code_units()
+
+
+def targets_that_may_change(mistake, assignment):
+    """The targets whose code can run the edited lines: the innermost function holding
+    the mistake, then, transitively, every function or class that uses a changed one
+    (by its free name or, for methods, as an attribute): a name-level call graph, an
+    over-approximation that never misses a caller inside cs231n_core. Grading only these
+    keeps the bank fast: a mistake in one layer need not regrade the other twenty."""
+    with open(os.path.join(REPO, mistake["file"]), encoding="utf-8") as handle:
+        text = handle.read()
+    line = text[:text.index(mistake["find"])].count("\n") + 1
+    enclosing = [key for key, unit in UNITS.items()
+                 if key[0] == mistake["file"] and unit[0] <= line <= unit[1]]
+    if not enclosing:
+        raise AssertionError("%s edits no function or class" % mistake["id"])
+    changed = {max(enclosing, key=lambda key: key[1].count("."))}  # the innermost one
+    grown = True
+    while grown:
+        grown = False
+        for key, (_, _, _, free, attributes) in UNITS.items():
+            if key in changed:
+                continue
+            for _, qualname in changed:
+                name = qualname.split(".")[-1]
+                is_method = UNITS[(_, qualname)][2]
+                if name in attributes or (not is_method and name in free):
+                    changed.add(key)
+                    grown = True
+                    break
+    changed_qualnames = {(relative, part) for relative, qualname in changed
+                         for part in _prefixes(qualname)}
+    return {name for relative, targets in ASSIGNMENT_TARGETS[assignment].items()
+            for name, qualname in targets.items() if (relative, qualname) in changed_qualnames}
+
+
+def _prefixes(qualname):
+    """"A.b.c" -> "A", "A.b", "A.b.c": a class target changes when one of its methods does."""
+    parts = qualname.split(".")
+    return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
 @pytest.fixture(scope="module")
-def reference_copy(tmp_path_factory):
-    """A pristine copy of the model submission, built once per module (and per xdist worker)."""
-    return _copy_submission(tmp_path_factory.mktemp("model"))
+def model_copy_of(release_of):
+    """model_copy_of(assignment): the model submission, for mutants to be copied from."""
+    return lambda assignment: release_of(assignment, solutions=True)
 
 
-@pytest.fixture(scope="module")
-def model_report(reference_copy):
-    return grade(reference_copy, ASSIGNMENT, timeout_s=TIMEOUT_S, seed=SEED)
-
-
-def test_model_submission_scores_100(model_report):
-    assert model_report.score == pytest.approx(100.0)
-    failed = [(r["target"], r["description"], r["message"]) for r in model_report.records
+@pytest.mark.parametrize("assignment", sorted(BANKS))
+def test_model_submission_scores_100(assignment, model_report_of):
+    report = model_report_of(assignment)
+    assert report.score == pytest.approx(100.0)
+    failed = [(r["target"], r["description"], r["message"]) for r in report.records
               if not r["passed"]]
     assert not failed
 
 
-def test_bank_covers_every_graded_target(model_report):
+@pytest.mark.parametrize("assignment", sorted(BANKS))
+def test_bank_covers_every_graded_target(assignment, model_report_of):
     """Every target that the hidden graders check has its share of realistic mistakes:
     at least MIN_MISTAKES, and at least MIN_MISTAKES_KNN for the kNN pilot's targets."""
-    counts = Counter(mistake["target"] for mistake in BANK)
-    graded = set(model_report.by_target())
-    assert set(KNN_TARGETS) <= graded
+    counts = Counter(mistake["target"] for mistake in BANKS[assignment])
+    graded = set(model_report_of(assignment).by_target())
     short = {target: counts[target] for target in graded
              if counts[target] < (MIN_MISTAKES_KNN if target in KNN_TARGETS else MIN_MISTAKES)}
     assert not short, "too few mistakes in the bank (target: count): %s" % short
     assert set(counts) <= graded, "a mistake names a target that no grader checks"
+
+
+def test_bank_ids_are_unique_across_assignments():
+    ids = Counter(mistake["id"] for mistake in BANK)
+    assert not [name for name, count in ids.items() if count > 1]
 
 
 def test_bank_snippets_match_the_reference_exactly_once():
@@ -124,9 +149,9 @@ def test_bank_snippets_match_the_reference_exactly_once():
         assert mistake["why"].strip().endswith("."), mistake["id"]
 
 
-def test_apply_mistake_refuses_a_missing_snippet(reference_copy, tmp_path):
+def test_apply_mistake_refuses_a_missing_snippet(model_copy_of, tmp_path):
     root = str(tmp_path / "sub")
-    shutil.copytree(reference_copy, root)
+    shutil.copytree(model_copy_of("assignment1"), root)
     target_file = os.path.join(root, BANK[0]["file"])
     before = open(target_file, "rb").read()
     missing = dict(BANK[0], id="missing", find="this text is not in the reference")
@@ -138,29 +163,32 @@ def test_apply_mistake_refuses_a_missing_snippet(reference_copy, tmp_path):
     assert open(target_file, "rb").read() == before  # a refused mistake edits nothing
 
 
-def test_apply_mistake_changes_only_its_snippet(reference_copy, tmp_path):
+def test_apply_mistake_changes_only_its_snippet(model_copy_of, tmp_path):
     root = str(tmp_path / "sub")
-    shutil.copytree(reference_copy, root)
+    shutil.copytree(model_copy_of("assignment1"), root)
     mistake = BANK[0]
     path = apply_mistake(root, mistake)
-    with open(os.path.join(reference_copy, mistake["file"]), encoding="utf-8") as handle:
+    with open(os.path.join(model_copy_of("assignment1"), mistake["file"]), encoding="utf-8") as handle:
         original = handle.read()
     with open(path, encoding="utf-8") as handle:
         assert handle.read() == original.replace(mistake["find"], mistake["replace"])
 
 
 @pytest.mark.parametrize("mistake", BANK, ids=[m["id"] for m in BANK])
-def test_mistake_loses_points_on_its_own_target_only(mistake, reference_copy, model_report,
+def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, model_report_of,
                                                      tmp_path):
-    assert model_report.score == pytest.approx(100.0), "the model submission must score 100 first"
+    assignment = mistake["assignment"]
+    assert model_report_of(assignment).score == pytest.approx(100.0), \
+        "the model submission must score 100 first"
     root = str(tmp_path / "sub")
-    shutil.copytree(reference_copy, root)
+    shutil.copytree(model_copy_of(assignment), root)
     apply_mistake(root, mistake)
     # Only targets whose module imports the edited file can change; grading just those
     # keeps the bank fast. Targets that call the broken one may lose points too, when
     # the mistake says so ("affects"): a TwoLayerNet is only as right as its layers.
-    candidates = targets_that_may_change(mistake["file"]) | {mistake["target"]}
-    report = grade(root, ASSIGNMENT, timeout_s=TIMEOUT_S, seed=SEED, only=sorted(candidates))
+    candidates = (targets_that_may_change(mistake, assignment) | {mistake["target"]}
+                  | set(mistake.get("affects", [])))
+    report = grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED, only=sorted(candidates))
     table = report.by_target()
     score, maximum = table[mistake["target"]]
     assert score < maximum - 1e-9, "the graders let %s through (%s)" % (mistake["id"], mistake["why"])

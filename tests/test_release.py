@@ -22,10 +22,16 @@ def all_files(root):
             yield os.path.join(folder, name)
 
 
-def reference_solution_lines():
-    """Distinctive lines of every solution block of assignment 1's targets."""
+RELEASED_ASSIGNMENTS = sorted(name for name in os.listdir(os.path.join(PROJECT, "assignments"))
+                              if name.startswith("assignment"))  # those with notebooks
+
+
+def reference_solution_lines(assignment):
+    """Distinctive lines of every solution block of the targets of `assignment` and of
+    every later one (the earlier assignments' targets ship as reference code)."""
     lines = []
-    for relative in ASSIGNMENT_TARGETS["assignment1"]:
+    later = [name for name in ASSIGNMENT_TARGETS if name >= assignment]
+    for relative in {path for name in later for path in ASSIGNMENT_TARGETS[name]}:
         with open(os.path.join(PROJECT, relative)) as handle:
             text = handle.read()
         for block in re.findall(r"# BEGIN SOLUTION\n(.*?)# END SOLUTION", text, re.S):
@@ -55,8 +61,10 @@ def test_release_contains_notebooks_and_library(released):
     assert not os.path.exists(os.path.join(released, "autograder"))
 
 
-def test_no_solution_and_no_hidden_test_anywhere_in_release(released):
-    solution_lines = reference_solution_lines()
+@pytest.mark.parametrize("assignment", RELEASED_ASSIGNMENTS)
+def test_no_solution_and_no_hidden_test_anywhere_in_release(assignment, release_of):
+    released = release_of(assignment)
+    solution_lines = reference_solution_lines(assignment)
     hidden_lines = hidden_test_lines()
     assert len(solution_lines) >= 6 and len(hidden_lines) >= 20  # the check has teeth
     for path in all_files(released):

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 from tqdm.auto import tqdm
 
 __all__ = [
@@ -435,16 +435,18 @@ def load_checkpoint(path, model, optimizer=None, device=None):
 # Data: arrays to loaders, and the few transforms the notebook needs
 # --------------------------------------------------------------------------------------
 
-class _BatchDataset(TensorDataset):
-    """Tensors indexed by a list of indices at once (one minibatch per fetch), with an
-    optional transform of the images of the minibatch."""
+class _BatchDataset(Dataset):
+    """Images X and labels y indexed by a list of indices at once (one minibatch per
+    fetch), with an optional transform of the images of the minibatch."""
 
     def __init__(self, X, y, transform=None):
-        super().__init__(X, y)
-        self.transform = transform
+        self.X, self.y, self.transform = X, y, transform
+
+    def __len__(self):
+        return self.X.shape[0]
 
     def __getitem__(self, indices):
-        x, y = super().__getitem__(indices)
+        x, y = self.X[indices], self.y[indices]
         if self.transform is not None:
             x = self.transform(x)
         return x, y

@@ -495,8 +495,7 @@ def test_TwoLayerFC():
     input_size = 50
     x = torch.zeros((64, input_size), dtype=dtype)  # minibatch size 64, feature dimension 50
     model = TwoLayerFC(input_size, 42, 10)
-    scores = model(x)
-    print(scores.size())  # you should see [64, 10]
+    print(model(x).size())  # you should see [64, 10]
     print(model)
     print("learnable values:", count_params(model))
 
@@ -531,8 +530,7 @@ run your implementation; it should print `(64, 10)` for the shape of the output 
 def test_ThreeLayerConvNet():
     x = torch.zeros((64, 3, 32, 32), dtype=dtype)  # minibatch size 64, image size [3, 32, 32]
     model = ThreeLayerConvNet(in_channel=3, channel_1=12, channel_2=8, num_classes=10)
-    scores = model(x)
-    print(scores.size())  # you should see [64, 10]
+    print(model(x).size())  # you should see [64, 10]
 
 test_ThreeLayerConvNet()
 """),

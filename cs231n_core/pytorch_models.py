@@ -90,8 +90,8 @@ def random_weight(shape, device=None, dtype=torch.float32):
     weight, C * HH * WW for a convolution. Draw with torch (torch.randn), so that
     torch.manual_seed makes it reproducible.
     """
-    # TODO: compute fan_in from the shape, draw the weights and mark them as
-    # requiring gradients (w.requires_grad = True).
+    # TODO: compute fan_in from the shape, draw the weights, scale them, and only then
+    # mark the result as requiring gradients (its requires_grad attribute).
     # BEGIN SOLUTION
     if len(shape) == 2:  # fully connected weight (D_in, D_out)
         fan_in = shape[0]
@@ -174,9 +174,10 @@ def count_params(model):
 class TwoLayerFC(nn.Module):
     """flatten - fully connected (fc1) - ReLU - fully connected (fc2).
 
-    Layers, as attributes: self.fc1 = nn.Linear(input_size, hidden_size) and
-    self.fc2 = nn.Linear(hidden_size, num_classes), both with biases, their weights
-    drawn with nn.init.kaiming_normal_ (the biases keep nn.Linear's initialization).
+    Layers, as attributes: self.fc1, an nn.Linear from input_size to hidden_size, and
+    self.fc2, an nn.Linear from hidden_size to num_classes, both with biases, their
+    weights drawn with nn.init.kaiming_normal_ (the biases keep nn.Linear's
+    initialization).
     forward(x) maps x of shape (N, d_1, ..., d_k), d_1 * ... * d_k = input_size,
     to scores of shape (N, num_classes).
     """

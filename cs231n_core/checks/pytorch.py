@@ -30,7 +30,7 @@ def _by_shape(t, model, shapes, what):
     params = {tuple(p.shape): p.detach().double().numpy() for p in model.parameters()}
     got = sorted(tuple(p.shape) for p in model.parameters())
     if got != sorted(shapes):
-        t.fail("%s has parameters of shapes %s, expected %s" % (what, got, sorted(shapes)))
+        t.fail("%s has parameters of shapes %s, expected %s" % (what, got, sorted(list(shapes))))
     t.ok("parameters of shapes %s" % (shapes,))
     return [params[s] for s in shapes]
 
@@ -77,8 +77,8 @@ def _check_random_weight(t):
         t.fail("random_weight((3, 5)) has shape %s and dtype %s, expected (3, 5) and torch.float32"
                % (tuple(w.shape), w.dtype))
     if not (w.requires_grad and w.is_leaf):
-        t.fail("the weight must be a leaf tensor that requires gradients: scale first, then set "
-               "w.requires_grad = True")
+        t.fail("the weight must be a leaf tensor that requires gradients: scale first, then "
+               "set the scaled tensor's requires_grad attribute")
     t.ok("a (3, 5) float32 leaf tensor that requires gradients")
     torch.manual_seed(0)
     fc = t.call(models.random_weight, (1000, 50)).detach().double().numpy()
@@ -268,7 +268,7 @@ def _check_train(t):
     t.ok("one loss per iteration")
     weight = model[0].weight.detach().numpy()
     if np.allclose(weight, np.linspace(-0.5, 0.5, 12).reshape(3, 4)):
-        t.fail("the weights did not change: is there an optimizer.step() after loss.backward()?")
+        t.fail("the weights did not change: does the optimizer take a step after the backward pass?")
     t.expect_close("the weights after 2 epochs of SGD (lr 0.1)", weight, TRAIN_WEIGHT, tol=1e-7,
                    hint=lambda got, exp: "zero the gradients every iteration and average the loss "
                    "over the minibatch (F.cross_entropy)")

@@ -300,10 +300,10 @@ def test_two_layer_fc_gradients(shared):
     """autograd's gradients with respect to x, w1 and w2 match the reference"""
     result, context = shared.get("two_layer_fc", two_layer_fc_problem)
     x, w1, w2, dout = context["grads"]
-    rows = x.reshape(x.shape[0], -1)
-    pre = rows @ w1
+    flat_x = x.reshape(len(x), -1)
+    pre = flat_x @ w1
     dhidden = (dout @ w2.T) * (pre > 0)
-    expected = [(dhidden @ w1.T).reshape(x.shape), rows.T @ dhidden, relu(pre).T @ dout]
+    expected = [(dhidden @ w1.T).reshape(x.shape), flat_x.T @ dhidden, relu(pre).T @ dout]
     expect_gradients(result["grads"], expected, ["x", "w1", "w2"], "two_layer_fc")
 
 

@@ -199,7 +199,7 @@ def _check_two_layer_fc_module(t):
     if scores.shape != (4, 10):
         t.fail("scores of shape %s for x of shape (4, 3, 10, 10), expected (4, 10)" % (scores.shape,))
     rows = x.numpy().reshape(4, -1)
-    expected = np.maximum(rows @ w1.T + b1, 0) @ w2.T + b2
+    expected = np.maximum(rows.dot(w1.T) + b1, 0).dot(w2.T) + b2
     t.expect_close("flatten - fc1 - ReLU - fc2 with the module's own weights", scores, expected, tol=1e-8)
 
 
@@ -229,7 +229,7 @@ def _check_torch_convnet(t):
     scores = _numpy(t, t.call(model.double(), x), "the scores (the module in float64)")
     w1, b1, w2, b2, fc_w, fc_b = (torch.from_numpy(p) for p in params)
     hidden = F.relu(F.conv2d(F.relu(F.conv2d(x, w1, b1, padding=2)), w2, b2, padding=1))
-    expected = (hidden.reshape(3, -1) @ fc_w.T + fc_b).numpy()
+    expected = (hidden.reshape(3, -1).matmul(fc_w.T) + fc_b).numpy()
     t.expect_close("conv 5x5 (pad 2) - ReLU - conv 3x3 (pad 1) - ReLU - fc with the module's own "
                    "weights, for 9x11 images", scores, expected, tol=1e-8)
 
@@ -242,7 +242,7 @@ def _check_torch_convnet(t):
 @_keeps_torch_rng
 def _check_check_accuracy(t):
     torch, models = _torch()
-    # Scores x @ [[1, 0], [0, 1]]: the prediction is the larger coordinate.
+    # The identity as the weights: the prediction is the larger coordinate.
     x = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.5, 3.0], [4.0, 0.0]])
     y = np.array([0, 1, 1, 1, 1])  # 3 of 5 right
     model = torch.nn.Linear(2, 2, bias=False).double()

@@ -84,6 +84,20 @@ ASSIGNMENT_TARGETS = {
         "cs231n_core/classifiers/cnn.py": {
             "ThreeLayerConvNet": "ThreeLayerConvNet",
         },
+        # --- PyTorch (PyTorch.ipynb) ---
+        # The module's target is "TorchThreeLayerConvNet": "ThreeLayerConvNet" is the
+        # NumPy network of classifiers/cnn.py.
+        "cs231n_core/pytorch_models.py": {
+            "flatten": "flatten",
+            "random_weight": "random_weight",
+            "two_layer_fc": "two_layer_fc",
+            "three_layer_convnet": "three_layer_convnet",
+            "TwoLayerFC": "TwoLayerFC",
+            "TorchThreeLayerConvNet": "ThreeLayerConvNet",
+            "check_accuracy": "check_accuracy",
+            "train": "train",
+        },
+        # --- end PyTorch ---
     },
     "assignment3": {},
 }

@@ -247,3 +247,5 @@ from . import cnn  # noqa: E402,F401
 
 # Assignment 2: normalization layers (batch norm, layer norm, spatial batch and group norm).
 from . import normalization  # noqa: E402,F401
+# --- assignment 2: PyTorch ---
+from . import pytorch  # noqa: E402,F401

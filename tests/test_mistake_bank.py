@@ -145,6 +145,8 @@ def test_bank_snippets_match_the_reference_exactly_once():
         with open(os.path.join(REPO, mistake["file"]), encoding="utf-8") as handle:
             text = handle.read()
         assert text.count(mistake["find"]) == 1, mistake["id"]
+        # the model submission has no markers: a snippet must sit inside one solution body
+        assert "SOLUTION" not in mistake["find"] + mistake["replace"], mistake["id"]
         assert mistake["find"] != mistake["replace"], mistake["id"]
         assert mistake["why"].strip().endswith("."), mistake["id"]
 
@@ -183,7 +185,7 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, mod
     root = str(tmp_path / "sub")
     shutil.copytree(model_copy_of(assignment), root)
     apply_mistake(root, mistake)
-    # Only targets whose module imports the edited file can change; grading just those
+    # Only the targets whose code can run the edited lines can change; grading just those
     # keeps the bank fast. Targets that call the broken one may lose points too, when
     # the mistake says so ("affects"): a TwoLayerNet is only as right as its layers.
     # A target the mistake declares in "affects" may lose points or keep them: grading it

@@ -98,9 +98,10 @@ def _check_conv_forward_fast(t):
     if np.shape(x_cols) != (2, 12, 6):
         t.fail("the cache should be (x, w, b, conv_param, x_cols) with x_cols of shape "
                "(N, C * HH * WW, H' * W') = (2, 12, 6); conv_backward_fast gets it so")
-    rebuilt = (CONV_W.reshape(3, -1) @ np.asarray(x_cols)).reshape(2, 3, 2, 3) \
+    # the cache's layout is documented (conv_backward_fast relies on it), not a solution
+    rebuilt = np.matmul(CONV_W.reshape(3, -1), np.asarray(x_cols)).reshape(2, 3, 2, 3) \
         + CONV_B.reshape(1, 3, 1, 1)
-    t.expect_close("w.reshape(F, -1) @ x_cols[n] + b (the cache's columns of receptive "
+    t.expect_close("np.matmul(w.reshape(F, -1), x_cols[n]) + b (the cache's columns of receptive "
                    "fields, rows in the order (c, i, j))", rebuilt, CONV_OUT, tol=1e-12)
 
     x32 = CONV_X.astype(np.float32)

@@ -94,6 +94,9 @@ class ThreeLayerConvNet:
         W1, b1 = self.params["W1"], self.params["b1"]
         W2, b2 = self.params["W2"], self.params["b2"]
         W3, b3 = self.params["W3"], self.params["b3"]
+        # the data in the weights' dtype: matrix products of mixed dtypes are several
+        # times slower than those of one
+        X = np.asarray(X).astype(W1.dtype, copy=False)
 
         # pass conv_param to the forward pass for the convolutional layer
         # Padding and stride chosen to preserve the input spatial size

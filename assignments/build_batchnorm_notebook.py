@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, public_check
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, public_check, setup_cell
 
 OUT = HERE / "assignment2" / "BatchNormalization.ipynb"
 
@@ -63,8 +63,7 @@ instructor's hidden graders run, on other inputs.
 [1] [Sergey Ioffe and Christian Szegedy, "Batch Normalization: Accelerating Deep Network
 Training by Reducing Internal Covariate Shift", ICML 2015.](https://arxiv.org/abs/1502.03167)
 """),
-    code(r"""
-# Setup cell.
+    setup_cell(r"""
 import os
 import time
 
@@ -79,27 +78,7 @@ from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_g
 from cs231n_core.layers import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward,
                                 layernorm_backward, layernorm_forward)
 from cs231n_core.solver import Solver
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # Set default size of plots.
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-if SMOKE:
-    print("SMOKE mode: small data, few epochs")
-
-
-def rel_error(x, y):
-    # Returns relative error.
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
-
+""", rel_error=True, extra=r"""
 def print_mean_std(x, axis=0):
     print("  means: ", x.mean(axis=axis))
     print("  stds:  ", x.std(axis=axis))

@@ -7,7 +7,7 @@ See notebook_tools.py for the conventions every generator follows.
 import sys
 
 from notebook_tools import (HERE, autograded_test, code, inline_answer, main, md, public_check,
-                            target_points)
+                            setup_cell, target_points)
 
 OUT = HERE / "assignment2" / "ConvolutionalNetworks.ipynb"
 ASSIGNMENT = "assignment2"
@@ -45,8 +45,7 @@ After each function, run its **public check** cell: `check("<name>")` runs quick
 this notebook and tells you in one sentence what looks wrong. The locked **autograded**
 cell after it is where your instructor's hidden graders run; they use other inputs.
 """),
-    code(r"""
-# Setup cell.
+    setup_cell(r"""
 import os
 import time
 
@@ -68,26 +67,7 @@ from cs231n_core.layers import (conv_backward_naive, conv_forward_naive, max_poo
                                 spatial_groupnorm_forward)
 from cs231n_core.solver import Solver
 from cs231n_core.vis_utils import plot_solver_history, visualize_grid
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # Set default size of plots.
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    # Returns relative error.
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-"""),
+""", rel_error=True),
     md(r"""
 ## Load the data
 

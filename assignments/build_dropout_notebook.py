@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 
 OUT = HERE / "assignment2" / "Dropout.ipynb"
 A2 = "assignment2"
@@ -30,8 +30,7 @@ nothing changes at test time.
 [1] [Geoffrey E. Hinton et al, "Improving neural networks by preventing co-adaptation of
 feature detectors", arXiv 2012](https://arxiv.org/abs/1207.0580)
 """),
-    code(r"""
-# Setup cell.
+    setup_cell(r"""
 import os
 
 import numpy as np
@@ -44,24 +43,7 @@ from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n_core.layers import dropout_backward, dropout_forward
 from cs231n_core.solver import Solver
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # Set default size of plots.
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-
-
-def rel_error(x, y):
-    # Returns relative error.
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-"""),
+""", rel_error=True),
     code(r"""
 # CIFAR-10 when downloaded (`cs231n data fetch cifar10`), else the embedded MNIST digits.
 data = get_data("auto", num_training=500 if SMOKE else 4000, num_validation=100 if SMOKE else 500,

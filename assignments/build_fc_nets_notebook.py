@@ -9,7 +9,7 @@ CS231n's published numbers).
 """
 import sys
 
-from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 
 OUT = HERE / "assignment2" / "FullyConnectedNets.ipynb"
 A2 = "assignment2"
@@ -31,8 +31,7 @@ than plain SGD: `sgd_momentum`, `rmsprop` and `adam` in `cs231n_core/optim.py`.
 After each one, run its **public check** cell (`check("<name>")`); the locked
 **autograded** cell after it is where your instructor's hidden graders run.
 """),
-    code(r"""
-# Setup cell.
+    setup_cell(r"""
 import os
 import time
 
@@ -46,24 +45,7 @@ from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
 from cs231n_core.optim import adam, rmsprop, sgd_momentum
 from cs231n_core.solver import Solver
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # Set default size of plots.
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-
-
-def rel_error(x, y):
-    # Returns relative error.
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-"""),
+""", rel_error=True),
     md(r"""
 ## Load the data
 

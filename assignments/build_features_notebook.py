@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 
 OUT = HERE / "assignment1" / "features.ipynb"
 
@@ -29,7 +29,7 @@ given (`cs231n_core/features.py`, written in NumPy), and you reuse the `LinearSV
 `TwoLayerNet` on features of held-out images too: its points are in the autograded cell of
 `TwoLayerNet` in `two_layer_net.ipynb`.
 """),
-    code(r"""
+    setup_cell(r"""
 import os
 from functools import partial
 
@@ -43,20 +43,6 @@ from cs231n_core.classifiers.linear_classifier import LinearSVM
 from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.features import color_histogram_hsv, extract_features, hog_feature
 from cs231n_core.solver import Solver
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # set default size of plots
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 """),
     md(r"""
 ## Load data

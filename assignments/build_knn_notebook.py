@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 
 OUT = HERE / "assignment1" / "knn.ipynb"
 
@@ -36,8 +36,7 @@ this notebook and tells you in one sentence what looks wrong. The locked **autog
 cell after it is where your instructor's hidden graders run (100 points in all); the
 hidden graders use other inputs than the public checks.
 """),
-    code(r"""
-# Run some setup code for this notebook.
+    setup_cell(r"""
 import os
 import time
 
@@ -48,23 +47,6 @@ import cs231n_core
 from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
 from cs231n_core.checks import check
-
-# Show matplotlib figures inside the notebook rather than in a new window.
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # default size of plots
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-# Reload edited Python modules automatically, so that your changes to
-# k_nearest_neighbor.py take effect without restarting the kernel.
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 """),
     md(r"""
 ## Load the data

@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 from notebook_tools import autograded_test as _autograded_test
 
 OUT = HERE / "assignment2" / "PyTorch.ipynb"
@@ -92,8 +92,7 @@ There is no torchvision in this course: `cs231n_core.pytorch_models` provides th
 data tools we need (loaders made from arrays, per-channel normalization and two
 augmentations).
 """),
-    code(r"""
-# Setup cell.
+    setup_cell(r"""
 import inspect
 import os
 
@@ -113,20 +112,7 @@ from cs231n_core.pytorch_models import (Flatten, RandomCrop, RandomHorizontalFli
                                         load_data, random_weight, save_checkpoint,
                                         three_layer_convnet, train, train_barebones,
                                         two_layer_fc, zero_weight)
-
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 6.0)  # Set default size of plots.
-
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-print("PyTorch", torch.__version__)
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-"""),
+""", after='print("PyTorch", torch.__version__)'),
     md(r"""
 # Part I. Preparation
 

@@ -6,7 +6,7 @@ See notebook_tools.py for the conventions every generator follows.
 """
 import sys
 
-from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check
+from notebook_tools import HERE, autograded_test, code, inline_answer, main, md, nbgrader, public_check, setup_cell
 
 OUT = HERE / "assignment1" / "svm.ipynb"
 
@@ -40,8 +40,7 @@ class), a minibatch `X` has shape `(N, D)`, the scores are `X.dot(W)`, the loss 
 averaged over the minibatch, and the regularization adds `reg * np.sum(W * W)` to the
 loss (so `2 * reg * W` to the gradient).
 """),
-    code(r"""
-# Run some setup code for this notebook.
+    setup_cell(r"""
 import os
 import time
 
@@ -52,23 +51,6 @@ import cs231n_core
 from cs231n_core.data_utils import cifar10_present, get_data
 from cs231n_core.gradient_check import grad_check_sparse
 from cs231n_core.checks import check
-
-# Show matplotlib figures inside the notebook rather than in a new window.
-%matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # default size of plots
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-# Reload edited Python modules automatically, so that your changes to the
-# classifiers take effect without restarting the kernel.
-%load_ext autoreload
-%autoreload 2
-
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 """),
     md(r"""
 ## Load and preprocess the data

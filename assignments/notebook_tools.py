@@ -31,6 +31,49 @@ def code(source):
     return new_code_cell(source.strip("\n"))
 
 
+SETUP_TEMPLATE = """
+# Setup cell.
+{imports}
+
+# Show matplotlib figures inside the notebook rather than in a new window.
+%matplotlib inline
+plt.rcParams["figure.figsize"] = (10.0, 8.0)  # default size of plots
+plt.rcParams["image.interpolation"] = "nearest"
+plt.rcParams["image.cmap"] = "gray"
+
+# Reload edited Python modules automatically, so that your changes to cs231n_core
+# take effect without restarting the kernel.
+%load_ext autoreload
+%autoreload 2
+
+# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
+SMOKE = os.environ.get("CS231N_SMOKE") == "1"
+print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__)){after}
+if SMOKE:
+    print("SMOKE mode: small data, quick run")
+"""
+
+REL_ERROR = """
+
+def rel_error(x, y):
+    \"\"\"The largest relative error between x and y (arrays of one shape).\"\"\"
+    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
+"""
+
+
+def setup_cell(imports, rel_error=False, after="", extra=""):
+    """Every notebook's first code cell: `imports` (which must import os, numpy as np,
+    matplotlib.pyplot as plt and cs231n_core), plotting defaults, autoreload, the SMOKE
+    flag, then `after` (more lines to print), `rel_error` if asked, and `extra` code."""
+    source = SETUP_TEMPLATE.format(imports=imports.strip("\n"),
+                                   after=("\n" + after.strip("\n")) if after.strip() else "")
+    if rel_error:
+        source += REL_ERROR
+    if extra.strip():
+        source += "\n\n" + extra.strip("\n") + "\n"
+    return code(source)
+
+
 def nbgrader(cell, grade_id, grade=False, solution=False, locked=False, points=None):
     meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
             "solution": solution, "task": False}

@@ -19,7 +19,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, rel_error)
-from autograder.engine.submission import call, get, saved
+from autograder.engine.submission import call, forward_outputs, get, saved
 from cs231n_core import layers
 from cs231n_core.classifiers.fc_net import TwoLayerNet
 from cs231n_core.gradient_check import (eval_numerical_gradient,
@@ -36,22 +36,6 @@ NUMERIC_TOL = 1e-5
 
 
 # --- helpers ---------------------------------------------------------------------
-
-def forward_outputs(submission, name, arg_lists):
-    """The `out` of a forward function (which must return (out, cache)) for each list
-    of arguments, all in one worker run."""
-    steps, returns = [], []
-    for i, args in enumerate(arg_lists):
-        steps += [call(LAYERS + name, *args, save="result%d" % i),
-                  call("builtins:len", saved("result%d" % i), save="length%d" % i),
-                  call("operator:getitem", saved("result%d" % i), 0, save="out%d" % i)]
-        returns += ["length%d" % i, "out%d" % i]
-    result = submission.run(steps, returns=returns)
-    for i in range(len(arg_lists)):
-        if int(result["length%d" % i]) != 2:
-            raise GradingFailure("%s must return a pair (out, cache), got %d items"
-                                 % (name, int(result["length%d" % i])))
-    return [result["out%d" % i] for i in range(len(arg_lists))]
 
 
 def run_layer(submission, name, *args):
@@ -110,7 +94,7 @@ def check_affine_forward(submission, rng, cases):
         b = rng.normal(size=num_outputs)
         problems.append((x, w, b))
         expected.append(layers.affine_forward(x, w, b)[0])
-    outs = forward_outputs(submission, "affine_forward", problems)
+    outs = forward_outputs(submission, LAYERS + "affine_forward", problems)
     for (x_shape, _), out, reference in zip(cases, outs, expected):
         expect_close(out, reference, VALUE_TOL,
                      "affine_forward's output for x of shape %s" % (x_shape,))
@@ -200,7 +184,7 @@ def test_relu_forward_values(submission, rng):
         x = rng.normal(size=shape) * rng.uniform(0.5, 5.0)
         x.flat[rng.choice(x.size, size=max(1, x.size // 10), replace=False)] = 0.0
         inputs.append(x)
-    outs = forward_outputs(submission, "relu_forward", [(x,) for x in inputs])
+    outs = forward_outputs(submission, LAYERS + "relu_forward", [(x,) for x in inputs])
     for x, out in zip(inputs, outs):
         expect_close(out, layers.relu_forward(x)[0], VALUE_TOL,
                      "relu_forward's output for x of shape %s" % (x.shape,))
@@ -212,7 +196,8 @@ def test_relu_forward_signs(submission, rng):
     """all-negative inputs give zeros, all-positive inputs pass unchanged"""
     negative = -np.abs(rng.normal(size=(5, 6))) - 0.1
     positive = np.abs(rng.normal(size=(4, 3, 2))) + 0.1
-    out_negative, out_positive = forward_outputs(submission, "relu_forward", [(negative,), (positive,)])
+    out_negative, out_positive = forward_outputs(submission, LAYERS + "relu_forward",
+                                                 [(negative,), (positive,)])
     expect_close(out_negative, np.zeros_like(negative), VALUE_TOL,
                  "relu_forward's output for negative inputs")
     expect_close(out_positive, positive, VALUE_TOL, "relu_forward's output for positive inputs")

@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, rel_error)
-from autograder.engine.submission import call, get, saved
+from autograder.engine.submission import call, forward_outputs, get, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
 from cs231n_core.classifiers import cnn as reference_cnn
@@ -39,22 +39,6 @@ PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-def forward_outs(submission, name, arg_lists):
-    """The `out` of a forward function (which must return (out, cache)) for each list of
-    arguments, all in one worker run."""
-    steps, returns = [], []
-    for i, args in enumerate(arg_lists):
-        steps += [call(LAYERS + name, *args, save="pair%d" % i),
-                  call("builtins:len", saved("pair%d" % i), save="size%d" % i),
-                  call("operator:getitem", saved("pair%d" % i), 0, save="first%d" % i)]
-        returns += ["size%d" % i, "first%d" % i]
-    result = submission.run(steps, returns=returns)
-    for i in range(len(arg_lists)):
-        if int(result["size%d" % i]) != 2:
-            raise GradingFailure("%s must return a pair (out, cache), got %d items"
-                                 % (name, int(result["size%d" % i])))
-    return [result["first%d" % i] for i in range(len(arg_lists))]
 
 
 def backward_results(submission, name, arg_lists):
@@ -129,7 +113,7 @@ def cs231n_conv_case(rng):
 
 
 def check_conv_forward(submission, problems):
-    outs = forward_outs(submission, "conv_forward_naive", problems)
+    outs = forward_outputs(submission, LAYERS + "conv_forward_naive", problems)
     for (x, w, b, conv_param), out in zip(problems, outs):
         expected = reference_layers.conv_forward_naive(x, w, b, conv_param)[0]
         expect_close(out, expected, LAYER_TOL, "conv_forward_naive's output for %s and w of shape %s"
@@ -230,7 +214,7 @@ def odd_pool_cases(rng):
 
 
 def check_pool_forward(submission, problems):
-    outs = forward_outs(submission, "max_pool_forward_naive", problems)
+    outs = forward_outputs(submission, LAYERS + "max_pool_forward_naive", problems)
     for (x, pool_param), out in zip(problems, outs):
         expected = reference_layers.max_pool_forward_naive(x, pool_param)[0]
         expect_close(out, expected, LAYER_TOL, "max_pool_forward_naive's output for %s"

@@ -22,7 +22,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import GradingFailure, expect_close, expect_faster
-from autograder.engine.submission import call, saved
+from autograder.engine.submission import call, forward_outputs
 from cs231n_core import fast_layers as reference_fast
 
 SECTION_WEIGHT = 6
@@ -36,22 +36,6 @@ SPEED_WALL_RATIO, SPEED_WALL_SLACK_S = 40.0, 1.0
 
 
 # --- running the student's layers in the worker ----------------------------------------
-
-def student_forward(submission, name, arg_lists):
-    """`out` of a forward function (which must return (out, cache)) for each argument
-    list, all in one worker run."""
-    steps, returns = [], []
-    for i, args in enumerate(arg_lists):
-        steps += [call(MODULE + name, *args, save="pair%d" % i),
-                  call("builtins:len", saved("pair%d" % i), save="size%d" % i),
-                  call("operator:getitem", saved("pair%d" % i), 0, save="first%d" % i)]
-        returns += ["size%d" % i, "first%d" % i]
-    result = submission.run(steps, returns=returns)
-    for i in range(len(arg_lists)):
-        if int(result["size%d" % i]) != 2:
-            raise GradingFailure("%s must return a pair (out, cache), got %d items"
-                                 % (name, int(result["size%d" % i])))
-    return [result["first%d" % i] for i in range(len(arg_lists))]
 
 
 def student_backward(submission, name, arg_lists, count):
@@ -127,7 +111,7 @@ def leftover_conv_problems(rng):
 
 
 def check_conv_forward(submission, problems):
-    outs = student_forward(submission, "conv_forward_fast", problems)
+    outs = forward_outputs(submission, MODULE + "conv_forward_fast", problems)
     for (x, w, b, conv_param), out in zip(problems, outs):
         expected = reference_fast.conv_forward_fast(x, w, b, conv_param)[0]
         tol = FLOAT32_TOL if x.dtype == np.float32 else VALUE_TOL
@@ -182,7 +166,7 @@ def odd_pool_problems(rng, ties=False):
 
 
 def check_pool_forward(submission, problems):
-    outs = student_forward(submission, "max_pool_forward_fast", problems)
+    outs = forward_outputs(submission, MODULE + "max_pool_forward_fast", problems)
     for (x, pool_param), out in zip(problems, outs):
         expected = reference_fast.max_pool_forward_fast(x, pool_param)[0]
         expect_dtype_close(out, expected, VALUE_TOL, "max_pool_forward_fast's output for "

@@ -73,9 +73,10 @@ def reparametrize(mu, logvar):
     - logvar: tensor of shape (N, Z), the log variances log(sigma^2).
 
     Returns:
-    - z: tensor of shape (N, Z), z = mu + sigma * epsilon with epsilon drawn from a
-      standard normal distribution, independently for every entry (torch.randn_like),
-      and sigma = sqrt(exp(logvar)). Gradients flow to mu and logvar; not to epsilon.
+    - z: tensor of shape (N, Z): mu plus sigma times epsilon, entry by entry, where
+      sigma = sqrt(exp(logvar)) and epsilon is drawn from a standard normal
+      distribution independently for every entry (torch.randn_like). Gradients flow to
+      mu and logvar; not to epsilon.
     """
     z = None
     # TODO: compute sigma from logvar, draw epsilon, and form z.

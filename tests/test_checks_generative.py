@@ -17,7 +17,7 @@ MODULE_FILE = "cs231n_core/generative.py"
 TARGETS = list(ASSIGNMENT_TARGETS["assignment3"][MODULE_FILE])
 BANK = [m for m in load_bank("assignment3") if m["file"] == MODULE_FILE]
 # Mistakes that quick public checks do not see: the hidden graders do.
-ONLY_HIDDEN = set()
+ONLY_HIDDEN = {"pixelcnn_sample_column_major"}  # its effect on 4x4 samples is too faint
 
 
 def run_check(capsys, target):

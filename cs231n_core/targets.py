@@ -99,7 +99,28 @@ ASSIGNMENT_TARGETS = {
         },
         # --- end PyTorch ---
     },
-    "assignment3": {},
+    "assignment3": {
+        # ONE entry per file (a repeated key would silently drop the earlier one)
+        # --- generative models (Generative notebook) ---
+        "cs231n_core/generative.py": {
+            "reparametrize": "reparametrize",
+            "vae_loss": "vae_loss",
+            "VAE": "VAE",
+            "CVAE": "CVAE",
+            "sample_noise": "sample_noise",
+            "discriminator": "discriminator",
+            "generator": "generator",
+            "discriminator_loss": "discriminator_loss",
+            "generator_loss": "generator_loss",
+            "ls_discriminator_loss": "ls_discriminator_loss",
+            "ls_generator_loss": "ls_generator_loss",
+            "build_dc_classifier": "build_dc_classifier",
+            "build_dc_generator": "build_dc_generator",
+            "MaskedConv2d": "MaskedConv2d",
+            "PixelCNN": "PixelCNN",
+        },
+        # --- end generative models ---
+    },
 }
 
 ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)

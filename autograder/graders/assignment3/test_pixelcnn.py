@@ -1,0 +1,262 @@
+"""Hidden graders of the autoregressive models (assignment 3, generative models: 5 of 100
+points).
+
+Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+
+Causality is tested by gradients, in the worker: a minibatch holds one example per
+pixel p, and the output at p of example p is backpropagated to its input; the gradient
+must vanish at p and after it in raster order (type A), or after it only (type B), and
+not vanish where the mask lets the convolution see. The weights are replaced by dense
+random ones before the test, so a mask applied once to the initial weights (and not
+at every forward pass) shows. Values are recomputed here in NumPy from the weights
+sent to the worker. PixelCNN.sample is judged by calibration: each drawn pixel must be
+a Bernoulli draw with the probability that the network gives it in the context of
+the pixels drawn before it (recomputed by one forward pass over the finished samples),
+which fails when pixels are drawn all at once, out of order or by thresholding.
+"""
+import numpy as np
+import pytest
+
+from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.submission import call, get, saved
+
+from .gen_common import (GEN, F64_TOL, conv2d_same, count_steps, expect_count, expect_near,
+                         gradient_steps, leaf, raster_mask, relu, seed_of, shared, sigmoid, tensor)
+
+SECTION_WEIGHT = 5
+__all__ = ["shared"]  # the fixture, imported for pytest
+
+
+def one_pixel_per_example(height, width, channels):
+    """dout (H * W, channels, H, W): example p is 1 at pixel p (every channel), 0 elsewhere."""
+    dout = np.zeros((height * width, channels, height, width))
+    for p in range(height * width):
+        dout[p, :, p // width, p % width] = 1.0
+    return dout
+
+
+def expect_causal(grad, height, width, mask_type, what, window=None):
+    """grad (H * W, C, H, W): the input gradient of the output at pixel p of example p.
+    Zero at p and after it (A) or after it (B); with `window` (k), nonzero exactly where
+    a k x k mask of that type sees (a single layer); else nonzero on the left and above."""
+    expect_array(grad, (height * width,) + grad.shape[1:], what + ": the input's gradient")
+    magnitude = np.abs(grad).sum(axis=1).reshape(height * width, height * width)  # (p, q)
+    scale = magnitude.max()
+    if not scale > 0:
+        raise GradingFailure("%s: the output does not depend on the input at all" % what)
+    order = np.arange(height * width)
+    later = order[None, :] > order[:, None] if mask_type == "B" else order[None, :] >= order[:, None]
+    leaks = magnitude[later] > 1e-12 * scale
+    if np.any(leaks):
+        where = "the pixel itself or later ones" if mask_type == "A" else "later pixels"
+        raise GradingFailure("%s: the output at a pixel depends on %s in raster order (%d cases of %d); "
+                             "the mask must hide them (type %s), at every forward pass"
+                             % (what, where, int(leaks.sum()), int(later.sum()), mask_type))
+    rows, cols = np.divmod(order, width)
+    if window is not None:
+        c = window // 2
+        di = rows[None, :] - rows[:, None]
+        dj = cols[None, :] - cols[:, None]
+        inside = (np.abs(di) <= c) & (np.abs(dj) <= c) & ~later
+        blind = inside & (magnitude <= 1e-12 * scale)
+        if np.any(blind):
+            raise GradingFailure("%s: the output at a pixel ignores %d of the earlier pixels within the "
+                                 "%dx%d window that a type-%s mask lets it see: the mask hides too much"
+                                 % (what, int(blind.sum()), window, window, mask_type))
+    else:
+        # Through ReLUs a path may be switched off for one example: most must see them.
+        left = np.flatnonzero(cols > 0)
+        above = np.flatnonzero(rows > 0)
+        seen = np.concatenate([magnitude[left, left - 1], magnitude[above, above - width]]) > 1e-12 * scale
+        if not seen.mean() >= 0.5:
+            raise GradingFailure("%s: the output at a pixel ignores the pixel on its left or the one above "
+                                 "it in %d of %d cases: the masks hide too much" % (what, int((~seen).sum()), seen.size))
+    if mask_type == "B" and np.any(np.diag(magnitude) <= 1e-12 * scale):
+        raise GradingFailure("%s: a type-B mask must let the output see the input at its own pixel" % what)
+
+
+# --- MaskedConv2d --------------------------------------------------------------------
+
+def masked_conv_problem(rng):
+    cases = []
+    steps = []
+    for i, mask_type in enumerate(("A", "B")):
+        k = int(rng.choice([3, 5]))
+        cin, cout = int(rng.integers(2, 4)), int(rng.integers(2, 5))
+        height, width = int(rng.integers(5, 7)), int(rng.integers(5, 7))
+        w = rng.normal(size=(cout, cin, k, k)) / np.sqrt(cin * k * k)
+        b = rng.normal(size=cout) * 0.1
+        x = rng.normal(size=(3, cin, height, width))
+        name = "conv%d" % i
+        steps += [call(GEN + "MaskedConv2d", cin, cout, k, mask_type, save=name)]
+        steps += count_steps(name, "count%d" % i)
+        steps += [get(name + ".mask", save="mask%d" % i), call(name + ".double"),
+                  tensor("w%d" % i, w), call(name + ".weight.data.copy_", saved("w%d" % i)),
+                  tensor("b%d" % i, b), call(name + ".bias.data.copy_", saved("b%d" % i)),
+                  tensor("x%d" % i, x), call(name, saved("x%d" % i), save="out%d" % i)]
+        grad_x = rng.normal(size=(height * width, cin, height, width))
+        steps += leaf("gx%d" % i, grad_x) + [call(name, saved("gx%d" % i), save="gout%d" % i)]
+        steps += gradient_steps("gout%d" % i, one_pixel_per_example(height, width, cout), ["gx%d" % i],
+                                save="grad%d" % i)
+        cases.append({"type": mask_type, "k": k, "cin": cin, "cout": cout, "h": height, "w": width,
+                      "weight": w, "bias": b, "x": x})
+    returns = ["count0", "count1", "mask0", "mask1", "out0", "out1", "grad0", "grad1"]
+    return steps, returns, cases
+
+
+def describe(case):
+    return "MaskedConv2d(%d, %d, %d, %r)" % (case["cin"], case["cout"], case["k"], case["type"])
+
+
+@pytest.mark.target("MaskedConv2d")
+@pytest.mark.points(0.5)
+def test_masked_conv_parameters_and_mask(shared):
+    """only the convolution's weight and bias are learnable; the mask is a buffer of 0s and 1s"""
+    result, cases = shared.get("MaskedConv2d", masked_conv_problem)
+    for i, case in enumerate(cases):
+        what = describe(case)
+        expect_count(result["count%d" % i], case["cout"] * case["cin"] * case["k"] ** 2 + case["cout"], what)
+        mask = result["mask%d" % i]
+        if not isinstance(mask, np.ndarray):
+            raise GradingFailure("%s: self.mask must be a tensor" % what)
+        expected = raster_mask(case["k"], case["type"], case["cout"], case["cin"])
+        try:
+            full = np.broadcast_to(mask, expected.shape)
+        except ValueError:
+            raise GradingFailure("%s: the mask of shape %s does not fit the weight's shape %s"
+                                 % (what, mask.shape, expected.shape)) from None
+        if not np.array_equal(full, expected):
+            raise GradingFailure("%s: the mask differs from PixelCNN's type-%s mask in %d of %d entries"
+                                 % (what, case["type"], int(np.sum(full != expected)), expected.size))
+
+
+@pytest.mark.target("MaskedConv2d")
+@pytest.mark.points(0.5)
+def test_masked_conv_values(shared):
+    """the output is the convolution with the masked weights (zero padding k // 2, stride 1)"""
+    result, cases = shared.get("MaskedConv2d", masked_conv_problem)
+    for i, case in enumerate(cases):
+        mask = raster_mask(case["k"], case["type"], case["cout"], case["cin"])
+        expected = conv2d_same(case["x"], case["weight"] * mask, case["bias"])
+        expect_near(result["out%d" % i], expected, F64_TOL, describe(case) + "'s output")
+
+
+@pytest.mark.target("MaskedConv2d")
+@pytest.mark.points(1)
+def test_masked_conv_causal(shared):
+    """causal by gradients: type A sees only earlier pixels, type B also its own, even after the weights change"""
+    result, cases = shared.get("MaskedConv2d", masked_conv_problem)
+    for i, case in enumerate(cases):
+        grads = result["grad%d" % i]
+        if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
+            raise GradingFailure("%s: no gradient reaches the input" % describe(case))
+        expect_causal(grads[0], case["h"], case["w"], case["type"],
+                      describe(case) + " with dense weights loaded", window=case["k"])
+
+
+# --- PixelCNN ------------------------------------------------------------------------
+
+def pixelcnn_shapes(hidden, layers, k, k1):
+    return ([(hidden, 1, k1, k1), (hidden,)] + [(hidden, hidden, k, k), (hidden,)] * layers
+            + [(1, hidden, 1, 1), (1,)])
+
+
+def pixelcnn_weights(rng, shapes):
+    """Dense random weights that make the conditionals vary strongly with the context."""
+    arrays = []
+    for shape in shapes:
+        if len(shape) == 1:
+            arrays.append(rng.normal(size=shape) * 0.3)
+        else:
+            fan_in = int(np.prod(shape[1:]))
+            arrays.append(rng.normal(size=shape) * 2.5 / np.sqrt(fan_in))
+    return arrays
+
+
+def pixelcnn_logits(arrays, x, layers, k, k1):
+    hidden = arrays[0].shape[0]
+    h = relu(conv2d_same(x, arrays[0] * raster_mask(k1, "A", hidden, 1), arrays[1]))
+    for i in range(layers):
+        h = relu(conv2d_same(h, arrays[2 + 2 * i] * raster_mask(k, "B", hidden, hidden), arrays[3 + 2 * i]))
+    return np.einsum("nchw,c->nhw", h, arrays[-2][0, :, 0, 0])[:, None] + arrays[-1][0]
+
+
+PIXELCNN = {"layers": 2, "k": 3, "k1": 5, "samples": 400}
+
+
+def pixelcnn_problem(rng):
+    hidden, side = int(rng.integers(6, 9)), int(rng.integers(5, 7))
+    layers, k, k1 = PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"]
+    arrays = pixelcnn_weights(rng, pixelcnn_shapes(hidden, layers, k, k1))
+    x = (rng.random((3, 1, side, side)) < 0.4).astype(np.float64)
+    steps = [call(GEN + "PixelCNN", hidden, layers, k, k1, save="model")] + count_steps("model", "count")
+    steps += [call("model.double"), tensor("vector", np.concatenate([a.ravel() for a in arrays])),
+              call("model.parameters", save="parameters"),
+              call("torch.nn.utils:vector_to_parameters", saved("vector"), saved("parameters")),
+              tensor("x", x), call("model", saved("x"), save="logits")]
+    steps += leaf("gx", rng.random((side * side, 1, side, side)).round())
+    steps += [call("model", saved("gx"), save="gout")]
+    steps += gradient_steps("gout", one_pixel_per_example(side, side, 1), ["gx"], save="grad")
+    steps += [call("torch:manual_seed", seed_of(rng)),
+              call("model.sample", PIXELCNN["samples"], [side, side], save="samples"),
+              call("model", saved("samples"), save="sample_logits")]
+    return steps, ["count", "logits", "grad", "samples", "sample_logits"], {
+        "hidden": hidden, "side": side, "arrays": arrays, "x": x}
+
+
+def describe_pixelcnn(context):
+    return "PixelCNN(%d, %d, %d, %d)" % (context["hidden"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
+
+
+@pytest.mark.target("PixelCNN")
+@pytest.mark.points(1)
+def test_pixelcnn_layers_and_logits(shared):
+    """parameter count; logits of the type-A layer, the type-B layers and the 1x1 output layer, all with ReLUs between"""
+    result, context = shared.get("PixelCNN", pixelcnn_problem)
+    what = describe_pixelcnn(context)
+    shapes = pixelcnn_shapes(context["hidden"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
+    expect_count(result["count"], int(sum(np.prod(s) for s in shapes)), what)
+    expected = pixelcnn_logits(context["arrays"], context["x"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
+    expect_near(result["logits"], expected, F64_TOL, what + "'s logits with given weights")
+
+
+@pytest.mark.target("PixelCNN")
+@pytest.mark.points(1)
+def test_pixelcnn_causal(shared):
+    """the logit at a pixel depends on earlier pixels only (by gradients through the whole network)"""
+    result, context = shared.get("PixelCNN", pixelcnn_problem)
+    grads = result["grad"]
+    what = describe_pixelcnn(context)
+    if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
+        raise GradingFailure("%s: no gradient reaches the input" % what)
+    expect_causal(grads[0], context["side"], context["side"], "A", what)
+
+
+@pytest.mark.target("PixelCNN")
+@pytest.mark.points(1)
+def test_pixelcnn_sample(shared):
+    """sample draws every pixel from its Bernoulli conditional given the pixels drawn before it, in raster order"""
+    result, context = shared.get("PixelCNN", pixelcnn_problem)
+    side, what = context["side"], describe_pixelcnn(context) + ".sample(%d, (%d, %d))" % (
+        PIXELCNN["samples"], context["side"], context["side"])
+    samples = result["samples"]
+    expect_array(samples, (PIXELCNN["samples"], 1, side, side), what)
+    if not np.all((samples == 0) | (samples == 1)):
+        raise GradingFailure("%s: the pixels must be 0 or 1 (draws, torch.bernoulli)" % what)
+    logits = result["sample_logits"]
+    expect_array(logits, samples.shape, what + ": the logits of the samples")
+    p, x = sigmoid(logits.ravel()), samples.ravel()
+    if np.all(x == x[0]):
+        raise GradingFailure("%s: every pixel of every sample is %d" % (what, int(x[0])))
+    edges = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
+    for low, high in zip(edges, edges[1:]):
+        part = (p >= low) & (p < high) if high < 1.0 else (p >= low)
+        if part.sum() < 20:
+            continue
+        expected, spread = p[part].sum(), np.sqrt(np.sum(p[part] * (1 - p[part])))
+        if not abs(x[part].sum() - expected) <= 5.0 * spread + 1.0:
+            raise GradingFailure("%s: of %d pixels that the network gives probabilities between %.1f and "
+                                 "%.1f (in the context of the pixels before them), %.1f%% are 1, expected "
+                                 "%.1f%%: draw each pixel in raster order from its sigmoid probability, "
+                                 "given the pixels drawn so far" % (what, int(part.sum()), low, high,
+                                                                    100 * x[part].mean(), 100 * p[part].mean()))

@@ -249,3 +249,6 @@ from . import cnn  # noqa: E402,F401
 from . import normalization  # noqa: E402,F401
 # --- assignment 2: PyTorch ---
 from . import pytorch  # noqa: E402,F401
+
+# --- assignment 3: network visualization and style transfer ---
+from . import visualization  # noqa: E402,F401

@@ -121,15 +121,15 @@ def occlusion_map(X, y, model, patch_size=7, stride=1, fill_value=0.0):
     # TODO: compute p(y | X) once; then, for each position (i, j) of the patch, occlude
     # a copy of X and store the drop of the correct class's probability.
     # BEGIN SOLUTION
-    H_out = 1 + (H - patch_size) // stride
-    W_out = 1 + (W - patch_size) // stride
-    drops = X.new_zeros((N, H_out, W_out))
+    num_rows = 1 + (H - patch_size) // stride
+    num_cols = 1 + (W - patch_size) // stride
+    drops = X.new_zeros((N, num_rows, num_cols))
     rows = torch.arange(N, device=X.device)
     with torch.no_grad():
         original = F.softmax(model(X), dim=1)[rows, y]           # (N,)
-        for i in range(H_out):
-            for j in range(W_out):
-                top, left = i * stride, j * stride
+        for i in range(num_rows):
+            for j in range(num_cols):
+                top, left = stride * i, stride * j
                 occluded = X.clone()
                 occluded[:, :, top:top + patch_size, left:left + patch_size] = fill_value
                 probs = F.softmax(model(occluded), dim=1)[rows, y]
@@ -404,7 +404,7 @@ def invert_features(target_features, model, layer, image_shape, num_iterations=2
     features = model[:layer + 1]
     img = (0.1 * torch.randn((1,) + tuple(image_shape), generator=generator)).to(device=device, dtype=dtype)
     img.requires_grad_(True)
-    optimizer = torch.optim.Adam([img], lr=learning_rate)
+    optimizer = _Adam(img, learning_rate)
     target = target_features.detach()
     scale = (target * target).sum().clamp(min=1e-12)
     for _ in range(num_iterations):
@@ -420,6 +420,30 @@ def invert_features(target_features, model, layer, image_shape, num_iterations=2
 # Style transfer (Gatys et al., "Image style transfer using convolutional neural
 # networks", 2016)
 # --------------------------------------------------------------------------------------
+
+class _Adam:
+    """Adam (Kingma and Ba, 2015) on one tensor, as torch.optim.Adam([x], lr) with its
+    defaults: the few lines of the update, without torch.optim's one-off start-up cost
+    (it imports torch's compiler on first use, about a second of CPU)."""
+
+    def __init__(self, x, learning_rate, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.x, self.learning_rate = x, learning_rate
+        self.beta1, self.beta2, self.eps, self.t = beta1, beta2, eps, 0
+        self.m, self.v = torch.zeros_like(x), torch.zeros_like(x)
+
+    def zero_grad(self):
+        self.x.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        g = self.x.grad
+        self.m.mul_(self.beta1).add_(g, alpha=1 - self.beta1)
+        self.v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+        m_hat = self.m / (1 - self.beta1 ** self.t)
+        v_hat = self.v / (1 - self.beta2 ** self.t)
+        self.x.sub_(self.learning_rate * m_hat / (v_hat.sqrt() + self.eps))
+
 
 def content_loss(content_weight, content_current, content_original):
     """Compute the content loss for style transfer.
@@ -548,11 +572,10 @@ def style_transfer(content_image, style_image, cnn, content_layer, content_weigh
     else:
         img = content_image.detach().clone()
     img.requires_grad_(True)
-    optimizer = torch.optim.Adam([img], lr=learning_rate)
+    optimizer = _Adam(img, learning_rate)
     for t in range(num_iterations):
         if t == int(num_iterations * 0.9):
-            for group in optimizer.param_groups:  # a smaller step for the last tenth
-                group["lr"] = learning_rate * 0.1
+            optimizer.learning_rate = learning_rate * 0.1  # a smaller step for the last tenth
         optimizer.zero_grad()
         feats = extract_features(img, cnn)
         loss = (content_loss(content_weight, feats[content_layer], content_target)

@@ -244,9 +244,8 @@ def style_network(seed=0, device=None, dtype=torch.float32):
     """The feature extractor of style transfer: STYLE_CNN with fixed random weights.
 
     Each convolution's weights are drawn from a Gaussian of standard deviation
-    sqrt(2 / fan_in) with zero mean over each filter's input window removed (so a
-    filter responds to contrast, not brightness) and zero biases, from a generator of
-    its own seeded with `seed`: the same network every time, without a weights file.
+    sqrt(2 / fan_in) (Kaiming's), its biases are zeros, from a generator of its own
+    seeded with `seed`: the same network every time, without a weights file.
     Evaluation mode, no gradients for its weights.
     """
     generator = torch.Generator().manual_seed(seed)
@@ -255,9 +254,8 @@ def style_network(seed=0, device=None, dtype=torch.float32):
         for layer in model:
             if isinstance(layer, nn.Conv2d):
                 fan_in = layer.weight[0].numel()
-                w = torch.randn(layer.weight.shape, generator=generator) * (2.0 / fan_in) ** 0.5
-                w -= w.mean(dim=(2, 3), keepdim=True)
-                layer.weight.copy_(w)
+                layer.weight.copy_(torch.randn(layer.weight.shape, generator=generator)
+                                   * (2.0 / fan_in) ** 0.5)
                 layer.bias.zero_()
     model.to(device=device, dtype=dtype).eval()
     for p in model.parameters():

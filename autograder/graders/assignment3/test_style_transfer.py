@@ -187,14 +187,14 @@ def tv_problem(rng):
 
 
 def tv_reference(img, weight):
-    down = img[:, :, 1:, :] - img[:, :, :-1, :]
-    right = img[:, :, :, 1:] - img[:, :, :, :-1]
-    loss = weight * (np.sum(down ** 2) + np.sum(right ** 2))
+    vertical = np.diff(img, axis=2)
+    horizontal = np.diff(img, axis=3)
+    loss = weight * (np.sum(vertical ** 2) + np.sum(horizontal ** 2))
     grad = np.zeros_like(img)
-    grad[:, :, 1:, :] += 2 * weight * down
-    grad[:, :, :-1, :] -= 2 * weight * down
-    grad[:, :, :, 1:] += 2 * weight * right
-    grad[:, :, :, :-1] -= 2 * weight * right
+    grad[:, :, 1:, :] += 2 * weight * vertical
+    grad[:, :, :-1, :] -= 2 * weight * vertical
+    grad[:, :, :, 1:] += 2 * weight * horizontal
+    grad[:, :, :, :-1] -= 2 * weight * horizontal
     return loss, grad
 
 

@@ -229,10 +229,11 @@ def small_rgb_spec(height, width, classes):
 def load_held_out():
     """The held-out digit classifier (trained by cs231n_core.pretrained_models with
     another seed than the students' copy, and never released): (spec, params, info)."""
-    with np.load(HELD_OUT_WEIGHTS, allow_pickle=False) as stored:
-        params = {k[len("param/"):]: stored[k].astype(np.float64)
-                  for k in stored.files if k.startswith("param/")}
-        info = {k[len("info/"):]: stored[k].item() for k in stored.files if k.startswith("info/")}
+    with np.load(HELD_OUT_WEIGHTS, allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    params = {name.split("/", 1)[1]: value.astype(np.float64)
+              for name, value in arrays.items() if name.startswith("param/")}
+    info = {name.split("/", 1)[1]: value.item() for name, value in arrays.items() if name.startswith("info/")}
     spec = tuple((kind, name, tuple(args)) for kind, name, args in json.loads(info["architecture"]))
     return spec, params, info
 

@@ -14,7 +14,7 @@ trusted process never imports torch. All the checks of a target share one worker
 Tolerances: maps and images within 1e-7 of the reference, relative to their largest
 entry (float64 on both sides agree to about 1e-13; an entry-wise relative error would
 mean little on maps with many zeros). Fooling images: the held-out classifier, run
-here, must give the target class for at least 99% of 100 fresh (image, target) pairs,
+here, must give the target class for at least 99% of 40 fresh (image, target) pairs,
 each within an L2 distance of FOOLING_MAX_L2 = 40 of its digit (a digit's own norm is
 about 28; the reference's normalized steps of length 1 need 10.9 on average, 26 for the
 99th percentile and 35 at most, over 300 pairs).
@@ -31,7 +31,7 @@ from .vis_common import shared  # noqa: F401  (the fixture)
 SECTION_WEIGHT = 15
 VIS = "cs231n_core.visualization:"
 TOL = 1e-7
-FOOLING_PAIRS = 100
+FOOLING_PAIRS = 40   # 99% of 40: every pair (the reference fooled 300 of 300)
 FOOLING_SUCCESS = 0.99
 FOOLING_MAX_L2 = 40.0
 SIZE = 12           # the random RGB networks see 12x12 images
@@ -112,7 +112,7 @@ def fooling_problem(rng):
 @pytest.mark.target("make_fooling_image")
 @pytest.mark.points(2)
 def test_fooling_images_fool_the_held_out_classifier(shared):
-    """at least 99% of 100 fresh digits are classified as their target, each close to its digit"""
+    """at least 99% of 40 fresh digits are classified as their target, each close to its digit"""
     result, context = shared.get("make_fooling_image", fooling_problem)
     x, targets = context["x"], context["targets"]
     fooled, far = 0, 0
@@ -126,7 +126,7 @@ def test_fooling_images_fool_the_held_out_classifier(shared):
             far += 1
         elif label == targets[i]:
             fooled += 1
-    if fooled < FOOLING_SUCCESS * FOOLING_PAIRS:
+    if fooled < np.ceil(FOOLING_SUCCESS * FOOLING_PAIRS):
         raise GradingFailure(
             "only %d of %d fooling images are classified as their target class within an L2 "
             "distance of %g from their digit (%d are farther; at least %d%% must succeed): "

@@ -120,6 +120,19 @@ ASSIGNMENT_TARGETS = {
             "PixelCNN": "PixelCNN",
         },
         # --- end generative models ---
+        # --- visualization and style transfer (NetworkVisualization, StyleTransfer) ---
+        "cs231n_core/visualization.py": {
+            "compute_saliency_maps": "compute_saliency_maps",
+            "make_fooling_image": "make_fooling_image",
+            "class_visualization_update_step": "class_visualization_update_step",
+            "occlusion_map": "occlusion_map",
+            "grad_cam": "grad_cam",
+            "gram_matrix": "gram_matrix",
+            "content_loss": "content_loss",
+            "style_loss": "style_loss",
+            "tv_loss": "tv_loss",
+        },
+        # --- end visualization ---
     },
 }
 

@@ -252,3 +252,5 @@ from . import pytorch  # noqa: E402,F401
 
 # --- assignment 3: generative models ---
 from . import generative  # noqa: E402,F401
+# --- assignment 3: network visualization and style transfer ---
+from . import visualization  # noqa: E402,F401

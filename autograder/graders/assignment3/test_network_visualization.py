@@ -1,0 +1,287 @@
+"""Hidden graders of saliency maps, fooling images, class visualization, occlusion and
+Grad-CAM (assignment 3, NetworkVisualization; 15 of 100 points).
+
+Raw points add up to SECTION_WEIGHT: each of the five targets is worth three points.
+
+Every check runs the student's function in the worker on a network built there from
+torch's own layers, in float64, with weights sent from here: a small random RGB ConvNet
+whose weights and images are drawn fresh for every grading run, or the held-out digit
+classifier (trained by the course's script with another seed than the students' copy,
+and never released) on real MNIST digits that no classifier was trained on. The
+reference values come from the instructor's NumPy layers (vis_common.py), so this
+trusted process never imports torch. All the checks of a target share one worker run.
+
+Tolerances: maps and images within 1e-7 of the reference, relative to their largest
+entry (float64 on both sides agree to about 1e-13; an entry-wise relative error would
+mean little on maps with many zeros). Fooling images: the held-out classifier, run
+here, must give the target class for at least 99% of 40 fresh (image, target) pairs,
+each within an L2 distance of FOOLING_MAX_L2 = 40 of its digit (a digit's own norm is
+about 28; the reference's normalized steps of length 1 need 10.9 on average, 26 for the
+99th percentile and 35 at most, over 300 pairs).
+"""
+import numpy as np
+import pytest
+
+from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.submission import call, saved
+
+from . import vis_common as common
+from .vis_common import shared  # noqa: F401  (the fixture)
+
+SECTION_WEIGHT = 15
+VIS = "cs231n_core.visualization:"
+TOL = 1e-7
+FOOLING_PAIRS = 40   # 99% of 40: every pair (the reference fooled 300 of 300)
+FOOLING_SUCCESS = 0.99
+FOOLING_MAX_L2 = 40.0
+SIZE = 12           # the random RGB networks see 12x12 images
+GRAD_CAM_LAYER = 4  # the second ReLU of vis_common.small_rgb_spec
+DIGITS_CAM_LAYER = 7  # relu3 of the digit classifier, (N, 32, 7, 7)
+
+
+def random_net(rng, classes=7):
+    spec = common.small_rgb_spec(SIZE, SIZE, classes)
+    return spec, common.random_params(rng, spec)
+
+
+def digit_problem(rng, count):
+    spec, params, _ = common.load_held_out()
+    x, y = common.held_out_digits(rng, count)
+    return spec, params, x, y
+
+
+# --- compute_saliency_maps -------------------------------------------------------------
+
+def saliency_problem(rng):
+    spec, params = random_net(rng)
+    x = rng.normal(size=(5, 3, SIZE, SIZE))
+    y = rng.integers(0, 7, size=5)
+    digit_spec, digit_params, digits, labels = digit_problem(rng, 4)
+    steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
+             + [common.tensor("x", x), common.tensor("y", y), common.tensor("dx", digits),
+                common.tensor("dy", labels),
+                call(VIS + "compute_saliency_maps", saved("x"), saved("y"), saved("net"), save="saliency"),
+                call(VIS + "compute_saliency_maps", saved("dx"), saved("dy"), saved("digits"),
+                     save="digit_saliency")])
+    return steps, ["saliency", "x", "digit_saliency"], {
+        "random": (spec, params, x, y), "digits": (digit_spec, digit_params, digits, labels)}
+
+
+def saliency_reference(spec, params, x, y):
+    dx = common.score_gradient(spec, params, x, y)[0]
+    return np.abs(dx).max(axis=1)
+
+
+@pytest.mark.target("compute_saliency_maps")
+@pytest.mark.points(2)
+def test_saliency_maps_of_a_random_net(shared):
+    """saliency maps of RGB images under a random ConvNet match the reference; X unchanged"""
+    result, context = shared.get("compute_saliency_maps", saliency_problem)
+    spec, params, x, y = context["random"]
+    common.expect_near(result["saliency"], saliency_reference(spec, params, x, y), TOL,
+                       "compute_saliency_maps on %d RGB images (N, 3, %d, %d)" % (len(y), SIZE, SIZE))
+    common.expect_unchanged(result["x"], x, "the input X")
+
+
+@pytest.mark.target("compute_saliency_maps")
+@pytest.mark.points(1)
+def test_saliency_maps_of_digits(shared):
+    """saliency maps of real digits under a trained classifier match the reference"""
+    result, context = shared.get("compute_saliency_maps", saliency_problem)
+    spec, params, x, y = context["digits"]
+    common.expect_near(result["digit_saliency"], saliency_reference(spec, params, x, y), TOL,
+                       "compute_saliency_maps on %d digits under a trained classifier" % len(y))
+
+
+# --- make_fooling_image ------------------------------------------------------------------
+
+def fooling_problem(rng):
+    spec, params, x, _ = digit_problem(rng, FOOLING_PAIRS)
+    predicted = common.scores(spec, params, x).argmax(axis=1)
+    targets = (predicted + rng.integers(1, 10, size=len(predicted))) % 10  # never the prediction
+    steps = common.network_steps("net", spec, params)
+    returns = []
+    for i in range(FOOLING_PAIRS):
+        steps += [common.tensor("x%d" % i, x[i:i + 1]),
+                  call(VIS + "make_fooling_image", saved("x%d" % i), int(targets[i]), saved("net"),
+                       save="fool%d" % i)]
+        returns += ["fool%d" % i, "x%d" % i]
+    return steps, returns, {"spec": spec, "params": params, "x": x, "targets": targets}
+
+
+@pytest.mark.target("make_fooling_image")
+@pytest.mark.points(2)
+def test_fooling_images_fool_the_held_out_classifier(shared):
+    """at least 99% of 40 fresh digits are classified as their target, each close to its digit"""
+    result, context = shared.get("make_fooling_image", fooling_problem)
+    x, targets = context["x"], context["targets"]
+    fooled, far = 0, 0
+    for i in range(FOOLING_PAIRS):
+        image = result["fool%d" % i]
+        expect_array(image, (1,) + x.shape[1:], "make_fooling_image's result for an image of shape "
+                     "(1, 1, 28, 28)")
+        distance = float(np.linalg.norm(image - x[i:i + 1]))
+        label = int(common.scores(context["spec"], context["params"], image).argmax())
+        if distance > FOOLING_MAX_L2:
+            far += 1
+        elif label == targets[i]:
+            fooled += 1
+    if fooled < np.ceil(FOOLING_SUCCESS * FOOLING_PAIRS):
+        raise GradingFailure(
+            "only %d of %d fooling images are classified as their target class within an L2 "
+            "distance of %g from their digit (%d are farther; at least %d%% must succeed): "
+            "ascend the target's score with normalized steps and stop as soon as the "
+            "prediction is the target" % (fooled, FOOLING_PAIRS, FOOLING_MAX_L2, far, 100 * FOOLING_SUCCESS))
+
+
+@pytest.mark.target("make_fooling_image")
+@pytest.mark.points(1)
+def test_fooling_leaves_the_input_alone(shared):
+    """the digits handed to make_fooling_image are left unchanged"""
+    result, context = shared.get("make_fooling_image", fooling_problem)
+    for i in range(FOOLING_PAIRS):
+        common.expect_unchanged(result["x%d" % i], context["x"][i:i + 1], "the input image X")
+
+
+# --- class_visualization_update_step -----------------------------------------------------
+
+def class_visualization_problem(rng):
+    spec, params = random_net(rng)
+    img = rng.normal(size=(1, 3, SIZE, SIZE)) * 0.5
+    target = int(rng.integers(0, 7))
+    l2_reg, learning_rate = float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.3, 1.0))
+    step = call(VIS + "class_visualization_update_step", saved("img"), saved("net"), target, l2_reg,
+                learning_rate)
+    steps = (common.network_steps("net", spec, params) + common.leaf("img", img)
+             + [step, call("img.detach", save="detached"), call("detached.clone", save="after_one"),
+                step, step])
+    return steps, ["after_one", "img"], {"spec": spec, "params": params, "img": img, "target": target,
+                                        "l2_reg": l2_reg, "learning_rate": learning_rate}
+
+
+def class_visualization_reference(context, count):
+    img = context["img"].copy()
+    for _ in range(count):
+        dscore = common.score_gradient(context["spec"], context["params"], img, [context["target"]])[0]
+        g = dscore - 2.0 * context["l2_reg"] * img
+        img = img + context["learning_rate"] * g / np.linalg.norm(g)
+    return img
+
+
+@pytest.mark.target("class_visualization_update_step")
+@pytest.mark.points(2)
+def test_class_visualization_one_step(shared):
+    """one step: normalized gradient ascent on the score minus l2_reg times the squared norm"""
+    result, context = shared.get("class_visualization_update_step", class_visualization_problem)
+    common.expect_near(result["after_one"], class_visualization_reference(context, 1), TOL,
+                       "the image after one class_visualization_update_step")
+
+
+@pytest.mark.target("class_visualization_update_step")
+@pytest.mark.points(1)
+def test_class_visualization_three_steps(shared):
+    """three steps in a row on the same image (each step starts from a cleared gradient)"""
+    result, context = shared.get("class_visualization_update_step", class_visualization_problem)
+    common.expect_near(result["img"], class_visualization_reference(context, 3), TOL,
+                       "the image after three class_visualization_update_step calls in a row")
+
+
+# --- occlusion_map -------------------------------------------------------------------------
+
+OCCLUSION_CONFIGS = ({"patch_size": 4, "stride": 2, "fill_value": 0.0},
+                     {"patch_size": 5, "stride": 3, "fill_value": -0.7})
+
+
+def occlusion_problem(rng):
+    spec, params = random_net(rng)
+    x = rng.normal(size=(4, 3, SIZE, SIZE))
+    y = rng.integers(0, 7, size=4)
+    steps = common.network_steps("net", spec, params) + [common.tensor("x", x), common.tensor("y", y)]
+    for i, config in enumerate(OCCLUSION_CONFIGS):
+        steps.append(call(VIS + "occlusion_map", saved("x"), saved("y"), saved("net"), save="map%d" % i, **config))
+    return steps, ["map0", "map1"], {"spec": spec, "params": params, "x": x, "y": y}
+
+
+def occlusion_reference(spec, params, x, y, patch_size, stride, fill_value):
+    rows = np.arange(len(y))
+    original = common.softmax(common.scores(spec, params, x))[rows, y]
+    size = 1 + (x.shape[2] - patch_size) // stride
+    drops = np.zeros((len(y), size, size))
+    for i in range(size):
+        for j in range(size):
+            occluded = x.copy()
+            occluded[:, :, i * stride:i * stride + patch_size, j * stride:j * stride + patch_size] = fill_value
+            drops[:, i, j] = original - common.softmax(common.scores(spec, params, occluded))[rows, y]
+    return drops
+
+
+def expect_occlusion(result, context, index):
+    config = OCCLUSION_CONFIGS[index]
+    expected = occlusion_reference(context["spec"], context["params"], context["x"], context["y"], **config)
+    common.expect_near(result["map%d" % index], expected, TOL,
+                       "occlusion_map of %d images %dx%d with patch_size=%d, stride=%d, fill_value=%g"
+                       % (len(context["y"]), SIZE, SIZE, config["patch_size"], config["stride"],
+                          config["fill_value"]))
+
+
+@pytest.mark.target("occlusion_map")
+@pytest.mark.points(2)
+def test_occlusion_map_values(shared):
+    """drops of the correct class's probability for every position of a grey patch"""
+    result, context = shared.get("occlusion_map", occlusion_problem)
+    expect_occlusion(result, context, 0)
+
+
+@pytest.mark.target("occlusion_map")
+@pytest.mark.points(1)
+def test_occlusion_map_stride_and_fill(shared):
+    """a stride that does not divide the image and another fill value"""
+    result, context = shared.get("occlusion_map", occlusion_problem)
+    expect_occlusion(result, context, 1)
+
+
+# --- grad_cam ------------------------------------------------------------------------------
+
+def grad_cam_problem(rng):
+    spec, params = random_net(rng)
+    x = rng.normal(size=(5, 3, SIZE, SIZE))
+    y = rng.integers(0, 7, size=5)
+    digit_spec, digit_params, digits, labels = digit_problem(rng, 4)
+    steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
+             + [common.tensor("x", x), common.tensor("y", y), common.tensor("dx", digits),
+                common.tensor("dy", labels),
+                call(VIS + "grad_cam", saved("x"), saved("y"), saved("net"),
+                     saved("net_layer%d" % GRAD_CAM_LAYER), save="cam"),
+                call(VIS + "grad_cam", saved("dx"), saved("dy"), saved("digits"),
+                     saved("digits_layer%d" % DIGITS_CAM_LAYER), save="digit_cam")])
+    return steps, ["cam", "digit_cam"], {"random": (spec, params, x, y, GRAD_CAM_LAYER),
+                                         "digits": (digit_spec, digit_params, digits, labels, DIGITS_CAM_LAYER)}
+
+
+def grad_cam_reference(spec, params, x, y, layer):
+    outputs, caches = common.forward(spec, params, x)
+    dscores = np.zeros_like(outputs[-1])
+    dscores[np.arange(len(y)), y] = 1.0
+    activations = outputs[layer]
+    dA = common.backward(spec, caches, dscores, down_to=layer + 1)
+    alpha = dA.mean(axis=(2, 3), keepdims=True)
+    return np.maximum((alpha * activations).sum(axis=1), 0.0)
+
+
+@pytest.mark.target("grad_cam")
+@pytest.mark.points(2)
+def test_grad_cam_of_a_random_net(shared):
+    """Grad-CAM maps at the last ReLU of a random ConvNet match the reference"""
+    result, context = shared.get("grad_cam", grad_cam_problem)
+    common.expect_near(result["cam"], grad_cam_reference(*context["random"]), TOL,
+                       "grad_cam on %d RGB images at a ReLU of output (N, 8, 6, 6)" % len(context["random"][3]))
+
+
+@pytest.mark.target("grad_cam")
+@pytest.mark.points(1)
+def test_grad_cam_of_digits(shared):
+    """Grad-CAM maps of real digits under a trained classifier match the reference"""
+    result, context = shared.get("grad_cam", grad_cam_problem)
+    common.expect_near(result["digit_cam"], grad_cam_reference(*context["digits"]), TOL,
+                       "grad_cam on %d digits at the classifier's last convolutional ReLU (N, 32, 7, 7)"
+                       % len(context["digits"][3]))

@@ -1,0 +1,217 @@
+"""Hidden graders of the style-transfer losses (assignment 3, StyleTransfer; 10 of 100
+points): gram_matrix, content_loss, style_loss and tv_loss.
+
+Raw points: two per target, scaled to SECTION_WEIGHT.
+
+Inputs are drawn fresh per grading run (features are ReLU outputs, as a network's are);
+the losses' values and their gradients (autograd's, run in the worker on the student's
+loss, since style transfer descends them) are compared with NumPy references computed
+here. Tolerances are CS231n's: relative error 1e-3 for the Gram matrices, the content
+and the style losses, 1e-4 for the total variation loss. style_loss calls the student's
+gram_matrix, as in CS231n: a wrong Gram matrix costs it points too.
+"""
+import numpy as np
+import pytest
+
+from autograder.engine.expect import GradingFailure
+from autograder.engine.submission import call, saved
+
+from . import vis_common as common
+from .vis_common import shared  # noqa: F401  (the fixture)
+
+SECTION_WEIGHT = 10
+VIS = "cs231n_core.visualization:"
+LOSS_TOL = 1e-3
+TV_TOL = 1e-4
+
+
+def features(rng, shape):
+    return np.maximum(rng.normal(size=shape), 0.0) + 0.01 * rng.random(size=shape)
+
+
+def grads_steps(loss, wrt, save):
+    """Steps saving autograd's gradients of the saved scalar `loss` with respect to the
+    saved tensors `wrt` (None for one the loss does not depend on)."""
+    return [call("torch.autograd:grad", saved(loss), [saved(w) for w in wrt], allow_unused=True,
+                 save=save)]
+
+
+def expect_gradients(grads, expected, names, tol, what):
+    if not isinstance(grads, tuple) or len(grads) != len(names):
+        raise GradingFailure("%s: could not compute the gradients" % what)
+    for name, grad, reference in zip(names, grads, expected):
+        if reference is None:
+            if grad is not None and np.any(grad != 0):
+                raise GradingFailure("%s: the loss depends on %s, which it should not use" % (what, name))
+            continue
+        if grad is None:
+            raise GradingFailure("%s: no gradient reaches %s; is the loss cut from the graph "
+                                 "(.item(), .detach(), .data, NumPy)?" % (what, name))
+        common.expect_rel(grad, reference, tol, "%s: the gradient with respect to %s" % (what, name))
+
+
+def gram_reference(f, normalize=True):
+    n, c, h, w = f.shape
+    flat = f.reshape(n, c, h * w)
+    gram = flat @ flat.transpose(0, 2, 1)
+    return gram / (h * w * c) if normalize else gram
+
+
+# --- gram_matrix ---------------------------------------------------------------------------
+
+def gram_problem(rng):
+    batch = features(rng, (int(rng.integers(2, 4)), int(rng.integers(4, 7)), 5, 7))
+    single = features(rng, (1, int(rng.integers(8, 12)), 6, 4))
+    low = features(rng, (2, 5, 3, 4)).astype(np.float32)
+    steps = [common.tensor("batch", batch), common.tensor("single", single), common.tensor("low", low),
+             call(VIS + "gram_matrix", saved("batch"), save="gram_batch"),
+             call(VIS + "gram_matrix", saved("single"), normalize=False, save="gram_plain"),
+             call(VIS + "gram_matrix", saved("low"), save="gram_low")]
+    return steps, ["gram_batch", "gram_plain", "gram_low"], {"batch": batch, "single": single, "low": low}
+
+
+@pytest.mark.target("gram_matrix")
+@pytest.mark.points(1)
+def test_gram_matrix_normalized(shared):
+    """normalized Gram matrices of a batch of feature maps (float64 and float32)"""
+    result, context = shared.get("gram_matrix", gram_problem)
+    batch = context["batch"]
+    common.expect_rel(result["gram_batch"], gram_reference(batch), LOSS_TOL,
+                      "gram_matrix of features of shape %s" % (batch.shape,))
+    common.expect_rel(result["gram_low"], gram_reference(context["low"].astype(np.float64)), LOSS_TOL,
+                      "gram_matrix of float32 features of shape %s" % (context["low"].shape,))
+
+
+@pytest.mark.target("gram_matrix")
+@pytest.mark.points(1)
+def test_gram_matrix_unnormalized(shared):
+    """normalize=False gives the plain sums of products"""
+    result, context = shared.get("gram_matrix", gram_problem)
+    single = context["single"]
+    common.expect_rel(result["gram_plain"], gram_reference(single, normalize=False), LOSS_TOL,
+                      "gram_matrix(features, normalize=False) of shape %s" % (single.shape,))
+
+
+# --- content_loss --------------------------------------------------------------------------
+
+def content_problem(rng):
+    shape = (1, int(rng.integers(4, 9)), int(rng.integers(3, 6)), int(rng.integers(3, 6)))
+    current, original = features(rng, shape), features(rng, shape)
+    weight = float(rng.uniform(0.01, 0.1))
+    steps = (common.leaf("current", current) + [common.tensor("original", original)]
+             + [call(VIS + "content_loss", weight, saved("current"), saved("original"), save="loss")]
+             + grads_steps("loss", ["current"], "grads"))
+    return steps, ["loss", "grads"], {"current": current, "original": original, "weight": weight}
+
+
+@pytest.mark.target("content_loss")
+@pytest.mark.points(1.5)
+def test_content_loss_value(shared):
+    """the weighted sum of squared differences of the features"""
+    result, context = shared.get("content_loss", content_problem)
+    expected = context["weight"] * np.sum((context["current"] - context["original"]) ** 2)
+    common.expect_rel(result["loss"], expected, LOSS_TOL,
+                      "content_loss for features of shape %s" % (context["current"].shape,))
+
+
+@pytest.mark.target("content_loss")
+@pytest.mark.points(0.5)
+def test_content_loss_gradient(shared):
+    """autograd's gradient with respect to the current features"""
+    result, context = shared.get("content_loss", content_problem)
+    expected = 2 * context["weight"] * (context["current"] - context["original"])
+    expect_gradients(result["grads"], [expected], ["content_current"], LOSS_TOL, "content_loss")
+
+
+# --- style_loss ----------------------------------------------------------------------------
+
+STYLE_SHAPES = ((1, 4, 6, 6), (1, 6, 5, 4), (1, 8, 3, 3), (1, 5, 2, 3), (1, 7, 2, 2))
+
+
+def style_problem(rng):
+    feats = [features(rng, shape) for shape in STYLE_SHAPES]
+    # three layers, never the first: a layer's number then differs from its position
+    layers = sorted(rng.choice(np.arange(1, len(STYLE_SHAPES)), size=3, replace=False).tolist())
+    targets = [gram_reference(features(rng, STYLE_SHAPES[layer])) for layer in layers]
+    weights = rng.uniform(50.0, 500.0, size=3).tolist()
+    steps = []
+    for i, f in enumerate(feats):
+        steps += common.leaf("feat%d" % i, f)
+    steps += [common.tensor("target%d" % i, t) for i, t in enumerate(targets)]
+    steps.append(call(VIS + "style_loss", [saved("feat%d" % i) for i in range(len(feats))], layers,
+                      [saved("target%d" % i) for i in range(len(targets))], weights, save="loss"))
+    steps += grads_steps("loss", ["feat%d" % i for i in range(len(feats))], "grads")
+    return steps, ["loss", "grads"], {"feats": feats, "layers": layers, "targets": targets, "weights": weights}
+
+
+def style_reference(context):
+    loss, grads = 0.0, [None] * len(context["feats"])
+    for layer, target, weight in zip(context["layers"], context["targets"], context["weights"]):
+        f = context["feats"][layer]
+        n, c, h, w = f.shape
+        difference = gram_reference(f) - target
+        loss += weight * np.sum(difference ** 2)
+        flat = f.reshape(n, c, h * w)
+        grads[layer] = (4.0 * weight / (h * w * c) * (difference @ flat)).reshape(f.shape)
+    return loss, grads
+
+
+@pytest.mark.target("style_loss")
+@pytest.mark.points(1.5)
+def test_style_loss_value(shared):
+    """the weighted squared distances of the Gram matrices at three of five layers"""
+    result, context = shared.get("style_loss", style_problem)
+    expected, _ = style_reference(context)
+    common.expect_rel(result["loss"], expected, LOSS_TOL,
+                      "style_loss with style_layers=%s of five layers" % (context["layers"],))
+
+
+@pytest.mark.target("style_loss")
+@pytest.mark.points(0.5)
+def test_style_loss_gradient(shared):
+    """autograd's gradients with respect to every layer's features"""
+    result, context = shared.get("style_loss", style_problem)
+    _, expected = style_reference(context)
+    expect_gradients(result["grads"], expected, ["feats[%d]" % i for i in range(len(expected))],
+                     LOSS_TOL, "style_loss")
+
+
+# --- tv_loss -------------------------------------------------------------------------------
+
+def tv_problem(rng):
+    img = rng.normal(size=(1, 3, int(rng.integers(5, 8)), int(rng.integers(8, 11))))
+    weight = float(rng.uniform(0.1, 1.0))
+    steps = (common.leaf("img", img) + [call(VIS + "tv_loss", saved("img"), weight, save="loss")]
+             + grads_steps("loss", ["img"], "grads"))
+    return steps, ["loss", "grads"], {"img": img, "weight": weight}
+
+
+def tv_reference(img, weight):
+    vertical = np.diff(img, axis=2)
+    horizontal = np.diff(img, axis=3)
+    loss = weight * (np.sum(vertical ** 2) + np.sum(horizontal ** 2))
+    grad = np.zeros_like(img)
+    grad[:, :, 1:, :] += 2 * weight * vertical
+    grad[:, :, :-1, :] -= 2 * weight * vertical
+    grad[:, :, :, 1:] += 2 * weight * horizontal
+    grad[:, :, :, :-1] -= 2 * weight * horizontal
+    return loss, grad
+
+
+@pytest.mark.target("tv_loss")
+@pytest.mark.points(1.5)
+def test_tv_loss_value(shared):
+    """the weighted sum of squared differences of vertical and horizontal neighbours"""
+    result, context = shared.get("tv_loss", tv_problem)
+    expected, _ = tv_reference(context["img"], context["weight"])
+    common.expect_rel(result["loss"], expected, TV_TOL,
+                      "tv_loss for an image of shape %s" % (context["img"].shape,))
+
+
+@pytest.mark.target("tv_loss")
+@pytest.mark.points(0.5)
+def test_tv_loss_gradient(shared):
+    """autograd's gradient with respect to the image"""
+    result, context = shared.get("tv_loss", tv_problem)
+    _, expected = tv_reference(context["img"], context["weight"])
+    expect_gradients(result["grads"], [expected], ["img"], TV_TOL, "tv_loss")

@@ -99,7 +99,27 @@ ASSIGNMENT_TARGETS = {
         },
         # --- end PyTorch ---
     },
-    "assignment3": {},
+    "assignment3": {
+        # --- CNN architectures (CNNArchitectures.ipynb) ---
+        "cs231n_core/architectures.py": {
+            "alexnet": "alexnet",
+            "vgg16": "vgg16",
+            "Inception": "Inception",
+            "googlenet": "googlenet",
+            "BasicBlock": "BasicBlock",
+            "Bottleneck": "Bottleneck",
+            "resnet18": "resnet18",
+            "Fire": "Fire",
+            "squeezenet": "squeezenet",
+            "receptive_field": "receptive_field",
+            "count_params_and_flops": "count_params_and_flops",
+            "RandomHorizontalFlip": "RandomHorizontalFlip",
+            "RandomCrop": "RandomCrop",
+            "ColorJitter": "ColorJitter",
+            "conv_fft": "conv_fft",
+        },
+        # --- end CNN architectures ---
+    },
 }
 
 ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)

@@ -534,15 +534,15 @@ def count_params_and_flops(model, input_shape):
     first = next(model.parameters(), None)
     device = first.device if first is not None else torch.device("cpu")
     dtype = first.dtype if first is not None else torch.float32
-    was_training = model.training
+    mode_before = model.training
     model.eval()
     try:
-        with torch.no_grad():
+        with torch.inference_mode():
             model(torch.zeros((1,) + tuple(input_shape), device=device, dtype=dtype))
     finally:
         for hook in hooks:
             hook.remove()
-        model.train(was_training)
+        model.train(mode_before)
     macs = counted[0]
     # END SOLUTION
     return int(params), int(macs)

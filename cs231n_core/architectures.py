@@ -178,12 +178,12 @@ class Inception(nn.Module):
         super().__init__()
         # TODO: the four branches as attributes branch1 ... branch4.
         # BEGIN SOLUTION
-        k = branch3_kernel_size
+        kernel = branch3_kernel_size
         self.branch1 = BasicConv2d(in_channels, ch1x1, kernel_size=1)
         self.branch2 = nn.Sequential(BasicConv2d(in_channels, ch3x3red, kernel_size=1),
                                      BasicConv2d(ch3x3red, ch3x3, kernel_size=3, padding=1))
         self.branch3 = nn.Sequential(BasicConv2d(in_channels, ch5x5red, kernel_size=1),
-                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=k, padding=k // 2))
+                                     BasicConv2d(ch5x5red, ch5x5, kernel_size=kernel, padding=kernel // 2))
         self.branch4 = nn.Sequential(nn.MaxPool2d(kernel_size=3, stride=1, padding=1, ceil_mode=True),
                                      BasicConv2d(in_channels, pool_proj, kernel_size=1))
         # END SOLUTION
@@ -621,7 +621,7 @@ class RandomCrop:
         # BEGIN SOLUTION
         p = self.padding
         n, _, height, width = x.shape
-        padded = F.pad(x, (p, p, p, p))
+        padded = F.pad(x, (p, p, p, p), value=0.0)
         tops = torch.randint(0, 2 * p + 1, (n,), generator=self.generator)
         lefts = torch.randint(0, 2 * p + 1, (n,), generator=self.generator)
         out = torch.empty_like(x)

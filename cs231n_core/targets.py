@@ -133,6 +133,25 @@ ASSIGNMENT_TARGETS = {
             "tv_loss": "tv_loss",
         },
         # --- end visualization ---
+        # --- CNN architectures (CNNArchitectures.ipynb) ---
+        "cs231n_core/architectures.py": {
+            "alexnet": "alexnet",
+            "vgg16": "vgg16",
+            "Inception": "Inception",
+            "googlenet": "googlenet",
+            "BasicBlock": "BasicBlock",
+            "Bottleneck": "Bottleneck",
+            "resnet18": "resnet18",
+            "Fire": "Fire",
+            "squeezenet": "squeezenet",
+            "receptive_field": "receptive_field",
+            "count_params_and_flops": "count_params_and_flops",
+            "RandomHorizontalFlip": "RandomHorizontalFlip",
+            "RandomCrop": "RandomCrop",
+            "ColorJitter": "ColorJitter",
+            "conv_fft": "conv_fft",
+        },
+        # --- end CNN architectures ---
     },
 }
 

@@ -254,3 +254,5 @@ from . import pytorch  # noqa: E402,F401
 from . import generative  # noqa: E402,F401
 # --- assignment 3: network visualization and style transfer ---
 from . import visualization  # noqa: E402,F401
+# --- assignment 3: CNN architectures ---
+from . import architectures  # noqa: E402,F401

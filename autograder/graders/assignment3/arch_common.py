@@ -1,0 +1,162 @@
+"""Shared by the graders of CNNArchitectures.ipynb: one worker run per target, steps
+that move arrays into tensors in the worker, and NumPy references (the trusted process
+never imports torch here: each grading run of one target costs one worker, about a
+second of CPU for importing torch, and little else)."""
+import zlib
+
+import numpy as np
+
+from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.submission import SubmissionError, call, get, saved
+
+ARCH = "cs231n_core.architectures:"
+
+
+class SharedRuns:
+    """Runs each target's steps once per grading run and hands the result to each of
+    its checks. build(rng) returns (steps, returns, context); rng is drawn from the
+    grading seed and the target's name, so inputs are fresh per run and reproducible."""
+
+    def __init__(self, submission, seed):
+        self.submission, self.seed, self.outcomes = submission, seed, {}
+
+    def get(self, key, build):
+        if key not in self.outcomes:
+            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
+            steps, returns, context = build(rng)
+            try:
+                self.outcomes[key] = (self.submission.run(steps, returns=returns), context, None)
+            except SubmissionError as exc:
+                self.outcomes[key] = (None, context, exc)
+        result, context, error = self.outcomes[key]
+        if error is not None:
+            raise error
+        return result, context
+
+
+def tensor(name, array):
+    """A step that turns `array` into a tensor saved as `name`, in the worker."""
+    return call("torch:from_numpy", np.asarray(array), save=name)
+
+
+def count_steps(module, save):
+    """Steps that count the parameters of the saved `module` with torch's own
+    parameters_to_vector (works on the meta device too)."""
+    return [call(module + ".parameters", save=save + "_parameters"),
+            call("torch.nn.utils:parameters_to_vector", saved(save + "_parameters"), save=save + "_vector"),
+            call(save + "_vector.numel", save=save)]
+
+
+def load_state_steps(module, state, tag):
+    """Steps that load the dict of arrays `state` into the saved `module` (strict)."""
+    keys = sorted(state)
+    steps = [tensor("%s_state%d" % (tag, i), state[key]) for i, key in enumerate(keys)]
+    steps.append(call(module + ".load_state_dict",
+                      {key: saved("%s_state%d" % (tag, i)) for i, key in enumerate(keys)}))
+    return steps
+
+
+def as_int(value, what):
+    value = np.asarray(value)
+    if value.size != 1 or value.dtype.kind not in "iu":
+        raise GradingFailure("%s: expected one whole number, got an array of shape %s and dtype %s"
+                             % (what, value.shape, value.dtype))
+    return int(value.reshape(()))
+
+
+def as_shape(value, what):
+    if not isinstance(value, tuple):
+        raise GradingFailure("%s: could not read the output's shape" % what)
+    return tuple(as_int(v, what) for v in value)
+
+
+def expect_count(value, expected, what):
+    got = as_int(value, what)
+    if got != expected:
+        raise GradingFailure("%s: %s learnable parameters, expected %s"
+                             % (what, format(got, ","), format(expected, ",")))
+
+
+def scaled_error(value, expected):
+    value = np.asarray(value, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    difference = float(np.max(np.abs(value - expected), initial=0.0))
+    return difference / scale if scale > 0 else difference
+
+
+def expect_near(value, expected, tol, what):
+    """`value` matches `expected` within `tol`, relative to the largest expected entry."""
+    expected = np.asarray(expected)
+    expect_array(value, expected.shape, what)
+    error = scaled_error(value, expected)
+    if not error <= tol:
+        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
+                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
+    return error
+
+
+# --- NumPy references of the layers ----------------------------------------------------
+
+def conv2d(x, w, b=None, stride=1, pad=0):
+    """Cross-correlation of x (N, C, H, W) with w (F, C, HH, WW), summing shifted copies."""
+    N, C, H, W = x.shape
+    F, _, HH, WW = w.shape
+    H_out = 1 + (H + 2 * pad - HH) // stride
+    W_out = 1 + (W + 2 * pad - WW) // stride
+    xpad = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    out = np.zeros((N, F, H_out, W_out))
+    for k in range(HH):
+        for l in range(WW):
+            window = xpad[:, :, k:k + stride * H_out:stride, l:l + stride * W_out:stride]
+            out += np.einsum("nchw,fc->nfhw", window, w[:, :, k, l])
+    if b is not None:
+        out += b.reshape(1, -1, 1, 1)
+    return out
+
+
+def batchnorm_eval(x, state, prefix, eps=1e-5):
+    shape = (1, -1, 1, 1)
+    mean, var = state[prefix + ".running_mean"].reshape(shape), state[prefix + ".running_var"].reshape(shape)
+    gamma, beta = state[prefix + ".weight"].reshape(shape), state[prefix + ".bias"].reshape(shape)
+    return (x - mean) / np.sqrt(var + eps) * gamma + beta
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def max_pool_3x3_same(x):
+    """3x3 max pooling, stride 1, padding 1 (padded with -inf)."""
+    H, W = x.shape[2:]
+    xpad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)), constant_values=-np.inf)
+    return np.max([xpad[:, :, k:k + H, l:l + W] for k in range(3) for l in range(3)], axis=0)
+
+
+# --- random states by name (torchvision's names) ----------------------------------------
+
+def conv_state(rng, state, prefix, out_channels, in_channels, kh, kw, bias):
+    fan_in = in_channels * kh * kw
+    state[prefix + ".weight"] = rng.normal(size=(out_channels, in_channels, kh, kw)) * np.sqrt(2.0 / fan_in)
+    if bias:
+        state[prefix + ".bias"] = rng.normal(size=out_channels) * 0.2
+
+
+def bn_state(rng, state, prefix, channels):
+    state[prefix + ".weight"] = rng.uniform(0.5, 1.5, channels)
+    state[prefix + ".bias"] = rng.normal(size=channels) * 0.3
+    state[prefix + ".running_mean"] = rng.normal(size=channels) * 0.3
+    state[prefix + ".running_var"] = rng.uniform(0.5, 2.0, channels)
+    state[prefix + ".num_batches_tracked"] = np.array(0, dtype=np.int64)
+
+
+def learnable_count(state):
+    """Entries of a state that are parameters (not batch norm's running statistics)."""
+    return sum(int(v.size) for k, v in state.items()
+               if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
+
+
+__all__ = ["ARCH", "SharedRuns", "tensor", "count_steps", "load_state_steps", "as_int", "as_shape",
+           "expect_count", "expect_near", "scaled_error", "conv2d", "batchnorm_eval", "relu",
+           "max_pool_3x3_same", "conv_state", "bn_state", "learnable_count", "call", "get", "saved",
+           "GradingFailure", "expect_array"]

@@ -1,0 +1,235 @@
+"""Public checks of assignment 3's CNN architectures (architectures.py).
+
+Networks are built on torch's "meta" device: their parameters have shapes but no
+storage, so even VGG-16 is counted instantly and without memory. The parameter counts
+are the published ones (see the module's docstring). torch is imported inside each
+check, and each check leaves torch's global random numbers as it found them.
+"""
+import functools
+
+import numpy as np
+
+from . import public_check
+
+
+def _modules():
+    import torch
+
+    from cs231n_core import architectures
+    return torch, architectures
+
+
+def _keeps_torch_rng(check):
+    @functools.wraps(check)
+    def wrapped(t):
+        import torch
+
+        with torch.random.fork_rng(devices=[]):
+            return check(t)
+    return wrapped
+
+
+def _count(model):
+    return sum(p.numel() for p in model.parameters())
+
+
+def _network_check(t, name, expected, **kwargs):
+    torch, arch = _modules()
+    with torch.device("meta"):
+        model = t.call(getattr(arch, name), **kwargs)
+        if not isinstance(model, torch.nn.Module):
+            t.fail("%s() returned a %s, expected an nn.Module" % (name, type(model).__name__))
+        count = _count(model)
+        if count != expected:
+            t.fail("%s(%s) has %s parameters, the published count is %s"
+                   % (name, kwargs or "", format(count, ","), format(expected, ",")))
+        t.ok("%s parameters, as published" % format(count, ","))
+        out = t.call(model.eval(), torch.empty(2, 3, 224, 224))
+    if tuple(out.shape) != (2, 1000):
+        t.fail("%s maps a (2, 3, 224, 224) minibatch to shape %s, expected (2, 1000)"
+               % (name, tuple(out.shape)))
+    t.ok("a (2, 3, 224, 224) minibatch gives scores of shape (2, 1000)")
+
+
+@public_check("alexnet")
+def _check_alexnet(t):
+    _network_check(t, "alexnet", 61_100_840)
+
+
+@public_check("vgg16")
+def _check_vgg16(t):
+    _network_check(t, "vgg16", 138_357_544)
+
+
+@public_check("googlenet")
+def _check_googlenet(t):
+    _network_check(t, "googlenet", 6_624_904)
+
+
+@public_check("resnet18")
+def _check_resnet18(t):
+    _network_check(t, "resnet18", 11_689_512)
+
+
+@public_check("squeezenet")
+def _check_squeezenet(t):
+    _network_check(t, "squeezenet", 1_248_424)
+    _network_check(t, "squeezenet", 1_235_496, version="1.1")
+
+
+def _block_check(t, build, args, kwargs, in_shape, out_shape, params):
+    torch, arch = _modules()
+    block = t.call(build, *args, **kwargs).eval()
+    what = "%s%s" % (build.__name__, args)
+    if _count(block) != params:
+        t.fail("%s has %d parameters, expected %d" % (what, _count(block), params))
+    t.ok("%s has %d parameters" % (what, params))
+    out = t.call(block, torch.linspace(-1, 1, int(np.prod(in_shape))).reshape(in_shape))
+    if tuple(out.shape) != out_shape:
+        t.fail("%s maps an input of shape %s to shape %s, expected %s" % (what, in_shape, tuple(out.shape),
+                                                                          out_shape))
+    t.ok("output of shape %s" % (out_shape,))
+    return out
+
+
+@public_check("BasicBlock")
+@_keeps_torch_rng
+def _check_basic_block(t):
+    _, arch = _modules()
+    _block_check(t, arch.BasicBlock, (4, 4), {}, (2, 4, 6, 6), (2, 4, 6, 6), 2 * (4 * 4 * 9 + 8))
+    _block_check(t, arch.BasicBlock, (4, 6, 2), {}, (2, 4, 7, 7), (2, 6, 4, 4),
+                 6 * 4 * 9 + 12 + 6 * 6 * 9 + 12 + 6 * 4 + 12)
+
+
+@public_check("Bottleneck")
+@_keeps_torch_rng
+def _check_bottleneck(t):
+    _, arch = _modules()
+    _block_check(t, arch.Bottleneck, (8, 2, 8), {}, (2, 8, 5, 5), (2, 8, 5, 5), 16 + 4 + 36 + 4 + 16 + 16)
+    _block_check(t, arch.Bottleneck, (4, 2, 8, 2), {}, (2, 4, 5, 5), (2, 8, 3, 3),
+                 8 + 4 + 36 + 4 + 16 + 16 + 32 + 16)
+
+
+@public_check("Inception")
+@_keeps_torch_rng
+def _check_inception(t):
+    _, arch = _modules()
+    # one unit: conv without bias + batch norm (2 per channel)
+    params = (6 * 2 + 4) + (6 * 3 + 6 + 3 * 4 * 9 + 8) + (6 * 1 + 2 + 1 * 2 * 9 + 4) + (6 * 2 + 4)
+    _block_check(t, arch.Inception, (6, 2, 3, 4, 1, 2, 2), {}, (2, 6, 5, 5), (2, 10, 5, 5), params)
+
+
+@public_check("Fire")
+@_keeps_torch_rng
+def _check_fire(t):
+    _, arch = _modules()
+    out = _block_check(t, arch.Fire, (6, 2, 3, 4), {}, (2, 6, 5, 5), (2, 7, 5, 5),
+                       (6 * 2 + 2) + (2 * 3 + 3) + (2 * 4 * 9 + 4))
+    if float(out.min()) < 0:
+        t.fail("Fire's output has negative values: a ReLU follows each expansion")
+    t.ok("no negative outputs")
+
+
+@public_check("receptive_field")
+def _check_receptive_field(t):
+    _, arch = _modules()
+    cases = [([], 1), ([(3, 1)] * 3, 7), ([(7, 1)], 7), ([(3, 2), (3, 2)], 7), ([(3, 1, 2)], 5)]
+    for layers, expected in cases:
+        got = t.call(arch.receptive_field, layers)
+        if got != expected:
+            t.fail("receptive_field(%s) = %s, expected %d" % (layers, got, expected))
+    t.ok("three 3x3 convolutions see 7 x 7, like one 7x7; strides and dilation count")
+
+
+@public_check("count_params_and_flops")
+@_keeps_torch_rng
+def _check_counter(t):
+    torch, arch = _modules()
+    nn = torch.nn
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                        nn.Sequential(nn.Conv2d(8, 8, 3, padding=1, groups=4, bias=False)),
+                        nn.Flatten(), nn.Linear(8 * 4 * 4, 10))
+    params, macs = t.call(arch.count_params_and_flops, net, (3, 8, 8))
+    if params != 1674:
+        t.fail("%s parameters, expected 1674 (batch norm's gamma and beta count, its running "
+               "averages do not)" % params)
+    t.ok("1674 parameters")
+    if macs != 7040:
+        t.fail("%s multiply-adds, expected 7040 (grouped convolutions see in_channels / groups "
+               "channels; count output positions)" % macs)
+    t.ok("7040 multiply-adds")
+    if not net.training:
+        t.fail("the model was left in evaluation mode: restore its mode")
+    t.ok("the model's mode is restored")
+
+
+@public_check("RandomHorizontalFlip")
+@_keeps_torch_rng
+def _check_flip(t):
+    torch, arch = _modules()
+    x = torch.arange(40, dtype=torch.float64).reshape(4, 1, 2, 5)
+    y = torch.tensor([0, 3, 1, 3])
+    out, labels = t.call(arch.RandomHorizontalFlip(p=1.0, classes=[0, 1]), x, y)
+    if not torch.equal(labels, y):
+        t.fail("the labels changed")
+    if not (torch.equal(out[[0, 2]], x[[0, 2]].flip(-1)) and torch.equal(out[[1, 3]], x[[1, 3]])):
+        t.fail("with p=1 and classes=[0, 1], the images of labels 0 and 1 must be mirrored "
+               "left-right (last axis) and the others left alone")
+    t.ok("only the allowed classes are mirrored, left-right")
+    if torch.equal(out, x):
+        t.fail("x itself was flipped in place")
+    a = arch.RandomHorizontalFlip(seed=5)(x.repeat(8, 1, 1, 1), torch.zeros(32))[0]
+    b = arch.RandomHorizontalFlip(seed=5)(x.repeat(8, 1, 1, 1), torch.zeros(32))[0]
+    if not torch.equal(a, b):
+        t.fail("two transforms with the same seed flipped different images: draw with self.generator")
+    t.ok("the same seed flips the same images")
+
+
+@public_check("RandomCrop")
+@_keeps_torch_rng
+def _check_crop(t):
+    torch, arch = _modules()
+    x = torch.arange(1, 61, dtype=torch.float64).reshape(3, 1, 4, 5)
+    out, _ = t.call(arch.RandomCrop(padding=2, seed=0), x, torch.zeros(3))
+    if tuple(out.shape) != (3, 1, 4, 5):
+        t.fail("output of shape %s, expected the input's (3, 1, 4, 5)" % (tuple(out.shape),))
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    for i in range(3):
+        if not any(torch.equal(out[i], padded[i, :, a:a + 4, b:b + 5]) for a in range(5) for b in range(5)):
+            t.fail("image %d is no window of the image padded with 2 zeros on every side" % i)
+    t.ok("each output is a window of the zero-padded image")
+    again, _ = arch.RandomCrop(padding=2, seed=0)(x, torch.zeros(3))
+    if not torch.equal(out, again):
+        t.fail("two transforms with the same seed cropped differently: draw with self.generator")
+    t.ok("the same seed gives the same crops")
+
+
+@public_check("ColorJitter")
+@_keeps_torch_rng
+def _check_jitter(t):
+    torch, arch = _modules()
+    x = torch.linspace(0.3, 0.6, 2 * 3 * 4 * 4, dtype=torch.float64).reshape(2, 3, 4, 4)
+    out, _ = t.call(arch.ColorJitter(brightness=0.4, seed=0), x, torch.zeros(2))
+    ratio = (out / x).reshape(2, -1)
+    if not torch.allclose(ratio, ratio[:, :1]) or ratio.min() < 0.6 - 1e-9 or ratio.max() > 1.4 + 1e-9:
+        t.fail("brightness=0.4 must multiply each image by one factor in [0.6, 1.4]")
+    t.ok("brightness scales each image by one factor within its bounds")
+    strong, _ = arch.ColorJitter(0.9, 0.9, 0.9, seed=1)(x * 1.5, torch.zeros(2))
+    if strong.min() < 0 or strong.max() > 1:
+        t.fail("values outside [0, 1]: clip the result")
+    t.ok("strong jitter stays within [0, 1]")
+
+
+@public_check("conv_fft")
+def _check_conv_fft(t):
+    _, arch = _modules()
+    from cs231n_core.fast_layers import conv_forward_fast
+
+    x = np.linspace(-0.5, 0.7, 2 * 3 * 7 * 8).reshape(2, 3, 7, 8)
+    w = np.linspace(-0.3, 0.4, 4 * 3 * 3 * 5).reshape(4, 3, 3, 5)
+    b = np.array([0.1, -0.2, 0.3, 0.0])
+    for param in ({"stride": 1, "pad": 1}, {"stride": 2, "pad": 2}):
+        out = t.call(arch.conv_fft, x, w, b, param)
+        expected = conv_forward_fast(x, w, b, param)[0]
+        t.expect_close("conv_fft against im2col's convolution (stride %d, pad %d)" % (param["stride"], param["pad"]),
+                       out, expected, tol=1e-6)

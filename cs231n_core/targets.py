@@ -99,7 +99,27 @@ ASSIGNMENT_TARGETS = {
         },
         # --- end PyTorch ---
     },
-    "assignment3": {},
+    "assignment3": {
+        # --- detection and segmentation (Detection.ipynb) ---
+        "cs231n_core/detection.py": {
+            "box_iou": "box_iou",
+            "nms": "nms",
+            "batched_nms": "batched_nms",
+            "generate_anchors": "generate_anchors",
+            "encode_boxes": "encode_boxes",
+            "decode_boxes": "decode_boxes",
+            "match_anchors": "match_anchors",
+            "DigitDetector": "DigitDetector",
+            "detection_loss": "detection_loss",
+            "mean_average_precision": "mean_average_precision",
+        },
+        "cs231n_core/segmentation.py": {
+            "Upsample2x": "Upsample2x",
+            "SegmentationFCN": "SegmentationFCN",
+            "mean_iou": "mean_iou",
+        },
+        # --- end detection and segmentation ---
+    },
 }
 
 ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)

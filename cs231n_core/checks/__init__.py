@@ -249,3 +249,5 @@ from . import cnn  # noqa: E402,F401
 from . import normalization  # noqa: E402,F401
 # --- assignment 2: PyTorch ---
 from . import pytorch  # noqa: E402,F401
+# --- assignment 3: detection and segmentation ---
+from . import detection  # noqa: E402,F401

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.engine.expect import GradingFailure, expect_at_least
-from autograder.engine.submission import call, get, saved
+from autograder.engine.submission import call, saved
 
 from .detection_common import (MODULE_TOL, SEGMENTATION, expect_near, expect_state_shapes, reference,
                                shared, state_arrays, tensor)
@@ -20,14 +20,15 @@ __all__ = ["shared"]
 SECTION_WEIGHT = 5
 MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
 
-# The trained network: digit or background (2 classes) on 32x32 scenes, max unpooling.
-# Over 10 seeds the reference's mean IoU on 64 held-out scenes lies in TRAINED_RANGE;
-# required: the lowest, less TRAINED_MARGIN.
-TRAINED = {"train_scenes": 192, "test_scenes": 64, "image_size": 32, "epochs": 4, "batch_size": 32,
-           "learning_rate": 1e-2, "width": 4, "upsampling": "max_unpool"}
-TRAINED_RANGE = (0.0, 1.0)
-TRAINED_MARGIN = 0.1
-TRAINED_MIN_MIOU = 0.5
+# The trained network: digit or background (2 classes) on 32x32 scenes, max unpooling
+# (the upsampling that learns fastest here), about 1.7 s of CPU time. Over 10 seeds the
+# reference's mean IoU on 64 held-out scenes lies in TRAINED_RANGE (mean 0.65; predicting
+# background everywhere gives 0.46); required: the lowest, less TRAINED_MARGIN.
+TRAINED = {"train_scenes": 192, "test_scenes": 64, "image_size": 32, "epochs": 12, "batch_size": 16,
+           "learning_rate": 3e-3, "width": 8, "upsampling": "max_unpool"}
+TRAINED_RANGE = (0.60, 0.68)
+TRAINED_MARGIN = 0.08
+TRAINED_MIN_MIOU = TRAINED_RANGE[0] - TRAINED_MARGIN
 
 
 # --- Upsample2x ------------------------------------------------------------------------

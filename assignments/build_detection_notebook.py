@@ -108,7 +108,7 @@ The training, validation and test scenes draw their digits from **disjoint** par
 never seen. Scenes are deterministic: the same seed gives the same scenes.
 """),
     code(r"""
-num_train, num_val, num_test = (320, 64, 64) if SMOKE else (4000, 500, 500)
+num_train, num_val, num_test = (320, 64, 64) if SMOKE else (2000, 500, 500)
 train_scenes = make_digit_scenes(num_train, "train", seed=0)
 val_scenes = make_digit_scenes(num_val, "val", seed=0)
 test_scenes = make_digit_scenes(num_test, "test", seed=0)
@@ -354,13 +354,14 @@ print("loss of the untrained detector: %.3f (about log(11) = %.3f for the classe
     md(r"""
 ### Training
 
-`train_detector` trains the detector with Adam, showing a progress bar per epoch. On a CPU
-it takes a few minutes on the 4,000 training scenes (a GPU, when present, is used).
+`train_detector` trains the detector with Adam, showing a progress bar per epoch. On one
+CPU core it takes about a minute on the 2,000 training scenes (a GPU, when present, is
+used).
 """),
     code(r"""
 torch.manual_seed(0)
 detector = DigitDetector(num_classes=10, width=16)
-epochs = 2 if SMOKE else 15
+epochs = 2 if SMOKE else 10
 start = time.perf_counter()
 history = train_detector(detector, train_scenes, epochs=epochs, batch_size=32, learning_rate=2e-3,
                          device=device, seed=0)
@@ -401,9 +402,9 @@ fig.suptitle("detections with score above 0.5 on held-out scenes (digit, score)"
 plt.show()
 """),
     md(r"""
-**What to expect.** On the embedded digits (4,000 training scenes, 15 epochs, width 16) the
-reference reaches a mAP@0.5 of MEASURED_MAP on the 500 held-out scenes in about
-MEASURED_TIME on one CPU core. For scale: on PASCAL VOC 2007, SSD300 reaches 77% and YOLOv1
+**What to expect.** On the embedded digits (2,000 training scenes, 10 epochs, width 16) the
+reference reaches a mAP@0.5 of 0.84 on the 500 held-out scenes (APs 0.71 to 0.90 per
+digit) in 56 s of one CPU core. For scale: on PASCAL VOC 2007, SSD300 reaches 77% and YOLOv1
 63%; the digits are easier objects, but this detector is tiny and trains for minutes.
 """),
     md(r"""
@@ -454,7 +455,7 @@ We train one FCN per upsampling on the digit scenes (11 classes: background and 
 digits, per-pixel cross-entropy) and compare their mean IoU on the held-out scenes.
 """),
     code(r"""
-seg_epochs = 1 if SMOKE else 8
+seg_epochs = 1 if SMOKE else 5
 seg_results = {}
 for mode in UPSAMPLING_MODES:
     torch.manual_seed(0)

@@ -486,18 +486,23 @@ axes[2, 0].set_title("predicted (%s)" % best_mode, loc="left")
 plt.show()
 """),
     md(r"""
-**What to expect.** On the embedded digits (4,000 training scenes, 8 epochs, width 16) the
-reference reaches a mean IoU of MEASURED_MIOU on the held-out scenes.
+**What to expect.** On the embedded digits (2,000 training scenes, 5 epochs, width 16, about
+47 s of one CPU core each) the reference reached a mean IoU over the 11 classes of 0.16
+with nearest neighbour, 0.10 with bed of nails and 0.12 with max unpooling on the 500
+held-out scenes: the background and the digits' shapes are found, the digit's class far
+less often (without skip connections the decoder sees only coarse features). More epochs
+help all four.
 
 **Inline question.** Which upsampling did best here, and why might max unpooling and the
 transposed convolution beat nearest neighbour and bed of nails on thin strokes?
 """),
     inline_answer("upsampling_answer", r"""
-The learnable transposed convolution and max unpooling did best: max unpooling puts each
-feature back exactly where the encoder found the stroke, so thin strokes keep their
-place, and a transposed convolution learns how to spread a coarse feature over its 2x2
-block. Nearest neighbour blurs a feature over the whole block and bed of nails leaves
-three zeros of four, which the next convolution must fill in.
+In our run nearest neighbour did best: it fills every pixel of each 2x2 block with the
+feature, so the next convolution sees a dense map. Bed of nails leaves three zeros of four,
+which the decoder must learn to fill in, and max unpooling also leaves three zeros per
+block, though it puts each feature back where the encoder found the stroke, which helps
+thin strokes once trained longer; a transposed convolution learns its own way of spreading
+a coarse feature over its block.
 """),
 ]
 

@@ -152,6 +152,25 @@ ASSIGNMENT_TARGETS = {
             "conv_fft": "conv_fft",
         },
         # --- end CNN architectures ---
+        # --- detection and segmentation (Detection.ipynb) ---
+        "cs231n_core/detection.py": {
+            "box_iou": "box_iou",
+            "nms": "nms",
+            "batched_nms": "batched_nms",
+            "generate_anchors": "generate_anchors",
+            "encode_boxes": "encode_boxes",
+            "decode_boxes": "decode_boxes",
+            "match_anchors": "match_anchors",
+            "DigitDetector": "DigitDetector",
+            "detection_loss": "detection_loss",
+            "mean_average_precision": "mean_average_precision",
+        },
+        "cs231n_core/segmentation.py": {
+            "Upsample2x": "Upsample2x",
+            "SegmentationFCN": "SegmentationFCN",
+            "mean_iou": "mean_iou",
+        },
+        # --- end detection and segmentation ---
     },
 }
 

@@ -256,3 +256,5 @@ from . import generative  # noqa: E402,F401
 from . import visualization  # noqa: E402,F401
 # --- assignment 3: CNN architectures ---
 from . import architectures  # noqa: E402,F401
+# --- assignment 3: detection and segmentation ---
+from . import detection  # noqa: E402,F401

@@ -1,0 +1,218 @@
+"""Semantic segmentation in PyTorch (assignment 3): a small fully convolutional network.
+
+A fully convolutional network (FCN) labels every pixel: it downsamples the image (here
+with two 2x2 max poolings) to see more context cheaply, then upsamples back to the
+input's size. The four ways of upsampling of CS231n's lecture on segmentation:
+
+* ``"nearest"``: nearest neighbour, each value copied into a 2x2 block;
+* ``"bed_of_nails"``: each value in the top-left corner of its 2x2 block, zeros elsewhere;
+* ``"max_unpool"``: each value back at the position its max pooling took it from
+  (the pooling's indices), zeros elsewhere;
+* ``"transposed"``: a learnable transposed convolution (kernel 4, stride 2, padding 1).
+
+``mean_iou`` measures a segmentation: the intersection over union of each class's
+predicted and true pixels, averaged over the classes.
+
+Images are tensors (N, C, H, W); label maps are int64 tensors (N, H, W) of classes
+0..num_classes-1 (for digit scenes: 0 background, 1 + d for digit d).
+"""
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+__all__ = ["UPSAMPLING_MODES", "Upsample2x", "SegmentationFCN", "mean_iou", "train_segmentation",
+           "predict_masks"]
+
+UPSAMPLING_MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
+
+
+class Upsample2x(nn.Module):
+    """Double the height and width of a feature map, in one of UPSAMPLING_MODES.
+
+    Inputs of __init__:
+    - mode: "nearest", "bed_of_nails", "max_unpool" or "transposed".
+    - channels: the number of channels C (needed by "transposed" only, whose layer is
+      self.deconv = nn.ConvTranspose2d(C, C, kernel_size=4, stride=2, padding=1)).
+
+    forward(x, indices=None) maps x of shape (N, C, H, W) to (N, C, 2H, 2W):
+    - "nearest": out[:, :, 2i + a, 2j + b] = x[:, :, i, j] for a, b in {0, 1};
+    - "bed_of_nails": out[:, :, 2i, 2j] = x[:, :, i, j], 0 elsewhere;
+    - "max_unpool": `indices` are those that F.max_pool2d(..., 2, return_indices=True)
+      returned when it pooled a map of shape (N, C, 2H, 2W) down to x's shape (the flat
+      position, within its channel's 2H x 2W plane, that each maximum came from); each
+      value goes back there, 0 elsewhere;
+    - "transposed": self.deconv(x).
+    """
+
+    def __init__(self, mode, channels=None):
+        super().__init__()
+        if mode not in UPSAMPLING_MODES:
+            raise ValueError("unknown upsampling mode %r; choose one of %s" % (mode, ", ".join(UPSAMPLING_MODES)))
+        if mode == "transposed" and channels is None:
+            raise ValueError("a transposed convolution needs the number of channels")
+        self.mode = mode
+        # BEGIN SOLUTION
+        if mode == "transposed":
+            self.deconv = nn.ConvTranspose2d(channels, channels, kernel_size=4, stride=2, padding=1)
+        # END SOLUTION
+
+    def forward(self, x, indices=None):
+        n, c, height, width = x.shape
+        if self.mode == "max_unpool" and indices is None:
+            raise ValueError("max unpooling needs the indices of its max pooling")
+        out = None
+        # TODO: the four modes. Write "nearest" and "bed_of_nails" with indexing (no
+        # F.interpolate); "max_unpool" may use F.max_unpool2d or scatter.
+        # BEGIN SOLUTION
+        if self.mode == "nearest":
+            out = x[:, :, :, None, :, None].expand(n, c, height, 2, width, 2)
+            out = out.reshape(n, c, 2 * height, 2 * width)
+        elif self.mode == "bed_of_nails":
+            out = x.new_zeros(n, c, 2 * height, 2 * width)
+            out[:, :, ::2, ::2] = x
+        elif self.mode == "max_unpool":
+            out = F.max_unpool2d(x, indices, kernel_size=2, stride=2, output_size=(2 * height, 2 * width))
+        else:
+            out = self.deconv(x)
+        # END SOLUTION
+        return out
+
+
+class SegmentationFCN(nn.Module):
+    """A small fully convolutional network for semantic segmentation.
+
+    Layers (attributes; every convolution 3x3 with padding 1 and a bias, except the 1x1
+    classifier), with the shapes for an input of (N, in_channels, H, W), H and W
+    multiples of 4:
+
+        enc1: in_channels -> width, ReLU, max pool 2x2 (keep its indices)  -> (width, H/2, W/2)
+        enc2: width -> 2 * width, ReLU, max pool 2x2 (keep its indices)    -> (2 width, H/4, W/4)
+        enc3: 2 * width -> 2 * width, ReLU
+        enc4: 2 * width -> 2 * width, ReLU
+        up2:  Upsample2x(upsampling, 2 * width) (max unpooling: enc2's indices)  -> H/2
+        dec2: 2 * width -> width, ReLU
+        up1:  Upsample2x(upsampling, width) (max unpooling: enc1's indices)      -> H
+        dec1: width -> width, ReLU
+        classifier: 1x1 convolution width -> num_classes
+
+    forward(x) returns the scores of shape (N, num_classes, H, W).
+    """
+
+    def __init__(self, num_classes=11, in_channels=1, width=16, upsampling="transposed"):
+        super().__init__()
+        if upsampling not in UPSAMPLING_MODES:
+            raise ValueError("unknown upsampling %r; choose one of %s" % (upsampling, ", ".join(UPSAMPLING_MODES)))
+        self.num_classes, self.upsampling = int(num_classes), upsampling
+        # BEGIN SOLUTION
+        self.enc1 = nn.Conv2d(in_channels, width, 3, padding=1)
+        self.enc2 = nn.Conv2d(width, 2 * width, 3, padding=1)
+        self.enc3 = nn.Conv2d(2 * width, 2 * width, 3, padding=1)
+        self.enc4 = nn.Conv2d(2 * width, 2 * width, 3, padding=1)
+        self.up2 = Upsample2x(upsampling, 2 * width)
+        self.dec2 = nn.Conv2d(2 * width, width, 3, padding=1)
+        self.up1 = Upsample2x(upsampling, width)
+        self.dec1 = nn.Conv2d(width, width, 3, padding=1)
+        self.classifier = nn.Conv2d(width, self.num_classes, 1)
+        # END SOLUTION
+
+    def forward(self, x):
+        scores = None
+        # BEGIN SOLUTION
+        x, indices1 = F.max_pool2d(F.relu(self.enc1(x)), 2, return_indices=True)
+        x, indices2 = F.max_pool2d(F.relu(self.enc2(x)), 2, return_indices=True)
+        x = F.relu(self.enc4(F.relu(self.enc3(x))))
+        x = F.relu(self.dec2(self.up2(x, indices2)))
+        x = F.relu(self.dec1(self.up1(x, indices1)))
+        scores = self.classifier(x)
+        # END SOLUTION
+        return scores
+
+
+def mean_iou(predictions, targets, num_classes, ignore_index=None):
+    """Mean intersection over union of label maps, over a whole set of images.
+
+    For each class c, over all the pixels of all the images:
+
+        IoU_c = |predicted c and truly c| / |predicted c or truly c|.
+
+    A class that appears neither in the predictions nor in the targets has no IoU (NaN)
+    and is left out of the mean. Pixels whose target is ignore_index (e.g. VOC's 255
+    on object borders) are left out entirely.
+
+    Inputs:
+    - predictions: integer tensor (or array) of shape (N, H, W), predicted classes.
+    - targets: integer tensor (or array) of the same shape, true classes
+      0..num_classes-1 (or ignore_index).
+    - num_classes: number of classes C.
+    - ignore_index: a target value to ignore, or None.
+
+    Returns a tuple:
+    - miou: float, the mean of the classes' IoUs.
+    - iou: float64 array (C,), the IoU of each class (NaN where undefined).
+    """
+    predictions = torch.as_tensor(np.asarray(predictions.cpu() if torch.is_tensor(predictions) else predictions))
+    targets = torch.as_tensor(np.asarray(targets.cpu() if torch.is_tensor(targets) else targets))
+    if predictions.shape != targets.shape:
+        raise ValueError("predictions have shape %s but targets %s"
+                         % (tuple(predictions.shape), tuple(targets.shape)))
+    miou, iou = None, None
+    # TODO: count, for each class, the pixels of the intersection and of the union
+    # (torch.bincount of class * C + class is one way to a confusion matrix).
+    # BEGIN SOLUTION
+    predictions, targets = predictions.reshape(-1).long(), targets.reshape(-1).long()
+    if ignore_index is not None:
+        keep = targets != ignore_index
+        predictions, targets = predictions[keep], targets[keep]
+    confusion = torch.bincount(targets * num_classes + predictions,
+                               minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+    confusion = confusion.double()
+    intersection = confusion.diagonal()
+    union = confusion.sum(dim=0) + confusion.sum(dim=1) - intersection
+    iou = torch.where(union > 0, intersection / union.clamp(min=1), torch.full_like(union, float("nan")))
+    iou = iou.numpy()
+    present = ~np.isnan(iou)
+    miou = float(iou[present].mean()) if present.any() else float("nan")
+    # END SOLUTION
+    return miou, iou
+
+
+def train_segmentation(model, scenes, epochs=5, batch_size=32, learning_rate=1e-3, device=None,
+                       seed=0, progress=True):
+    """Train `model` (a SegmentationFCN) with Adam and per-pixel cross-entropy on scenes
+    with "images" (N, C, H, W) and "masks" (N, H, W). Returns {"loss": [per iteration]}."""
+    device = torch.device("cpu") if device is None else torch.device(device)
+    model.to(device)
+    images = torch.as_tensor(np.asarray(scenes["images"]), dtype=torch.float32, device=device)
+    masks = torch.as_tensor(np.asarray(scenes["masks"]), dtype=torch.long, device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    generator = torch.Generator().manual_seed(int(seed))
+    history = {"loss": []}
+    model.train()
+    for epoch in range(int(epochs)):
+        order = torch.randperm(images.shape[0], generator=generator).tolist()
+        batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
+        bar = tqdm(batches, desc="epoch %d/%d" % (epoch + 1, epochs), disable=not progress,
+                   leave=epoch == epochs - 1)
+        for batch in bar:
+            loss = F.cross_entropy(model(images[batch]), masks[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history["loss"].append(loss.item())
+            bar.set_postfix(loss="%.4f" % history["loss"][-1], refresh=False)
+    return history
+
+
+@torch.no_grad()
+def predict_masks(model, images, batch_size=64, device=None):
+    """The predicted label maps (N, H, W) (int64 array) of images (N, C, H, W)."""
+    device = torch.device("cpu") if device is None else torch.device(device)
+    images = torch.as_tensor(np.asarray(images), dtype=torch.float32)
+    was_training = model.training
+    model.eval()
+    out = [model(images[k:k + batch_size].to(device)).argmax(dim=1).cpu()
+           for k in range(0, images.shape[0], batch_size)]
+    model.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros((0,) + tuple(images.shape[2:]), dtype=np.int64)

@@ -247,14 +247,18 @@ from . import cnn  # noqa: E402,F401
 
 # Assignment 2: normalization layers (batch norm, layer norm, spatial batch and group norm).
 from . import normalization  # noqa: E402,F401
+
 # --- assignment 2: PyTorch ---
 from . import pytorch  # noqa: E402,F401
 
 # --- assignment 3: generative models ---
 from . import generative  # noqa: E402,F401
+
 # --- assignment 3: network visualization and style transfer ---
 from . import visualization  # noqa: E402,F401
+
 # --- assignment 3: CNN architectures ---
 from . import architectures  # noqa: E402,F401
+
 # --- assignment 3: detection and segmentation ---
 from . import detection  # noqa: E402,F401

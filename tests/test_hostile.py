@@ -16,7 +16,7 @@ import uuid
 
 import pytest
 
-from autograder.engine.run import GradingError, grade
+from autograder.engine.run import grade
 from autograder.engine.sandbox import bubblewrap_available
 
 pytestmark = pytest.mark.slow
@@ -254,13 +254,14 @@ def test_kill_every_process(model, tmp_path):
     Hostile(model, tmp_path, "compute_distances_one_loop", body).check("relative error")
 
 
-@pytest.mark.xfail(strict=True, raises=GradingError, reason=(
-    "engine gap: without bubblewrap the worker runs as the grader's own user, so "
-    "os.kill(os.getppid(), SIGKILL) kills the pytest grader and the whole grading fails"))
 def test_kill_parent_without_bubblewrap(model, tmp_path, monkeypatch):
+    # Without bubblewrap the worker runs as the grader's own user. Its parent is the
+    # zygote, not the grader: killing it costs this check, and the next check gets a
+    # new zygote. (Code that hunts the grader down through /proc still could kill it
+    # there: bubblewrap's PID namespace is what closes that.)
     monkeypatch.setenv("CS231N_NO_BWRAP", "1")
     body = "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(0.5)\n" + ZEROS
-    Hostile(model, tmp_path, "compute_distances_two_loops", body).check("relative error")
+    Hostile(model, tmp_path, "compute_distances_two_loops", body).check("stopped the sandbox")
 
 
 # --- faking correctness ---------------------------------------------------------------------

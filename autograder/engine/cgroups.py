@@ -55,6 +55,21 @@ class WorkerCgroup:
         for folder in self.folders:
             _write(os.path.join(folder, "cgroup.procs"), str(os.getpid()))
 
+    def kill_all(self):
+        """SIGKILL every process in the cgroup(s), those that left their session too."""
+        for _ in range(20):
+            pids = set()
+            for folder in self.folders:
+                pids |= set(_read(os.path.join(folder, "cgroup.procs")).split())
+            if not pids:
+                return
+            for pid in pids:
+                try:
+                    os.kill(int(pid), 9)
+                except (OSError, ValueError):
+                    pass
+            time.sleep(0.01)
+
     def close(self):
         """Remove the cgroup(s) once their processes are gone (retrying briefly)."""
         for folder in reversed(self.folders):

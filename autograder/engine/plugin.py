@@ -46,10 +46,16 @@ def pytest_configure(config):
 
 @pytest.fixture(scope="session")
 def submission(request):
+    """The submission under grading. Its workers are forked from a zygote that has
+    imported numpy and whatever the collected grader modules list in WORKER_PRELOAD."""
     config = request.config
-    return Submission(config.getoption("--submission"), config.getoption("--scratch"),
-                      Limits(timeout_s=config.getoption("--worker-timeout")),
-                      hide=config.getoption("--hide"))
+    preload = sorted({name for item in request.session.items
+                      for name in getattr(item.module, "WORKER_PRELOAD", ())})
+    handle = Submission(config.getoption("--submission"), config.getoption("--scratch"),
+                        Limits(timeout_s=config.getoption("--worker-timeout")),
+                        hide=config.getoption("--hide"), preload=preload)
+    yield handle
+    handle.close()
 
 
 @pytest.fixture(scope="session")

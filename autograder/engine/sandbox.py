@@ -165,6 +165,15 @@ def _feed(stream, data):
             pass
 
 
+def _feed_open(stream, data):
+    """Write to a stream that stays open (the zygote's request pipe)."""
+    try:
+        stream.write(data)
+        stream.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass  # the zygote died: reported by its missing answer
+
+
 def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None):
     """Run runtime_dir/worker.py on `request` (bytes) in `workdir`; never raises for
     anything the submission does."""
@@ -214,16 +223,23 @@ def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None
     data = results[0] if results else None
     if outcome.timed_out:
         outcome.problem = "it ran past the time limit of %g s and was stopped" % limits.timeout_s
-    elif data is None and results:
+    else:
+        read_answer(outcome, data, data is None and bool(results), limits, wrapped=use_bwrap)
+    return outcome
+
+
+def read_answer(outcome, data, too_large, limits, wrapped):
+    """Fill outcome.response and .arrays from the worker's answer, or say in
+    outcome.problem why there is none."""
+    if too_large:
         outcome.problem = "its answer was larger than %d MiB" % (limits.result_bytes // MiB)
     elif not data:
-        outcome.problem = _describe_exit(process.returncode, wrapped=use_bwrap)
+        outcome.problem = _describe_exit(outcome.returncode, wrapped=wrapped)
     else:
         try:
             outcome.response, outcome.arrays = protocol.decode(data)
         except protocol.ProtocolError as exc:
             outcome.problem = "its answer could not be read (%s)" % exc
-    return outcome
 
 
 def _kill_group(process):

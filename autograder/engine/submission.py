@@ -1,4 +1,4 @@
-"""The trusted side's handle on one submission: every call runs in a fresh sandbox.
+"""The trusted side's handle on one submission: every call runs in a fresh sandboxed process.
 
     result = submission.run([
         call("cs231n_core.classifiers.k_nearest_neighbor:KNearestNeighbor", save="knn"),
@@ -8,7 +8,9 @@
     result["dists"]            # a plain ndarray, or a tuple/dict of them
 
 The submission's folder is only ever read: its `cs231n_core` is copied once into a
-pristine folder, and each run gets its own copy of that as its working folder.
+pristine folder, and each run gets its own copy of that as its working folder. Runs are
+forked from one sandboxed zygote that has imported numpy (and the modules in `preload`)
+once (warm.py); CS231N_COLD_WORKERS=1 starts every run from nothing instead.
 """
 import importlib.util
 import itertools
@@ -18,9 +20,9 @@ import sys
 
 import numpy as np
 
-from . import protocol, sandbox
+from . import protocol, sandbox, warm
 
-RUNTIME_FILES = ("worker.py", "protocol.py")
+RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.so", "*.ipynb")
 MAX_SUBMISSION_BYTES = 100 * sandbox.MiB
 
@@ -73,7 +75,7 @@ class saved:
 
 
 class Submission:
-    def __init__(self, path, scratch_root, limits=None, hide=()):
+    def __init__(self, path, scratch_root, limits=None, hide=(), preload=()):
         self.path = os.path.realpath(path)
         self.scratch_root = scratch_root
         self.limits = limits or sandbox.Limits()
@@ -81,8 +83,13 @@ class Submission:
         self._counter = itertools.count()
         self.pristine = os.path.join(scratch_root, "pristine")
         self.runtime = os.path.join(scratch_root, "runtime")
-        os.makedirs(self.pristine)
-        os.makedirs(self.runtime)
+        self.runs = os.path.join(scratch_root, "runs")
+        for folder in (self.pristine, self.runtime, self.runs):
+            os.makedirs(folder)
+        self.warm = None
+        if not os.environ.get("CS231N_COLD_WORKERS"):
+            self.warm = warm.WarmSandbox(self.runtime, self.runs, self.limits, preload,
+                                         hide=self.hide, scratch_root=scratch_root)
         engine_dir = os.path.dirname(os.path.abspath(__file__))
         for name in RUNTIME_FILES:
             shutil.copy(os.path.join(engine_dir, name), self.runtime)
@@ -104,6 +111,20 @@ class Submission:
     def isolation(self):
         return sandbox.isolation_name()
 
+    def _run_in_sandbox(self, workdir, request, limits):
+        if self.warm is not None:
+            try:
+                return self.warm.run(workdir, request, limits)
+            except warm.ZygoteUnavailable:
+                self.warm = None  # this machine cannot keep one: cold workers from now on
+        return sandbox.run_worker(workdir, self.runtime, request, limits,
+                                  hide=self.hide, scratch_root=self.scratch_root)
+
+    def close(self):
+        """Stop the zygote and everything it started."""
+        if self.warm is not None:
+            self.warm.close()
+
     def run(self, steps, returns=(), timeout_s=None):
         """Run `steps` in a fresh worker; return {name: value} for `returns`.
 
@@ -120,14 +141,13 @@ class Submission:
                 wire["kwargs"] = {k: _to_wire(v, arrays) for k, v in step["kwargs"].items()}
             wire_steps.append(wire)
         request = protocol.encode({"steps": wire_steps, "returns": list(returns)}, arrays)
-        workdir = os.path.join(self.scratch_root, "run-%d" % next(self._counter))
+        workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
         shutil.copytree(self.pristine, workdir, symlinks=True)
         limits = self.limits
         if timeout_s is not None:
             limits = sandbox.Limits(**{**vars(limits), "timeout_s": timeout_s})
         try:
-            outcome = sandbox.run_worker(workdir, self.runtime, request, limits,
-                                         hide=self.hide, scratch_root=self.scratch_root)
+            outcome = self._run_in_sandbox(workdir, request, limits)
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
         self.last_outcome = outcome

@@ -36,6 +36,7 @@ from autograder.engine.expect import GradingFailure, expect_array, expect_at_lea
 from autograder.engine.submission import SubmissionError, call, get, saved
 
 SECTION_WEIGHT = 10
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 MODELS = "cs231n_core.pytorch_models:"
 F64_TOL = 1e-10
 F32_TOL = 1e-5      # the reference itself reaches 7e-7 against float64 (conv, 32x32)

@@ -22,6 +22,7 @@ from .arch_common import (ARCH, GradingFailure, SharedRuns, as_shape, batchnorm_
                           learnable_count, load_state_steps, max_pool_3x3_same, relu, saved, tensor)
 
 SECTION_WEIGHT = 15
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VALUE_TOL = 1e-10
 
 

@@ -17,6 +17,7 @@ from .arch_common import (ARCH, GradingFailure, SharedRuns, as_int, call, expect
                           get, saved, scaled_error, tensor)
 
 SECTION_WEIGHT = 10
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 FFT_TOL = 1e-8
 EXACT_TOL = 1e-12
 

@@ -25,6 +25,7 @@ from .detection_common import (DETECTION, F32_TOL, VALUE_TOL, expect_dtype, expe
 __all__ = ["shared"]
 
 SECTION_WEIGHT = 12
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 NMS_BOXES = 5000
 NMS_THRESHOLDS = (0.3, 0.5, 0.7)
 

@@ -23,6 +23,7 @@ from .detection_common import (DETECTION, GRAD_TOL, MODULE_TOL, expect_gradients
 __all__ = ["shared"]
 
 SECTION_WEIGHT = 8
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 LOSS_TOL = 1e-10
 
 # The trained detector: class-agnostic ("a digit" vs background) on 48x48 scenes of one

@@ -23,6 +23,7 @@ from .gen_common import (GEN, F64_TOL, LOSS_TOL, count_steps, expect_count, expe
                          state_steps, tensor)
 
 SECTION_WEIGHT = 12
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 __all__ = ["shared"]  # the fixture, imported for pytest
 
 F32_LOSS_TOL = 1e-5

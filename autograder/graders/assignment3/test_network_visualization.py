@@ -29,6 +29,7 @@ from . import vis_common as common
 from .vis_common import shared  # noqa: F401  (the fixture)
 
 SECTION_WEIGHT = 15
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VIS = "cs231n_core.visualization:"
 TOL = 1e-7
 FOOLING_PAIRS = 40   # 99% of 40: every pair (the reference fooled 300 of 300)

@@ -24,6 +24,7 @@ from .gen_common import (GEN, F64_TOL, conv2d_same, count_steps, expect_count, e
                          gradient_steps, leaf, raster_mask, relu, seed_of, shared, sigmoid, tensor)
 
 SECTION_WEIGHT = 5
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 __all__ = ["shared"]  # the fixture, imported for pytest
 
 

@@ -18,6 +18,7 @@ from .detection_common import (MODULE_TOL, SEGMENTATION, expect_near, expect_sta
 __all__ = ["shared"]
 
 SECTION_WEIGHT = 5
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
 
 # The trained network: digit or background (2 classes) on 32x32 scenes, max unpooling

@@ -20,6 +20,7 @@ from . import vis_common as common
 from .vis_common import shared  # noqa: F401  (the fixture)
 
 SECTION_WEIGHT = 10
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VIS = "cs231n_core.visualization:"
 LOSS_TOL = 1e-3
 TV_TOL = 1e-4

@@ -25,6 +25,7 @@ from .gen_common import (GEN, F64_TOL, LOSS_TOL, count_steps, expect_count, expe
                          load_digits, mlp, relu, seed_of, shared, sigmoid, state_arrays, state_steps, tensor)
 
 SECTION_WEIGHT = 8
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 __all__ = ["shared"]  # the fixture, imported for pytest
 
 

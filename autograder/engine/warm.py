@@ -1,0 +1,184 @@
+"""The trusted side's handle on one sandboxed zygote (zygote.py) per grading run.
+
+Every check still runs in a fresh process, forked for it alone, in a fresh working
+copy, under the isolation and limits of sandbox.py; only the start-up (Python, numpy,
+torch) is paid once per grading run instead of once per check. A zygote that does not
+answer in time, dies, or answers nonsense is killed with everything it started, and
+the next check gets a new one.
+
+    warm = WarmSandbox(runtime_dir, runs_dir, limits, preload=("torch",))
+    outcome = warm.run(workdir, request_bytes, limits)   # a sandbox.WorkerOutcome
+    warm.close()
+"""
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+from . import cgroups, sandbox
+
+START_TIMEOUT_S = 120.0      # importing torch on a loaded machine
+ZYGOTE_CPU_S = 24 * 3600     # the zygote's own limit; each child sets its check's limit
+
+
+class ZygoteUnavailable(Exception):
+    """The zygote could not be started here (the caller falls back to cold workers)."""
+
+
+class _Gone(Exception):
+    """The zygote closed its reply pipe."""
+
+
+class _Late(Exception):
+    """The zygote did not answer before the deadline."""
+
+
+def _read_exact(fd, size, deadline):
+    chunks = []
+    while size:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise _Late
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise _Gone
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _read_frame(fd, deadline, cap):
+    size = int.from_bytes(_read_exact(fd, 8, deadline), "big")
+    if size > cap:
+        raise _Gone  # a frame larger than anything the zygote may send
+    return _read_exact(fd, size, deadline)
+
+
+def _frame(data):
+    return len(data).to_bytes(8, "big") + data
+
+
+def _descendants(root):
+    """PIDs of every process below `root`, from /proc (children before their parents' death)."""
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/stat" % pid) as handle:
+                parents[int(pid)] = int(handle.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+class WarmSandbox:
+    def __init__(self, runtime_dir, runs_dir, limits, preload=(), hide=(), scratch_root=None):
+        self.runtime_dir, self.runs_dir, self.limits = runtime_dir, runs_dir, limits
+        self.modules = ["numpy"] + [m for m in preload if m != "numpy"]
+        self.hide, self.scratch_root = list(hide), scratch_root or runs_dir
+        self.process = self.cgroup = None
+        self.started_count = 0
+
+    # --- life cycle ----------------------------------------------------------------
+
+    def _start(self):
+        reply_r, reply_w = os.pipe()
+        command = [sys.executable, "-I", os.path.join(self.runtime_dir, "zygote.py"), "0", str(reply_w)]
+        command += self.modules
+        self.wrapped = sandbox.bubblewrap_available()
+        if self.wrapped:
+            command = sandbox._bwrap_prefix(self.runs_dir, self.runtime_dir, self.hide,
+                                            self.scratch_root) + command
+        limits = sandbox.Limits(**{**vars(self.limits), "timeout_s": ZYGOTE_CPU_S})
+        self.cgroup = (cgroups.WorkerCgroup(limits.processes, limits.memory_bytes)
+                       if sandbox.cgroups_available() else None)
+        cgroup = self.cgroup
+        try:
+            self.process = subprocess.Popen(
+                command, cwd=self.runs_dir, env=sandbox._worker_env(self.runs_dir),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                pass_fds=(reply_w,), preexec_fn=lambda: sandbox._set_limits(limits, cgroup),
+                start_new_session=True)
+        finally:
+            os.close(reply_w)
+        self.reply_fd = reply_r
+        self.tail = []  # the zygote's own output (import warnings), kept for diagnosis
+        threading.Thread(target=sandbox._drain_tail, args=(self.process.stdout, 4000, self.tail),
+                         daemon=True).start()
+        try:
+            ready = json.loads(_read_frame(reply_r, time.monotonic() + START_TIMEOUT_S, 1 << 16))
+        except (_Gone, _Late, ValueError):
+            self.close()
+            raise ZygoteUnavailable("the zygote did not start") from None
+        if not isinstance(ready, dict) or not ready.get("ready"):
+            self.close()
+            raise ZygoteUnavailable("the zygote did not start")
+        self.started_count += 1
+
+    def close(self):
+        """Kill the zygote and everything it started; idempotent."""
+        process, self.process = self.process, None
+        if process is not None:
+            if not self.wrapped:  # under bubblewrap the namespace dies with its init
+                for pid in _descendants(process.pid):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+            if self.cgroup is not None:
+                self.cgroup.kill_all()
+            sandbox._kill_group(process)
+            for stream in (process.stdin, process.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            os.close(self.reply_fd)
+        if self.cgroup is not None:
+            self.cgroup.close()
+            self.cgroup = None
+
+    # --- one check -------------------------------------------------------------------
+
+    def run(self, workdir, request, limits):
+        """Run one request in a child forked for it; never raises for anything the
+        submission does (ZygoteUnavailable only when no zygote can be started)."""
+        if self.process is None:
+            self._start()
+        header = {"workdir": workdir, "cpu_limit_s": int(limits.timeout_s) + 5,
+                  "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
+        message = _frame(json.dumps(header).encode()) + _frame(request)
+        outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
+        started = time.monotonic()
+        writer = threading.Thread(target=sandbox._feed_open, args=(self.process.stdin, message),
+                                  daemon=True)
+        writer.start()
+        deadline = started + limits.timeout_s
+        try:
+            reply = json.loads(_read_frame(self.reply_fd, deadline, 1 << 20))
+            data = _read_frame(self.reply_fd, deadline, limits.result_bytes)
+        except _Late:
+            outcome.timed_out = True
+            outcome.problem = "it ran past the time limit of %g s and was stopped" % limits.timeout_s
+        except (_Gone, ValueError):
+            outcome.problem = "it stopped the sandbox's process that ran it before answering"
+        outcome.elapsed_s = time.monotonic() - started
+        if outcome.problem:
+            self.close()  # a new zygote for the next check
+            writer.join(timeout=5)
+            return outcome
+        writer.join(timeout=5)
+        outcome.returncode = int(reply["returncode"])
+        outcome.cpu_s = float(reply["cpu_s"])
+        outcome.output_tail = str(reply["output_tail"])
+        sandbox.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
+        return outcome

@@ -201,6 +201,11 @@ def _without_markers(source):
 
 # --- 3. the leak check -------------------------------------------------------------
 
+# "model = nn.Sequential(" alone, its arguments on the next lines: it shows no solution,
+# and the notebooks use the same words.
+BARE_CALL_OPENING = re.compile(r"(return\s+|[\w.]+\s*=\s*)?[\w.]+\($")
+
+
 def distinctive(lines, library_root=LIBRARY):
     """The removed lines that would identify a reference solution: long enough, and
     not also present in the instructor's code outside solution blocks."""
@@ -219,7 +224,8 @@ def distinctive(lines, library_root=LIBRARY):
                         inside = False
                     elif not inside:
                         public.add(stripped)
-    return {line for line in lines if len(line) >= 16 and not line.startswith("#") and line not in public}
+    return {line for line in lines if len(line) >= 16 and not line.startswith("#")
+            and line not in public and not BARE_CALL_OPENING.fullmatch(line)}
 
 
 def check_no_leak(out_dir, removed_lines):

@@ -187,3 +187,8 @@ def test_release_notebook_stops_at_first_unimplemented_function(released, notebo
     assert "compute_distances_two_loops" in message and "write your code in" in message
     ran = [c for c in nb.cells if c.cell_type == "code" and c.get("execution_count")]
     assert len(ran) >= 3  # the set-up and data cells ran before it
+
+
+def test_leak_check_ignores_a_bare_call_opening():
+    lines = ["model = nn.Sequential(", "return nn.Sequential(", "scores = X.dot(self.W) + self.b"]
+    assert release_module.distinctive(lines) == {"scores = X.dot(self.W) + self.b"}

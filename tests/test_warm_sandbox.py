@@ -1,0 +1,154 @@
+"""The zygote that forks the grading workers: each check still starts clean.
+
+A tiny stand-in submission (a cs231n_core package with one probe module) is run through
+autograder.engine.submission.Submission, warm (the default) and cold.
+"""
+import os
+import textwrap
+import uuid
+
+import pytest
+
+from autograder.engine.sandbox import Limits, bubblewrap_available
+from autograder.engine.submission import Submission, WorkerFailure, call
+
+PROBE = '''
+import os, subprocess, sys, time
+import numpy as np
+
+
+def leave_traces(token):
+    """Leave state behind in every way a check could: the next check must see none."""
+    with open("/tmp/trace-" + token, "w") as handle:
+        handle.write("x")
+    np.cs231n_trace = token
+    os.environ["CS231N_TRACE"] = token
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", token],
+                     start_new_session=True)
+    return 1
+
+
+def traces(token):
+    alive = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                alive += token.encode() in handle.read()
+        except OSError:
+            pass
+    return np.array([os.path.exists("/tmp/trace-" + token), hasattr(np, "cs231n_trace"),
+                     "CS231N_TRACE" in os.environ, alive > 0])
+
+
+def preloaded():
+    return np.array(["torch" in sys.modules])
+
+
+def burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return 1
+
+
+def kill_parent():
+    import signal
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(0.5)
+    return 1
+
+
+def hang():
+    while True:
+        pass
+
+
+def random_draw():
+    return np.random.rand(3)
+'''
+
+
+@pytest.fixture
+def stand_in(tmp_path):
+    package = tmp_path / "submission" / "cs231n_core"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "probe.py").write_text(textwrap.dedent(PROBE))
+    return str(tmp_path / "submission")
+
+
+def make(stand_in, tmp_path, monkeypatch, cold=False, timeout_s=20.0, preload=()):
+    if cold:
+        monkeypatch.setenv("CS231N_COLD_WORKERS", "1")
+    scratch = tmp_path / ("scratch-%s" % uuid.uuid4().hex[:8])
+    scratch.mkdir()
+    return Submission(stand_in, str(scratch), Limits(timeout_s=timeout_s), preload=preload)
+
+
+def probe(submission, name, *args):
+    return submission.run([call("cs231n_core.probe:%s" % name, *args, save="out")], returns=["out"])["out"]
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["warm", "cold"])
+def test_no_check_sees_what_an_earlier_one_left(stand_in, tmp_path, monkeypatch, cold):
+    submission = make(stand_in, tmp_path, monkeypatch, cold=cold)
+    token = "cs231n-trace-" + uuid.uuid4().hex
+    try:
+        assert probe(submission, "leave_traces", token) == 1
+        in_tmp, in_module, in_environ, alive = probe(submission, "traces", token)
+    finally:
+        submission.close()
+    assert not in_module and not in_environ, "a module or the environment kept an earlier check's change"
+    if bubblewrap_available() or not cold:  # a cold worker without it kills its group only
+        assert not alive, "a process started by an earlier check was still running"
+    if bubblewrap_available():  # without it, /tmp is the machine's own
+        assert not in_tmp, "a file an earlier check left in /tmp was still there"
+
+
+def test_preloaded_modules_are_imported_in_the_zygote(stand_in, tmp_path, monkeypatch):
+    plain = make(stand_in, tmp_path, monkeypatch)
+    with_torch = make(stand_in, tmp_path, monkeypatch, preload=("torch",))
+    try:
+        assert not probe(plain, "preloaded")[0]
+        assert probe(with_torch, "preloaded")[0]
+    finally:
+        plain.close()
+        with_torch.close()
+
+
+@pytest.mark.parametrize("cold", [False, True], ids=["warm", "cold"])
+def test_cpu_time_is_measured_outside_the_worker(stand_in, tmp_path, monkeypatch, cold):
+    submission = make(stand_in, tmp_path, monkeypatch, cold=cold)
+    try:
+        probe(submission, "burn", 0.0)
+        idle = submission.last_outcome.cpu_s
+        probe(submission, "burn", 0.4)
+        busy = submission.last_outcome.cpu_s
+    finally:
+        submission.close()
+    assert busy - idle >= 0.35, "0.4 s of CPU measured as %.3f s" % (busy - idle)
+
+
+def test_each_check_draws_its_own_random_numbers(stand_in, tmp_path, monkeypatch):
+    submission = make(stand_in, tmp_path, monkeypatch)
+    try:
+        first, second = probe(submission, "random_draw"), probe(submission, "random_draw")
+    finally:
+        submission.close()
+    assert not (first == second).all(), "two forked workers drew the same numbers"
+
+
+@pytest.mark.parametrize("how", ["kill-parent", "time-limit"])
+def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, monkeypatch, how):
+    if how == "kill-parent":
+        monkeypatch.setenv("CS231N_NO_BWRAP", "1")  # under bubblewrap the zygote cannot be killed
+        bubblewrap_available.cache_clear()
+    submission = make(stand_in, tmp_path, monkeypatch, timeout_s=3.0)
+    try:
+        with pytest.raises(WorkerFailure, match="stopped the sandbox|time limit"):
+            probe(submission, "kill_parent" if how == "kill-parent" else "hang")
+        assert probe(submission, "burn", 0.0) == 1
+        assert submission.warm.started_count == 2, "the next check did not get a new zygote"
+    finally:
+        submission.close()
+        bubblewrap_available.cache_clear()  # computed again once the variable is gone

@@ -158,8 +158,8 @@ averaged over the minibatch.
     code(r"""
 torch.manual_seed(0)
 mu, logvar = torch.zeros(5000, 2), torch.log(torch.tensor([[0.25, 4.0]])).expand(5000, 2)
-z = reparametrize(mu, logvar)
-print("standard deviations of z (expect 0.5 and 2):", z.std(dim=0))
+samples = reparametrize(mu, logvar)
+print("standard deviations of the samples (expect 0.5 and 2):", samples.std(dim=0))
 """),
     *checked("reparametrize"),
     code(r"""

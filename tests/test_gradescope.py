@@ -167,8 +167,8 @@ def test_hostile_code_cannot_read_the_bundles_graders(gradescope_root, model_sub
 
 @pytest.mark.parametrize("sandbox", ["default", "no-bubblewrap"])
 def test_code_that_kills_its_parent_or_exits_still_gets_results(gradescope_root, model_submission, sandbox):
-    """Without bubblewrap the worker's parent is the trusted grader itself: it dies, and
-    run_autograder still writes a results.json that says so."""
+    """The worker's parent is the zygote, never the trusted grader: with or without
+    bubblewrap, every target fails with a reason and run_autograder writes results."""
     folder = os.path.join(gradescope_root, "submission", "hw1")
     shutil.copytree(model_submission, folder)
     with open(os.path.join(folder, "cs231n_core", "__init__.py"), "a") as handle:
@@ -177,10 +177,7 @@ def test_code_that_kills_its_parent_or_exits_still_gets_results(gradescope_root,
     data, _ = run_autograder(gradescope_root, **env)
     check_contract(data)
     assert data["score"] == 0.0
-    if sandbox == "no-bubblewrap":  # the trusted grader was killed: no test results, a reason
-        assert data["tests"] == [] and "could not finish grading" in data["output"]
-    else:  # the sandboxed worker could only exit: every target failed, the grader went on
-        assert len(data["tests"]) > 1 and all("before answering" in t["output"] for t in data["tests"])
+    assert len(data["tests"]) > 1 and all("before answering" in t["output"] for t in data["tests"])
 
 
 def test_a_link_to_the_reference_library_is_refused(gradescope_root, tmp_path):

@@ -63,6 +63,24 @@ def hang():
         pass
 
 
+def peek_at_parent():
+    """Try to reach the zygote's pipes and memory, as code that wants to forge its reply would."""
+    parent, reached = os.getppid(), []
+    def open_its_pipes():
+        for name in os.listdir("/proc/%d/fd" % parent):  # the numbers alone may be listed
+            os.close(os.open("/proc/%d/fd/%s" % (parent, name), os.O_WRONLY))
+
+    for attempt in (open_its_pipes,
+                    lambda: open("/proc/%d/mem" % parent, "rb").close(),
+                    lambda: open("/proc/%d/environ" % parent, "rb").read()):
+        try:
+            attempt()
+            reached.append(True)
+        except OSError:
+            reached.append(False)
+    return np.array(reached)
+
+
 def random_draw():
     return np.random.rand(3)
 '''
@@ -127,6 +145,18 @@ def test_cpu_time_is_measured_outside_the_worker(stand_in, tmp_path, monkeypatch
     finally:
         submission.close()
     assert busy - idle >= 0.35, "0.4 s of CPU measured as %.3f s" % (busy - idle)
+
+
+def test_a_check_cannot_reach_into_the_zygote(stand_in, tmp_path, monkeypatch):
+    submission = make(stand_in, tmp_path, monkeypatch)
+    try:
+        reached = probe(submission, "peek_at_parent")
+    finally:
+        submission.close()
+    # Without bubblewrap, a worker run as root may read any process: only the sandbox's
+    # unprivileged uid (or a non-root grader) makes the zygote's non-dumpable flag bind.
+    if bubblewrap_available() or os.geteuid() != 0:
+        assert not reached.any(), "a worker reached its zygote's pipes or memory: %s" % reached
 
 
 def test_each_check_draws_its_own_random_numbers(stand_in, tmp_path, monkeypatch):

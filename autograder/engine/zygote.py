@@ -204,6 +204,10 @@ def main():
             pass  # a check that needs it will say so itself
     import protocol  # noqa: F401  (imported before forking, like the workers' modules)
     import worker  # noqa: F401
+    try:
+        os.close(os.pidfd_open(os.getpid()))  # Linux 5.3 or later
+    except (AttributeError, OSError):
+        os._exit(1)  # no ready frame: the trusted side uses cold workers
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
     is_init = os.getpid() == 1

@@ -1,7 +1,8 @@
 """Grade one submission: run the hidden graders of an assignment in a trusted process.
 
 The graders run in their own pytest process (never importing the submission), which
-starts one sandboxed worker per check. The outcome is a GradeReport, from which
+starts one sandboxed worker per check; a GradingSession keeps that process for many
+submissions. The outcome is a GradeReport, from which
 report.py writes Gradescope's results.json, a score table and feedback HTML.
 """
 import contextlib
@@ -9,6 +10,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,43 +59,108 @@ def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=N
     """Grade `submission_dir` on `assignment`; return a GradeReport.
 
     `only` restricts grading to some targets (a list of names), for the notebooks'
-    hidden test cells. Raises GradingError when the graders cannot run at all.
+    hidden test cells. Raises GradingError when the graders cannot run at all. To grade
+    many submissions, a GradingSession saves each one the trusted process's start-up.
     """
-    from .sandbox import isolation_name
+    with GradingSession() as session:
+        return session.grade(submission_dir, assignment, timeout_s=timeout_s, seed=seed,
+                             hide=hide, only=only)
 
-    if assignment not in assignments():
-        raise GradingError("unknown assignment %r; graders exist for: %s"
-                           % (assignment, ", ".join(assignments())))
-    if not os.path.isdir(submission_dir):
-        raise GradingError("submission folder %s does not exist" % submission_dir)
-    seed = secrets.randbelow(2**31) if seed is None else int(seed)
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
-        results = os.path.join(scratch, "results.json")
-        work = os.path.join(scratch, "work")
-        os.mkdir(work)
-        command = [sys.executable, "-m", "pytest", "-q", "-c", os.path.join(GRADERS_DIR, "pytest.ini"),
-                   "--rootdir", GRADERS_DIR, os.path.join(GRADERS_DIR, assignment),
-                   "--submission", os.path.abspath(submission_dir), "--scratch", work,
-                   "--seed", str(seed), "--worker-timeout", str(timeout_s), "--results", results]
-        for path in hide:
-            command += ["--hide", os.path.abspath(path)]
-        for name in only or ():
-            command += ["--only-target", name]
+
+class GradingSession:
+    """One trusted grading process (serve.py) that grades submissions one after another:
+
+        with GradingSession() as session:
+            for folder in folders:
+                report = session.grade(folder, "assignment1")
+
+    Not shared between threads: give each thread its own. A process that dies or
+    stops answering is replaced for the next submission."""
+
+    def __init__(self):
+        self.process = None
+        self.home = tempfile.mkdtemp(prefix="cs231n-grader-")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        if self.process is not None:
+            process, self.process = self.process, None
+            try:
+                process.stdin.close()
+                process.wait(timeout=10)
+            except (OSError, subprocess.TimeoutExpired):
+                process.kill()
+                process.wait()
+            self.replies.close()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def _start(self):
+        reply_r, reply_w = os.pipe()
         env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
-        process = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
-        # pytest exits 0 (all passed) or 1 (some failed); anything else means the
-        # trusted process itself was disturbed, and its results file is not believed.
-        if process.returncode not in (0, 1) or not os.path.exists(results):
-            raise GradingError("the graders did not run (exit %d):\n%s%s"
-                               % (process.returncode, process.stdout[-3000:], process.stderr[-3000:]))
-        with open(results) as handle:
-            data = json.load(handle)
-    if not data["records"]:
-        raise GradingError("no grader was collected for %s" % assignment)
-    return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
-                       seed=seed, isolation=isolation_name(), records=data["records"],
-                       execution_time=round(time.monotonic() - started, 2))
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "autograder.engine.serve", str(reply_w)],
+                cwd=self.home, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, pass_fds=(reply_w,), text=True)
+        finally:
+            os.close(reply_w)
+        self.replies = os.fdopen(reply_r, "r")
+
+    def _run_pytest(self, args):
+        """(exit code, output tail) of one pytest run of the graders in the process."""
+        if self.process is None or self.process.poll() is not None:
+            self._start()
+        try:
+            self.process.stdin.write(json.dumps(args) + "\n")
+            self.process.stdin.flush()
+            line = self.replies.readline()
+            answer = json.loads(line)
+            return int(answer["exit"]), str(answer["output"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.close()
+            self.home = tempfile.mkdtemp(prefix="cs231n-grader-")
+            return None, "the trusted grading process stopped"
+
+    def grade(self, submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None):
+        """Grade one submission; see grade()."""
+        from .sandbox import isolation_name
+
+        if assignment not in assignments():
+            raise GradingError("unknown assignment %r; graders exist for: %s"
+                               % (assignment, ", ".join(assignments())))
+        if not os.path.isdir(submission_dir):
+            raise GradingError("submission folder %s does not exist" % submission_dir)
+        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
+            results = os.path.join(scratch, "results.json")
+            work = os.path.join(scratch, "work")
+            os.mkdir(work)
+            args = ["-q", "-c", os.path.join(GRADERS_DIR, "pytest.ini"),
+                    "--rootdir", GRADERS_DIR, os.path.join(GRADERS_DIR, assignment),
+                    "--submission", os.path.abspath(submission_dir), "--scratch", work,
+                    "--seed", str(seed), "--worker-timeout", str(timeout_s), "--results", results]
+            for path in hide:
+                args += ["--hide", os.path.abspath(path)]
+            for name in only or ():
+                args += ["--only-target", name]
+            code, output = self._run_pytest(args)
+            # pytest exits 0 (all passed) or 1 (some failed); anything else means the
+            # trusted process itself was disturbed, and its results file is not believed.
+            if code not in (0, 1) or not os.path.exists(results):
+                raise GradingError("the graders did not run (exit %s):\n%s" % (code, output[-3000:]))
+            with open(results) as handle:
+                data = json.load(handle)
+        if not data["records"]:
+            raise GradingError("no grader was collected for %s" % assignment)
+        return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
+                           seed=seed, isolation=isolation_name(), records=data["records"],
+                           execution_time=round(time.monotonic() - started, 2))
 
 
 def target_max_points(assignment):

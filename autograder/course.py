@@ -15,6 +15,7 @@ where it stopped and loses nothing it had finished.
 """
 import json
 import os
+import queue
 import shutil
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -23,7 +24,7 @@ from cs231n_core.targets import grade_cell_id
 
 from . import release as release_module
 from .engine import report as report_module
-from .engine.run import GradeReport, GradingError, grade
+from .engine.run import GradeReport, GradingError, GradingSession
 
 RESULTS = "autograded_results"
 FEEDBACK_NAME = "autograder.html"
@@ -113,8 +114,18 @@ def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=Tru
         else:
             reports[student] = report
 
+    # One trusted grading process per thread, kept from one student to the next (each
+    # student still gets a zygote of their own).
+    sessions = queue.SimpleQueue()
+    for _ in range(max(1, int(workers))):
+        sessions.put(GradingSession())
+
     def grade_one(student):
-        report = grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir])
+        session = sessions.get()
+        try:
+            report = session.grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir])
+        finally:
+            sessions.put(session)
         _write_student_outputs(course_dir, assignment, student, report)
         return report
 
@@ -144,6 +155,8 @@ def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=Tru
         finally:
             # On an interruption, start nothing new; what was finished is recorded.
             pool.shutdown(wait=True, cancel_futures=True)
+            while not sessions.empty():
+                sessions.get().close()
             if bar:
                 bar.close()
     if failures:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from autograder.engine import protocol
-from autograder.engine.run import GradingError, grade
+from autograder.engine.run import GradingError, GradingSession, grade
 from cs231n_core.targets import target_names
 from conftest import GRADED_ASSIGNMENTS
 
@@ -39,6 +39,19 @@ def test_untouched_release_scores_0_with_clear_messages(assignment, release_of):
     assert report.score == 0.0 and report.max_score == pytest.approx(100.0)
     for record in report.records:
         assert "is not implemented yet" in record["message"], record
+
+
+def test_a_session_grades_submissions_one_after_another(release_of):
+    """One trusted process, many submissions: each report is its own submission's."""
+    only = ["svm_loss_naive", "softmax_loss_naive"]
+    with GradingSession() as session:
+        for _ in range(2):
+            for folder, solved in ((release_of("assignment1", solutions=True), True),
+                                   (release_of("assignment1"), False)):
+                report = session.grade(folder, "assignment1", seed=3, only=only)
+                assert report.submission == os.path.abspath(folder)
+                assert set(report.by_target()) == set(only) and report.max_score > 0
+                assert report.score == pytest.approx(report.max_score if solved else 0.0)
 
 
 def test_points_add_to_100_per_assignment_and_split_by_target(model_report):

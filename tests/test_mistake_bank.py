@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from autograder.engine.run import grade
+from autograder.engine.run import GradingSession
 from autograder.mistakes import apply_mistake, load_bank
 from cs231n_core.targets import ASSIGNMENT_TARGETS
 from conftest import GRADED_ASSIGNMENTS
@@ -109,6 +109,15 @@ def _prefixes(qualname):
 
 
 @pytest.fixture(scope="module")
+def grading_session():
+    """One trusted grading process and one zygote for all the mutants this test process
+    grades: they are the instructor's own, so sharing is safe, and it saves each
+    mutant the start-up of Python, pytest and torch twice."""
+    with GradingSession(share_zygote=True) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
 def model_copy_of(release_of):
     """model_copy_of(assignment): the model submission, for mutants to be copied from."""
     return lambda assignment: release_of(assignment, solutions=True)
@@ -176,9 +185,9 @@ def test_apply_mistake_changes_only_its_snippet(model_copy_of, tmp_path):
         assert handle.read() == original.replace(mistake["find"], mistake["replace"])
 
 
-@pytest.mark.parametrize("mistake", BANK, ids=[m["id"] for m in BANK])
+@pytest.mark.parametrize("mistake", BANK, ids=["%s-%s" % (m["assignment"], m["id"]) for m in BANK])
 def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, model_report_of,
-                                                     tmp_path):
+                                                     grading_session, tmp_path):
     assignment = mistake["assignment"]
     assert model_report_of(assignment).score == pytest.approx(100.0), \
         "the model submission must score 100 first"
@@ -193,7 +202,8 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, mod
     # second of CPU time where the submission imports torch).
     candidates = ((targets_that_may_change(mistake, assignment) - set(mistake.get("affects", [])))
                   | {mistake["target"]})
-    report = grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED, only=sorted(candidates))
+    report = grading_session.grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED,
+                                   only=sorted(candidates))
     table = report.by_target()
     score, maximum = table[mistake["target"]]
     assert score < maximum - 1e-9, "the graders let %s through (%s)" % (mistake["id"], mistake["why"])

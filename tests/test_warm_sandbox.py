@@ -182,3 +182,25 @@ def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, mo
     finally:
         submission.close()
         bubblewrap_available.cache_clear()  # computed again once the variable is gone
+
+
+def test_only_hidden_submissions_share_a_zygote(stand_in, tmp_path, monkeypatch):
+    """Sharing is asked for by the mistake bank; it is granted only where the
+    submission's original lies in a folder the sandbox hides anyway (/tmp here)."""
+    from autograder.engine import submission as submission_module
+    handles = []
+    try:
+        for masked in (("/tmp",), ("/tmp",), ()):
+            monkeypatch.setattr(submission_module, "ALWAYS_MASKED", masked)
+            scratch = tmp_path / ("scratch-%d" % len(handles))
+            scratch.mkdir()
+            handles.append(Submission(stand_in, str(scratch), Limits(timeout_s=20.0), share_zygote=True))
+        first, second, exposed = handles
+        assert first.warm is second.warm and not first.owns_warm
+        assert exposed.warm is not first.warm and exposed.owns_warm
+        assert probe(first, "burn", 0.0) == 1 and probe(second, "burn", 0.0) == 1
+        assert first.warm.started_count == 1, "the second submission started its own zygote"
+        assert probe(exposed, "burn", 0.0) == 1
+    finally:
+        for handle in handles:
+            handle.close()

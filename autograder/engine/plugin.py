@@ -36,6 +36,9 @@ def pytest_addoption(parser):
     group.addoption("--results", help="where to write the per-test results (JSON)")
     group.addoption("--only-target", action="append", default=[],
                     help="grade only this target (repeatable)")
+    group.addoption("--share-zygote", action="store_true",
+                    help="let submissions graded by this process share a zygote (the "
+                         "instructor's own mutants only, never students')")
 
 
 def pytest_configure(config):
@@ -53,7 +56,8 @@ def submission(request):
                       for name in getattr(item.module, "WORKER_PRELOAD", ())})
     handle = Submission(config.getoption("--submission"), config.getoption("--scratch"),
                         Limits(timeout_s=config.getoption("--worker-timeout")),
-                        hide=config.getoption("--hide"), preload=preload)
+                        hide=config.getoption("--hide"), preload=preload,
+                        share_zygote=config.getoption("--share-zygote"))
     yield handle
     handle.close()
 

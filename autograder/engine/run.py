@@ -75,10 +75,13 @@ class GradingSession:
                 report = session.grade(folder, "assignment1")
 
     Not shared between threads: give each thread its own. A process that dies or
-    stops answering is replaced for the next submission."""
+    stops answering is replaced for the next submission. With share_zygote, the
+    submissions also share one sandboxed zygote (warm.shared): only for submissions
+    the instructor made (the mistake bank's mutants), never for students' work."""
 
-    def __init__(self):
+    def __init__(self, share_zygote=False):
         self.process = None
+        self.share_zygote = share_zygote
         self.home = tempfile.mkdtemp(prefix="cs231n-grader-")
 
     def __enter__(self):
@@ -149,6 +152,8 @@ class GradingSession:
                 args += ["--hide", os.path.abspath(path)]
             for name in only or ():
                 args += ["--only-target", name]
+            if self.share_zygote:
+                args.append("--share-zygote")
             code, output = self._run_pytest(args)
             # pytest exits 0 (all passed) or 1 (some failed); anything else means the
             # trusted process itself was disturbed, and its results file is not believed.

@@ -25,6 +25,7 @@ from . import protocol, sandbox, warm
 RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.so", "*.ipynb")
 MAX_SUBMISSION_BYTES = 100 * sandbox.MiB
+ALWAYS_MASKED = ("/tmp",)  # the sandbox mounts an empty tmpfs over it
 
 
 class SubmissionError(Exception):
@@ -75,7 +76,7 @@ class saved:
 
 
 class Submission:
-    def __init__(self, path, scratch_root, limits=None, hide=(), preload=()):
+    def __init__(self, path, scratch_root, limits=None, hide=(), preload=(), share_zygote=False):
         self.path = os.path.realpath(path)
         self.scratch_root = scratch_root
         self.limits = limits or sandbox.Limits()
@@ -86,13 +87,19 @@ class Submission:
         self.runs = os.path.join(scratch_root, "runs")
         for folder in (self.pristine, self.runtime, self.runs):
             os.makedirs(folder)
-        self.warm = None
-        if not os.environ.get("CS231N_COLD_WORKERS"):
-            self.warm = warm.WarmSandbox(self.runtime, self.runs, self.limits, preload,
-                                         hide=self.hide, scratch_root=scratch_root)
         engine_dir = os.path.dirname(os.path.abspath(__file__))
         for name in RUNTIME_FILES:
             shutil.copy(os.path.join(engine_dir, name), self.runtime)
+        self.warm, self.owns_warm = None, True
+        if os.environ.get("CS231N_COLD_WORKERS"):
+            pass
+        elif share_zygote and _covered(self.path, list(ALWAYS_MASKED) + list(hide)):
+            # Its original is hidden whatever the zygote's list says: a zygote shared
+            # with other submissions of the same grading process may serve it.
+            self.warm = warm.shared(self.limits, preload, hide=list(hide) + trusted_folders())
+            self.owns_warm = False
+        else:
+            self.warm = warm.WarmSandbox(self.limits, preload, hide=self.hide)
         source = os.path.join(self.path, "cs231n_core")
         self.problem = None
         if os.path.islink(source):
@@ -116,14 +123,16 @@ class Submission:
             try:
                 return self.warm.run(workdir, request, limits)
             except warm.ZygoteUnavailable:
+                if self.owns_warm:
+                    self.warm.dispose()
                 self.warm = None  # this machine cannot keep one: cold workers from now on
         return sandbox.run_worker(workdir, self.runtime, request, limits,
                                   hide=self.hide, scratch_root=self.scratch_root)
 
     def close(self):
-        """Stop the zygote and everything it started."""
-        if self.warm is not None:
-            self.warm.close()
+        """Stop the zygote and everything it started, unless it is shared."""
+        if self.warm is not None and self.owns_warm:
+            self.warm.dispose()
 
     def run(self, steps, returns=(), timeout_s=None):
         """Run `steps` in a fresh worker; return {name: value} for `returns`.
@@ -141,7 +150,10 @@ class Submission:
                 wire["kwargs"] = {k: _to_wire(v, arrays) for k, v in step["kwargs"].items()}
             wire_steps.append(wire)
         request = protocol.encode({"steps": wire_steps, "returns": list(returns)}, arrays)
-        workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
+        if self.warm is not None:
+            workdir = self.warm.new_workdir()
+        else:
+            workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
         shutil.copytree(self.pristine, workdir, symlinks=True)
         limits = self.limits
         if timeout_s is not None:
@@ -219,6 +231,16 @@ def _from_wire(spec, arrays):
     if kind == "dict":
         return {str(k): _from_wire(v, arrays) for k, v in spec["items"].items()}
     raise ValueError(kind)
+
+
+def _covered(path, folders):
+    """True when `path` lies inside one of `folders`."""
+    path = os.path.realpath(path)
+    for folder in folders:
+        folder = os.path.realpath(folder)
+        if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
+            return True
+    return False
 
 
 def _tree_size(root):

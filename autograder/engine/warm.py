@@ -6,18 +6,27 @@ torch) is paid once per grading run instead of once per check. A zygote that doe
 answer in time, dies, or answers nonsense is killed with everything it started, and
 the next check gets a new one.
 
-    warm = WarmSandbox(runtime_dir, runs_dir, limits, preload=("torch",))
+    warm = WarmSandbox(limits, preload=("torch",), hide=[...])
+    workdir = warm.new_workdir()          # fill it with the submission's copy
     outcome = warm.run(workdir, request_bytes, limits)   # a sandbox.WorkerOutcome
     warm.close()
+
+A grading process that grades many submissions made by the instructor (the mistake
+bank's mutants of the model solution) may share one zygote among them: shared(...). A
+course's students never share one: each submission gets its own.
 """
+import atexit
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 
 from . import cgroups, sandbox
 
@@ -80,13 +89,44 @@ def _descendants(root):
     return found
 
 
+RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
+
+
 class WarmSandbox:
-    def __init__(self, runtime_dir, runs_dir, limits, preload=(), hide=(), scratch_root=None):
-        self.runtime_dir, self.runs_dir, self.limits = runtime_dir, runs_dir, limits
+    """One zygote, its runtime (the worker's trusted files) and the folder where each
+    check's working copy lives: all in a private folder under /tmp, which the sandbox
+    masks as a whole and shows only those two folders of."""
+
+    def __init__(self, limits, preload=(), hide=()):
+        self.limits = limits
         self.modules = ["numpy"] + [m for m in preload if m != "numpy"]
-        self.hide, self.scratch_root = list(hide), scratch_root or runs_dir
+        self.hide = list(hide)
+        self.scratch_root = tempfile.mkdtemp(prefix="cs231n-zygote-")
+        self.runtime_dir = os.path.join(self.scratch_root, "runtime")
+        self.runs_dir = os.path.join(self.scratch_root, "runs")
+        os.mkdir(self.runtime_dir)
+        os.mkdir(self.runs_dir)
+        engine_dir = os.path.dirname(os.path.abspath(__file__))
+        for name in RUNTIME_FILES:
+            shutil.copy(os.path.join(engine_dir, name), self.runtime_dir)
         self.process = self.cgroup = None
         self.started_count = 0
+
+    def new_workdir(self):
+        """A fresh, empty path for one check's working copy (not yet created)."""
+        return os.path.join(self.runs_dir, "run-" + uuid.uuid4().hex)
+
+    def _empty_runs(self):
+        """Whatever a check left beside its working copy goes with it."""
+        for name in os.listdir(self.runs_dir):
+            path = os.path.join(self.runs_dir, name)
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
 
     # --- life cycle ----------------------------------------------------------------
 
@@ -124,8 +164,14 @@ class WarmSandbox:
             raise ZygoteUnavailable("the zygote did not start")
         self.started_count += 1
 
+    def dispose(self):
+        """Close, and remove the private folder."""
+        self.close()
+        shutil.rmtree(self.scratch_root, ignore_errors=True)
+
     def close(self):
-        """Kill the zygote and everything it started; idempotent."""
+        """Kill the zygote and everything it started; idempotent (a later run starts
+        a new one)."""
         process, self.process = self.process, None
         if process is not None:
             if not self.wrapped:  # under bubblewrap the namespace dies with its init
@@ -175,10 +221,31 @@ class WarmSandbox:
         if outcome.problem:
             self.close()  # a new zygote for the next check
             writer.join(timeout=5)
+            self._empty_runs()
             return outcome
         writer.join(timeout=5)
+        self._empty_runs()
         outcome.returncode = int(reply["returncode"])
         outcome.cpu_s = float(reply["cpu_s"])
         outcome.output_tail = str(reply["output_tail"])
         sandbox.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
         return outcome
+
+
+_SHARED = {}
+
+
+def shared(limits, preload=(), hide=()):
+    """The zygote of this process for these limits, modules and hidden folders, started
+    on first use and disposed of when the process exits."""
+    key = (tuple(sorted(vars(limits).items())), tuple(sorted(set(preload))), tuple(sorted(set(hide))))
+    if key not in _SHARED:
+        _SHARED[key] = WarmSandbox(limits, preload, hide)
+    return _SHARED[key]
+
+
+@atexit.register
+def _dispose_shared():
+    for sandbox_ in _SHARED.values():
+        sandbox_.dispose()
+    _SHARED.clear()

@@ -23,6 +23,7 @@ import pytest
 
 from .expect import GradingFailure
 from .sandbox import Limits
+from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
 
 
@@ -61,6 +62,12 @@ def submission(request):
 @pytest.fixture(scope="session")
 def seed(request):
     return request.config.getoption("--seed")
+
+
+@pytest.fixture(scope="module")
+def shared(submission, seed):
+    """One SharedRuns per grader module: the checks of a target share its worker run."""
+    return SharedRuns(submission, seed)
 
 
 @pytest.fixture

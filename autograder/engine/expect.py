@@ -34,15 +34,21 @@ def expect_array(value, shape, what):
         raise GradingFailure("%s: %d entries are NaN or infinite" % (what, bad))
 
 
-def expect_close(value, expected, tol, what):
-    """`value` matches `expected` within CS231n's relative error `tol`."""
+def _expect_within(value, expected, tol, what, measure, error_text):
+    """`value` is an array of `expected`'s shape and measure(value, expected) <= tol;
+    `error_text` names the measured error in the message."""
     expected = np.asarray(expected)
     expect_array(value, expected.shape, what)
-    error = rel_error(value, expected)
+    error = measure(value, expected)
     if not error <= tol:
-        raise GradingFailure("%s: relative error %.2e is above the tolerance %.0e (shape %s)"
-                             % (what, error, tol, tuple(expected.shape)))
+        raise GradingFailure("%s: %s is above the tolerance %.0e (shape %s)"
+                             % (what, error_text % error, tol, tuple(expected.shape)))
     return error
+
+
+def expect_close(value, expected, tol, what):
+    """`value` matches `expected` within CS231n's relative error `tol`."""
+    return _expect_within(value, expected, tol, what, rel_error, "relative error %.2e")
 
 
 def expect_labels(value, expected, what):
@@ -84,13 +90,8 @@ def scaled_error(value, expected):
 
 def expect_near(value, expected, tol, what):
     """`value` matches `expected` within `tol`, relative to the largest expected entry."""
-    expected = np.asarray(expected)
-    expect_array(value, expected.shape, what)
-    error = scaled_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
-                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
-    return error
+    return _expect_within(value, expected, tol, what, scaled_error,
+                          "error %.2e relative to the largest value")
 
 
 def expect_dtype(value, dtype, what, detail=""):

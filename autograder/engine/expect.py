@@ -34,15 +34,21 @@ def expect_array(value, shape, what):
         raise GradingFailure("%s: %d entries are NaN or infinite" % (what, bad))
 
 
-def expect_close(value, expected, tol, what):
-    """`value` matches `expected` within CS231n's relative error `tol`."""
+def _expect_within(value, expected, tol, what, measure, error_text):
+    """`value` is an array of `expected`'s shape and measure(value, expected) <= tol;
+    `error_text` names the measured error in the message."""
     expected = np.asarray(expected)
     expect_array(value, expected.shape, what)
-    error = rel_error(value, expected)
+    error = measure(value, expected)
     if not error <= tol:
-        raise GradingFailure("%s: relative error %.2e is above the tolerance %.0e (shape %s)"
-                             % (what, error, tol, tuple(expected.shape)))
+        raise GradingFailure("%s: %s is above the tolerance %.0e (shape %s)"
+                             % (what, error_text % error, tol, tuple(expected.shape)))
     return error
+
+
+def expect_close(value, expected, tol, what):
+    """`value` matches `expected` within CS231n's relative error `tol`."""
+    return _expect_within(value, expected, tol, what, rel_error, "relative error %.2e")
 
 
 def expect_labels(value, expected, what):
@@ -69,3 +75,50 @@ def expect_faster(student_s, reference_s, max_ratio, slack_s, what):
         raise GradingFailure(
             "%s: took %.3f s, the limit is %.3f s (%gx the reference's time plus %.2f s); "
             "is there a Python loop left?" % (what, student_s, limit, max_ratio, slack_s))
+
+
+def scaled_error(value, expected):
+    """max |value - expected| / max |expected| (the difference itself when expected is 0):
+    float32's rounding errors scale with the values' magnitude, so CS231n's entry-wise
+    relative error would fail correct code on entries near 0."""
+    value = np.asarray(value, dtype=np.float64)
+    expected = np.asarray(expected, dtype=np.float64)
+    scale = float(np.max(np.abs(expected), initial=0.0))
+    difference = float(np.max(np.abs(value - expected), initial=0.0))
+    return difference / scale if scale > 0 else difference
+
+
+def expect_near(value, expected, tol, what):
+    """`value` matches `expected` within `tol`, relative to the largest expected entry."""
+    return _expect_within(value, expected, tol, what, scaled_error,
+                          "error %.2e relative to the largest value")
+
+
+def expect_dtype(value, dtype, what, detail=""):
+    """`value`'s dtype is `dtype`; `detail` ends the message."""
+    if np.asarray(value).dtype != np.dtype(dtype):
+        raise GradingFailure("%s: dtype %s, expected %s%s"
+                             % (what, np.asarray(value).dtype, np.dtype(dtype).name, detail))
+
+
+DETACHING = ".detach(), .data, NumPy, torch.no_grad()"
+
+
+def expect_gradients(grads, expected, names, what, tol, detaching=DETACHING):
+    """autograd's gradients `grads` (a tuple, None where nothing reached that input, as
+    torch.autograd.grad(..., allow_unused=True) returns them) match `expected` within
+    `tol` (expect_near); `detaching` lists the usual ways of cutting the graph."""
+    if not isinstance(grads, tuple) or len(grads) != len(names):
+        raise GradingFailure("%s: could not compute the gradients" % what)
+    for name, grad, reference in zip(names, grads, expected):
+        if grad is None:
+            raise GradingFailure("%s: no gradient reaches %s; is it detached from the graph "
+                                 "(%s)?" % (what, name, detaching))
+        expect_near(grad, reference, tol, "%s: the gradient with respect to %s" % (what, name))
+
+
+def expect_count(count, expected, what):
+    """A module's number of learnable values (counted in the worker) is `expected`."""
+    count = int(np.asarray(count))
+    if count != expected:
+        raise GradingFailure("%s has %d learnable values, expected %d" % (what, count, expected))

@@ -9,6 +9,11 @@ A grader is an ordinary test function with two markers and the fixtures below:
     def test_no_loops_values(submission, rng):
         '''distances match the reference on random inputs'''
 
+Checks that should share one worker run per target (PyTorch code: importing torch costs
+a worker a second) take the module-scoped fixture `shared` instead (shared_runs.py):
+
+    result, context = shared.get("two_layer_fc", two_layer_fc_problem)
+
 Raw points are scaled so that each module gets its SECTION_WEIGHT and the assignment
 adds up to 100. What a student sees of a failure is only a GradingFailure's or a
 SubmissionError's message; any other exception is a fault of the grader itself and
@@ -23,6 +28,7 @@ import pytest
 
 from .expect import GradingFailure
 from .sandbox import Limits
+from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
 
 
@@ -65,6 +71,12 @@ def submission(request):
 @pytest.fixture(scope="session")
 def seed(request):
     return request.config.getoption("--seed")
+
+
+@pytest.fixture(scope="module")
+def shared(submission, seed):
+    """One SharedRuns per grader module: the checks of a target share its worker run."""
+    return SharedRuns(submission, seed)
 
 
 @pytest.fixture

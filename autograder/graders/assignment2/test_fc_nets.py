@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, rel_error)
+from autograder.engine.references import load_digits
 from autograder.engine.submission import call, get, saved
 from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
@@ -370,19 +371,9 @@ TRAIN_SOLVER = {"update_rule": "sgd", "optim_config": {"learning_rate": 0.3}, "l
 ACCURACY_MARGIN = 0.08
 
 
-def load_digits():
-    """scikit-learn's digits as (X / 16, y), read from its data file: importing sklearn
-    costs seconds, this costs milliseconds."""
-    import importlib.util
-    import os
-
-    folder = importlib.util.find_spec("sklearn").submodule_search_locations[0]
-    data = np.loadtxt(os.path.join(folder, "datasets", "data", "digits.csv.gz"), delimiter=",")
-    return data[:, :-1] / 16.0, data[:, -1].astype(np.int64)
-
-
 def digits_split(rng, num_train=300, num_val=100, num_test=200):
-    X, y = load_digits()
+    pixels, y = load_digits()
+    X = pixels / 16.0
     order = rng.permutation(len(y))
     train = order[:num_train]
     val = order[num_train:num_train + num_val]

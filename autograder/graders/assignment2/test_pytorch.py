@@ -27,13 +27,14 @@ scale with the values' magnitude, so CS231n's entry-wise relative error would fa
 correct code on entries near 0), gradients 1e-9 in float64. Statistics of random
 weights within several standard errors of their expected values.
 """
-import zlib
-
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_at_least
-from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
+                                      expect_dtype, expect_gradients, expect_near)
+from autograder.engine.references import load_digits, relu
+from autograder.engine.submission import call, get, saved
+from autograder.engine.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
 
 SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -42,95 +43,10 @@ F64_TOL = 1e-10
 F32_TOL = 1e-5      # the reference itself reaches 7e-7 against float64 (conv, 32x32)
 GRAD_TOL = 1e-9
 TRAIN_TOL = 1e-8    # two epochs of SGD with momentum in float64, against the reference
-
-
-# --- one worker run per target -----------------------------------------------------
-
-class SharedRuns:
-    """Runs each target's steps once per grading run and hands the result to each of
-    its checks. build(rng) returns (steps, returns, context); rng is drawn from the
-    grading seed and the target's name, so the inputs are fresh per run and
-    reproducible from the seed."""
-
-    def __init__(self, submission, seed):
-        self.submission, self.seed, self.outcomes = submission, seed, {}
-
-    def get(self, key, build):
-        if key not in self.outcomes:
-            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
-            steps, returns, context = build(rng)
-            try:
-                self.outcomes[key] = (self.submission.run(steps, returns=returns), context, None)
-            except SubmissionError as exc:
-                self.outcomes[key] = (None, context, exc)
-        result, context, error = self.outcomes[key]
-        if error is not None:
-            raise error
-        return result, context
-
-
-@pytest.fixture(scope="module")
-def shared(submission, seed):
-    return SharedRuns(submission, seed)
+INPUTS_DTYPE = " (the dtype of the inputs)"
 
 
 # --- helpers ---------------------------------------------------------------------
-
-def scaled_error(value, expected):
-    """max |value - expected| / max |expected| (0 when both are all zeros)."""
-    value = np.asarray(value, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(expected), initial=0.0))
-    difference = float(np.max(np.abs(value - expected), initial=0.0))
-    return difference / scale if scale > 0 else difference
-
-
-def expect_near(value, expected, tol, what):
-    """`value` matches `expected` within `tol`, relative to the largest expected entry."""
-    expected = np.asarray(expected)
-    expect_array(value, expected.shape, what)
-    error = scaled_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
-                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
-    return error
-
-
-def expect_dtype(value, dtype, what):
-    if np.asarray(value).dtype != np.dtype(dtype):
-        raise GradingFailure("%s: dtype %s, expected %s (the dtype of the inputs)"
-                             % (what, np.asarray(value).dtype, np.dtype(dtype).name))
-
-
-def tensor(name, array):
-    """A step that turns `array` into a tensor saved as `name`, in the worker."""
-    return call("torch:from_numpy", array, save=name)
-
-
-def leaf(name, array):
-    """Steps that make `array` a tensor requiring gradients, saved as `name`."""
-    return [tensor(name + "_data", array), call(name + "_data.requires_grad_", save=name)]
-
-
-def gradient_steps(output, dout, wrt, save):
-    """Steps that backpropagate `dout` from the saved `output` to the saved tensors named
-    in `wrt`; saves their gradients (None for one the output does not depend on)."""
-    return [tensor(output + "_dout", dout),
-            call("torch:mul", saved(output), saved(output + "_dout"), save=output + "_weighted"),
-            call(output + "_weighted.sum", save=output + "_loss"),
-            call("torch.autograd:grad", saved(output + "_loss"), [saved(w) for w in wrt],
-                 allow_unused=True, save=save)]
-
-
-def expect_gradients(grads, expected, names, what):
-    if not isinstance(grads, tuple) or len(grads) != len(names):
-        raise GradingFailure("%s: could not compute the gradients" % what)
-    for name, grad, reference in zip(names, grads, expected):
-        if grad is None:
-            raise GradingFailure("%s: no gradient reaches %s; is it detached from the graph "
-                                 "(.detach(), .data, NumPy, torch.no_grad())?" % (what, name))
-        expect_near(grad, reference, GRAD_TOL, "%s: the gradient with respect to %s" % (what, name))
-
 
 def torch_reference():
     """torch and the instructor's PyTorch models, imported on first use."""
@@ -139,13 +55,6 @@ def torch_reference():
     import cs231n_core.pytorch_models as reference_models
     torch.set_num_threads(1)  # small tensors: threads only cost time, as in the worker
     return torch, reference_models
-
-
-def state_arrays(result, key):
-    state = result[key]
-    if not isinstance(state, dict):
-        raise GradingFailure("state_dict() did not return a dict of tensors")
-    return {name: np.asarray(value) for name, value in state.items()}
 
 
 def match_by_shape(state, shapes, what):
@@ -171,14 +80,6 @@ def expect_kaiming(weight, fan_in, what):
                              "%.3g (Kaiming normal, fan_in = %d)" % (what, std, target, fan_in))
     if not abs(float(values.mean())) <= 5.0 * target / np.sqrt(values.size):
         raise GradingFailure("%s: the mean of the entries is far from 0" % what)
-
-
-def relu(x):
-    return np.maximum(x, 0.0)
-
-
-def seed_of(rng):
-    return int(rng.integers(2**31))
 
 
 # --- flatten -----------------------------------------------------------------------
@@ -222,7 +123,7 @@ def random_weight_problem(rng):
 def expect_random_weight(result, name, shape, fan_in, dtype, what):
     w = result[name]
     expect_array(w, shape, what)
-    expect_dtype(w, dtype, what)
+    expect_dtype(w, dtype, what, INPUTS_DTYPE)
     if not bool(result[name + "_requires_grad"]) or not bool(result[name + "_is_leaf"]):
         raise GradingFailure("%s: the weight must be a leaf tensor that requires gradients "
                              "(set w.requires_grad = True after scaling)" % what)
@@ -280,7 +181,7 @@ def two_layer_fc_problem(rng):
     dout = rng.normal(size=(x.shape[0], w2.shape[1]))
     steps += (leaf("gx", x) + leaf("gw1", w1) + leaf("gw2", w2)
               + [call(MODELS + "two_layer_fc", saved("gx"), [saved("gw1"), saved("gw2")], save="gscores")]
-              + gradient_steps("gscores", dout, ["gx", "gw1", "gw2"], save="grads"))
+              + gradient_steps("gscores", ["gx", "gw1", "gw2"], save="grads", dout=dout))
     return steps, ["scores0", "scores1", "grads"], {"values": problems, "grads": (x, w1, w2, dout)}
 
 
@@ -292,7 +193,7 @@ def test_two_layer_fc_values(shared):
     for i, ((x, w1, w2), tol) in enumerate(zip(context["values"], (F64_TOL, F32_TOL))):
         what = "two_layer_fc's scores in %s" % x.dtype
         expect_near(result["scores%d" % i], two_layer_fc_expected(x, w1, w2), tol, what)
-        expect_dtype(result["scores%d" % i], x.dtype, what)
+        expect_dtype(result["scores%d" % i], x.dtype, what, INPUTS_DTYPE)
 
 
 @pytest.mark.target("two_layer_fc")
@@ -305,7 +206,7 @@ def test_two_layer_fc_gradients(shared):
     pre = flat_x @ w1
     dhidden = (dout @ w2.T) * (pre > 0)
     expected = [(dhidden @ w1.T).reshape(x.shape), flat_x.T @ dhidden, relu(pre).T @ dout]
-    expect_gradients(result["grads"], expected, ["x", "w1", "w2"], "two_layer_fc")
+    expect_gradients(result["grads"], expected, ["x", "w1", "w2"], "two_layer_fc", GRAD_TOL)
 
 
 # --- three_layer_convnet -------------------------------------------------------------
@@ -351,7 +252,7 @@ def three_layer_convnet_problem(rng):
     x, params = rng.normal(size=(3, 2, 7, 8)), convnet_params(rng, 2, 4, 5, 7, 8, 6, np.float64)
     dout = rng.normal(size=(3, 6))
     grad_steps, names = convnet_steps("grad", x, params, make=leaf)
-    steps += grad_steps + gradient_steps("grad_scores", dout, names, save="grads")
+    steps += grad_steps + gradient_steps("grad_scores", names, save="grads", dout=dout)
     returns = [tag + "_scores" for tag in problems] + ["grads"]
     return steps, returns, {"values": problems, "grads": (x, params, dout)}
 
@@ -365,7 +266,7 @@ def test_three_layer_convnet_cs231n_shapes(shared):
     expected = convnet_expected(x, params)[2].detach().numpy()
     what = "three_layer_convnet's scores for x of shape %s" % (x.shape,)
     expect_near(result["cs231n_scores"], expected, F32_TOL, what)
-    expect_dtype(result["cs231n_scores"], np.float32, what)
+    expect_dtype(result["cs231n_scores"], np.float32, what, INPUTS_DTYPE)
 
 
 @pytest.mark.target("three_layer_convnet")
@@ -390,7 +291,7 @@ def test_three_layer_convnet_gradients(shared):
     inputs, tensors, scores = convnet_expected(x, params)
     expected = torch.autograd.grad((scores * torch.from_numpy(dout)).sum(), [inputs] + tensors)
     names = ["x", "conv_w1", "conv_b1", "conv_w2", "conv_b2", "fc_w", "fc_b"]
-    expect_gradients(result["grads"], [g.numpy() for g in expected], names, "three_layer_convnet")
+    expect_gradients(result["grads"], [g.numpy() for g in expected], names, "three_layer_convnet", GRAD_TOL)
 
 
 # --- the modules: TwoLayerFC and ThreeLayerConvNet (TorchThreeLayerConvNet) ----------
@@ -405,12 +306,6 @@ def module_steps(path, args, kwargs, seed, x):
              call(MODELS + "count_params", saved(name), save="count"),
              call(name + ".double"), tensor("x", x), call(name, saved("x"), save="scores")]
     return steps, ["initial", "count", "scores"]
-
-
-def expect_count(result, expected, what):
-    count = int(np.asarray(result["count"]))
-    if count != expected:
-        raise GradingFailure("%s has %d learnable values, expected %d" % (what, count, expected))
 
 
 def two_layer_fc_module_problem(rng):
@@ -429,8 +324,8 @@ def test_two_layer_fc_module_layers(shared):
     result, context = shared.get("TwoLayerFC", two_layer_fc_module_problem)
     (hidden, size), _, (classes, _), _ = shapes = context["shapes"]
     what = context["what"]
-    expect_count(result, sum(int(np.prod(s)) for s in shapes), what)
-    w1, _, w2, _ = match_by_shape(state_arrays(result, "initial"), shapes, what)
+    expect_count(result["count"], sum(int(np.prod(s)) for s in shapes), what)
+    w1, _, w2, _ = match_by_shape(state_arrays(result["initial"]), shapes, what)
     expect_kaiming(w1, size, what + ": the weight of fc1")
     expect_kaiming(w2, hidden, what + ": the weight of fc2")
 
@@ -442,7 +337,7 @@ def test_two_layer_fc_module_forward(shared):
     result, context = shared.get("TwoLayerFC", two_layer_fc_module_problem)
     x, what = context["x"], context["what"]
     w1, b1, w2, b2 = (a.astype(np.float64) for a in
-                      match_by_shape(state_arrays(result, "initial"), context["shapes"], what))
+                      match_by_shape(state_arrays(result["initial"]), context["shapes"], what))
     expected = relu(x.reshape(x.shape[0], -1) @ w1.T + b1) @ w2.T + b2
     expect_near(result["scores"], expected, F64_TOL, what + "'s scores (module in float64)")
 
@@ -466,8 +361,8 @@ def test_torch_convnet_layers(shared):
     """conv 5x5, conv 3x3, fully connected, all with biases, sized for non-square images; Kaiming normal weights"""
     result, context = shared.get("TorchThreeLayerConvNet", torch_convnet_problem)
     shapes, what = context["shapes"], context["what"]
-    expect_count(result, sum(int(np.prod(s)) for s in shapes), what)
-    conv_w1, _, conv_w2, _, fc_w, _ = match_by_shape(state_arrays(result, "initial"), shapes, what)
+    expect_count(result["count"], sum(int(np.prod(s)) for s in shapes), what)
+    conv_w1, _, conv_w2, _, fc_w, _ = match_by_shape(state_arrays(result["initial"]), shapes, what)
     expect_kaiming(conv_w1, int(np.prod(shapes[0][1:])), what + ": the first convolution's weight")
     expect_kaiming(conv_w2, int(np.prod(shapes[2][1:])), what + ": the second convolution's weight")
     expect_kaiming(fc_w, shapes[4][1], what + ": the fully connected weight")
@@ -479,7 +374,7 @@ def test_torch_convnet_forward(shared):
     """forward equals three_layer_convnet computed with the module's own weights"""
     result, context = shared.get("TorchThreeLayerConvNet", torch_convnet_problem)
     x, what = context["x"], context["what"]
-    params = match_by_shape(state_arrays(result, "initial"), context["shapes"], what)
+    params = match_by_shape(state_arrays(result["initial"]), context["shapes"], what)
     params[4] = params[4].T  # nn.Linear keeps (out, in); the barebones layout is (in, out)
     expected = convnet_expected(x, params)[2].detach().numpy()
     expect_near(result["scores"], expected, F64_TOL, what + "'s scores (module in float64)")
@@ -619,23 +514,6 @@ def optimizer_steps(model, learning_rate, momentum):
                  save=model + "_optimizer")]
 
 
-def load_digits():
-    """scikit-learn's handwritten digits (1797 8x8 images) read from the file that ships
-    inside scikit-learn: importing scikit-learn would cost more than this whole check."""
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("sklearn")
-    path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
-    if not os.path.isfile(path):  # another layout: ask scikit-learn itself
-        from sklearn.datasets import load_digits as sklearn_load_digits
-
-        digits = sklearn_load_digits()
-        return digits.data, digits.target
-    table = np.loadtxt(path, delimiter=",")
-    return table[:, :-1], table[:, -1]
-
-
 def digits_images(rng):
     """The digits as (N, 1, 8, 8) images, standardized with the training set's
     statistics: 1000 for training, 797 held out."""
@@ -692,7 +570,7 @@ def test_train_steps_like_the_reference(shared):
     loader = reference_models.as_loader([exact["x"], exact["y"]], batch_size=exact["batch"], shuffle=True,
                                         seed=exact["seed"])
     reference_models.train(model, optimizer, loader, epochs=exact["epochs"], device="cpu", progress=False)
-    trained = state_arrays(result, "exact_trained")
+    trained = state_arrays(result["exact_trained"])
     for key, value in model.state_dict().items():
         if key not in trained:
             raise GradingFailure("the trained model lost its %r" % key)

@@ -1,50 +1,14 @@
-"""Shared by the graders of CNNArchitectures.ipynb: one worker run per target, steps
-that move arrays into tensors in the worker, and NumPy references (the trusted process
-never imports torch here: each grading run of one target costs one worker, about a
-second of CPU for importing torch, and little else)."""
-import zlib
-
+"""Shared by the graders of CNNArchitectures.ipynb: steps that load states into the
+worker's modules, checks of counts and shapes, and NumPy references (the trusted
+process never imports torch here: each grading run of one target costs one worker,
+about a second of CPU for importing torch, and little else)."""
 import numpy as np
 
-from autograder.engine.expect import GradingFailure, expect_array
-from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.expect import GradingFailure
+from autograder.engine.submission import call, saved
+from autograder.engine.torch_steps import tensor
 
 ARCH = "cs231n_core.architectures:"
-
-
-class SharedRuns:
-    """Runs each target's steps once per grading run and hands the result to each of
-    its checks. build(rng) returns (steps, returns, context); rng is drawn from the
-    grading seed and the target's name, so inputs are fresh per run and reproducible."""
-
-    def __init__(self, submission, seed):
-        self.submission, self.seed, self.outcomes = submission, seed, {}
-
-    def get(self, key, build):
-        if key not in self.outcomes:
-            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
-            steps, returns, context = build(rng)
-            try:
-                self.outcomes[key] = (self.submission.run(steps, returns=returns), context, None)
-            except SubmissionError as exc:
-                self.outcomes[key] = (None, context, exc)
-        result, context, error = self.outcomes[key]
-        if error is not None:
-            raise error
-        return result, context
-
-
-def tensor(name, array):
-    """A step that turns `array` into a tensor saved as `name`, in the worker."""
-    return call("torch:from_numpy", np.asarray(array), save=name)
-
-
-def count_steps(module, save):
-    """Steps that count the parameters of the saved `module` with torch's own
-    parameters_to_vector (works on the meta device too)."""
-    return [call(module + ".parameters", save=save + "_parameters"),
-            call("torch.nn.utils:parameters_to_vector", saved(save + "_parameters"), save=save + "_vector"),
-            call(save + "_vector.numel", save=save)]
 
 
 def load_state_steps(module, state, tag):
@@ -77,25 +41,6 @@ def expect_count(value, expected, what):
                              % (what, format(got, ","), format(expected, ",")))
 
 
-def scaled_error(value, expected):
-    value = np.asarray(value, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(expected), initial=0.0))
-    difference = float(np.max(np.abs(value - expected), initial=0.0))
-    return difference / scale if scale > 0 else difference
-
-
-def expect_near(value, expected, tol, what):
-    """`value` matches `expected` within `tol`, relative to the largest expected entry."""
-    expected = np.asarray(expected)
-    expect_array(value, expected.shape, what)
-    error = scaled_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
-                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
-    return error
-
-
 # --- NumPy references of the layers ----------------------------------------------------
 
 def conv2d(x, w, b=None, stride=1, pad=0):
@@ -120,10 +65,6 @@ def batchnorm_eval(x, state, prefix, eps=1e-5):
     mean, var = state[prefix + ".running_mean"].reshape(shape), state[prefix + ".running_var"].reshape(shape)
     gamma, beta = state[prefix + ".weight"].reshape(shape), state[prefix + ".bias"].reshape(shape)
     return (x - mean) / np.sqrt(var + eps) * gamma + beta
-
-
-def relu(x):
-    return np.maximum(x, 0.0)
 
 
 def max_pool_3x3_same(x):
@@ -155,8 +96,3 @@ def learnable_count(state):
     return sum(int(v.size) for k, v in state.items()
                if not k.endswith(("running_mean", "running_var", "num_batches_tracked")))
 
-
-__all__ = ["ARCH", "SharedRuns", "tensor", "count_steps", "load_state_steps", "as_int", "as_shape",
-           "expect_count", "expect_near", "scaled_error", "conv2d", "batchnorm_eval", "relu",
-           "max_pool_3x3_same", "conv_state", "bn_state", "learnable_count", "call", "get", "saved",
-           "GradingFailure", "expect_array"]

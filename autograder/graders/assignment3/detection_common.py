@@ -5,16 +5,12 @@ Tensors never cross the sandbox's boundary: the worker receives arrays and turns
 into tensors with torch's own ``torch.from_numpy``, calls the student's code on them and
 sends back arrays (a returned tensor is converted with ``.detach().cpu().numpy()``).
 Importing torch costs a worker about a second of CPU time, more than any check here, so
-all the checks of one target share one worker run (SharedRuns). References are computed
-here, in the trusted process, by the instructor's edition of cs231n_core.
+all the checks of one target share one worker run (the `shared` fixture). References
+are computed here, in the trusted process, by the instructor's edition of cs231n_core.
 """
-import zlib
-
 import numpy as np
-import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array
-from autograder.engine.submission import SubmissionError, call, saved
+from autograder.engine.expect import GradingFailure
 
 DETECTION = "cs231n_core.detection:"
 SEGMENTATION = "cs231n_core.segmentation:"
@@ -24,33 +20,6 @@ GRAD_TOL = 1e-9      # autograd's gradients in float64
 MODULE_TOL = 1e-10   # a module's forward pass in float64 with its own weights
 
 
-class SharedRuns:
-    """Runs each target's steps once per grading run and hands the result to each of
-    its checks. build(rng) returns (steps, returns, context); rng is drawn from the
-    grading seed and the target's name, so inputs are fresh per run and reproducible."""
-
-    def __init__(self, submission, seed):
-        self.submission, self.seed, self.outcomes = submission, seed, {}
-
-    def get(self, key, build):
-        if key not in self.outcomes:
-            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
-            steps, returns, context = build(rng)
-            try:
-                self.outcomes[key] = (self.submission.run(steps, returns=returns), context, None)
-            except SubmissionError as exc:
-                self.outcomes[key] = (None, context, exc)
-        result, context, error = self.outcomes[key]
-        if error is not None:
-            raise error
-        return result, context
-
-
-@pytest.fixture(scope="module")
-def shared(submission, seed):
-    return SharedRuns(submission, seed)
-
-
 def reference():
     """torch and the instructor's detection and segmentation modules, on first use."""
     import torch
@@ -58,55 +27,6 @@ def reference():
     from cs231n_core import detection, segmentation
     torch.set_num_threads(1)  # small tensors: threads only cost time, as in the worker
     return torch, detection, segmentation
-
-
-def tensor(name, array):
-    """A step that turns `array` into a tensor saved as `name`, in the worker."""
-    return call("torch:from_numpy", np.ascontiguousarray(array), save=name)
-
-
-def tensors(prefix, arrays):
-    """Steps saving each array as a tensor (prefix0, prefix1, ...), and the list of
-    saved(...) that stands for them."""
-    steps = [tensor("%s%d" % (prefix, i), a) for i, a in enumerate(arrays)]
-    return steps, [saved("%s%d" % (prefix, i)) for i in range(len(arrays))]
-
-
-def leaf(name, array):
-    """Steps that make `array` a tensor requiring gradients, saved as `name`."""
-    return [tensor(name + "_data", array), call(name + "_data.requires_grad_", save=name)]
-
-
-def gradient_steps(output, wrt, save):
-    """Steps that differentiate the saved scalar `output` with respect to the saved
-    tensors named in `wrt`; saves their gradients (None where unused)."""
-    return [call("torch.autograd:grad", saved(output), [saved(w) for w in wrt], allow_unused=True,
-                 save=save)]
-
-
-def scaled_error(value, expected):
-    """max |value - expected| / max |expected| (the difference itself when expected is 0)."""
-    value = np.asarray(value, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(expected), initial=0.0))
-    difference = float(np.max(np.abs(value - expected), initial=0.0))
-    return difference / scale if scale > 0 else difference
-
-
-def expect_near(value, expected, tol, what):
-    """`value` matches `expected` within `tol`, relative to the largest expected entry."""
-    expected = np.asarray(expected)
-    expect_array(value, expected.shape, what)
-    error = scaled_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
-                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
-    return error
-
-
-def expect_dtype(value, dtype, what):
-    if np.asarray(value).dtype != np.dtype(dtype):
-        raise GradingFailure("%s: dtype %s, expected %s" % (what, np.asarray(value).dtype, np.dtype(dtype).name))
 
 
 def expect_indices(value, expected, what):
@@ -126,23 +46,6 @@ def expect_indices(value, expected, what):
         first = int(np.flatnonzero(value != expected)[0])
         raise GradingFailure("%s: %d of %d entries differ from the expected ones (the first at "
                              "position %d)" % (what, wrong, expected.size, first))
-
-
-def expect_gradients(grads, expected, names, what):
-    if not isinstance(grads, tuple) or len(grads) != len(names):
-        raise GradingFailure("%s: could not compute the gradients" % what)
-    for name, grad, ref in zip(names, grads, expected):
-        if grad is None:
-            raise GradingFailure("%s: no gradient reaches %s; is it detached from the graph "
-                                 "(.detach(), .data, NumPy, torch.no_grad())?" % (what, name))
-        expect_near(grad, ref, GRAD_TOL, "%s: the gradient with respect to %s" % (what, name))
-
-
-def state_arrays(result, key, what):
-    state = result[key]
-    if not isinstance(state, dict):
-        raise GradingFailure("%s: state_dict() did not return a dict of tensors" % what)
-    return {name: np.asarray(value) for name, value in state.items()}
 
 
 def expect_state_shapes(state, shapes, what):

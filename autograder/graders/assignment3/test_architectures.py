@@ -17,18 +17,17 @@ computed here from the same weights.
 import numpy as np
 import pytest
 
-from .arch_common import (ARCH, GradingFailure, SharedRuns, as_shape, batchnorm_eval, bn_state, call,
-                          conv2d, conv_state, count_steps, expect_count, expect_near, get,
-                          learnable_count, load_state_steps, max_pool_3x3_same, relu, saved, tensor)
+from autograder.engine.expect import GradingFailure, expect_near
+from autograder.engine.references import relu
+from autograder.engine.submission import call, get, saved
+from autograder.engine.torch_steps import count_steps, tensor
+
+from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state, expect_count,
+                          learnable_count, load_state_steps, max_pool_3x3_same)
 
 SECTION_WEIGHT = 15
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VALUE_TOL = 1e-10
-
-
-@pytest.fixture(scope="module")
-def shared(submission, seed):
-    return SharedRuns(submission, seed)
 
 
 # --- networks on the meta device -------------------------------------------------------

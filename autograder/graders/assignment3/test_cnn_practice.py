@@ -13,18 +13,16 @@ never imports torch.
 import numpy as np
 import pytest
 
-from .arch_common import (ARCH, GradingFailure, SharedRuns, as_int, call, expect_array, expect_near,
-                          get, saved, scaled_error, tensor)
+from autograder.engine.expect import GradingFailure, expect_array, expect_near, scaled_error
+from autograder.engine.submission import call, get, saved
+from autograder.engine.torch_steps import tensor
+
+from .arch_common import ARCH, as_int
 
 SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 FFT_TOL = 1e-8
 EXACT_TOL = 1e-12
-
-
-@pytest.fixture(scope="module")
-def shared(submission, seed):
-    return SharedRuns(submission, seed)
 
 
 # --- receptive_field -----------------------------------------------------------------

@@ -15,14 +15,11 @@ checked both ways.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure
+from autograder.engine.expect import GradingFailure, expect_dtype, expect_near
 from autograder.engine.submission import call, get, saved
+from autograder.engine.torch_steps import tensor
 
-from .detection_common import (DETECTION, F32_TOL, VALUE_TOL, expect_dtype, expect_indices,
-                               expect_near, integer_boxes, random_boxes, shared,
-                               tensor)
-
-__all__ = ["shared"]
+from .detection_common import DETECTION, F32_TOL, VALUE_TOL, expect_indices, integer_boxes, random_boxes
 
 SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run

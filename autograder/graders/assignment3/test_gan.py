@@ -14,18 +14,17 @@ cover all ten classes.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_at_least
+from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
+                                      expect_gradients)
+from autograder.engine.references import load_digits, relu
 from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.torch_steps import count_steps, leaf, seed_of, state_arrays, state_steps, tensor
 
-from .gen_common import (GEN, F64_TOL, LOSS_TOL, count_steps, expect_count, expect_gradients,
-                         expect_layer_shapes, expect_near, expect_scalar, leaf, leaky_relu, linear_layers,
-                         load_digits, mlp, relu, seed_of, shared, sigmoid, softplus, state_arrays,
-                         state_steps, tensor)
+from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
+                         leaky_relu, linear_layers, mlp, sigmoid, softplus)
 
 SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-__all__ = ["shared"]  # the fixture, imported for pytest
-
 F32_LOSS_TOL = 1e-5
 
 
@@ -99,7 +98,8 @@ def check_loss_values(shared, name):
 def check_loss_gradients(shared, name):
     result, cases = shared.get(name, loss_problem(name))
     args = cases[2]
-    expect_gradients(result["grads"], LOSSES[name][2](*args), list(LOSSES[name][0]), name)
+    expect_gradients(result["grads"], LOSSES[name][2](*args), list(LOSSES[name][0]), name, F64_TOL,
+                     detaching=DETACHING)
 
 
 @pytest.mark.target("discriminator_loss")
@@ -435,7 +435,7 @@ def batchnorm(x, gamma, beta, mean=None, var=None, eps=1e-5):
 def ordered_state(state, shapes, what):
     """The state_dict's arrays in order, checked against the expected shapes (buffers of
     batch normalization included, num_batches_tracked left out)."""
-    arrays = [(n, v) for n, v in state if not n.endswith("num_batches_tracked")]
+    arrays = [(n, v) for n, v in state.items() if not n.endswith("num_batches_tracked")]
     got = [tuple(v.shape) for _, v in arrays]
     if got != [tuple(s) for s in shapes]:
         raise GradingFailure("%s: the learnable tensors and buffers have shapes %s in this order, "

@@ -22,11 +22,11 @@ about 28; the reference's normalized steps of length 1 need 10.9 on average, 26 
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.expect import GradingFailure, expect_array, expect_near
 from autograder.engine.submission import call, saved
+from autograder.engine.torch_steps import leaf, tensor
 
 from . import vis_common as common
-from .vis_common import shared  # noqa: F401  (the fixture)
 
 SECTION_WEIGHT = 15
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -59,8 +59,8 @@ def saliency_problem(rng):
     y = rng.integers(0, 7, size=5)
     digit_spec, digit_params, digits, labels = digit_problem(rng, 4)
     steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
-             + [common.tensor("x", x), common.tensor("y", y), common.tensor("dx", digits),
-                common.tensor("dy", labels),
+             + [tensor("x", x), tensor("y", y), tensor("dx", digits),
+                tensor("dy", labels),
                 call(VIS + "compute_saliency_maps", saved("x"), saved("y"), saved("net"), save="saliency"),
                 call(VIS + "compute_saliency_maps", saved("dx"), saved("dy"), saved("digits"),
                      save="digit_saliency")])
@@ -79,7 +79,7 @@ def test_saliency_maps_of_a_random_net(shared):
     """saliency maps of RGB images under a random ConvNet match the reference; X unchanged"""
     result, context = shared.get("compute_saliency_maps", saliency_problem)
     spec, params, x, y = context["random"]
-    common.expect_near(result["saliency"], saliency_reference(spec, params, x, y), TOL,
+    expect_near(result["saliency"], saliency_reference(spec, params, x, y), TOL,
                        "compute_saliency_maps on %d RGB images (N, 3, %d, %d)" % (len(y), SIZE, SIZE))
     common.expect_unchanged(result["x"], x, "the input X")
 
@@ -90,7 +90,7 @@ def test_saliency_maps_of_digits(shared):
     """saliency maps of real digits under a trained classifier match the reference"""
     result, context = shared.get("compute_saliency_maps", saliency_problem)
     spec, params, x, y = context["digits"]
-    common.expect_near(result["digit_saliency"], saliency_reference(spec, params, x, y), TOL,
+    expect_near(result["digit_saliency"], saliency_reference(spec, params, x, y), TOL,
                        "compute_saliency_maps on %d digits under a trained classifier" % len(y))
 
 
@@ -103,7 +103,7 @@ def fooling_problem(rng):
     steps = common.network_steps("net", spec, params)
     returns = []
     for i in range(FOOLING_PAIRS):
-        steps += [common.tensor("x%d" % i, x[i:i + 1]),
+        steps += [tensor("x%d" % i, x[i:i + 1]),
                   call(VIS + "make_fooling_image", saved("x%d" % i), int(targets[i]), saved("net"),
                        save="fool%d" % i)]
         returns += ["fool%d" % i, "x%d" % i]
@@ -153,7 +153,7 @@ def class_visualization_problem(rng):
     l2_reg, learning_rate = float(rng.uniform(0.05, 0.2)), float(rng.uniform(0.3, 1.0))
     step = call(VIS + "class_visualization_update_step", saved("img"), saved("net"), target, l2_reg,
                 learning_rate)
-    steps = (common.network_steps("net", spec, params) + common.leaf("img", img)
+    steps = (common.network_steps("net", spec, params) + leaf("img", img)
              + [step, call("img.detach", save="detached"), call("detached.clone", save="after_one"),
                 step, step])
     return steps, ["after_one", "img"], {"spec": spec, "params": params, "img": img, "target": target,
@@ -174,7 +174,7 @@ def class_visualization_reference(context, count):
 def test_class_visualization_one_step(shared):
     """one step: normalized gradient ascent on the score minus l2_reg times the squared norm"""
     result, context = shared.get("class_visualization_update_step", class_visualization_problem)
-    common.expect_near(result["after_one"], class_visualization_reference(context, 1), TOL,
+    expect_near(result["after_one"], class_visualization_reference(context, 1), TOL,
                        "the image after one class_visualization_update_step")
 
 
@@ -183,7 +183,7 @@ def test_class_visualization_one_step(shared):
 def test_class_visualization_three_steps(shared):
     """three steps in a row on the same image (each step starts from a cleared gradient)"""
     result, context = shared.get("class_visualization_update_step", class_visualization_problem)
-    common.expect_near(result["img"], class_visualization_reference(context, 3), TOL,
+    expect_near(result["img"], class_visualization_reference(context, 3), TOL,
                        "the image after three class_visualization_update_step calls in a row")
 
 
@@ -197,7 +197,7 @@ def occlusion_problem(rng):
     spec, params = random_net(rng)
     x = rng.normal(size=(4, 3, SIZE, SIZE))
     y = rng.integers(0, 7, size=4)
-    steps = common.network_steps("net", spec, params) + [common.tensor("x", x), common.tensor("y", y)]
+    steps = common.network_steps("net", spec, params) + [tensor("x", x), tensor("y", y)]
     for i, config in enumerate(OCCLUSION_CONFIGS):
         steps.append(call(VIS + "occlusion_map", saved("x"), saved("y"), saved("net"), save="map%d" % i, **config))
     return steps, ["map0", "map1"], {"spec": spec, "params": params, "x": x, "y": y}
@@ -219,7 +219,7 @@ def occlusion_reference(spec, params, x, y, patch_size, stride, fill_value):
 def expect_occlusion(result, context, index):
     config = OCCLUSION_CONFIGS[index]
     expected = occlusion_reference(context["spec"], context["params"], context["x"], context["y"], **config)
-    common.expect_near(result["map%d" % index], expected, TOL,
+    expect_near(result["map%d" % index], expected, TOL,
                        "occlusion_map of %d images %dx%d with patch_size=%d, stride=%d, fill_value=%g"
                        % (len(context["y"]), SIZE, SIZE, config["patch_size"], config["stride"],
                           config["fill_value"]))
@@ -249,8 +249,8 @@ def grad_cam_problem(rng):
     y = rng.integers(0, 7, size=5)
     digit_spec, digit_params, digits, labels = digit_problem(rng, 4)
     steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
-             + [common.tensor("x", x), common.tensor("y", y), common.tensor("dx", digits),
-                common.tensor("dy", labels),
+             + [tensor("x", x), tensor("y", y), tensor("dx", digits),
+                tensor("dy", labels),
                 call(VIS + "grad_cam", saved("x"), saved("y"), saved("net"),
                      saved("net_layer%d" % GRAD_CAM_LAYER), save="cam"),
                 call(VIS + "grad_cam", saved("dx"), saved("dy"), saved("digits"),
@@ -274,7 +274,7 @@ def grad_cam_reference(spec, params, x, y, layer):
 def test_grad_cam_of_a_random_net(shared):
     """Grad-CAM maps at the last ReLU of a random ConvNet match the reference"""
     result, context = shared.get("grad_cam", grad_cam_problem)
-    common.expect_near(result["cam"], grad_cam_reference(*context["random"]), TOL,
+    expect_near(result["cam"], grad_cam_reference(*context["random"]), TOL,
                        "grad_cam on %d RGB images at a ReLU of output (N, 8, 6, 6)" % len(context["random"][3]))
 
 
@@ -283,6 +283,6 @@ def test_grad_cam_of_a_random_net(shared):
 def test_grad_cam_of_digits(shared):
     """Grad-CAM maps of real digits under a trained classifier match the reference"""
     result, context = shared.get("grad_cam", grad_cam_problem)
-    common.expect_near(result["digit_cam"], grad_cam_reference(*context["digits"]), TOL,
+    expect_near(result["digit_cam"], grad_cam_reference(*context["digits"]), TOL,
                        "grad_cam on %d digits at the classifier's last convolutional ReLU (N, 32, 7, 7)"
                        % len(context["digits"][3]))

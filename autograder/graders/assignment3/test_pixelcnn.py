@@ -17,16 +17,15 @@ which fails when pixels are drawn all at once, out of order or by thresholding.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.expect import GradingFailure, expect_array, expect_count
+from autograder.engine.references import relu
 from autograder.engine.submission import call, get, saved
+from autograder.engine.torch_steps import count_steps, gradient_steps, leaf, seed_of, tensor
 
-from .gen_common import (GEN, F64_TOL, conv2d_same, count_steps, expect_count, expect_near,
-                         gradient_steps, leaf, raster_mask, relu, seed_of, shared, sigmoid, tensor)
+from .gen_common import GEN, F64_TOL, conv2d_same, expect_near, raster_mask, sigmoid
 
 SECTION_WEIGHT = 5
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-__all__ = ["shared"]  # the fixture, imported for pytest
-
 
 def one_pixel_per_example(height, width, channels):
     """dout (H * W, channels, H, W): example p is 1 at pixel p (every channel), 0 elsewhere."""
@@ -97,8 +96,8 @@ def masked_conv_problem(rng):
                   tensor("x%d" % i, x), call(name, saved("x%d" % i), save="out%d" % i)]
         grad_x = rng.normal(size=(height * width, cin, height, width))
         steps += leaf("gx%d" % i, grad_x) + [call(name, saved("gx%d" % i), save="gout%d" % i)]
-        steps += gradient_steps("gout%d" % i, one_pixel_per_example(height, width, cout), ["gx%d" % i],
-                                save="grad%d" % i)
+        steps += gradient_steps("gout%d" % i, ["gx%d" % i], save="grad%d" % i,
+                                dout=one_pixel_per_example(height, width, cout))
         cases.append({"type": mask_type, "k": k, "cin": cin, "cout": cout, "h": height, "w": width,
                       "weight": w, "bias": b, "x": x})
     returns = ["count0", "count1", "mask0", "mask1", "out0", "out1", "grad0", "grad1"]
@@ -197,7 +196,7 @@ def pixelcnn_problem(rng):
               tensor("x", x), call("model", saved("x"), save="logits")]
     steps += leaf("gx", rng.random((side * side, 1, side, side)).round())
     steps += [call("model", saved("gx"), save="gout")]
-    steps += gradient_steps("gout", one_pixel_per_example(side, side, 1), ["gx"], save="grad")
+    steps += gradient_steps("gout", ["gx"], save="grad", dout=one_pixel_per_example(side, side, 1))
     steps += [call("torch:manual_seed", seed_of(rng)),
               call("model.sample", PIXELCNN["samples"], [side, side], save="samples"),
               call("model", saved("samples"), save="sample_logits")]

@@ -9,13 +9,11 @@ and mean_iou (against the reference on random label maps).
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_at_least
+from autograder.engine.expect import GradingFailure, expect_at_least, expect_near
 from autograder.engine.submission import call, saved
+from autograder.engine.torch_steps import state_arrays, tensor
 
-from .detection_common import (MODULE_TOL, SEGMENTATION, expect_near, expect_state_shapes, reference,
-                               shared, state_arrays, tensor)
-
-__all__ = ["shared"]
+from .detection_common import MODULE_TOL, SEGMENTATION, expect_state_shapes, reference
 
 SECTION_WEIGHT = 5
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -104,7 +102,7 @@ def test_upsample_max_unpool_and_transposed(shared):
                 "Upsample2x('max_unpool') of a max-pooled (2, 3, 8, 10) map with its indices")
     torch, _, _ = reference()
     what = "Upsample2x('transposed', 3)"
-    state = state_arrays(result, "transposed_state", what)
+    state = state_arrays(result["transposed_state"], what)
     expect_state_shapes(state, {"deconv.weight": (3, 3, 4, 4), "deconv.bias": (3,)}, what)
     expected = torch.nn.functional.conv_transpose2d(
         torch.from_numpy(context["x"]), torch.from_numpy(state["deconv.weight"]),
@@ -162,7 +160,7 @@ def test_fcn_forward(shared):
     torch, _, segmentation = reference()
     for mode in MODES:
         what = "SegmentationFCN(upsampling=%r) on a (2, 2, 8, 12) input" % mode
-        state = state_arrays(result, mode + "_state", what)
+        state = state_arrays(result[mode + "_state"], what)
         expect_state_shapes(state, fcn_shapes(upsampling=mode, **SMALL), what)
         model = segmentation.SegmentationFCN(upsampling=mode, **SMALL).double()
         model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})

@@ -15,9 +15,9 @@ import pytest
 
 from autograder.engine.expect import GradingFailure
 from autograder.engine.submission import call, saved
+from autograder.engine.torch_steps import gradient_steps, leaf, tensor
 
 from . import vis_common as common
-from .vis_common import shared  # noqa: F401  (the fixture)
 
 SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -28,13 +28,6 @@ TV_TOL = 1e-4
 
 def features(rng, shape):
     return np.maximum(rng.normal(size=shape), 0.0) + 0.01 * rng.random(size=shape)
-
-
-def grads_steps(loss, wrt, save):
-    """Steps saving autograd's gradients of the saved scalar `loss` with respect to the
-    saved tensors `wrt` (None for one the loss does not depend on)."""
-    return [call("torch.autograd:grad", saved(loss), [saved(w) for w in wrt], allow_unused=True,
-                 save=save)]
 
 
 def expect_gradients(grads, expected, names, tol, what):
@@ -64,7 +57,7 @@ def gram_problem(rng):
     batch = features(rng, (int(rng.integers(2, 4)), int(rng.integers(4, 7)), 5, 7))
     single = features(rng, (1, int(rng.integers(8, 12)), 6, 4))
     low = features(rng, (2, 5, 3, 4)).astype(np.float32)
-    steps = [common.tensor("batch", batch), common.tensor("single", single), common.tensor("low", low),
+    steps = [tensor("batch", batch), tensor("single", single), tensor("low", low),
              call(VIS + "gram_matrix", saved("batch"), save="gram_batch"),
              call(VIS + "gram_matrix", saved("single"), normalize=False, save="gram_plain"),
              call(VIS + "gram_matrix", saved("low"), save="gram_low")]
@@ -99,9 +92,9 @@ def content_problem(rng):
     shape = (1, int(rng.integers(4, 9)), int(rng.integers(3, 6)), int(rng.integers(3, 6)))
     current, original = features(rng, shape), features(rng, shape)
     weight = float(rng.uniform(0.01, 0.1))
-    steps = (common.leaf("current", current) + [common.tensor("original", original)]
+    steps = (leaf("current", current) + [tensor("original", original)]
              + [call(VIS + "content_loss", weight, saved("current"), saved("original"), save="loss")]
-             + grads_steps("loss", ["current"], "grads"))
+             + gradient_steps("loss", ["current"], "grads"))
     return steps, ["loss", "grads"], {"current": current, "original": original, "weight": weight}
 
 
@@ -137,11 +130,11 @@ def style_problem(rng):
     weights = rng.uniform(50.0, 500.0, size=3).tolist()
     steps = []
     for i, f in enumerate(feats):
-        steps += common.leaf("feat%d" % i, f)
-    steps += [common.tensor("target%d" % i, t) for i, t in enumerate(targets)]
+        steps += leaf("feat%d" % i, f)
+    steps += [tensor("target%d" % i, t) for i, t in enumerate(targets)]
     steps.append(call(VIS + "style_loss", [saved("feat%d" % i) for i in range(len(feats))], layers,
                       [saved("target%d" % i) for i in range(len(targets))], weights, save="loss"))
-    steps += grads_steps("loss", ["feat%d" % i for i in range(len(feats))], "grads")
+    steps += gradient_steps("loss", ["feat%d" % i for i in range(len(feats))], "grads")
     return steps, ["loss", "grads"], {"feats": feats, "layers": layers, "targets": targets, "weights": weights}
 
 
@@ -182,8 +175,8 @@ def test_style_loss_gradient(shared):
 def tv_problem(rng):
     img = rng.normal(size=(1, 3, int(rng.integers(5, 8)), int(rng.integers(8, 11))))
     weight = float(rng.uniform(0.1, 1.0))
-    steps = (common.leaf("img", img) + [call(VIS + "tv_loss", saved("img"), weight, save="loss")]
-             + grads_steps("loss", ["img"], "grads"))
+    steps = (leaf("img", img) + [call(VIS + "tv_loss", saved("img"), weight, save="loss")]
+             + gradient_steps("loss", ["img"], "grads"))
     return steps, ["loss", "grads"], {"img": img, "weight": weight}
 
 

@@ -17,17 +17,17 @@ negative ELBO on held-out digits is computed here from its weights.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array
+from autograder.engine.expect import GradingFailure, expect_array, expect_count, expect_gradients
+from autograder.engine.references import load_digits, relu
 from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.torch_steps import (count_steps, gradient_steps, leaf, seed_of, state_arrays,
+                                           state_steps, tensor)
 
-from .gen_common import (GEN, F64_TOL, LOSS_TOL, count_steps, expect_count, expect_gradients,
-                         expect_layer_shapes, expect_near, expect_scalar, gradient_steps, leaf, linear_layers,
-                         load_digits, mlp, relu, seed_of, shared, sigmoid, state_arrays, state_steps, tensor)
+from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
+                         linear_layers, mlp, sigmoid)
 
 SECTION_WEIGHT = 8
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-__all__ = ["shared"]  # the fixture, imported for pytest
-
 
 # --- reparametrize -------------------------------------------------------------------
 
@@ -47,7 +47,7 @@ def reparametrize_problem(rng):
              call(GEN + "reparametrize", saved("mu32"), saved("logvar32"), save="z32")]
     steps += leaf("g_mu", g_mu) + leaf("g_logvar", g_logvar)
     steps += [call(GEN + "reparametrize", saved("g_mu"), saved("g_logvar"), save="g_z")]
-    steps += gradient_steps("g_z", dout, ["g_mu", "g_logvar"], save="grads")
+    steps += gradient_steps("g_z", ["g_mu", "g_logvar"], save="grads", dout=dout)
     return steps, ["z", "z_flat", "z32", "g_z", "grads"], {
         "mu": mu, "logvar": logvar, "flat_mu": flat_mu, "g": (g_mu, g_logvar, dout)}
 
@@ -101,7 +101,8 @@ def test_reparametrize_gradients(shared):
     g_mu, g_logvar, dout = context["g"]
     z = result["g_z"]
     expect_array(z, g_mu.shape, "reparametrize's z")
-    expect_gradients(result["grads"], [dout, 0.5 * (z - g_mu) * dout], ["mu", "logvar"], "reparametrize")
+    expect_gradients(result["grads"], [dout, 0.5 * (z - g_mu) * dout], ["mu", "logvar"], "reparametrize",
+                     F64_TOL, detaching=DETACHING)
 
 
 # --- vae_loss ------------------------------------------------------------------------
@@ -159,7 +160,8 @@ def test_vae_loss_gradients(shared):
     x_hat, x, mu, logvar = context["grads"]
     n = x.shape[0]
     expected = [(x_hat - x) / (x_hat * (1 - x_hat)) / n, mu / n, -0.5 * (1 - np.exp(logvar)) / n]
-    expect_gradients(result["grads"], expected, ["x_hat", "mu", "logvar"], "vae_loss")
+    expect_gradients(result["grads"], expected, ["x_hat", "mu", "logvar"], "vae_loss", F64_TOL,
+                     detaching=DETACHING)
 
 
 # --- VAE and CVAE --------------------------------------------------------------------

@@ -14,82 +14,26 @@ loads the weights sent from here into it, in float64.
 """
 import json
 import os
-import zlib
 
 import numpy as np
-import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, rel_error
-from autograder.engine.submission import SubmissionError, call, saved
+from autograder.engine.expect import GradingFailure, expect_array, expect_close
+from autograder.engine.submission import call, saved
+from autograder.engine.torch_steps import tensor
 from cs231n_core import fast_layers, layers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HELD_OUT_WEIGHTS = os.path.join(HERE, "held_out_digits_cnn.npz")
 
 
-# --- one worker run per target -----------------------------------------------------
-
-class SharedRuns:
-    """Runs each target's steps once per grading run and hands the result to each of
-    its checks. build(rng) returns (steps, returns, context); rng is drawn from the
-    grading seed and the target's name: fresh per run, reproducible from the seed."""
-
-    def __init__(self, submission, seed):
-        self.submission, self.seed, self.outcomes = submission, seed, {}
-
-    def get(self, key, build):
-        if key not in self.outcomes:
-            rng = np.random.default_rng([self.seed, zlib.crc32(key.encode())])
-            steps, returns, context = build(rng)
-            try:
-                self.outcomes[key] = (self.submission.run(steps, returns=returns), context, None)
-            except SubmissionError as exc:
-                self.outcomes[key] = (None, context, exc)
-        result, context, error = self.outcomes[key]
-        if error is not None:
-            raise error
-        return result, context
-
-
-@pytest.fixture(scope="module")
-def shared(submission, seed):
-    return SharedRuns(submission, seed)
-
-
 # --- comparisons -------------------------------------------------------------------
 
 def expect_rel(value, expected, tol, what):
-    """CS231n's relative error of `value` against `expected` at most `tol`."""
-    expected = np.asarray(expected, dtype=np.float64)
-    if np.ndim(value) == 0 and expected.ndim == 0:
+    """CS231n's relative error of `value` against `expected` at most `tol` (expect_close,
+    a scalar loss compared as a 0-d array)."""
+    if np.ndim(value) == 0 and np.ndim(expected) == 0:
         value = np.asarray(value)
-    expect_array(value, expected.shape, what)
-    error = rel_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: relative error %.2e is above the tolerance %.0e (shape %s)"
-                             % (what, error, tol, tuple(expected.shape)))
-    return error
-
-
-def scaled_error(value, expected):
-    """max |value - expected| / max |expected| (0 when both are all zeros)."""
-    value = np.asarray(value, dtype=np.float64)
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = float(np.max(np.abs(expected), initial=0.0))
-    difference = float(np.max(np.abs(value - expected), initial=0.0))
-    return difference / scale if scale > 0 else difference
-
-
-def expect_near(value, expected, tol, what):
-    """`value` matches `expected` within `tol`, relative to the largest expected entry
-    (for maps with many zeros, where an entry-wise relative error means little)."""
-    expected = np.asarray(expected)
-    expect_array(value, expected.shape, what)
-    error = scaled_error(value, expected)
-    if not error <= tol:
-        raise GradingFailure("%s: error %.2e relative to the largest value is above the "
-                             "tolerance %.0e (shape %s)" % (what, error, tol, tuple(expected.shape)))
-    return error
+    return expect_close(value, np.asarray(expected, dtype=np.float64), tol, what)
 
 
 def expect_unchanged(value, original, what):
@@ -100,16 +44,6 @@ def expect_unchanged(value, original, what):
 
 
 # --- steps ---------------------------------------------------------------------------
-
-def tensor(name, array):
-    """A step that turns `array` into a tensor saved as `name`, in the worker."""
-    return call("torch:from_numpy", np.ascontiguousarray(array), save=name)
-
-
-def leaf(name, array):
-    """Steps that make `array` a tensor requiring gradients, saved as `name`."""
-    return [tensor(name + "_data", array), call(name + "_data.requires_grad_", save=name)]
-
 
 def network_steps(tag, spec, params):
     """Steps that build `spec` from torch's own layers in the worker, in float64 and

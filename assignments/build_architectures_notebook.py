@@ -289,9 +289,10 @@ same network trained from scratch on the same few examples is the baseline. Both
 measured on held-out digits 5 to 9.
 
 The experiment is given (`arch.transfer_experiment`, built on `arch.small_resnet` and
-`arch.fit`: read them); only your `resnet18` and `BasicBlock` are in it. The autograder
-runs a smaller version of it with your code (digits pooled to 14 x 14, 5 labels per
-class): a network that trains well fine-tunes clearly better than it learns from scratch.
+`arch.fit`: read them); only your `resnet18` and `BasicBlock` are in it. The hidden
+tests of `resnet18` run a smaller version of it with your code (digits pooled to 14 x 14,
+5 labels per class): a network that trains well fine-tunes clearly better than it learns
+from scratch.
 """),
     code(r"""
 # arch.small_resnet() is your resnet18(num_classes=5, in_channels=1, widths=(8, 16, 32, 64),

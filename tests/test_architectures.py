@@ -94,6 +94,19 @@ def test_small_resnet_for_digits():
     assert model.eval()(torch.randn(3, 1, 28, 28)).shape == (3, 10)
 
 
+def test_transfer_experiment_shapes_and_seed():
+    rng = np.random.default_rng(0)
+    X_first, y_first = rng.random((40, 1, 8, 8)), np.arange(40) % 3
+    X_few, y_few, X_eval = rng.random((10, 1, 8, 8)), np.arange(10) % 5, rng.random((7, 1, 8, 8))
+    run = lambda seed: arch.transfer_experiment(X_first, y_first, X_few, y_few, X_eval, pretrain_epochs=1,
+                                                finetune_epochs=2, seed=seed)
+    fine_tuned, scratch = run(3)
+    assert fine_tuned.shape == scratch.shape == (7, 5) and fine_tuned.dtype == np.float64
+    assert np.array_equal(run(3)[0], fine_tuned) and not np.array_equal(run(4)[0], fine_tuned)
+    with pytest.raises(ValueError, match="one per image"):
+        arch.fit(arch.small_resnet(), torch.zeros(4, 1, 8, 8), torch.zeros(3), epochs=1, lr=1e-3)
+
+
 def test_flip_keeps_labels_and_flips_only_allowed_classes():
     x, y = torch.randn(50, 1, 4, 5), torch.arange(50) % 10
     out, labels = arch.RandomHorizontalFlip(p=1.0, classes=[0, 1, 8], seed=0)(x, y)

@@ -13,14 +13,21 @@ Blocks (Inception, BasicBlock, Bottleneck, Fire) are built on the CPU in float64
 random small configurations, loaded with random weights by name (strict: a missing or
 extra parameter fails), run in evaluation mode, and compared with a NumPy reference
 computed here from the same weights.
+
+ResNet-18 must also learn: a small one is pretrained on some digits and fine-tuned on
+others with few labels (the notebook's transfer experiment, shrunk to a few seconds), and
+must beat the same net trained from scratch on held-out digits whose labels stay here.
 """
+import sys
+
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_near
+from autograder.engine.expect import GradingFailure, expect_array, expect_near
 from autograder.engine.references import relu
 from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import count_steps, tensor
+from cs231n_core import data_utils
 
 from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state, expect_count,
                           learnable_count, load_state_steps, max_pool_3x3_same)
@@ -207,6 +214,10 @@ def resnet_problem(rng):
 @pytest.mark.points(1)
 def test_resnet18_count(shared):
     """11,689,512 parameters at 1000 classes; num_classes, in_channels, widths and stem honoured"""
+    check_resnet18_count(shared)
+
+
+def check_resnet18_count(shared):
     result, context = shared.get("resnet18", resnet_problem)
     count, last_inputs, _ = NETWORKS["resnet18"]
     expect_count(result["count1000"], count, "resnet18() (1000 classes)")
@@ -222,6 +233,10 @@ def test_resnet18_count(shared):
 @pytest.mark.points(1)
 def test_resnet18_shapes(shared):
     """the shape after the stem and each stage at 224 x 224; the small net without a stem"""
+    check_resnet18_shapes(shared)
+
+
+def check_resnet18_shapes(shared):
     result, context = shared.get("resnet18", resnet_problem)
     expect_chain(result, NETWORKS["resnet18"][2], context["batch"], context["classes"],
                  "resnet18(num_classes=%d)" % context["classes"])
@@ -231,6 +246,95 @@ def test_resnet18_shapes(shared):
         raise GradingFailure("resnet18(%s) on images of shape %s: scores of shape %s, expected %s"
                              % (", ".join("%s=%r" % item for item in config.items()),
                                 (2, config["in_channels"], size, size), got, (2, config["num_classes"])))
+
+
+# --- transfer learning: your resnet18 must learn --------------------------------------
+
+# The notebook's experiment (architectures.transfer_experiment, a given helper built on
+# the student's resnet18), shrunk to a few seconds of one CPU core: pretrain on digits
+# 0-4, fine-tune on 5-9 with a few labels per class, against the same net from scratch.
+# The images are the embedded MNIST digits pooled 2x2 to 14 x 14; which digits are drawn
+# (and the worker's torch seed) depends on the grading seed. Only the held-out images
+# enter the worker, never their labels: the accuracies are computed here.
+TRANSFER = {"pretrain_examples": 2000, "pretrain_epochs": 2, "shots": 5, "finetune_epochs": 30,
+            "eval_examples": 500}
+# Calibrated on the reference (the model submission through the sandboxed worker, one
+# core) over the grading seeds 0-49, with
+#     .venv/bin/python -m autograder.graders.assignment3.test_architectures 0-49
+# held-out accuracy (500 digits), min / mean (sd) / max over the 50 seeds:
+#     fine-tuned                 0.676 / 0.784 (0.048) / 0.874
+#     from scratch               0.406 / 0.530 (0.064) / 0.664
+#     fine-tuned minus scratch   0.098 / 0.254 (0.074) / 0.402
+#     worker CPU                 4.3 / 4.9 / 5.3 s per run (torch's import included)
+# A net that does not learn scores about 0.20 (5 classes): the bank's resnet18 mistakes
+# that keep every shape and count (every batch norm's scale zeroed, all but the last
+# layer frozen) score 0.15 to 0.28. The floor is 5.9 standard deviations below the
+# reference's mean, the margin 3.2.
+TRANSFER_FLOOR = 0.5      # fine-tuned accuracy; the reference's worst seed: 0.676
+TRANSFER_MARGIN = 0.02    # fine-tuned minus scratch; the reference's worst seed: 0.098
+
+
+def pooled_digits(seed):
+    """The 5,000 embedded MNIST digits in a seeded order, as (N, 1, 14, 14) float32 images
+    in [0, 1] (2x2 average pooling) and (N,) labels."""
+    data = data_utils.get_data("mnist", num_training=5000, num_validation=0, num_test=0,
+                               subtract_mean=False, flatten=False, channels_first=True, seed=seed)
+    X = data["X_train"].reshape(-1, 1, 14, 2, 14, 2).mean(axis=(3, 5)) / 255.0
+    return X.astype(np.float32), data["y_train"]
+
+
+def transfer_problem(rng):
+    X, y = pooled_digits(int(rng.integers(2**31)))
+    first = np.flatnonzero(y < 5)[:TRANSFER["pretrain_examples"]]
+    second = np.flatnonzero(y >= 5)
+    few = np.concatenate([second[y[second] == digit][:TRANSFER["shots"]] for digit in range(5, 10)])
+    held_out = np.setdiff1d(second, few)
+    held_out = rng.choice(held_out, TRANSFER["eval_examples"], replace=False)
+    steps = [call(ARCH + "transfer_experiment", X[first], y[first], X[few], y[few] - 5, X[held_out],
+                  pretrain_epochs=TRANSFER["pretrain_epochs"], finetune_epochs=TRANSFER["finetune_epochs"],
+                  seed=int(rng.integers(2**31)), save="scores")]
+    return steps, ["scores"], {"y_held_out": y[held_out] - 5}
+
+
+def transfer_accuracies(result, context):
+    """(fine-tuned, scratch) held-out accuracies of the worker's class scores."""
+    value, what = result["scores"], "transfer_experiment with your resnet18"
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise GradingFailure("%s must return a pair (fine_tuned_scores, scratch_scores)" % what)
+    y = context["y_held_out"]
+    accuracies = []
+    for scores, name in zip(value, ("fine-tuned", "from scratch")):
+        expect_array(scores, (len(y), 5), "%s: the %s net's scores" % (what, name))
+        accuracies.append(float(np.mean(np.argmax(scores, axis=1) == y)))
+    return tuple(accuracies)
+
+
+@pytest.mark.target("resnet18")
+@pytest.mark.points(1)
+def test_resnet18_fine_tuning_beats_scratch(shared):
+    """a small resnet18 learns: pretrained on digits 0-4 and fine-tuned on 5-9 with 5 labels
+    per class, it beats the same net trained from scratch on held-out digits"""
+    # Training costs seconds: only a net of the right shape is worth it. An error raised by
+    # the submission's code (a SubmissionError) is reported as it is.
+    try:
+        check_resnet18_count(shared)
+        check_resnet18_shapes(shared)
+    except GradingFailure:
+        raise GradingFailure("resnet18 is not trained until its parameter counts and shapes are right "
+                             "(see its other checks)") from None
+    result, context = shared.get("resnet18 transfer", transfer_problem)
+    fine_tuned, scratch = transfer_accuracies(result, context)
+    setting = ("resnet18(num_classes=5, in_channels=1, widths=(8, 16, 32, 64), stem=False) pretrained "
+               "on digits 0-4 and fine-tuned on 5-9 with %d labels per class (architectures."
+               "transfer_experiment): held-out accuracy %.3f fine-tuned, %.3f from scratch"
+               % (TRANSFER["shots"], fine_tuned, scratch))
+    if not fine_tuned >= TRANSFER_FLOOR:
+        raise GradingFailure("%s; the fine-tuned net must reach %.0f%%: does your network train (its "
+                             "blocks, batch norms and initialization; every parameter trainable)?"
+                             % (setting, 100 * TRANSFER_FLOOR))
+    if not fine_tuned >= scratch + TRANSFER_MARGIN:
+        raise GradingFailure("%s; fine-tuning must beat training from scratch by at least %.0f points"
+                             % (setting, 100 * TRANSFER_MARGIN))
 
 
 SQUEEZENET_EXTRA = [("v11", {"version": "1.1"})]
@@ -444,3 +548,37 @@ def test_fire_count(shared):
 def test_fire_values(shared):
     """ReLU after each convolution; the expansions concatenated, 1x1 first"""
     check_block_values(shared, "Fire", fire_cases)
+
+
+# --- calibration of the transfer check (run by hand, never by the grading) ----------------
+
+def calibrate_transfer(seeds):
+    """Grade this project's own cs231n_core (the reference) on the transfer problem of
+    each grading seed, through the sandboxed worker, and print the accuracies and the
+    worker's CPU time: the figures behind TRANSFER_FLOOR and TRANSFER_MARGIN."""
+    import os
+    import tempfile
+
+    from autograder.engine.shared_runs import SharedRuns
+    from autograder.engine.submission import Submission
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    rows = []
+    with tempfile.TemporaryDirectory() as scratch_root:
+        submission = Submission(root, scratch_root, preload=WORKER_PRELOAD)
+        for seed in seeds:
+            result, context = SharedRuns(submission, seed).get("resnet18 transfer", transfer_problem)
+            fine_tuned, scratch = transfer_accuracies(result, context)
+            rows.append((fine_tuned, scratch, fine_tuned - scratch, submission.last_outcome.cpu_s))
+            print("seed %3d: fine-tuned %.3f, scratch %.3f, margin %+.3f, worker CPU %.1f s"
+                  % ((seed,) + rows[-1]), flush=True)
+        submission.close()
+    rows = np.array(rows)
+    for column, name in enumerate(("fine-tuned", "scratch", "margin", "worker CPU s")):
+        print("%-12s min %.3f  mean %.3f  max %.3f" % (name, rows[:, column].min(), rows[:, column].mean(),
+                                                       rows[:, column].max()))
+
+
+if __name__ == "__main__":
+    first, _, last = (sys.argv[1] if len(sys.argv) > 1 else "0-9").partition("-")
+    calibrate_transfer(range(int(first), int(last or first) + 1))

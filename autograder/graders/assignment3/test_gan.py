@@ -377,7 +377,7 @@ def test_gan_samples_look_like_all_ten_digits(shared):
     try:  # a generator whose layers are wrong is not worth a training run
         test_generator_parameter_count(shared)
         test_generator_forward(shared)
-    except (GradingFailure, SubmissionError):
+    except GradingFailure:  # the code's own errors (not implemented yet, ...) show as they are
         raise GradingFailure("generator: no GAN trained until the generator's layers are right "
                              "(see the checks above)") from None
     result, context = shared.get("gan", gan_problem)

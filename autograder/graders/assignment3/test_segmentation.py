@@ -17,7 +17,7 @@ from .detection_common import MODULE_TOL, SEGMENTATION, expect_state_shapes, ref
 
 SECTION_WEIGHT = 5
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
+MODES = tuple("nearest bed_of_nails max_unpool transposed".split())  # the four upsampling modes
 
 # The trained network: digit or background (2 classes) on 32x32 scenes, max unpooling
 # (the upsampling that learns fastest here), about 1.7 s of CPU time. Over 10 seeds the

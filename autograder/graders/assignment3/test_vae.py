@@ -350,7 +350,7 @@ def test_vae_trained_on_digits(shared):
     try:  # a VAE whose layers or forward pass are wrong is not worth a training run
         check_vae_layers(shared, conditional=False)
         check_vae_forward(shared, conditional=False)
-    except (GradingFailure, SubmissionError):
+    except GradingFailure:  # the code's own errors (not implemented yet, ...) show as they are
         raise GradingFailure("VAE: not trained on digits until its layers and forward pass are right "
                              "(see the checks above)") from None
     result, context = shared.get("VAE training", vae_train_problem)

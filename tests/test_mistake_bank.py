@@ -71,10 +71,12 @@ UNITS = _code_units()
 
 def targets_that_may_change(mistake, assignment):
     """The targets whose code can run the edited lines: the innermost function holding
-    the mistake, then, transitively, every function or class that uses a changed one
-    (by its free name or, for methods, as an attribute): a name-level call graph, an
-    over-approximation that never misses a caller inside cs231n_core. Grading only these
-    keeps the bank fast: a mistake in one layer need not regrade the other twenty."""
+    the mistake and the classes around it, then, transitively, every function or class
+    that uses a changed one: by its free name, or, for a method, by its name as an
+    attribute (`x.loss(...)`). A name-level call graph, an over-approximation of the
+    callers inside cs231n_core. Dunder methods are reached through their class instead:
+    `super().__init__()` names the base class's __init__, not every class's. Grading only
+    these keeps the bank fast: a mistake in one layer need not regrade the other twenty."""
     with open(os.path.join(REPO, mistake["file"]), encoding="utf-8") as handle:
         text = handle.read()
     line = text[:text.index(mistake["find"])].count("\n") + 1
@@ -82,24 +84,30 @@ def targets_that_may_change(mistake, assignment):
                  if key[0] == mistake["file"] and unit[0] <= line <= unit[1]]
     if not enclosing:
         raise AssertionError("%s edits no function or class" % mistake["id"])
-    changed = {max(enclosing, key=lambda key: key[1].count("."))}  # the innermost one
+    changed = set()
+
+    def change(key):
+        """`key` changes, and with it every class that encloses it."""
+        relative, qualname = key
+        changed.update((relative, part) for part in _prefixes(qualname) if (relative, part) in UNITS)
+
+    change(max(enclosing, key=lambda key: key[1].count(".")))  # the innermost one
     grown = True
     while grown:
         grown = False
         for key, (_, _, _, free, attributes) in UNITS.items():
             if key in changed:
                 continue
-            for _, qualname in changed:
+            for relative, qualname in list(changed):
                 name = qualname.split(".")[-1]
-                is_method = UNITS[(_, qualname)][2]
-                if name in attributes or (not is_method and name in free):
-                    changed.add(key)
+                is_method = UNITS[(relative, qualname)][2]
+                dunder = name.startswith("__") and name.endswith("__")
+                if (is_method and not dunder and name in attributes) or (not is_method and name in free):
+                    change(key)
                     grown = True
                     break
-    changed_qualnames = {(relative, part) for relative, qualname in changed
-                         for part in _prefixes(qualname)}
     return {name for relative, targets in ASSIGNMENT_TARGETS[assignment].items()
-            for name, qualname in targets.items() if (relative, qualname) in changed_qualnames}
+            for name, qualname in targets.items() if (relative, qualname) in changed}
 
 
 def _prefixes(qualname):

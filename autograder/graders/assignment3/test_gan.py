@@ -17,7 +17,7 @@ import pytest
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
                                       expect_gradients)
 from autograder.engine.references import load_digits, relu
-from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import count_steps, leaf, seed_of, state_arrays, state_steps, tensor
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,

@@ -19,7 +19,7 @@ import pytest
 
 from autograder.engine.expect import GradingFailure, expect_array, expect_count, expect_gradients
 from autograder.engine.references import load_digits, relu
-from autograder.engine.submission import SubmissionError, call, get, saved
+from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import (count_steps, gradient_steps, leaf, seed_of, state_arrays,
                                            state_steps, tensor)
 

@@ -102,7 +102,7 @@ def test_vae_and_cvae_shapes_and_counts():
     x = torch.rand(5, 1, 28, 28)
     x_hat, mu, logvar = vae(x)
     assert x_hat.shape == x.shape and mu.shape == (5, 15) and logvar.shape == (5, 15)
-    assert float(x_hat.min()) > 0 and float(x_hat.max()) < 1
+    assert float(x_hat.detach().min()) > 0 and float(x_hat.detach().max()) < 1
     cvae = gen.CVAE(784, 10)
     x_hat, mu, logvar = cvae(x, gen.one_hot(torch.arange(5), 10))
     assert x_hat.shape == x.shape and mu.shape == (5, 15)

@@ -5,11 +5,10 @@ storage, so even VGG-16 is counted instantly and without memory. The parameter c
 are the published ones (see the module's docstring). torch is imported inside each
 check, and each check leaves torch's global random numbers as it found them.
 """
-import functools
-
 import numpy as np
 
 from . import public_check
+from .torch_tools import keeps_torch_rng
 
 
 def _modules():
@@ -17,16 +16,6 @@ def _modules():
 
     from cs231n_core import architectures
     return torch, architectures
-
-
-def _keeps_torch_rng(check):
-    @functools.wraps(check)
-    def wrapped(t):
-        import torch
-
-        with torch.random.fork_rng(devices=[]):
-            return check(t)
-    return wrapped
 
 
 def _count(model):
@@ -93,7 +82,7 @@ def _block_check(t, build, args, kwargs, in_shape, out_shape, params):
 
 
 @public_check("BasicBlock")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_basic_block(t):
     _, arch = _modules()
     _block_check(t, arch.BasicBlock, (4, 4), {}, (2, 4, 6, 6), (2, 4, 6, 6), 2 * (4 * 4 * 9 + 8))
@@ -102,7 +91,7 @@ def _check_basic_block(t):
 
 
 @public_check("Bottleneck")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_bottleneck(t):
     _, arch = _modules()
     _block_check(t, arch.Bottleneck, (8, 2, 8), {}, (2, 8, 5, 5), (2, 8, 5, 5), 16 + 4 + 36 + 4 + 16 + 16)
@@ -111,7 +100,7 @@ def _check_bottleneck(t):
 
 
 @public_check("Inception")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_inception(t):
     _, arch = _modules()
     # one unit: conv without bias + batch norm (2 per channel)
@@ -120,7 +109,7 @@ def _check_inception(t):
 
 
 @public_check("Fire")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_fire(t):
     _, arch = _modules()
     out = _block_check(t, arch.Fire, (6, 2, 3, 4), {}, (2, 6, 5, 5), (2, 7, 5, 5),
@@ -142,7 +131,7 @@ def _check_receptive_field(t):
 
 
 @public_check("count_params_and_flops")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_counter(t):
     torch, arch = _modules()
     nn = torch.nn
@@ -164,7 +153,7 @@ def _check_counter(t):
 
 
 @public_check("RandomHorizontalFlip")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_flip(t):
     torch, arch = _modules()
     x = torch.arange(40, dtype=torch.float64).reshape(4, 1, 2, 5)
@@ -186,7 +175,7 @@ def _check_flip(t):
 
 
 @public_check("RandomCrop")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_crop(t):
     torch, arch = _modules()
     x = torch.arange(1, 61, dtype=torch.float64).reshape(3, 1, 4, 5)
@@ -205,7 +194,7 @@ def _check_crop(t):
 
 
 @public_check("ColorJitter")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_jitter(t):
     torch, arch = _modules()
     x = torch.linspace(0.3, 0.6, 2 * 3 * 4 * 4, dtype=torch.float64).reshape(2, 3, 4, 4)

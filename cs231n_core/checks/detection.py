@@ -5,11 +5,10 @@ and a few numbers stored once from the reference solution. torch is imported ins
 check, so that importing the checks stays cheap; each check leaves torch's global random
 numbers as it found them.
 """
-import functools
-
 import numpy as np
 
 from . import public_check
+from .torch_tools import as_numpy, keeps_torch_rng
 
 
 def _modules():
@@ -19,26 +18,8 @@ def _modules():
     return torch, detection, segmentation
 
 
-def _keeps_torch_rng(check):
-    @functools.wraps(check)
-    def wrapped(t):
-        import torch
-
-        with torch.random.fork_rng(devices=[]):
-            return check(t)
-    return wrapped
-
-
-def _numpy(t, value, what):
-    if value is None:
-        t.fail("returned None for %s; did you forget the return statement?" % what)
-    if not hasattr(value, "detach"):
-        t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
-    return value.detach().cpu().numpy()
-
-
 def _indices(t, value, expected, what, hint=None):
-    got = _numpy(t, value, what)
+    got = as_numpy(t, value, what)
     if got.dtype != np.int64:
         t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
     t.expect_labels(what, got, np.asarray(expected, dtype=np.int64), hint=hint)
@@ -51,12 +32,12 @@ FAR, TOUCHING = [20, 20, 30, 25], [10, 10, 12, 12]
 
 
 @public_check("box_iou")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_box_iou(t):
     torch, detection, _ = _modules()
     boxes1 = torch.tensor([SQUARE, CORNER], dtype=torch.float64)
     boxes2 = torch.tensor([SQUARE, HALF, CORNER, FAR, TOUCHING], dtype=torch.float64)
-    iou = _numpy(t, t.call(detection.box_iou, boxes1, boxes2), "box_iou of 2 and 5 boxes")
+    iou = as_numpy(t, t.call(detection.box_iou, boxes1, boxes2), "box_iou of 2 and 5 boxes")
     t.expect_array("box_iou of 2 and 5 boxes", iou, (2, 5), "float")
     # the square against: itself 1; the half-moved square 50 / 150; its corner 16 / 100;
     # the far box 0; a box touching its corner 0. The corner square against: the square
@@ -66,18 +47,18 @@ def _check_box_iou(t):
                    hint=lambda got, exp: "clamp the intersection's sides at 0, and subtract the "
                    "intersection from the sum of the areas")
     zero = torch.tensor([[3.0, 3.0, 3.0, 3.0]])
-    value = _numpy(t, t.call(detection.box_iou, zero, zero), "box_iou of a zero-area box with itself")
+    value = as_numpy(t, t.call(detection.box_iou, zero, zero), "box_iou of a zero-area box with itself")
     if not np.all(np.isfinite(value)) or float(value.reshape(-1)[0]) != 0.0:
         t.fail("the IoU of a zero-area box with itself must be 0 (the union is empty), got %s" % value.tolist())
     t.ok("a zero-area box has IoU 0 (no division by zero)")
-    iou32 = _numpy(t, t.call(detection.box_iou, boxes1.float(), boxes2.float()), "box_iou of float32 boxes")
+    iou32 = as_numpy(t, t.call(detection.box_iou, boxes1.float(), boxes2.float()), "box_iou of float32 boxes")
     if iou32.dtype != np.float32:
         t.fail("box_iou of float32 boxes returned %s; compute in the inputs' dtype" % iou32.dtype)
     t.ok("float32 boxes give float32 IoUs")
 
 
 @public_check("nms")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_nms(t):
     torch, detection, _ = _modules()
     # Box 0 and box 2 are the same square with equal scores: box 0 (lower index) is kept
@@ -96,7 +77,7 @@ def _check_nms(t):
 
 
 @public_check("batched_nms")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_batched_nms(t):
     torch, detection, _ = _modules()
     # boxes 0 and 1: the same square, different classes: both kept; box 2 overlaps box 0
@@ -111,10 +92,10 @@ def _check_batched_nms(t):
 
 
 @public_check("generate_anchors")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_generate_anchors(t):
     torch, detection, _ = _modules()
-    anchors = _numpy(t, t.call(detection.generate_anchors, (1, 2), 8, (8.0,), (1.0, 4.0),
+    anchors = as_numpy(t, t.call(detection.generate_anchors, (1, 2), 8, (8.0,), (1.0, 4.0),
                                dtype=torch.float64), "generate_anchors((1, 2), 8, (8,), (1, 4))")
     # cell (0, 0) is centred at (4, 4), cell (0, 1) at (12, 4); size 8 with ratio 1 is an
     # 8x8 square, with ratio 4 (height / width) a 4 wide, 16 high box.
@@ -123,7 +104,7 @@ def _check_generate_anchors(t):
     t.expect_close("the anchors worked out by hand", anchors, expected, tol=1e-12,
                    hint=lambda got, exp: "centres at (x + 0.5) * stride, width s / sqrt(r), height "
                    "s * sqrt(r); rows cell by cell, shapes inside each cell")
-    anchors = _numpy(t, t.call(detection.generate_anchors, (3, 2), 4, (4.0, 8.0)), "generate_anchors((3, 2), ...)")
+    anchors = as_numpy(t, t.call(detection.generate_anchors, (3, 2), 4, (4.0, 8.0)), "generate_anchors((3, 2), ...)")
     if anchors.shape != (12, 4) or anchors.dtype != np.float32:
         t.fail("generate_anchors((3, 2), 4, (4, 8)) gave shape %s and dtype %s, expected (12, 4) and float32"
                % (anchors.shape, anchors.dtype))
@@ -134,33 +115,33 @@ def _check_generate_anchors(t):
 
 
 @public_check("encode_boxes")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_encode_boxes(t):
     torch, detection, _ = _modules()
     # box: centre (20, 40), 20 wide, 40 high; anchor: centre (5, 5), 10 x 10
     box = torch.tensor([[10.0, 20.0, 30.0, 60.0]], dtype=torch.float64)
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
-    deltas = _numpy(t, t.call(detection.encode_boxes, box, anchor), "encode_boxes")
+    deltas = as_numpy(t, t.call(detection.encode_boxes, box, anchor), "encode_boxes")
     t.expect_close("the deltas worked out by hand (1.5, 3.5, log 2, log 4)", deltas,
                    [[1.5, 3.5, np.log(2), np.log(4)]], tol=1e-12)
-    same = _numpy(t, t.call(detection.encode_boxes, anchor, anchor), "encode_boxes of an anchor itself")
+    same = as_numpy(t, t.call(detection.encode_boxes, anchor, anchor), "encode_boxes of an anchor itself")
     t.expect_close("the deltas of an anchor against itself (all 0)", same + 1, [[1, 1, 1, 1]], tol=1e-12)
 
 
 @public_check("decode_boxes")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_decode_boxes(t):
     torch, detection, _ = _modules()
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = torch.tensor([[1.5, 3.5, np.log(2), np.log(4)]], dtype=torch.float64)
-    boxes = _numpy(t, t.call(detection.decode_boxes, deltas, anchor), "decode_boxes")
+    boxes = as_numpy(t, t.call(detection.decode_boxes, deltas, anchor), "decode_boxes")
     t.expect_close("the box worked out by hand (10, 20, 30, 60)", boxes, [[10.0, 20.0, 30.0, 60.0]], tol=1e-12,
                    hint=lambda got, exp: "move the anchor's centre, multiply its width and height by "
                    "exp(tw) and exp(th), then return corners")
 
 
 @public_check("match_anchors")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_match_anchors(t):
     torch, detection, _ = _modules()
     anchors = torch.tensor([[0, 0, 10, 1], [0, 0, 7, 1], [0, 5, 10, 6], [50, 50, 60, 60], [50, 50, 60, 60],
@@ -179,7 +160,7 @@ def _check_match_anchors(t):
 
 
 @public_check("DigitDetector")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_digit_detector(t):
     torch, detection, _ = _modules()
     torch.manual_seed(0)
@@ -194,7 +175,7 @@ def _check_digit_detector(t):
     outputs = t.call(model, torch.zeros(2, 1, 24, 40))
     if not isinstance(outputs, tuple) or len(outputs) != 2:
         t.fail("forward must return a pair (class_logits, box_deltas)")
-    class_logits, box_deltas = (_numpy(t, o, "an output") for o in outputs)
+    class_logits, box_deltas = (as_numpy(t, o, "an output") for o in outputs)
     if class_logits.shape != (2, 60, 4) or box_deltas.shape != (2, 60, 4):
         t.fail("on images of 24 x 40 (3 x 5 cells, 4 anchors each) the outputs have shapes %s and %s, "
                "expected (2, 60, 4) and (2, 60, 4)" % (class_logits.shape, box_deltas.shape))
@@ -204,7 +185,7 @@ def _check_digit_detector(t):
         model.class_head.bias.copy_(torch.arange(16.0))
         model.box_head.weight.zero_()
         model.box_head.bias.copy_(torch.arange(16.0))
-    class_logits, box_deltas = (_numpy(t, o, "an output") for o in t.call(model, torch.zeros(1, 1, 24, 40)))
+    class_logits, box_deltas = (as_numpy(t, o, "an output") for o in t.call(model, torch.zeros(1, 1, 24, 40)))
     layout = np.tile(np.arange(16.0).reshape(4, 4), (15, 1))
     t.expect_close("class scores laid out per anchor (channel a * K + k is score k of anchor a)",
                    class_logits[0], layout, tol=0)
@@ -228,14 +209,14 @@ def _loss_case(torch):
 
 
 @public_check("detection_loss")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_detection_loss(t):
     torch, detection, _ = _modules()
     logits, deltas, anchors, boxes, labels = _loss_case(torch)
     logits.requires_grad_()
     deltas.requires_grad_()
     loss = t.call(detection.detection_loss, logits, deltas, anchors, boxes, labels)
-    value = _numpy(t, loss, "the loss")
+    value = as_numpy(t, loss, "the loss")
     if value.shape != ():
         t.fail("the loss must be a scalar tensor, got shape %s" % (value.shape,))
     t.expect_close("the loss stored from the reference (2 images, 5 anchors, 2 classes)", value,
@@ -252,7 +233,7 @@ def _check_detection_loss(t):
 
 
 @public_check("mean_average_precision")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_mean_average_precision(t):
     _, detection, _ = _modules()
     gt_boxes = [np.array([SQUARE, [20, 20, 30, 30]]), np.array([SQUARE])]
@@ -281,19 +262,19 @@ def _check_mean_average_precision(t):
 
 
 @public_check("Upsample2x")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_upsample(t):
     torch, _, segmentation = _modules()
     x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
-    nearest = _numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
+    nearest = as_numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
     t.expect_close("nearest neighbour of [[1, 2], [3, 4]]", nearest[0, 0],
                    [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], tol=0)
-    nails = _numpy(t, t.call(segmentation.Upsample2x("bed_of_nails"), x), "bed of nails")
+    nails = as_numpy(t, t.call(segmentation.Upsample2x("bed_of_nails"), x), "bed of nails")
     t.expect_close("bed of nails of [[1, 2], [3, 4]]", nails[0, 0],
                    [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], tol=0)
     big = torch.tensor([[[[1.0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]]]])
     pooled, indices = torch.nn.functional.max_pool2d(big, 2, return_indices=True)
-    unpooled = _numpy(t, t.call(segmentation.Upsample2x("max_unpool"), pooled, indices), "max unpooling")
+    unpooled = as_numpy(t, t.call(segmentation.Upsample2x("max_unpool"), pooled, indices), "max unpooling")
     t.expect_close("max unpooling puts 2, 3, 4, 5 back where they were", unpooled[0, 0],
                    [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], tol=0)
     layer = t.call(segmentation.Upsample2x, "transposed", 3)
@@ -301,20 +282,20 @@ def _check_upsample(t):
     if deconv is None or tuple(deconv.weight.shape) != (3, 3, 4, 4):
         t.fail("Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
                "stride=2, padding=1)")
-    out = _numpy(t, t.call(layer, torch.zeros(2, 3, 5, 6)), "the transposed convolution")
+    out = as_numpy(t, t.call(layer, torch.zeros(2, 3, 5, 6)), "the transposed convolution")
     if out.shape != (2, 3, 10, 12):
         t.fail("the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,))
     t.ok("the transposed convolution doubles the height and width")
 
 
 @public_check("SegmentationFCN")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_segmentation_fcn(t):
     torch, _, segmentation = _modules()
     for mode in segmentation.UPSAMPLING_MODES:
         torch.manual_seed(0)
         model = t.call(segmentation.SegmentationFCN, num_classes=5, in_channels=2, width=3, upsampling=mode)
-        scores = _numpy(t, t.call(model, torch.zeros(2, 2, 8, 12)), "the scores (%s)" % mode)
+        scores = as_numpy(t, t.call(model, torch.zeros(2, 2, 8, 12)), "the scores (%s)" % mode)
         if scores.shape != (2, 5, 8, 12):
             t.fail("SegmentationFCN(upsampling=%r) gave scores of shape %s for images (2, 2, 8, 12), expected "
                    "(2, 5, 8, 12)" % (mode, scores.shape))
@@ -328,7 +309,7 @@ def _check_segmentation_fcn(t):
 
 
 @public_check("mean_iou")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_mean_iou(t):
     _, _, segmentation = _modules()
     targets = np.array([[[0, 0, 1], [1, 2, 2]]])

@@ -11,6 +11,9 @@ import functools
 import numpy as np
 
 from . import public_check
+from .torch_tools import as_numpy, keeps_torch_rng
+
+_keeps_torch_rng = keeps_torch_rng(seed=231)  # each check starts from torch.manual_seed(231)
 
 
 def _torch():
@@ -20,29 +23,8 @@ def _torch():
     return torch, generative
 
 
-def _keeps_torch_rng(check):
-    """Run a check without disturbing torch's global random numbers (the notebook's)."""
-    @functools.wraps(check)
-    def wrapped(t):
-        import torch
-
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(231)
-            return check(t)
-    return wrapped
-
-
-def _numpy(t, value, what):
-    """A returned tensor as a NumPy array (detached), or a failure in one sentence."""
-    if value is None:
-        t.fail("returned None for %s; did you forget the return statement?" % what)
-    if not hasattr(value, "detach"):
-        t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
-    return value.detach().cpu().double().numpy()
-
-
 def _scalar(t, value, what):
-    array = _numpy(t, value, what)
+    array = as_numpy(t, value, what, double=True)
     if array.shape != ():
         t.fail("%s has shape %s, expected a scalar: average over the minibatch" % (what, array.shape))
     return float(array)
@@ -58,7 +40,7 @@ def _count(t, model, expected, what):
 
 
 def _shape(t, value, shape, what):
-    array = _numpy(t, value, what)
+    array = as_numpy(t, value, what, double=True)
     if array.shape != tuple(shape):
         t.fail("%s has shape %s, expected %s" % (what, array.shape, tuple(shape)))
     return array
@@ -93,7 +75,7 @@ def _forward(t, model, *args):
 
 def _expect_summary(t, what, out, expected):
     """Compare (sum, sum of squares, first entry) of an output with stored numbers."""
-    values = _numpy(t, out, what)
+    values = as_numpy(t, out, what, double=True)
     summary = np.array([values.sum(), (values ** 2).sum(), values.ravel()[0]])
     t.expect_close(what + " (with fixed weights, against stored numbers)", summary, np.array(expected), tol=1e-6)
 
@@ -163,7 +145,7 @@ def _check_reparametrize(t):
     if not np.all(np.abs(eps.std(axis=0) - 1) < 0.25):
         t.fail("the noise repeats across the examples: draw one value per entry")
     flat = t.call(gen.reparametrize, mu[:3], torch.full((3, 50), -40.0, dtype=torch.float64))
-    t.expect_close("z = mu where the variance is tiny", _numpy(t, flat, "z"), mu[:3].numpy(), tol=1e-6)
+    t.expect_close("z = mu where the variance is tiny", as_numpy(t, flat, "z", double=True), mu[:3].numpy(), tol=1e-6)
     grad = torch.autograd.grad(z.sum(), logvar, allow_unused=True)[0] if z.requires_grad else None
     if grad is None:
         t.fail("no gradient reaches logvar: keep z in the graph (no .detach(), no NumPy)")
@@ -205,7 +187,7 @@ def _check_vae(t):
     if not (x_hat.min() > 0 and x_hat.max() < 1):
         t.fail("x_hat must lie in (0, 1): end the decoder with a sigmoid")
     t.ok("forward returns x_hat of x's shape in (0, 1), mu and logvar of shape (N, 15)")
-    if np.array_equal(x_hat, _numpy(t, _forward(t, model, x)[0], "x_hat")):
+    if np.array_equal(x_hat, as_numpy(t, _forward(t, model, x)[0], "x_hat", double=True)):
         t.fail("two forward passes gave the same x_hat: decode z drawn with reparametrize, not mu")
     t.ok("each forward pass draws a new z")
     _check_fixed_output(t, torch, gen, "VAE", "mu and logvar of VAE(20, 3, 6)")
@@ -223,7 +205,7 @@ def _check_cvae(t):
         t.fail("forward must return (x_hat, mu, logvar)")
     _shape(t, out[0], (4, 1, 28, 28), "x_hat")
     _shape(t, out[1], (4, 15), "mu")
-    x_hat = _numpy(t, out[0], "x_hat")
+    x_hat = as_numpy(t, out[0], "x_hat", double=True)
     if not (x_hat.min() > 0 and x_hat.max() < 1):
         t.fail("x_hat must lie in (0, 1): end the decoder with a sigmoid")
     t.ok("forward(x, c) returns x_hat of x's shape in (0, 1) and mu of shape (N, 15)")
@@ -399,7 +381,7 @@ def _check_pixelcnn(t):
     samples = t.call(model.sample, 300, (4, 4))
     with torch.no_grad():
         probs = torch.sigmoid(_forward(t, model, samples)).numpy().ravel()
-    drawn = _numpy(t, samples, "the samples").ravel()
+    drawn = as_numpy(t, samples, "the samples", double=True).ravel()
     for low, high in ((0.0, 0.3), (0.3, 0.7), (0.7, 1.01)):
         part = (probs >= low) & (probs < high)
         if part.sum() >= 20:

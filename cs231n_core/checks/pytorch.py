@@ -5,11 +5,10 @@ built with torch.linspace (float64). torch is imported inside each check, so tha
 importing the checks stays cheap; each check leaves torch's global random numbers as
 it found them.
 """
-import functools
-
 import numpy as np
 
 from . import public_check
+from .torch_tools import as_numpy, keeps_torch_rng
 
 
 def _torch():
@@ -17,26 +16,6 @@ def _torch():
 
     from cs231n_core import pytorch_models
     return torch, pytorch_models
-
-
-def _keeps_torch_rng(check):
-    """Run a check without disturbing torch's global random numbers (the notebook's)."""
-    @functools.wraps(check)
-    def wrapped(t):
-        import torch
-
-        with torch.random.fork_rng(devices=[]):
-            return check(t)
-    return wrapped
-
-
-def _numpy(t, value, what):
-    """A returned tensor as a NumPy array (detached), or a failure in one sentence."""
-    if value is None:
-        t.fail("returned None for %s; did you forget the return statement?" % what)
-    if not hasattr(value, "detach"):
-        t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
-    return value.detach().cpu().numpy()
 
 
 def _by_shape(t, model, shapes, what):
@@ -62,17 +41,17 @@ def _kaiming(t, weight, fan_in, what):
 # --------------------------------------------------------------------------------------
 
 @public_check("flatten")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_flatten(t):
     torch, models = _torch()
     x = torch.arange(12).view(2, 1, 3, 2)  # CS231n's test_flatten
-    out = _numpy(t, t.call(models.flatten, x), "flatten(x) of shape (2, 1, 3, 2)")
+    out = as_numpy(t, t.call(models.flatten, x), "flatten(x) of shape (2, 1, 3, 2)")
     if out.shape != (2, 6):
         t.fail("flatten of x of shape (2, 1, 3, 2) gave shape %s, expected (2, 6): one row per "
                "example, x.reshape(N, -1)" % (out.shape,))
     t.expect_labels("CS231n's example (rows [0..5] and [6..11])", out, np.arange(12).reshape(2, 6))
     rows = torch.ones(4, 7)
-    out = _numpy(t, t.call(models.flatten, rows), "flatten of rows")
+    out = as_numpy(t, t.call(models.flatten, rows), "flatten of rows")
     if out.shape != (4, 7):
         t.fail("flatten of a (4, 7) tensor gave shape %s; rows must stay as they are" % (out.shape,))
     t.ok("a tensor of rows (4, 7) keeps its shape")
@@ -83,7 +62,7 @@ def _check_flatten(t):
 # --------------------------------------------------------------------------------------
 
 @public_check("random_weight")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_random_weight(t):
     torch, models = _torch()
     w = t.call(models.random_weight, (3, 5))
@@ -121,12 +100,12 @@ FC_SCORES = np.array([[-0.166292275408, -0.200184722602, -0.234077169795],
 
 
 @public_check("two_layer_fc")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_two_layer_fc(t):
     torch, models = _torch()
     x = torch.zeros((64, 50))  # CS231n's two_layer_fc_test
     w1, w2 = torch.zeros((50, 42)), torch.zeros((42, 10))
-    scores = _numpy(t, t.call(models.two_layer_fc, x, [w1, w2]), "the scores")
+    scores = as_numpy(t, t.call(models.two_layer_fc, x, [w1, w2]), "the scores")
     if scores.shape != (64, 10):
         t.fail("scores of shape %s for x (64, 50), w1 (50, 42), w2 (42, 10), expected (64, 10)"
                % (scores.shape,))
@@ -134,7 +113,7 @@ def _check_two_layer_fc(t):
     x = torch.linspace(-1.0, 1.0, 24, dtype=torch.float64).reshape(2, 3, 4)
     w1 = 0.5 * torch.cos(torch.arange(60, dtype=torch.float64)).reshape(12, 5)  # signs mixed
     w2 = torch.linspace(0.3, -0.4, 15, dtype=torch.float64).reshape(5, 3)
-    scores = _numpy(t, t.call(models.two_layer_fc, x, [w1, w2]), "the scores")
+    scores = as_numpy(t, t.call(models.two_layer_fc, x, [w1, w2]), "the scores")
     t.expect_close("the expected scores of x of shape (2, 3, 4)", scores, FC_SCORES, tol=1e-8,
                    hint=lambda got, exp: "is the ReLU between the two products, and only there?")
     w1.requires_grad_()
@@ -165,18 +144,18 @@ def _conv_example(torch):
 
 
 @public_check("three_layer_convnet")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_three_layer_convnet(t):
     torch, models = _torch()
     x = torch.zeros((64, 3, 32, 32))  # CS231n's three_layer_convnet_test
     params = [torch.zeros((6, 3, 5, 5)), torch.zeros((6,)), torch.zeros((9, 6, 3, 3)),
               torch.zeros((9,)), torch.zeros((9 * 32 * 32, 10)), torch.zeros(10)]
-    scores = _numpy(t, t.call(models.three_layer_convnet, x, params), "the scores")
+    scores = as_numpy(t, t.call(models.three_layer_convnet, x, params), "the scores")
     if scores.shape != (64, 10):
         t.fail("scores of shape %s on CS231n's shapes, expected (64, 10)" % (scores.shape,))
     t.ok("CS231n's shape test: scores of shape (64, 10)")
     x, params = _conv_example(torch)
-    scores = _numpy(t, t.call(models.three_layer_convnet, x, params), "the scores")
+    scores = as_numpy(t, t.call(models.three_layer_convnet, x, params), "the scores")
     t.expect_close("the expected scores of x of shape (2, 2, 4, 5)", scores, CONV_SCORES, tol=1e-8,
                    hint=lambda got, exp: "check the paddings (2, then 1), both biases and both ReLUs")
 
@@ -186,7 +165,7 @@ def _check_three_layer_convnet(t):
 # --------------------------------------------------------------------------------------
 
 @public_check("TwoLayerFC")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_two_layer_fc_module(t):
     torch, models = _torch()
     torch.manual_seed(0)
@@ -195,7 +174,7 @@ def _check_two_layer_fc_module(t):
     _kaiming(t, w1, 300, "fc1's weight")
     _kaiming(t, w2, 200, "fc2's weight")
     x = torch.linspace(-1.0, 1.0, 4 * 300, dtype=torch.float64).reshape(4, 3, 10, 10)
-    scores = _numpy(t, t.call(model.double(), x), "TwoLayerFC's scores (the module in float64)")
+    scores = as_numpy(t, t.call(model.double(), x), "TwoLayerFC's scores (the module in float64)")
     if scores.shape != (4, 10):
         t.fail("scores of shape %s for x of shape (4, 3, 10, 10), expected (4, 10)" % (scores.shape,))
     rows = x.numpy().reshape(4, -1)
@@ -208,14 +187,14 @@ def _check_two_layer_fc_module(t):
 # --------------------------------------------------------------------------------------
 
 @public_check("TorchThreeLayerConvNet")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_torch_convnet(t):
     torch, models = _torch()
     import torch.nn.functional as F
 
     x = torch.zeros((64, 3, 32, 32))  # CS231n's test_ThreeLayerConvNet
     model = t.call(models.ThreeLayerConvNet, 3, 12, 8, 10)
-    scores = _numpy(t, t.call(model, x), "the scores")
+    scores = as_numpy(t, t.call(model, x), "the scores")
     if scores.shape != (64, 10):
         t.fail("scores of shape %s for 3x32x32 images, expected (64, 10)" % (scores.shape,))
     t.ok("CS231n's shape test: scores of shape (64, 10)")
@@ -226,7 +205,7 @@ def _check_torch_convnet(t):
     _kaiming(t, params[2], 12 * 9, "the second convolution's weight")
     _kaiming(t, params[4], 8 * 9 * 11, "the fully connected weight")
     x = torch.linspace(-1.0, 1.0, 3 * 99, dtype=torch.float64).reshape(3, 1, 9, 11)
-    scores = _numpy(t, t.call(model.double(), x), "the scores (the module in float64)")
+    scores = as_numpy(t, t.call(model.double(), x), "the scores (the module in float64)")
     w1, b1, w2, b2, fc_w, fc_b = (torch.from_numpy(p) for p in params)
     hidden = F.relu(F.conv2d(F.relu(F.conv2d(x, w1, b1, padding=2)), w2, b2, padding=1))
     expected = (hidden.reshape(3, -1).matmul(fc_w.T) + fc_b).numpy()
@@ -239,7 +218,7 @@ def _check_torch_convnet(t):
 # --------------------------------------------------------------------------------------
 
 @public_check("check_accuracy")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_check_accuracy(t):
     torch, models = _torch()
     # The identity as the weights: the prediction is the larger coordinate.
@@ -273,7 +252,7 @@ TRAIN_BIAS = np.array([0.0903446005, 0.0632646477, -0.1536092481])
 
 
 @public_check("train")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_train(t):
     torch, models = _torch()
     model = torch.nn.Sequential(torch.nn.Linear(4, 3)).double()

@@ -6,11 +6,10 @@ ConvNet and inputs built with torch.linspace and torch.cos (float64), so that th
 the same on every machine. torch is imported inside each check, so that importing the
 checks stays cheap; each check leaves torch's global random numbers as it found them.
 """
-import functools
-
 import numpy as np
 
 from . import public_check
+from .torch_tools import as_numpy, keeps_torch_rng
 
 
 def _torch():
@@ -18,26 +17,6 @@ def _torch():
 
     from cs231n_core import visualization
     return torch, visualization
-
-
-def _keeps_torch_rng(check):
-    """Run a check without disturbing torch's global random numbers (the notebook's)."""
-    @functools.wraps(check)
-    def wrapped(t):
-        import torch
-
-        with torch.random.fork_rng(devices=[]):
-            return check(t)
-    return wrapped
-
-
-def _numpy(t, value, what):
-    """A returned tensor as a NumPy array (detached), or a failure in one sentence."""
-    if value is None:
-        t.fail("returned None for %s; did you forget the return statement?" % what)
-    if not hasattr(value, "detach"):
-        t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
-    return value.detach().cpu().numpy()
 
 
 def _tiny_model(torch):
@@ -124,12 +103,12 @@ def _unchanged(t, X, before, what):
 
 
 @public_check("compute_saliency_maps")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_saliency(t):
     torch, vis = _torch()
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
     before = X.clone()
-    saliency = _numpy(t, t.call(vis.compute_saliency_maps, X, y, model), "the saliency maps")
+    saliency = as_numpy(t, t.call(vis.compute_saliency_maps, X, y, model), "the saliency maps")
     t.expect_array("the saliency maps of X (2, 2, 4, 4)", saliency, (2, 4, 4), "float")
     if np.any(saliency < 0):
         t.fail("the saliency maps have negative entries; take the absolute value of the gradient")
@@ -140,17 +119,17 @@ def _check_saliency(t):
 
 
 @public_check("occlusion_map")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_occlusion(t):
     torch, vis = _torch()
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
     before = X.clone()
-    drops = _numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=2, stride=2), "the occlusion maps")
+    drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=2, stride=2), "the occlusion maps")
     t.expect_array("occlusion maps with patch_size=2, stride=2 on 4x4 images", drops, (2, 2, 2), "float")
     t.expect_close("the expected drops of the correct class's probability", drops, OCCLUSION[0], tol=1e-6,
                    hint=lambda got, exp: "the probability before minus the probability with the patch"
                    if np.allclose(got, -exp) else None)
-    drops = _numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=3, stride=1, fill_value=0.5),
+    drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=3, stride=1, fill_value=0.5),
                    "the occlusion maps")
     t.expect_array("occlusion maps with patch_size=3, stride=1 on 4x4 images", drops, (2, 2, 2), "float")
     t.expect_close("the expected drops with fill_value=0.5", drops, OCCLUSION[1], tol=1e-6)
@@ -158,11 +137,11 @@ def _check_occlusion(t):
 
 
 @public_check("grad_cam")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_grad_cam(t):
     torch, vis = _torch()
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
-    cam = _numpy(t, t.call(vis.grad_cam, X, y, model, model[1]), "the Grad-CAM maps")
+    cam = as_numpy(t, t.call(vis.grad_cam, X, y, model, model[1]), "the Grad-CAM maps")
     t.expect_array("Grad-CAM at the ReLU of output (2, 3, 4, 4)", cam, (2, 4, 4), "float")
     t.expect_close("the expected Grad-CAM maps", cam, GRAD_CAM, tol=1e-6,
                    hint=lambda got, exp: "each channel's weight is the mean of its gradient over the "
@@ -177,7 +156,7 @@ def _check_grad_cam(t):
 # --------------------------------------------------------------------------------------
 
 @public_check("make_fooling_image")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_fooling(t):
     torch, vis = _torch()
     from cs231n_core.data_utils import get_data
@@ -190,7 +169,7 @@ def _check_fooling(t):
     before = X.clone()
     for i, target in enumerate((labels + np.array([3, 5, 7])) % 10):
         fooled = t.call(vis.make_fooling_image, X[i:i + 1], target, model)
-        image = _numpy(t, fooled, "the fooling image")
+        image = as_numpy(t, fooled, "the fooling image")
         t.expect_array("the fooling image", image, (1, 1, 28, 28), "float", report=False)
         label = int(model(torch.from_numpy(image)).argmax())
         if label != target:
@@ -206,7 +185,7 @@ def _check_fooling(t):
 
 
 @public_check("class_visualization_update_step")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_class_visualization(t):
     torch, vis = _torch()
     model = _tiny_model(torch)
@@ -231,20 +210,20 @@ def _features(torch, shape, offset=0.0):
 
 
 @public_check("gram_matrix")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_gram(t):
     torch, vis = _torch()
     features = _features(torch, (2, 3, 2, 4))
-    gram = _numpy(t, t.call(vis.gram_matrix, features), "the Gram matrices")
+    gram = as_numpy(t, t.call(vis.gram_matrix, features), "the Gram matrices")
     t.expect_array("Gram matrices of features (2, 3, 2, 4)", gram, (2, 3, 3), "float")
     t.expect_close("the expected normalized Gram matrices", gram, GRAM, tol=1e-6,
                    hint=lambda got, exp: "normalize by H * W * C, the number of neurons")
-    plain = _numpy(t, t.call(vis.gram_matrix, features, normalize=False), "the Gram matrices")
+    plain = as_numpy(t, t.call(vis.gram_matrix, features, normalize=False), "the Gram matrices")
     t.expect_close("the expected Gram matrices with normalize=False", plain, GRAM * 24, tol=1e-6)
 
 
 @public_check("content_loss")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_content(t):
     torch, vis = _torch()
     current = _features(torch, (1, 3, 2, 4)).requires_grad_(True)
@@ -258,7 +237,7 @@ def _check_content(t):
 
 
 @public_check("style_loss")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_style(t):
     torch, vis = _torch()
     feats = [_features(torch, shape, offset=i).requires_grad_(True)
@@ -274,7 +253,7 @@ def _check_style(t):
 
 
 @public_check("tv_loss")
-@_keeps_torch_rng
+@keeps_torch_rng
 def _check_tv(t):
     torch, vis = _torch()
     img = _features(torch, (1, 3, 3, 5)).requires_grad_(True)

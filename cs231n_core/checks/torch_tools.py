@@ -1,0 +1,36 @@
+"""What the public checks of the PyTorch targets share (assignments 2 and 3).
+
+torch is imported inside each function, so that importing the checks stays cheap.
+"""
+import functools
+
+
+def keeps_torch_rng(check=None, *, seed=None):
+    """Run a check without disturbing torch's global random numbers (the notebook's).
+
+    Use it as ``@keeps_torch_rng``, or as ``keeps_torch_rng(seed=231)`` for checks that
+    start from ``torch.manual_seed(231)``.
+    """
+    if check is None:
+        return functools.partial(keeps_torch_rng, seed=seed)
+
+    @functools.wraps(check)
+    def wrapped(t):
+        import torch
+
+        with torch.random.fork_rng(devices=[]):
+            if seed is not None:
+                torch.manual_seed(seed)
+            return check(t)
+    return wrapped
+
+
+def as_numpy(t, value, what, double=False):
+    """A returned tensor as a NumPy array (detached; float64 with double=True), or a
+    failure in one sentence."""
+    if value is None:
+        t.fail("returned None for %s; did you forget the return statement?" % what)
+    if not hasattr(value, "detach"):
+        t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
+    value = value.detach().cpu()
+    return (value.double() if double else value).numpy()

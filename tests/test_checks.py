@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from check_replay import failure_line, run_check
 from cs231n_core import checks
 from cs231n_core.checks import check, check_all, known_targets
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
@@ -85,13 +86,6 @@ def forgot_return_labels(self, dists, k=1):
     np.zeros(dists.shape[0], dtype=np.int64)
 
 
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
-    return result, out.out
-
-
 # ---- the reference passes ----------------------------------------------------------------
 
 def test_targets_are_registered():
@@ -120,12 +114,6 @@ def test_qualified_name_is_accepted(capsys):
 
 
 # ---- mistakes fail, with a sentence that says why -----------------------------------------
-
-def failure_line(out, target):
-    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
-    assert len(fails) == 1, out
-    return fails[0]
-
 
 @pytest.mark.parametrize("target", DISTANCES)
 @pytest.mark.parametrize("bug, expected", [

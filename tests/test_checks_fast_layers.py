@@ -5,25 +5,13 @@ import re
 import numpy as np
 import pytest
 
+from check_replay import failure_line, run_check
 from cs231n_core import fast_layers, layers
-from cs231n_core.checks import check, known_targets
+from cs231n_core.checks import known_targets
 
 TARGETS = ["conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
            "max_pool_backward_fast"]
 REFERENCE = {name: getattr(fast_layers, name) for name in TARGETS}
-
-
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""
-    return result, out.out
-
-
-def failure_line(out, target):
-    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
-    assert len(fails) == 1, out
-    return fails[0]
 
 
 def not_implemented(*args, **kwargs):

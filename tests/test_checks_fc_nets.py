@@ -3,24 +3,12 @@ reference and fail with one useful sentence on realistic mistakes."""
 import numpy as np
 import pytest
 
+from check_replay import failure_line, run_check
 from cs231n_core import layers, optim
-from cs231n_core.checks import check, known_targets
+from cs231n_core.checks import known_targets
 
 TARGETS = ["FullyConnectedNet", "sgd_momentum", "rmsprop", "adam", "dropout_forward",
            "dropout_backward"]
-
-
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""
-    return result, out.out
-
-
-def failure_line(out, target):
-    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
-    assert len(fails) == 1, out
-    return fails[0]
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -2,15 +2,13 @@
 torch's random numbers, and fail with one sentence on the realistic mistakes of the bank
 (each applied to a private copy of the module, in this process), but for the few listed
 below, which only the hidden graders' statistics or training runs can see."""
-import os
-import types
-
 import pytest
 import torch
 
 from autograder.mistakes import load_bank
+from check_replay import mutated_module, run_check
 from cs231n_core import generative
-from cs231n_core.checks import check, known_targets
+from cs231n_core.checks import known_targets
 from cs231n_core.targets import ASSIGNMENT_TARGETS
 
 MODULE_FILE = "cs231n_core/generative.py"
@@ -18,13 +16,6 @@ TARGETS = list(ASSIGNMENT_TARGETS["assignment3"][MODULE_FILE])
 BANK = [m for m in load_bank("assignment3") if m["file"] == MODULE_FILE]
 # Mistakes that quick public checks do not see: the hidden graders do.
 ONLY_HIDDEN = {"pixelcnn_sample_column_major"}  # its effect on 4x4 samples is too faint
-
-
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
-    return result, out.out
 
 
 def test_targets_are_registered():
@@ -39,18 +30,6 @@ def test_reference_passes_and_keeps_torch_rng(capsys, target):
     lines = out.strip().splitlines()
     assert all(line.startswith("[ok]   %s: " % target) for line in lines), out
     assert torch.equal(torch.random.get_rng_state(), state)
-
-
-def mutated_module(mistake):
-    """generative.py with the mistake applied, as a new module object."""
-    path = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), MODULE_FILE)
-    with open(path, encoding="utf-8") as handle:
-        source = handle.read()
-    assert source.count(mistake["find"]) == 1
-    module = types.ModuleType("mutated_generative")
-    module.__file__ = path
-    exec(compile(source.replace(mistake["find"], mistake["replace"]), path, "exec"), module.__dict__)
-    return module
 
 
 @pytest.mark.parametrize("mistake", [m for m in BANK if m["id"] not in ONLY_HIDDEN],

@@ -4,16 +4,15 @@ the hidden graders' bank that a public check can see (the bank's mistakes are ap
 the reference source and the broken function is patched in)."""
 import re
 import types
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.mistakes import load_bank
-from cs231n_core.checks import check, known_targets
+from check_replay import ROOT, failure_line, mutated_module, run_check
+from cs231n_core.checks import known_targets
 from cs231n_core.classifiers import linear_classifier, linear_svm, softmax
 
-ROOT = Path(__file__).resolve().parent.parent
 LOSS_TARGETS = ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
                 "softmax_loss_vectorized"]
 CLASSIFIER_TARGETS = ["LinearClassifier.train", "LinearClassifier.predict"]
@@ -27,33 +26,16 @@ SPEED_ONLY = {"svm_vec_loop_over_examples", "softmax_vec_loop_over_examples"}
 BANK = [m for m in load_bank("assignment1") if m["target"] in TARGETS]
 
 
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
-    return result, out.out
-
-
-def failure_line(out, target):
-    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % target)]
-    assert len(fails) == 1, out
-    return fails[0]
-
-
 def broken(mistake):
     """The target's function (or method) from the reference source with the mistake in it."""
     module = MODULES[mistake["file"]]
-    source = (ROOT / mistake["file"]).read_text(encoding="utf-8")
-    assert source.count(mistake["find"]) == 1, mistake["id"]
-    namespace = {"__name__": module.__name__ + "_broken", "__package__": module.__package__}
-    exec(compile(source.replace(mistake["find"], mistake["replace"]), mistake["file"], "exec"),
-         namespace)
+    mutated = mutated_module(mistake, name=module.__name__ + "_broken")
     if "." in mistake["target"]:
         cls, method = mistake["target"].split(".")
         return types.SimpleNamespace(owner=getattr(module, cls), name=method,
-                                     value=getattr(namespace[cls], method))
+                                     value=getattr(getattr(mutated, cls), method))
     return types.SimpleNamespace(owner=module, name=mistake["target"],
-                                 value=namespace[mistake["target"]])
+                                 value=getattr(mutated, mistake["target"]))
 
 
 # ---- the reference passes ----------------------------------------------------------------

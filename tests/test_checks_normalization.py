@@ -1,29 +1,19 @@
 """The public checks of the normalization layers: they pass on the reference, and fail
 with one sentence on the realistic mistakes of the hidden graders' bank (applied to a
 copy of layers.py loaded as a module), except for the few that only timing can see."""
-import os
-
 import numpy as np
 import pytest
 
 from autograder.mistakes import load_bank
+from check_replay import failure_line, mutated_module, run_check
 from cs231n_core import layers
-from cs231n_core.checks import check, known_targets
+from cs231n_core.checks import known_targets
 
 TARGETS = ["batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
            "layernorm_forward", "layernorm_backward", "spatial_batchnorm_forward",
            "spatial_batchnorm_backward", "spatial_groupnorm_forward", "spatial_groupnorm_backward"]
 BANK = [m for m in load_bank("assignment2") if m["target"] in TARGETS]
 ONLY_TIMING_SEES = {"alt_loops_over_features", "alt_loops_over_examples"}
-LAYERS_SOURCE = open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                                  "cs231n_core", "layers.py"), encoding="utf-8").read()
-
-
-def run_check(capsys, target):
-    result = check(target)
-    out = capsys.readouterr()
-    assert out.err == ""  # nbgrader gives 0 points to a test cell that writes to stderr
-    return result, out.out
 
 
 def test_targets_are_registered():
@@ -42,27 +32,17 @@ def test_reference_passes(capsys, target):
     assert np.array_equal(state[1], after[1]) and state[2] == after[2]  # global RNG untouched
 
 
-def mutated_layers(mistake):
-    """The functions of layers.py with `mistake` applied, as a namespace."""
-    assert LAYERS_SOURCE.count(mistake["find"]) == 1
-    namespace = {"__name__": "mutated_layers"}
-    exec(compile(LAYERS_SOURCE.replace(mistake["find"], mistake["replace"]), "layers.py", "exec"),
-         namespace)
-    return namespace
-
-
 @pytest.mark.parametrize("mistake", BANK, ids=[m["id"] for m in BANK])
 def test_mistake_fails_its_check(capsys, monkeypatch, mistake):
-    namespace = mutated_layers(mistake)
+    mutated = mutated_module(mistake)
     for name in TARGETS:
-        monkeypatch.setattr(layers, name, namespace[name])
+        monkeypatch.setattr(layers, name, getattr(mutated, name))
     result, out = run_check(capsys, mistake["target"])
     if mistake["id"] in ONLY_TIMING_SEES:
         assert result is True, out
         return
     assert result is False, out
-    fails = [line for line in out.splitlines() if line.startswith("[FAIL] %s: " % mistake["target"])]
-    assert len(fails) == 1 and len(fails[0]) < 400, out
+    assert len(failure_line(out, mistake["target"])) < 400, out
 
 
 def test_not_implemented_is_reported(capsys, monkeypatch):

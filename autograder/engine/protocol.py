@@ -6,11 +6,22 @@ as a 0-d unicode array under the key ``HEADER``.
 """
 import io
 import json
+import struct
 
 import numpy as np
 
 HEADER = "__header__"
 MAX_MESSAGE_BYTES = 1 << 30  # a response larger than this is refused, not parsed
+
+
+# The zygote and the trusted side exchange frames: an 8-byte big-endian length, then
+# that many bytes (a JSON header, or a message as encode() makes it).
+FRAME_LENGTH = struct.Struct(">Q")
+
+
+def frame(data):
+    """`data` (bytes) as one frame."""
+    return FRAME_LENGTH.pack(len(data)) + data
 
 
 class ProtocolError(Exception):

@@ -91,6 +91,11 @@ class GradingSession:
         self.close()
 
     def close(self):
+        self._stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def _stop(self):
+        """End the trusted process, if any (the next grade() starts a new one)."""
         if self.process is not None:
             process, self.process = self.process, None
             try:
@@ -100,7 +105,6 @@ class GradingSession:
                 process.kill()
                 process.wait()
             self.replies.close()
-        shutil.rmtree(self.home, ignore_errors=True)
 
     def _start(self):
         reply_r, reply_w = os.pipe()
@@ -125,8 +129,7 @@ class GradingSession:
             answer = json.loads(line)
             return int(answer["exit"]), str(answer["output"])
         except (OSError, ValueError, KeyError, TypeError):
-            self.close()
-            self.home = tempfile.mkdtemp(prefix="cs231n-grader-")
+            self._stop()
             return None, "the trusted grading process stopped"
 
     def grade(self, submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None):

@@ -25,6 +25,17 @@ GiB = 1 << 30
 MiB = 1 << 20
 
 
+# The trusted files a worker runs from, copied next to each other into a runtime folder.
+RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
+
+
+def install_runtime(folder):
+    """Copy the worker's runtime files (this folder's RUNTIME_FILES) into `folder`."""
+    engine_dir = os.path.dirname(os.path.abspath(__file__))
+    for name in RUNTIME_FILES:
+        shutil.copy(os.path.join(engine_dir, name), folder)
+
+
 @dataclass
 class Limits:
     timeout_s: float = 60.0           # wall clock for one worker run

@@ -22,7 +22,6 @@ import numpy as np
 
 from . import protocol, sandbox, warm
 
-RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.so", "*.ipynb")
 MAX_SUBMISSION_BYTES = 100 * sandbox.MiB
 ALWAYS_MASKED = ("/tmp",)  # the sandbox mounts an empty tmpfs over it
@@ -87,12 +86,10 @@ class Submission:
         self.runs = os.path.join(scratch_root, "runs")
         for folder in (self.pristine, self.runtime, self.runs):
             os.makedirs(folder)
-        engine_dir = os.path.dirname(os.path.abspath(__file__))
-        for name in RUNTIME_FILES:
-            shutil.copy(os.path.join(engine_dir, name), self.runtime)
+        sandbox.install_runtime(self.runtime)
         self.warm, self.owns_warm = None, True
         if os.environ.get("CS231N_COLD_WORKERS"):
-            pass
+            pass  # every run starts from nothing
         elif share_zygote and _covered(self.path, list(ALWAYS_MASKED) + list(hide)):
             # Its original is hidden whatever the zygote's list says: a zygote shared
             # with other submissions of the same grading process may serve it.

@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 
-from . import cgroups, sandbox
+from . import cgroups, protocol, sandbox
 
 START_TIMEOUT_S = 120.0      # importing torch on a loaded machine
 ZYGOTE_CPU_S = 24 * 3600     # the zygote's own limit; each child sets its check's limit
@@ -61,14 +61,10 @@ def _read_exact(fd, size, deadline):
 
 
 def _read_frame(fd, deadline, cap):
-    size = int.from_bytes(_read_exact(fd, 8, deadline), "big")
+    (size,) = protocol.FRAME_LENGTH.unpack(_read_exact(fd, protocol.FRAME_LENGTH.size, deadline))
     if size > cap:
         raise _Gone  # a frame larger than anything the zygote may send
     return _read_exact(fd, size, deadline)
-
-
-def _frame(data):
-    return len(data).to_bytes(8, "big") + data
 
 
 def _descendants(root):
@@ -89,9 +85,6 @@ def _descendants(root):
     return found
 
 
-RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
-
-
 class WarmSandbox:
     """One zygote, its runtime (the worker's trusted files) and the folder where each
     check's working copy lives: all in a private folder under /tmp, which the sandbox
@@ -106,9 +99,7 @@ class WarmSandbox:
         self.runs_dir = os.path.join(self.scratch_root, "runs")
         os.mkdir(self.runtime_dir)
         os.mkdir(self.runs_dir)
-        engine_dir = os.path.dirname(os.path.abspath(__file__))
-        for name in RUNTIME_FILES:
-            shutil.copy(os.path.join(engine_dir, name), self.runtime_dir)
+        sandbox.install_runtime(self.runtime_dir)
         self.process = self.cgroup = None
         self.started_count = 0
 
@@ -202,7 +193,7 @@ class WarmSandbox:
             self._start()
         header = {"workdir": workdir, "cpu_limit_s": int(limits.timeout_s) + 5,
                   "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
-        message = _frame(json.dumps(header).encode()) + _frame(request)
+        message = protocol.frame(json.dumps(header).encode()) + protocol.frame(request)
         outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
         started = time.monotonic()
         writer = threading.Thread(target=sandbox._feed_open, args=(self.process.stdin, message),
@@ -219,12 +210,11 @@ class WarmSandbox:
             outcome.problem = "it stopped the sandbox's process that ran it before answering"
         outcome.elapsed_s = time.monotonic() - started
         if outcome.problem:
-            self.close()  # a new zygote for the next check
-            writer.join(timeout=5)
-            self._empty_runs()
-            return outcome
+            self.close()  # a new zygote for the next check (and the writer unblocked)
         writer.join(timeout=5)
         self._empty_runs()
+        if outcome.problem:
+            return outcome
         outcome.returncode = int(reply["returncode"])
         outcome.cpu_s = float(reply["cpu_s"])
         outcome.output_tail = str(reply["output_tail"])

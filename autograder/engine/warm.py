@@ -191,7 +191,7 @@ class WarmSandbox:
         submission does (ZygoteUnavailable only when no zygote can be started)."""
         if self.process is None:
             self._start()
-        header = {"workdir": workdir, "cpu_limit_s": int(limits.timeout_s) + 5,
+        header = {"workdir": workdir, "cpu_limit_s": limits.cpu_limit_s,
                   "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
         message = protocol.frame(json.dumps(header).encode()) + protocol.frame(request)
         outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
@@ -199,13 +199,13 @@ class WarmSandbox:
         writer = threading.Thread(target=sandbox._feed_open, args=(self.process.stdin, message),
                                   daemon=True)
         writer.start()
-        deadline = started + limits.timeout_s
+        deadline = started + limits.wall_s
         try:
             reply = json.loads(_read_frame(self.reply_fd, deadline, 1 << 20))
             data = _read_frame(self.reply_fd, deadline, limits.result_bytes)
         except _Late:
             outcome.timed_out = True
-            outcome.problem = "it ran past the time limit of %g s and was stopped" % limits.timeout_s
+            outcome.problem = sandbox.wall_clock_problem(limits)
         except (_Gone, ValueError):
             outcome.problem = "it stopped the sandbox's process that ran it before answering"
         outcome.elapsed_s = time.monotonic() - started

@@ -9,8 +9,13 @@ that the digits those checks use have no such tie, that their reference survives
 rounding-sized perturbation of every pixel, and, as a control, that the plain digits do
 not (so the test can fail).
 """
+import os
+import sys
+
 import numpy as np
 import pytest
+
+from autograder.engine.run import GradingSession
 
 from autograder.graders.assignment3 import test_network_visualization as vis
 from autograder.graders.assignment3 import vis_common as common
@@ -71,3 +76,18 @@ def test_tie_gap_sees_each_kind_of_tie(layer_kind):
         tied, untied = np.array([[[[2.0, 1.0], [2.0, -1.0]]]]), np.array([[[[2.0, 1.0], [1.5, -1.0]]]])
     assert common.tie_gap(spec, {}, tied) == 0.0
     assert common.tie_gap(spec, {}, untied) > 0.1
+
+
+def test_model_scores_100_where_the_cpu_rounds_otherwise(release_of):
+    """One corner of benchmarks/grading_matrix.py: assignment 3's model (its graders hold
+    the tightest float comparisons of torch against NumPy) graded as on another CPU:
+    NumPy's BLAS on its SSE kernels, PyTorch's scalar kernels, MKL without AVX, and two
+    threads in each worker."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks"))
+    import grading_matrix
+
+    model = release_of("assignment3", solutions=True)
+    with grading_matrix.configured("other-cpu"), GradingSession() as session:
+        report = session.grade(model, "assignment3", seed=grading_matrix.SEED)
+    failed = ["%s: %s" % (r["name"], r["message"]) for r in report.records if not r["passed"]]
+    assert report.score == pytest.approx(100.0), failed

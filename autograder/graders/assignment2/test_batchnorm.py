@@ -7,7 +7,7 @@ in the trusted process. Each backward pass gets the cache of the student's own f
 pass (CS231n leaves the cache's layout to the student). Tolerances are CS231n's: 1e-8
 against the reference, 1e-6 against centred differences of the reference.
 
-bn_param follows DESIGN.md: "mode", "eps" (default 1e-5), "momentum" (default 0.9),
+bn_param follows CS231n (ARCHITECTURE.md): "mode", "eps" (default 1e-5), "momentum" (default 0.9),
 "running_mean", "running_var"; running = momentum * running + (1 - momentum) * batch,
 with the batch's biased variance, as in CS231n.
 """

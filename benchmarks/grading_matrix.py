@@ -107,7 +107,7 @@ def run(configs, names, mistakes_per_assignment, out=print):
                 for assignment in names:
                     started = time.monotonic()
                     report = session.grade(models[assignment], assignment, timeout_s=TIMEOUT_S, seed=SEED)
-                    problems = ["model: %s (%s)" % (r["name"], r["message"][:160])
+                    problems = ["model: %s: %s (%s)" % (r["target"], r["description"], r["message"][:160])
                                 for r in report.records if not r["passed"]]
                     chosen = sample(load_bank(assignment), mistakes_per_assignment)
                     caught = 0

@@ -89,5 +89,5 @@ def test_model_scores_100_where_the_cpu_rounds_otherwise(release_of):
     model = release_of("assignment3", solutions=True)
     with grading_matrix.configured("other-cpu"), GradingSession() as session:
         report = session.grade(model, "assignment3", seed=grading_matrix.SEED)
-    failed = ["%s: %s" % (r["name"], r["message"]) for r in report.records if not r["passed"]]
+    failed = ["%s: %s: %s" % (r["target"], r["description"], r["message"]) for r in report.records if not r["passed"]]
     assert report.score == pytest.approx(100.0), failed

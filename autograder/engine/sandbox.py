@@ -170,7 +170,10 @@ def _worker_env(workdir):
     threads = worker_threads()
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": workdir, "LANG": "C.UTF-8",
            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
-           "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+           "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": threads, "MKL_NUM_THREADS": threads,
+           # Idle OpenMP threads sleep instead of spinning: a spinning thread burns the
+           # worker's CPU budget while waiting, the more so on a loaded machine.
+           "OMP_WAIT_POLICY": "PASSIVE"}
     for key in KERNEL_SETTINGS:
         if key in os.environ:
             env[key] = os.environ[key]

@@ -148,3 +148,138 @@ def test_batchnorm_loop_that_burns_cpu_outside_the_timed_run_loses_the_speed_poi
         ''')
     expect_speed_points_lost(root, "assignment2", "batchnorm_backward_alt",
                              "test_batchnorm_backward_alt_is_fast")
+
+
+# --- held-out data -------------------------------------------------------------------
+
+# The lookup a submission carries (cs231n_core/_lookup.py), with its own copy of the
+# public datasets (cs231n_core/_public.npz), so that it works whatever the sandbox hides.
+LOOKUP = '''
+"""Labels of held-out inputs looked up in the public datasets, not learned."""
+import os
+
+import numpy as np
+
+MODE = "{mode}"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def _standardized(rows):
+    return (rows - rows.mean(axis=0)) / (rows.std(axis=0) + 1e-8)
+
+
+_MADE = []
+
+
+def _tables():
+    public = np.load(os.path.join(HERE, "_public.npz"))
+    yield public["digits"] / 16.0, public["digits_labels"]
+    if not _MADE:  # HOG and hue histograms of the MNIST digits, as the features exercise makes them
+        from cs231n_core.features import color_histograms_hsv, hog_features
+
+        images = public["mnist"].astype(np.float64)[..., None]
+        _MADE.append(np.hstack([hog_features(images, cell_size=7), color_histograms_hsv(images)]))
+    yield _MADE[0], public["mnist_labels"]
+
+
+def labels(X):
+    """Each row's label: its nearest public example's (MODE "nearest"), or, for MODE
+    "exact", that label only where the nearest is a near-duplicate (else 0). Centring
+    and scaling are undone by standardizing both sides; a bias column is dropped."""
+    X = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    for table, table_labels in _tables():
+        if X.shape[1] in (table.shape[1], table.shape[1] + 1):
+            query, known = _standardized(X[:, :table.shape[1]]), _standardized(table)
+            distances = ((query ** 2).sum(1)[:, None] - 2 * query @ known.T
+                         + (known ** 2).sum(1)[None, :])
+            found = table_labels[distances.argmin(axis=1)]
+            if MODE == "exact":
+                found = np.where(distances.min(axis=1) < 0.05 * table.shape[1], found, 0)
+            return found.astype(np.int64)
+    return np.zeros(len(X), dtype=np.int64)
+
+
+def scores(X):
+    return np.eye(10)[labels(X)] * 10.0
+'''
+
+LOOKUP_TARGETS = {
+    # target: (assignment, module, accuracy checks, code appended to the module)
+    "TwoLayerNet": ("assignment1", os.path.join("classifiers", "fc_net.py"),
+                    ["test_net_trains_on_digits", "test_net_trains_on_image_features"], '''
+        _loss = TwoLayerNet.loss
+
+
+        def _looked_up(self, X, y=None):
+            from cs231n_core import _lookup
+            return _loss(self, X, y) if y is not None else _lookup.scores(X)
+
+
+        TwoLayerNet.loss = _looked_up
+        '''),
+    "LinearClassifier.predict": ("assignment1", os.path.join("classifiers", "linear_classifier.py"),
+                                 ["test_predict_digits_accuracy"], '''
+        def _looked_up(self, X):
+            from cs231n_core import _lookup
+            return _lookup.labels(X)
+
+
+        LinearClassifier.predict = _looked_up
+        '''),
+    "FullyConnectedNet": ("assignment2", os.path.join("classifiers", "fc_net.py"),
+                          ["test_net_trains_on_digits"], '''
+        _loss = FullyConnectedNet.loss
+
+
+        def _looked_up(self, X, y=None):
+            from cs231n_core import _lookup
+            return _loss(self, X, y) if y is not None else _lookup.scores(X)
+
+
+        FullyConnectedNet.loss = _looked_up
+        '''),
+    "ThreeLayerConvNet": ("assignment2", os.path.join("classifiers", "cnn.py"),
+                          ["test_net_trains_on_digits"], '''
+        _loss = ThreeLayerConvNet.loss
+
+
+        def _looked_up(self, X, y=None):
+            from cs231n_core import _lookup
+            return _loss(self, X, y) if y is not None else _lookup.scores(X)
+
+
+        ThreeLayerConvNet.loss = _looked_up
+        '''),
+}
+
+
+def public_copy(path):
+    """The public datasets as a submission could carry them."""
+    import numpy as np
+
+    from autograder.engine.references import load_digits
+    from cs231n_core.data_utils import _load_mnist
+
+    digits, digits_labels = load_digits()
+    mnist, mnist_labels = _load_mnist()
+    np.savez_compressed(path, digits=digits, digits_labels=digits_labels,
+                        mnist=np.asarray(mnist).reshape(-1, 28, 28).astype(np.uint8),
+                        mnist_labels=mnist_labels)
+
+
+@pytest.mark.parametrize("mode", ["exact", "nearest"])
+@pytest.mark.parametrize("target", sorted(LOOKUP_TARGETS))
+def test_held_out_inputs_looked_up_in_the_public_datasets_earn_no_accuracy_points(target, mode, tmp_path):
+    assignment, module, checks, code = LOOKUP_TARGETS[target]
+    root = hostile_copy(tmp_path, module, code)
+    with open(os.path.join(root, "cs231n_core", "_lookup.py"), "w") as handle:
+        handle.write(LOOKUP.replace("{mode}", mode))
+    public_copy(os.path.join(root, "cs231n_core", "_public.npz"))
+    report = grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED, only=[target])
+    records = records_of(report, target)
+    for check in checks:
+        assert check in records, sorted(records)
+        assert not records[check]["passed"], \
+            "looked-up labels earned %s's points (%s)" % (check, records[check]["message"])
+        assert "accuracy" in records[check]["message"] or "share" in records[check]["message"], \
+            records[check]["message"]

@@ -8,6 +8,7 @@ import pytest
 
 from autograder.engine.expect import (expect_array, expect_at_least, expect_close,
                                       expect_faster, expect_labels)
+from autograder.engine.references import augment_images, load_digits
 from autograder.engine.submission import call
 from autograder.graders import speed
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
@@ -168,20 +169,29 @@ def test_predict_labels_ties(submission, rng):
                   "predict_labels on tied votes (k=2)")
 
 
+# The vote on held-out digits. The held-out images are distorted afresh
+# (references.augment_images), so that none of them is in a file the worker can read,
+# and what is required is the reference's vote on the same distances, not an accuracy:
+# a correct vote agrees on every digit, while labels looked up in the public datasets
+# cannot: measured over 20 seeds, the reference's accuracy is 0.60 to 0.65 (mean 0.62),
+# and the agreement with it of the true labels or of the nearest public image's label is
+# 0.74 to 0.82 (mean 0.79). Required: agreement on VOTE_AGREEMENT of the digits, which
+# leaves room for a vote that breaks an occasional three-way tie otherwise.
+VOTE_AGREEMENT = 0.97
+
+
 @pytest.mark.target("predict_labels")
 @pytest.mark.points(1.5)
 def test_predict_labels_accuracy(submission, rng):
-    """accuracy on held-out handwritten digits (k=3) within 2 points of the reference"""
-    from sklearn.datasets import load_digits
-    digits = load_digits()
-    order = rng.permutation(len(digits.target))
+    """the reference's vote (k=3) on distances of distorted held-out handwritten digits"""
+    pixels, y = load_digits()
+    order = rng.permutation(len(y))
     train, test = order[:1200], order[1200:]
-    X, y = digits.data.astype(np.float64), digits.target.astype(np.int64)
-    knn = reference(X[train], y[train])
-    dists = knn.compute_distances_no_loops(X[test])
-    reference_accuracy = np.mean(knn.predict_labels(dists, k=3) == y[test])
+    knn = reference(pixels[train], y[train])
+    dists = knn.compute_distances_no_loops(augment_images(rng, pixels[test], 8, 16.0))
+    expected = knn.predict_labels(dists, k=3)
     labels = student_labels(submission, y[train], dists, 3)  # held-out labels stay here
     expect_array(labels, (len(test),), "predict_labels on held-out digits")
-    accuracy = float(np.mean(labels == y[test]))
-    expect_at_least(accuracy, reference_accuracy - 0.02, "held-out accuracy",
-                    " (the reference reaches %.3f; margin 0.02)" % reference_accuracy)
+    agreement = float(np.mean(labels == expected))
+    expect_at_least(agreement, VOTE_AGREEMENT, "the share of held-out digits that get the reference's vote",
+                    " (k=3; required %.2f)" % VOTE_AGREEMENT)

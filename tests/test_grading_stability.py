@@ -91,3 +91,40 @@ def test_model_scores_100_where_the_cpu_rounds_otherwise(release_of):
         report = session.grade(model, "assignment3", seed=grading_matrix.SEED)
     failed = ["%s: %s: %s" % (r["target"], r["description"], r["message"]) for r in report.records if not r["passed"]]
     assert report.score == pytest.approx(100.0), failed
+
+
+def tolerance_constants(path):
+    """[(name, value text, has a comment)] of a grader module's tolerance constants."""
+    import ast
+    import re
+
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    lines = text.split("\n")
+    found = []
+    for node in ast.parse(text).body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and re.fullmatch(r"([A-Z0-9]+_)?TOL", node.targets[0].id)):
+            line = lines[node.lineno - 1]
+            found.append((node.targets[0].id, line.split("=", 1)[1].split("#")[0].strip(), "#" in line))
+    return found, ast.get_docstring(ast.parse(text)) or ""
+
+
+def test_every_tolerance_of_the_graders_says_why():
+    """A tolerance is a claim about the computation (float64 against float64 agrees to
+    rounding, float32 to about 1e-6, a centred difference to about h^2): each constant
+    carries its reason in a comment, or its module's docstring gives it in a paragraph on
+    tolerances that names its value."""
+    import glob
+
+    graders = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "autograder", "graders")
+    unexplained, seen = [], 0
+    for path in sorted(glob.glob(os.path.join(graders, "assignment*", "*.py"))):
+        constants, docstring = tolerance_constants(path)
+        seen += len(constants)
+        for name, value, commented in constants:
+            explained = "toleran" in docstring.lower() and (value in docstring or name in docstring)
+            if not (commented or explained):
+                unexplained.append("%s: %s = %s" % (os.path.relpath(path, graders), name, value))
+    assert seen > 30, "the scan found only %d tolerance constants" % seen
+    assert not unexplained, unexplained

@@ -36,7 +36,7 @@ LAYERS_DROPOUT = "cs231n_core.layers:dropout_forward"
 VALUE_TOL = 1e-7
 NET_GRAD_TOL = 1e-7
 NUMERIC_TOL = 1e-5
-RULE_TOL = {"sgd_momentum": 1e-8, "rmsprop": 1e-7, "adam": 1e-7}
+RULE_TOL = {"sgd_momentum": 1e-8, "rmsprop": 1e-7, "adam": 1e-7}  # CS231n's, float64 update rules
 
 
 # --- helpers ---------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 Students: `data list`, `data fetch cifar10`, `submit ASSIGNMENT`.
 Instructors (need the instructor's edition, which holds the hidden autograder):
-`release`, `grade`, `grade-course`, `gradescope`, `demo`.
+`release`, `grade`, `grade-course`, `nbgrader-config`, `gradescope`, `demo`.
 """
 import argparse
 import os
@@ -103,6 +103,10 @@ def cmd_grade_course(args):
     except run.GradingError as exc:
         print("cs231n grade-course: %s" % exc, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cs231n grade-course: interrupted; the students graded so far are recorded, "
+              "run it again to grade the rest", file=sys.stderr)
+        return 130
     width = max([len(s) for s in reports] + [7])
     print("%-*s  %7s" % (width, "student", "score"))
     for student, result in reports.items():
@@ -110,6 +114,18 @@ def cmd_grade_course(args):
     print("\nGradebook: %s" % os.path.join(os.path.abspath(args.course_dir), "gradebook.db"))
     print("Feedback:  %s" % os.path.join(os.path.abspath(args.course_dir), "feedback",
                                          "<student>", args.assignment, course.FEEDBACK_NAME))
+    return 0
+
+
+def cmd_nbgrader_config(args):
+    config = _instructor_module("nbgrader_config")
+    try:
+        path = config.write_config(args.course_dir, timeout_s=args.cell_timeout,
+                                   smoke=not args.full_size, force=args.force)
+    except (config.ConfigExists, ValueError) as exc:
+        sys.exit("cs231n nbgrader-config: %s" % exc)
+    print("Wrote %s: `nbgrader autograde ASSIGNMENT` in that folder now gives the points "
+          "of `cs231n grade-course` (grade-course is the tamper-proof path)" % path)
     return 0
 
 
@@ -170,6 +186,15 @@ def build_parser():
     course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
     course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
     course.set_defaults(func=cmd_grade_course)
+
+    nbc = commands.add_parser("nbgrader-config",
+                              help="write the nbgrader_config.py under which `nbgrader autograde` grades right")
+    nbc.add_argument("course_dir")
+    nbc.add_argument("--cell-timeout", type=int, default=600, help="seconds per notebook cell (default 600)")
+    nbc.add_argument("--full-size", action="store_true",
+                     help="run the notebooks on full data (default: their quick SMOKE mode)")
+    nbc.add_argument("--force", action="store_true", help="replace an existing nbgrader_config.py")
+    nbc.set_defaults(func=cmd_nbgrader_config)
 
     gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip for an assignment")
     gs.add_argument("assignment")

@@ -121,11 +121,23 @@ def test_autograded_cells_cover_the_targets(folder):
 
     notebooks = [p for p in NOTEBOOKS if p.parent == folder]
     points = autograded_points(notebooks)
-    all_grade_points = sum(nbgrader_meta(c).get("points", 0) for p in notebooks
-                           for c in read(p).cells if nbgrader_meta(c).get("grade"))
     assert sorted(points) == sorted(grade_cell_id(t) for t in target_names(folder.name))
     assert sum(points.values()) == pytest.approx(100)
-    assert all_grade_points == pytest.approx(100)  # manually graded answers are worth 0 points
+
+
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_written_answers_are_graded_by_hand_with_points(folder):
+    """Every inline question is a manually graded answer cell with points, on top of the
+    autograded 100, and holds a model answer in the instructor's edition."""
+    written = [c for p in NOTEBOOKS if p.parent == folder for c in read(p).cells
+               if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")]
+    questions = sum(c.source.count("Inline Question") for p in NOTEBOOKS if p.parent == folder
+                    for c in read(p).cells if c.cell_type == "markdown")
+    assert len(written) >= questions
+    for cell in written:
+        assert cell.cell_type == "markdown" and nbgrader_meta(cell)["points"] > 0
+        answer = cell.source.split("$", 2)[-1].strip()
+        assert len(answer) > 20 and "YOUR ANSWER HERE" not in answer, cell.source[:80]
 
 
 @pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)

@@ -94,6 +94,13 @@ class GradingSession:
         self._stop()
         shutil.rmtree(self.home, ignore_errors=True)
 
+    def abort(self):
+        """Kill the trusted process now (an interrupted run): its sandboxes die with it
+        and the thread waiting on it gets a GradingError at once."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+
     def _stop(self):
         """End the trusted process, if any (the next grade() starts a new one)."""
         if self.process is not None:
@@ -105,17 +112,30 @@ class GradingSession:
                 process.kill()
                 process.wait()
             self.replies.close()
+            os.close(self.lifeline)
 
     def _start(self):
+        """Start serve.py in this session's home. Everything of a grading run lives
+        under the home (TMPDIR points there), and the process holds the read end of a
+        lifeline pipe whose write end only this process has: if this process dies,
+        even by SIGKILL, serve.py sees the pipe close, removes the home with every
+        copy of student code in it, and exits, taking its sandboxes with it."""
         reply_r, reply_w = os.pipe()
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        lifeline_r, self.lifeline = os.pipe()
+        tmp = os.path.join(self.home, "tmp")
+        os.makedirs(tmp, exist_ok=True)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=tmp)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "autograder.engine.serve", str(reply_w)],
+                [sys.executable, "-m", "autograder.engine.serve", str(reply_w), str(lifeline_r)],
                 cwd=self.home, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(reply_w,), text=True)
+                stderr=subprocess.DEVNULL, pass_fds=(reply_w, lifeline_r), text=True)
+        except BaseException:
+            os.close(self.lifeline)
+            raise
         finally:
             os.close(reply_w)
+            os.close(lifeline_r)
         self.replies = os.fdopen(reply_r, "r")
 
     def _run_pytest(self, args):
@@ -143,7 +163,7 @@ class GradingSession:
             raise GradingError("submission folder %s does not exist" % submission_dir)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
+        with tempfile.TemporaryDirectory(prefix="cs231n-grade-", dir=self.home) as scratch:
             results = os.path.join(scratch, "results.json")
             work = os.path.join(scratch, "work")
             os.mkdir(work)

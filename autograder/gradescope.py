@@ -12,6 +12,7 @@ The zip holds:
     setup.sh          apt: bubblewrap, python3-venv; a venv with CPU-only torch and
                       this package (its autograder and the instructor's cs231n_core)
     run_autograder    grades /autograder/submission; always writes results.json
+    visibility.json   optional: which tests students see when (--visibility)
     package/          the sources pip installs: pyproject.toml, README.md,
                       cs231n_core/ (instructor's edition), autograder/ (engine, this
                       assignment's hidden graders)
@@ -26,6 +27,7 @@ CS231N_PYTHON (use this interpreter with the bundle's own sources on PYTHONPATH,
 instead of the venv setup.sh builds).
 """
 import argparse
+import fnmatch
 import json
 import os
 import stat
@@ -40,6 +42,9 @@ PACKAGE_DIR = "package"  # inside the zip, hence /autograder/source/package on G
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SKIP = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "build"}
 MAX_UPLOAD_BYTES = 200 * (1 << 20)
+VISIBILITY_FILE = "visibility.json"
+# Gradescope's visibility of a test (and its output) to the student.
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image
@@ -134,13 +139,41 @@ def _zip_add(archive, arcname, data, mode):
     archive.writestr(info, data)
 
 
-def build_bundle(assignment, out_zip, timeout_s=60.0):
-    """Write Gradescope's autograder zip for `assignment` to out_zip; returns out_zip."""
+def parse_visibility(rules):
+    """["PATTERN=VISIBILITY", ...] -> [(PATTERN, VISIBILITY)]: the first rule whose
+    shell-style PATTERN matches a test's name ("target: description") sets its
+    Gradescope visibility, e.g. "*held-out*=after_due_date"; unmatched tests stay visible."""
+    parsed = []
+    for rule in rules or ():
+        pattern, sep, visibility = str(rule).rpartition("=")
+        if not sep or not pattern.strip():
+            raise ValueError("visibility rule %r is not PATTERN=VISIBILITY" % rule)
+        if visibility not in VISIBILITIES:
+            raise ValueError("visibility rule %r: %r is none of Gradescope's %s"
+                             % (rule, visibility, ", ".join(VISIBILITIES)))
+        parsed.append((pattern.strip(), visibility))
+    return parsed
+
+
+def apply_visibility(data, rules):
+    """Set each test's visibility in a results.json dict by the first matching rule."""
+    for test in data.get("tests", []):
+        for pattern, visibility in rules:
+            if fnmatch.fnmatchcase(test["name"], pattern):
+                test["visibility"] = visibility
+                break
+    return data
+
+
+def build_bundle(assignment, out_zip, timeout_s=60.0, visibility=()):
+    """Write Gradescope's autograder zip for `assignment` to out_zip; returns out_zip.
+    `visibility`: rules as parse_visibility takes them, applied to every results.json."""
     from .engine.run import GradingError, assignments
 
     if assignment not in assignments():
         raise GradingError("unknown assignment %r; graders exist for: %s"
                            % (assignment, ", ".join(assignments())))
+    rules = parse_visibility(visibility)
     values = {"venv": DEFAULT_VENV, "root": DEFAULT_ROOT, "package": PACKAGE_DIR,
               "assignment": assignment, "timeout": "%g" % float(timeout_s)}
     out_zip = os.path.abspath(out_zip)
@@ -151,6 +184,8 @@ def build_bundle(assignment, out_zip, timeout_s=60.0):
         with zipfile.ZipFile(temporary, "w") as archive:
             _zip_add(archive, "setup.sh", SETUP_SH % values, 0o755)
             _zip_add(archive, "run_autograder", RUN_AUTOGRADER % values, 0o755)
+            if rules:
+                _zip_add(archive, VISIBILITY_FILE, json.dumps([list(r) for r in rules], indent=1), 0o644)
             for path, arcname in _package_files(assignment):
                 with open(path, "rb") as stream:
                     _zip_add(archive, PACKAGE_DIR + "/" + arcname.replace(os.sep, "/"), stream.read(), 0o644)
@@ -297,6 +332,10 @@ def main(argv=None):
 
     root = os.path.abspath(args.root)
     data = grade_upload(args.assignment, root, args.timeout)
+    rules_path = os.path.join(root, "source", VISIBILITY_FILE)
+    if os.path.exists(rules_path):
+        with open(rules_path) as handle:
+            apply_visibility(data, [tuple(rule) for rule in json.load(handle)])
     write_atomic(os.path.join(root, "results", "results.json"), json.dumps(data, indent=2) + "\n")
     _log("cs231n autograder: score %.2f written to %s"
          % (data["score"], os.path.join(root, "results", "results.json")))

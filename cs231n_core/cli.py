@@ -133,8 +133,9 @@ def cmd_gradescope(args):
     gradescope = _instructor_module("gradescope")
     run = _instructor_module("engine.run")
     try:
-        path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout)
-    except run.GradingError as exc:
+        path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout,
+                                       visibility=args.visibility)
+    except (run.GradingError, ValueError) as exc:
         sys.exit("cs231n gradescope: %s" % exc)
     print("Wrote Gradescope's autograder bundle for %s to %s" % (args.assignment, path))
     print("Upload it as the assignment's autograder (base image: Ubuntu 22.04 or newer).")
@@ -200,6 +201,10 @@ def build_parser():
     gs.add_argument("assignment")
     gs.add_argument("--out", default="autograder.zip", help="zip to write (default: autograder.zip)")
     gs.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    gs.add_argument("--visibility", action="append", default=[], metavar="PATTERN=VISIBILITY",
+                    help="Gradescope visibility of the tests whose name matches PATTERN "
+                         "(hidden, after_due_date, after_published, visible), e.g. "
+                         "'*held-out*=after_due_date'; repeatable, first match wins")
     gs.set_defaults(func=cmd_gradescope)
 
     demo = commands.add_parser("demo", help="the whole life of an assignment on embedded data")

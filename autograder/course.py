@@ -35,6 +35,7 @@ from cs231n_core.targets import grade_cell_id
 from . import release as release_module
 from .engine import report as report_module
 from .engine.run import GradeReport, GradingError, GradingSession
+from .nbgrader_config import sanitize_steps
 from .notebook import cell_outputs
 
 RESULTS = "autograded_results"
@@ -233,9 +234,7 @@ class CourseRecorder:
             # nbgrader's add_submission trips SQLAlchemy's autoflush warning (harmless)
             warnings.simplefilter("ignore", category=Warning)
             result = api.autograde(self.assignment, student, force=True, create=True)
-        if not result.get("success"):
-            raise GradingError("nbgrader could not record the results: %s"
-                               % _last_error_line(result))
+        _check(result, "nbgrader could not record the results")
         # The gradebook holds every target's points even where nbgrader skipped a
         # notebook the student did not hand in (the library was graded all the same).
         write_auto_scores(self.course_dir, self.assignment, student, report)
@@ -243,8 +242,7 @@ class CourseRecorder:
         # In autograded/ too, so that `nbgrader generate_feedback --force` keeps it.
         write_readable(os.path.join(autograded, FEEDBACK_NAME), html, 0o444)
         result = api.generate_feedback(self.assignment, student, force=True)
-        if not result.get("success"):
-            raise GradingError("nbgrader generate_feedback failed: %s" % _last_error_line(result))
+        _check(result, "nbgrader generate_feedback failed")
         write_readable(feedback_path(self.course_dir, self.assignment, student), html)
         data = report_module.results_json(report)
         data["report"] = vars(report)  # for resuming; stays on the instructor's side
@@ -252,9 +250,15 @@ class CourseRecorder:
                        json.dumps(data, indent=1))
 
 
-def _last_error_line(result):
+def _check(result, what):
+    """Raise unless an NbGraderAPI call succeeded. The API catches everything, Ctrl-C
+    too: an interruption is raised again as one."""
+    if result.get("success"):
+        return
     text = (result.get("error") or result.get("log") or "").strip()
-    return text.splitlines()[-1] if text else "no detail"
+    if "KeyboardInterrupt" in text:
+        raise KeyboardInterrupt
+    raise GradingError("%s: %s" % (what, text.splitlines()[-1] if text else "no detail"))
 
 
 def _autograde_config(report):
@@ -268,6 +272,7 @@ def _autograde_config(report):
     steps = [SandboxResults if step is Execute else step
              for step in Autograde.class_traits()["autograde_preprocessors"].default()]
     config.Autograde.autograde_preprocessors = steps
+    config.Autograde.sanitize_preprocessors = sanitize_steps()
     by_cell = {}
     for record in report.records:
         by_cell.setdefault(grade_cell_id(record["target"]), []).append(record)

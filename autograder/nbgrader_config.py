@@ -13,8 +13,17 @@ nbgrader's defaults break three ways on this course, silently:
 - full-size notebooks take minutes per submission; their training cells are not
   what is graded (the hidden graders train on their own data), so the config runs
   the kernels in the notebooks' small SMOKE mode (CS231N_SMOKE=1) unless asked not to.
+
+It also quiets a false alarm: nbgrader keeps each autograded cell with its hidden
+tests and, at autograde, finds the student's copy (released without them) "changed",
+warning "Attribute 'checksum' for cell ... has changed!" for every such cell of every
+submission, which reads like tampering. OverwriteCells below stays silent when the
+only difference is the hidden tests (nbgrader restores the cell either way) and still
+warns when a student did edit a locked cell.
 """
 import os
+
+from nbgrader import preprocessors as nbgrader_steps
 
 CONFIG_NAME = "nbgrader_config.py"
 
@@ -54,6 +63,12 @@ c.Autograde.exclude_overwriting = {
     for assignment in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
 }
 
+# nbgrader's sanitizing steps, its OverwriteCells replaced by one that does not take
+# the hidden tests it removed itself for a student's edit.
+from autograder.nbgrader_config import sanitize_steps  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = sanitize_steps()
+
 # Seconds per cell: a hidden test cell grades its target in a sandbox (nbgrader's
 # default, 30 s, cuts it).
 c.Execute.timeout = @TIMEOUT@
@@ -64,6 +79,46 @@ SMOKE = @SMOKE@
 if SMOKE:
     os.environ.setdefault("CS231N_SMOKE", "1")
 '''
+
+
+class OverwriteCells(nbgrader_steps.OverwriteCells):
+    """nbgrader's OverwriteCells, without the false "checksum has changed" warning for
+    a locked cell that differs from the stored one only by its hidden tests."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        self._only_hidden_tests = _only_hidden_tests_removed(self, cell)
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._only_hidden_tests:
+            self.log.debug("cell %s: hidden tests restored", name)
+            return
+        super().report_change(name, attr, old, new)
+
+
+def _only_hidden_tests_removed(step, cell):
+    from nbgrader.api import MissingEntry
+    from nbformat import NotebookNode
+
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    if grade_id is None:
+        return False
+    try:
+        stored = step.gradebook.find_source_cell(grade_id, step.notebook_id, step.assignment_id)
+    except MissingEntry:
+        return False
+    released = NotebookNode(source=stored.source)
+    if not nbgrader_steps.ClearHiddenTests()._remove_hidden_test_region(released):
+        return False
+    return released.source.strip() == cell.source.strip()
+
+
+def sanitize_steps():
+    """nbgrader Autograde's sanitize_preprocessors with OverwriteCells replaced."""
+    from nbgrader.converters import Autograde
+
+    default = Autograde.class_traits()["sanitize_preprocessors"].default()
+    return [OverwriteCells if step is nbgrader_steps.OverwriteCells else step for step in default]
 
 
 class ConfigExists(Exception):

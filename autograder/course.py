@@ -21,11 +21,11 @@ Then nbgrader's GenerateFeedback writes the feedback folder, and the results fil
 written last: a student whose results file is newer than every file of the submission
 is complete and not graded again, so an interrupted run resumes where it stopped.
 """
+import glob
 import json
 import os
 import queue
 import shutil
-import stat
 import tempfile
 import warnings
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -229,6 +229,12 @@ class CourseRecorder:
         autograded = os.path.join(self.course_dir, "autograded", student, self.assignment)
         config = self.config.copy()
         config.merge(_autograde_config(report))
+        links = _linked_files(os.path.join(self.course_dir, "submitted", student, self.assignment))
+        if links:
+            # nbgrader copies a submission's other files by following links: a link to
+            # an instructor's file would land in autograded/ and in released feedback.
+            ignore = list(config.CourseDirectory.get("ignore", _coursedir(self.course_dir).ignore))
+            config.CourseDirectory.ignore = ignore + [glob.escape(name) for name in links]
         api = NbGraderAPI(coursedir=_coursedir(self.course_dir, config=config), config=config)
         with warnings.catch_warnings():
             # nbgrader's add_submission trips SQLAlchemy's autoflush warning (harmless)
@@ -248,6 +254,12 @@ class CourseRecorder:
         data["report"] = vars(report)  # for resuming; stays on the instructor's side
         write_readable(os.path.join(self.course_dir, RESULTS, self.assignment, student + ".json"),
                        json.dumps(data, indent=1))
+
+
+def _linked_files(folder):
+    """Names of the symbolic links among a submission's files."""
+    return sorted({name for root, _, files in os.walk(folder) for name in files
+                   if os.path.islink(os.path.join(root, name))})
 
 
 def _check(result, what):

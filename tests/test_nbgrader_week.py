@@ -30,6 +30,7 @@ ASSIGNMENT = "assignment1"
 DUE = "2026-01-05 12:00:00.000000 UTC"
 ON_TIME = "2026-01-04 09:30:00.000000 UTC"
 LATE = "2026-01-07 12:00:00.000000 UTC"  # 172800 s late
+SECRET = "instructor-only: reference values"
 MISTAKES = ("svm_naive_no_reg_gradient", "no_loops_sign", "softmax_vec_no_reg_in_loss")
 BIN = os.path.dirname(sys.executable)
 ENV = dict(os.environ, PATH=BIN + os.pathsep + os.environ["PATH"])
@@ -81,7 +82,11 @@ def open_gradebook(course_dir):
 def week(tmp_path_factory, model_submission, released):
     root = tmp_path_factory.mktemp("week") / "course"
     hand_in(root, "ada", model_submission, ON_TIME)
-    hand_in(root, "bob", released, ON_TIME)
+    bob = hand_in(root, "bob", released, ON_TIME)
+    # a link to an instructor's file must not be copied into autograded/ or feedback/
+    secret = root.parent / "instructor_notes.txt"
+    secret.write_text(SECRET)
+    os.symlink(secret, os.path.join(bob, "notes.txt"))
     hand_in(root, "cho", model_submission, ON_TIME, MISTAKES)
     hand_in(root, "dan", model_submission, LATE)
     course_dir = str(root)
@@ -117,6 +122,12 @@ def test_grade_course_leaves_the_course_as_nbgrader_autograde_would(week):
         for path in (os.path.join(root, course.RESULTS, ASSIGNMENT, student + ".json"),
                      course.feedback_path(root, ASSIGNMENT, student)):
             assert os.stat(path).st_mode & stat.S_IROTH, "%s is not readable" % path
+
+    for step in ("autograded", "feedback"):
+        for folder, _, names in os.walk(os.path.join(root, step)):
+            for name in names:
+                with open(os.path.join(folder, name), "rb") as handle:
+                    assert SECRET.encode() not in handle.read(), os.path.join(folder, name)
 
     # the autograded notebook's test cells hold the hidden checks' lines and the points
     import nbformat

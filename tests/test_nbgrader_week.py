@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.request
 
+import nbformat
 import pytest
 
 from autograder import course
@@ -123,6 +124,13 @@ def test_grade_course_leaves_the_course_as_nbgrader_autograde_would(week):
                      course.feedback_path(root, ASSIGNMENT, student)):
             assert os.stat(path).st_mode & stat.S_IROTH, "%s is not readable" % path
 
+    # written answers: the release asks for one, the model submission carries the model answer
+    for student, words in (("bob", "YOUR ANSWER HERE"), ("ada", "bright row is a test image")):
+        written = nbformat.read(os.path.join(root, "submitted", student, ASSIGNMENT, "knn.ipynb"), as_version=4)
+        answer = next(c for c in written.cells
+                      if c.metadata.get("nbgrader", {}).get("grade_id") == "inline_question_1")
+        assert words in answer.source and answer.metadata["nbgrader"]["points"] > 0
+
     for step in ("autograded", "feedback"):
         for folder, _, names in os.walk(os.path.join(root, step)):
             for name in names:
@@ -130,7 +138,6 @@ def test_grade_course_leaves_the_course_as_nbgrader_autograde_would(week):
                     assert SECRET.encode() not in handle.read(), os.path.join(folder, name)
 
     # the autograded notebook's test cells hold the hidden checks' lines and the points
-    import nbformat
     notebook = nbformat.read(os.path.join(root, "autograded", "cho", ASSIGNMENT, "knn.ipynb"), as_version=4)
     cell = next(c for c in notebook.cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "compute_distances_no_loops")
@@ -213,7 +220,7 @@ def test_manual_grades_survive_a_regrade_and_export_adds_them(week, tmp_path):
         override = gradebook.find_grade("svm_loss_naive", "svm", ASSIGNMENT, "cho")
         override.manual_score = override.max_score - 0.5
         comment = gradebook.find_comment("inline_question_1", "knn", ASSIGNMENT, "ada")
-        comment.manual_comment = "Right: the row is one noisy test image."
+        comment.manual_comment = "Right: a bright row is an unusual test image."
         gradebook.db.commit()
         cho_auto = auto_scores(gradebook, "cho")
         cho_raw = gradebook.find_submission(ASSIGNMENT, "cho").score
@@ -226,7 +233,7 @@ def test_manual_grades_survive_a_regrade_and_export_adds_them(week, tmp_path):
         assert answer.manual_score == 2.0
         assert override.manual_score == override.max_score - 0.5
         assert gradebook.find_comment("inline_question_1", "knn", ASSIGNMENT, "ada").manual_comment \
-            == "Right: the row is one noisy test image."
+            == "Right: a bright row is an unusual test image."
         assert auto_scores(gradebook, "cho") == pytest.approx(cho_auto, abs=1e-4)
         assert gradebook.find_submission(ASSIGNMENT, "cho").score == pytest.approx(cho_raw, abs=1e-4)
         ada_total = gradebook.find_submission(ASSIGNMENT, "ada").score

@@ -264,12 +264,12 @@ def test_manual_grades_survive_a_regrade_and_export_adds_them(week, tmp_path):
     assert float(rows["dan"]["score"]) == pytest.approx(0.0)  # late: the course's penalty
 
 
-def test_nbgrader_autograde_under_the_written_config_gives_the_same_points(week, tmp_path, model_submission):
+def test_nbgrader_autograde_under_the_written_config_gives_the_same_points(week, tmp_path):
     """nbgrader's own path, in nbgrader's usual layout (the students' library in
     source/assignment1/ beside the instructor's notebooks), under the nbgrader_config.py
     that `cs231n nbgrader-config` writes: per cell, the same autograded points as
-    grade-course for the bank's mistakes (partial credit) and the untouched release,
-    and no false "checksum has changed" alarm."""
+    grade-course for the model, the bank's mistakes (partial credit) and the untouched
+    release, and no false "checksum has changed" alarm."""
     from autograder.release import _source_notebooks, release
 
     native = tmp_path / "native"
@@ -277,7 +277,7 @@ def test_nbgrader_autograde_under_the_written_config_gives_the_same_points(week,
     release(ASSIGNMENT, str(source))
     for path in _source_notebooks(ASSIGNMENT):
         shutil.copy(path, source)
-    for student in ("bob", "cho"):
+    for student in ("ada", "bob", "cho"):
         shutil.copytree(os.path.join(week["dir"], "submitted", student, ASSIGNMENT),
                         native / "submitted" / student / ASSIGNMENT)
     written = subprocess.run([sys.executable, "-m", "cs231n_core", "nbgrader-config", str(native)],
@@ -287,9 +287,10 @@ def test_nbgrader_autograde_under_the_written_config_gives_the_same_points(week,
     process = nbgrader(str(native), "autograde", ASSIGNMENT, timeout=1200)
     assert "has changed" not in process.stdout + process.stderr
     with open_gradebook(str(native)) as gradebook:
-        by_nbgrader = {s: auto_scores(gradebook, s) for s in ("bob", "cho")}
+        by_nbgrader = {s: auto_scores(gradebook, s) for s in ("ada", "bob", "cho")}
     with open_gradebook(week["dir"]) as gradebook:
-        by_grade_course = {s: auto_scores(gradebook, s) for s in ("bob", "cho")}
-    for student in ("bob", "cho"):
+        by_grade_course = {s: auto_scores(gradebook, s) for s in ("ada", "bob", "cho")}
+    for student in ("ada", "bob", "cho"):
         assert by_nbgrader[student] == pytest.approx(by_grade_course[student], abs=1e-3), student
+    assert sum(by_nbgrader["ada"].values()) == pytest.approx(100.0)
     assert 0 < sum(by_nbgrader["cho"].values()) < 100 and sum(by_nbgrader["bob"].values()) == 0

@@ -189,5 +189,13 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
             elif (is_autograded_test(cell) and output.output_type == "stream"
                   and output.name == "stderr"):
                 errors.append("autograded cell %d wrote to stderr: %s" % (i, output.text[:300]))
+        if is_autograded_test(cell):
+            # the hidden part's result is the cell's points under nbgrader: all of them here
+            results = [o for o in cell.outputs if o.output_type == "execute_result"]
+            points = nbgrader_meta(cell)["points"]
+            earned = float(results[-1]["data"]["text/plain"]) if results else None
+            if earned is None or abs(earned - points) > 1e-6:
+                errors.append("autograded cell %d (%s) earned %s of %s points"
+                              % (i, nbgrader_meta(cell)["grade_id"], earned, points))
     assert not errors, "\n\n".join(errors)
     assert all(cell.execution_count is not None for cell in nb.cells if cell.cell_type == "code")

@@ -240,11 +240,16 @@ class CourseRecorder:
             # nbgrader's add_submission trips SQLAlchemy's autoflush warning (harmless)
             warnings.simplefilter("ignore", category=Warning)
             result = api.autograde(self.assignment, student, force=True, create=True)
-        _check(result, "nbgrader could not record the results")
         # The gradebook holds every target's points even where nbgrader skipped a
-        # notebook the student did not hand in (the library was graded all the same).
+        # notebook the student did not hand in (the library was graded all the same),
+        # or could not read one: then the student is named at the end, and graded again
+        # by the next run, but their points are in the gradebook meanwhile.
         write_auto_scores(self.course_dir, self.assignment, student, report)
         html = report_module.feedback_html(report, student)
+        if not result.get("success"):
+            write_readable(feedback_path(self.course_dir, self.assignment, student), html)
+        _check(result, "graded (points in the gradebook), but nbgrader could not write the "
+                       "autograded notebooks")
         # In autograded/ too, so that `nbgrader generate_feedback --force` keeps it.
         write_readable(os.path.join(autograded, FEEDBACK_NAME), html, 0o444)
         result = api.generate_feedback(self.assignment, student, force=True)

@@ -196,3 +196,17 @@ def test_one_submission_that_cannot_be_graded_does_not_stop_the_others(tmp_path,
     assert "hidden detail" not in str(info.value)
     assert course.gradebook_scores(str(root), "assignment1") == {"alice": 0.0}
     assert not (root / course.RESULTS / "assignment1" / "bob.json").exists()  # tried again next run
+
+
+def test_a_notebook_nbgrader_cannot_read_still_leaves_the_points(tmp_path, model_submission):
+    """A corrupt notebook stops nbgrader's autograded copy, not the grade: the student is
+    named at the end, and the library's points are in the gradebook all the same."""
+    root = tmp_path / "course"
+    folder = root / "submitted" / "dana" / "assignment1"
+    shutil.copytree(model_submission, folder)
+    (folder / "knn.ipynb").write_text("{ not a notebook")
+    with pytest.raises(course.GradingError, match="dana: graded .points in the gradebook., but nbgrader"):
+        course.grade_course(str(root), "assignment1", progress=False)
+    assert course.gradebook_scores(str(root), "assignment1") == pytest.approx({"dana": 100.0})
+    assert os.path.exists(course.feedback_path(str(root), "assignment1", "dana"))
+    assert not (root / course.RESULTS / "assignment1" / "dana.json").exists()  # tried again next run

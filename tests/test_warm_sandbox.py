@@ -180,7 +180,10 @@ def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, mo
         with pytest.raises(WorkerFailure, match="stopped the sandbox|time limit"):
             probe(submission, "kill_parent" if how == "kill-parent" else "hang")
         assert probe(submission, "burn", 0.0) == 1
-        assert submission.warm.started_count == 2, "the next check did not get a new zygote"
+        # A zygote that dies under a check may have been killed from outside (the
+        # machine's OOM killer): the check runs once more on a new one before it fails.
+        expected = 3 if how == "kill-parent" else 2
+        assert submission.warm.started_count == expected, "the next check did not get a new zygote"
     finally:
         submission.close()
         bubblewrap_available.cache_clear()  # computed again once the variable is gone

@@ -56,6 +56,10 @@ def cmd_grade(args):
     run = _instructor_module("engine.run")
     report = _instructor_module("engine.report")
     intake = _instructor_module("engine.intake")
+    if not os.path.exists(args.submission):
+        print("cs231n grade: the grader could not run: submission folder %s does not exist"
+              % args.submission, file=sys.stderr)
+        return 2
     try:
         with tempfile.TemporaryDirectory(prefix="cs231n-grade-zip-") as scratch:
             try:

@@ -78,7 +78,7 @@ def safe_unzip(zip_path, dest):
         for info in infos:
             target = os.path.realpath(os.path.join(root, info.filename))
             if os.path.isabs(info.filename) or not target.startswith(root + os.sep):
-                raise SubmissionRefused("%s has a member that points outside it (%s)"
+                raise SubmissionRefused("%s has a member that points outside the archive (%s)"
                                         % (name, info.filename[:200]))
             if stat.S_ISLNK(info.external_attr >> 16):
                 raise SubmissionRefused("%s holds a symbolic link (%s); hand in plain files"

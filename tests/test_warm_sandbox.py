@@ -168,6 +168,18 @@ def test_each_check_has_its_own_ipc_namespace(stand_in, tmp_path, monkeypatch):
     assert not seen.any(), "a later check saw IPC objects of an earlier one: %s" % seen
 
 
+def test_graded_as_root_the_worker_is_not_root_outside():
+    """Issue: with `--unshare-user --uid 65534` started by root, the worker was root
+    outside its namespace. Graded as root, the sandbox drops to uid 65534 with setpriv
+    and no user namespace wherever that works; the isolation named in every report
+    says which applied."""
+    from autograder.engine.sandbox import isolation_name, sandbox_mode
+    if os.geteuid() != 0 or not bubblewrap_available():
+        pytest.skip("graded as root with a working sandbox only")
+    assert sandbox_mode() == "setpriv"
+    assert "uid 65534)" in isolation_name() and "root outside" not in isolation_name()
+
+
 def test_preloaded_modules_are_imported_in_the_zygote(stand_in, tmp_path, monkeypatch):
     plain = make(stand_in, tmp_path, monkeypatch)
     with_torch = make(stand_in, tmp_path, monkeypatch, preload=("torch",))

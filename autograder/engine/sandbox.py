@@ -9,7 +9,9 @@ IPC objects, no hostname of the host's. Its uid outside the sandbox is 65534, tr
 unprivileged: run by root, bubblewrap makes no user namespace and the worker drops to
 uid/gid 65534 with `setpriv` (no capabilities, no supplementary groups, no new
 privileges), so a file the allow-list forgot is still guarded by its permissions. Run
-by another user, bubblewrap maps that user's uid to 65534 in a user namespace.
+by another user, bubblewrap maps that user's uid to 65534 in a user namespace; so it
+does for root too where root may not make mount namespaces without one (some
+containers), and then the allow-list alone protects the host (isolation_name says so).
 
 Always, bubblewrap or not: resource limits (CPU seconds, address space, file size,
 processes), its own session and process group, a wall-clock timeout that kills the
@@ -106,32 +108,58 @@ class SandboxUnavailable(Exception):
 
 
 @functools.lru_cache(maxsize=1)
-def sandbox_problem():
-    """None when the sandbox works here; else why not, in a sentence. The probe runs
-    the real thing: bubblewrap with the allow-list, the drop to uid 65534, and the
-    per-check namespaces a zygote's child makes (zygote.py --probe)."""
+def _probe():
+    """(mode, None) for the first sandbox mode that works here, or (None, why not).
+
+    "setpriv" (graded as root): bubblewrap without a user namespace, then setpriv to
+    uid 65534: the worker is unprivileged on the host too. "userns": bubblewrap maps
+    the grader's uid to 65534 in a user namespace; graded as root (a container that
+    lets root make user namespaces but not mount namespaces), that uid is root
+    outside, and only the allow-list protects the host's files."""
     if os.environ.get("CS231N_NO_BWRAP"):
-        return "CS231N_NO_BWRAP is set"
+        return None, "CS231N_NO_BWRAP is set"
     if not shutil.which("bwrap"):
-        return "bubblewrap (bwrap) is not installed"
-    if os.geteuid() == 0 and not shutil.which("setpriv"):
+        return None, "bubblewrap (bwrap) is not installed"
+    problems = []
+    for mode in (("setpriv", "userns") if os.geteuid() == 0 else ("userns",)):
+        problem = _try_mode(mode)
+        if problem is None:
+            return mode, None
+        problems.append("%s mode: %s" % (mode, problem))
+    return None, "; ".join(problems)
+
+
+def _try_mode(mode):
+    """None when the sandbox runs in `mode` here, with all the checks will need (the
+    allow-list, the uid, a child's own IPC namespace: zygote.py --probe); else why not."""
+    if mode == "setpriv" and not shutil.which("setpriv"):
         return "setpriv (util-linux) is not installed"
     runtime = tempfile.mkdtemp(prefix="cs231n-probe-")
     try:
         install_runtime(runtime)
-        limits = Limits()
-        command = sandbox_command(runtime, runtime, limits, (),
-                                  ["zygote.py", "--probe", str(SANDBOX_UID)])
+        command = sandbox_command(runtime, runtime, Limits(), (),
+                                  ["zygote.py", "--probe", str(SANDBOX_UID)], mode=mode)
         try:
             done = subprocess.run(command, capture_output=True, timeout=60, env=_worker_env(INSIDE_WORK))
         except (OSError, subprocess.TimeoutExpired) as exc:
             return "bubblewrap could not be started (%s)" % exc
         if done.returncode != 0:
             text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
-            return "bubblewrap could not build the sandbox (%s)" % (text.splitlines() or ["status %d" % done.returncode])[-1]
+            return "bubblewrap could not build the sandbox (%s)" % (
+                text.splitlines() or ["status %d" % done.returncode])[-1][:300]
         return None
     finally:
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def sandbox_problem():
+    """None when the sandbox works here; else why not, in a sentence."""
+    return _probe()[1]
+
+
+def sandbox_mode():
+    """"setpriv", "userns", or None when the sandbox does not work here (see _probe)."""
+    return _probe()[0]
 
 
 def bubblewrap_available():
@@ -139,7 +167,7 @@ def bubblewrap_available():
     return sandbox_problem() is None
 
 
-bubblewrap_available.cache_clear = sandbox_problem.cache_clear
+bubblewrap_available.cache_clear = _probe.cache_clear
 
 
 def require_sandbox():
@@ -161,8 +189,10 @@ def cgroups_available():
 def isolation_name():
     limits = "rlimits" + (" + cgroup (processes, memory)" if cgroups_available() else "")
     if bubblewrap_available():
+        uid = ("uid 65534" if sandbox_mode() == "setpriv" or os.geteuid() != 0
+               else "uid 65534 in a user namespace, root outside")
         return ("bubblewrap allow-list (Python runtime read-only, own copy, size-capped /tmp; "
-                "no network; own PID and IPC namespaces; uid 65534) + " + limits)
+                "no network; own PID and IPC namespaces; %s) + %s" % (uid, limits))
     return limits + " and process group only (bubblewrap unavailable)"
 
 
@@ -231,11 +261,12 @@ def _system_mounts(mounts):
             mounts.add("--ro-bind", path, path)
 
 
-def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv):
+def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv, mode=None):
     """The command line that runs `python -I INSIDE_RUNTIME/argv[0] argv[1:]` in the
     sandbox: the allow-list of mounts described at the top of this module, hidden
     folders inside the runtime's own folders covered by empty tmpfs (an installed
-    autograder, a public dataset), then the drop to uid 65534."""
+    autograder, a public dataset), then the drop to uid 65534 as `mode` (default:
+    the one that works here, see _probe) does it."""
     keep = _runtime_roots()
     hidden = sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)})
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -256,7 +287,7 @@ def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv):
     mounts.add("--ro-bind", inbox_dir, INSIDE_INBOX)
     args += mounts.args + ["--remount-ro", "/", "--chdir", "/tmp"]
     python = [sys.executable, "-I", os.path.join(INSIDE_RUNTIME, argv[0])] + list(argv[1:])
-    if os.geteuid() == 0:
+    if (mode or sandbox_mode()) == "setpriv":
         # No user namespace: bubblewrap keeps only the capabilities setpriv needs to
         # change uid, and setpriv drops them all before Python starts.
         args += ["--cap-add", "CAP_SETUID,CAP_SETGID,CAP_SETPCAP", "setpriv",

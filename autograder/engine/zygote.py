@@ -292,7 +292,7 @@ def main():
             break
         reply, result = serve_one(header, request, is_init)
         if is_init:
-            reply["files_left"] = clear_tmp()
+            reply["files_left"] = clear_tmp(int(header["max_files"]))
         write_frame(reply_fd, json.dumps(reply).encode())
         write_frame(reply_fd, result)
         if is_init and reply["files_left"] > int(header["max_files"]):
@@ -300,31 +300,42 @@ def main():
     os._exit(0)
 
 
-def clear_tmp():
+def clear_tmp(limit):
     """Under bubblewrap /tmp and /dev/shm are the sandbox's own tmpfs (the working
-    copy included): empty them between checks. Returns how many entries there were.
+    copy included): empty them between checks. Returns how many entries there were,
+    counting no further than just past `limit` (beyond it the zygote leaves, and the
+    kernel frees the tmpfs with its sandbox faster than any walk).
     Read-only mounts inside (the interpreter's folders, bound back when they live under
     /tmp) are left alone rather than walked: they hold nothing a check could have
     written, and walking a venv costs a tenth of a second."""
-    return sum(_empty(folder) for folder in ("/tmp", "/dev/shm"))
+    count = 0
+    for folder in ("/tmp", "/dev/shm"):
+        count += _empty(folder, limit - count)
+    return count
 
 
-def _empty(folder):
+def _empty(folder, left):
+    """Remove what `folder` holds, stopping once more than `left` entries were seen."""
+    count = 0
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                count += 1
+                if count > left:
+                    return count
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if os.access(entry.path, os.W_OK) and not os.path.ismount(entry.path):
+                            count += _empty(entry.path, left - count)
+                            if count > left:
+                                return count
+                            os.rmdir(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass  # a mount point, or not empty because of one
     except OSError:
-        return 0
-    count = len(entries)
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if os.access(entry.path, os.W_OK) and not os.path.ismount(entry.path):
-                    count += _empty(entry.path)
-                    os.rmdir(entry.path)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass  # a mount point, or not empty because of one
+        pass
     return count
 
 

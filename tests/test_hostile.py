@@ -2,7 +2,7 @@
 
 Each test copies the model submission, replaces the body of ONE graded method of
 KNearestNeighbor with hostile code, grades it with a short worker time limit and checks
-DESIGN.md's promises: the hostile target loses its points with a clear message, every
+the engine's promises (ARCHITECTURE.md): the hostile target loses its points with a clear message, every
 other target keeps full marks, grading ends in bounded time, and neither the submission
 folder nor the project is changed.
 """

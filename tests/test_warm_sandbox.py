@@ -65,6 +65,12 @@ def hang():
         pass
 
 
+def sleep_forever():
+    import time
+    while True:
+        time.sleep(60)
+
+
 def peek_at_parent():
     """Try to reach the zygote's pipes and memory, as code that wants to forge its reply would."""
     parent, reached = os.getppid(), []
@@ -225,15 +231,15 @@ def test_each_check_draws_its_own_random_numbers(stand_in, tmp_path, monkeypatch
     assert not (first == second).all(), "two forked workers drew the same numbers"
 
 
-@pytest.mark.parametrize("how", ["kill-parent", "time-limit"])
+@pytest.mark.parametrize("how", ["kill-parent", "wall-clock-limit"])
 def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, monkeypatch, how):
     if how == "kill-parent":
         monkeypatch.setenv("CS231N_NO_BWRAP", "1")  # under bubblewrap the zygote cannot be killed
         bubblewrap_available.cache_clear()
-    submission = make(stand_in, tmp_path, monkeypatch, timeout_s=3.0)
+    submission = make(stand_in, tmp_path, monkeypatch, timeout_s=2.0)
     try:
         with pytest.raises(WorkerFailure, match="stopped the sandbox|time limit"):
-            probe(submission, "kill_parent" if how == "kill-parent" else "hang")
+            probe(submission, "kill_parent" if how == "kill-parent" else "sleep_forever")
         assert probe(submission, "burn", 0.0) == 1
         # A zygote that dies under a check may have been killed from outside (the
         # machine's OOM killer): the check runs once more on a new one before it fails.
@@ -242,6 +248,19 @@ def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, mo
     finally:
         submission.close()
         bubblewrap_available.cache_clear()  # computed again once the variable is gone
+
+
+def test_the_time_limit_is_cpu_time(stand_in, tmp_path, monkeypatch):
+    """An endless loop is stopped by its CPU budget (the kernel's RLIMIT_CPU), which a
+    loaded machine does not shorten, and the zygote that forked it lives on."""
+    submission = make(stand_in, tmp_path, monkeypatch, timeout_s=2.0)
+    try:
+        with pytest.raises(WorkerFailure, match="time limit of 2 s of CPU time"):
+            probe(submission, "hang")
+        assert probe(submission, "burn", 0.0) == 1
+        assert submission.warm.started_count == 1
+    finally:
+        submission.close()
 
 
 def test_only_hidden_submissions_share_a_zygote(stand_in, tmp_path, monkeypatch):

@@ -210,7 +210,7 @@ class WarmSandbox:
         runtime, pristine, workdir = sandbox.worker_paths(
             self.runtime_dir, self.inbox_dir, name, self.new_workdir(), self.wrapped)
         header = {"workdir": workdir, "pristine": pristine, "own_ipc": self.wrapped,
-                  "cpu_limit_s": int(limits.timeout_s) + 5, "max_files": limits.max_files,
+                  "cpu_limit_s": limits.cpu_limit_s, "max_files": limits.max_files,
                   "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
         message = protocol.frame(json.dumps(header).encode()) + protocol.frame(request)
         outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
@@ -218,13 +218,13 @@ class WarmSandbox:
         writer = threading.Thread(target=sandbox._feed_open, args=(self.process.stdin, message),
                                   daemon=True)
         writer.start()
-        deadline = started + limits.timeout_s
+        deadline = started + limits.wall_s
         try:
             reply = json.loads(_read_frame(self.reply_fd, deadline, 1 << 20))
             data = _read_frame(self.reply_fd, deadline, limits.result_bytes)
         except _Late:
             outcome.timed_out = True
-            outcome.problem = "it ran past the time limit of %g s and was stopped" % limits.timeout_s
+            outcome.problem = sandbox.wall_clock_problem(limits)
         except (_Gone, ValueError):
             outcome.problem = "it stopped the sandbox's process that ran it before answering"
             outcome.zygote_lost = True

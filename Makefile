@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# bubblewrap isolates the grading worker (DESIGN.md); without it grading still runs
+# bubblewrap isolates the grading worker (ARCHITECTURE.md); without it grading still runs
 # with rlimits only and says so. Installing needs root and Debian's apt.
 sandbox:
 	@command -v bwrap >/dev/null 2>&1 || { \

@@ -126,7 +126,8 @@ def _report_from_file(path):
     return GradeReport(**data["report"])
 
 
-def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=True, regrade=False):
+def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=True, regrade=False,
+                 require_sandbox=True):
     """Grade every submission of `assignment`; returns {student: GradeReport}.
 
     Submissions are graded `workers` at a time, each in its own trusted process; this
@@ -163,9 +164,15 @@ def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=Tru
     def grade_one(student):
         session = sessions.get()
         try:
-            return session.grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir])
+            report = session.grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir],
+                                   require_sandbox=require_sandbox)
         finally:
             sessions.put(session)
+        if report.grader_errors:  # no silent 0: not recorded, named at the end
+            raise GradingError("%d check(s) failed for a reason of the grader, not of the "
+                               "submission (%s); grade again" % (len(report.grader_errors), ", ".join(
+                                   sorted({r["target"] for r in report.grader_errors}))))
+        return report
 
     failures = {}
     recorder = CourseRecorder(course_dir, assignment)

@@ -52,13 +52,24 @@ def cmd_release(args):
 
 
 def cmd_grade(args):
+    import tempfile
     run = _instructor_module("engine.run")
     report = _instructor_module("engine.report")
-    submission = args.submission
+    intake = _instructor_module("engine.intake")
+    if not os.path.exists(args.submission):
+        print("cs231n grade: the grader could not run: submission folder %s does not exist"
+              % args.submission, file=sys.stderr)
+        return 2
     try:
-        with _unpacked(submission) as folder:
-            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed)
-    except (run.GradingError, ValueError) as exc:
+        with tempfile.TemporaryDirectory(prefix="cs231n-grade-zip-") as scratch:
+            try:
+                folder = intake.locate_submission(args.submission, scratch)
+            except intake.SubmissionRefused as exc:
+                print("cs231n grade: the submission was not graded: %s" % exc, file=sys.stderr)
+                return 2
+            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed,
+                               require_sandbox=args.require_sandbox)
+    except run.GradingError as exc:
         print("cs231n grade: the grader could not run: %s" % exc, file=sys.stderr)
         return 2
     print(report.score_table(result))
@@ -66,40 +77,32 @@ def cmd_grade(args):
     if args.json:
         report.write_results_json(result, args.json)
         print("results.json written to %s" % os.path.abspath(args.json))
+    if result.grader_errors:
+        print("cs231n grade: %d check(s) failed for a reason of the grader, not of the submission"
+              % len(result.grader_errors), file=sys.stderr)
+        return 3
     return 0
 
 
-class _unpacked:
-    """A submission folder as it is, or a .zip extracted safely into a temporary folder."""
-
-    def __init__(self, path):
-        self.path, self.tmp = path, None
-
-    def __enter__(self):
-        if not self.path.endswith(".zip"):
-            return self.path
-        import tempfile
-        import zipfile
-        self.tmp = tempfile.TemporaryDirectory(prefix="cs231n-zip-")
-        with zipfile.ZipFile(self.path) as archive:
-            for member in archive.namelist():
-                target = os.path.realpath(os.path.join(self.tmp.name, member))
-                if not target.startswith(os.path.realpath(self.tmp.name) + os.sep):
-                    raise ValueError("zip member %r points outside the archive" % member)
-            archive.extractall(self.tmp.name)
-        return self.tmp.name
-
-    def __exit__(self, *exc):
-        if self.tmp:
-            self.tmp.cleanup()
+def _sandbox_or_exit(command, required):
+    """Stop with a clear message when the sandbox is required and does not work here."""
+    if not required:
+        return
+    sandbox = _instructor_module("engine.sandbox")
+    try:
+        sandbox.require_sandbox()
+    except sandbox.SandboxUnavailable as exc:
+        sys.exit("cs231n %s: %s" % (command, exc))
 
 
 def cmd_grade_course(args):
     course = _instructor_module("course")
     run = _instructor_module("engine.run")
+    _sandbox_or_exit("grade-course", args.require_sandbox)
     try:
         reports = course.grade_course(args.course_dir, args.assignment, workers=args.workers,
-                                      timeout_s=args.timeout, regrade=args.regrade)
+                                      timeout_s=args.timeout, regrade=args.regrade,
+                                      require_sandbox=args.require_sandbox)
     except run.GradingError as exc:
         print("cs231n grade-course: %s" % exc, file=sys.stderr)
         return 2
@@ -178,6 +181,9 @@ def build_parser():
     grd.add_argument("--json", help="write Gradescope's results.json here")
     grd.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
     grd.add_argument("--seed", type=int, help="seed of the random inputs (default: fresh)")
+    grd.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=False,
+                     help="stop, rather than grade with rlimits alone, where bubblewrap's "
+                          "sandbox does not work (default: off; on for grade-course)")
     grd.set_defaults(func=cmd_grade)
 
     course = commands.add_parser("grade-course", help="grade an nbgrader course folder")
@@ -186,6 +192,9 @@ def build_parser():
     course.add_argument("--workers", type=int, default=1)
     course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
     course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    course.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=True,
+                        help="stop where bubblewrap's sandbox does not work (default: on; "
+                             "--no-require-sandbox grades with rlimits alone: trusted work only)")
     course.set_defaults(func=cmd_grade_course)
 
     nbc = commands.add_parser("nbgrader-config",

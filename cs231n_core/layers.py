@@ -266,7 +266,7 @@ def dropout_backward(dout, cache):
 # Normalization layers (assignment 2): batch normalization, layer normalization, and
 # their spatial versions for convolutional networks (spatial batch norm, group norm).
 #
-# bn_param keys (DESIGN.md's contract, CS231n's): "mode" ("train" or "test", required),
+# bn_param keys (CS231n's, listed in ARCHITECTURE.md): "mode" ("train" or "test", required),
 # "eps" (default 1e-5), "momentum" (default 0.9), "running_mean" and "running_var"
 # (arrays of shape (D,), zeros when absent). The running averages are updated in place
 # of the dictionary: running = momentum * running + (1 - momentum) * batch.

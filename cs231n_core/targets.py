@@ -1,4 +1,4 @@
-"""Which graded targets belong to which assignment (DESIGN.md's table).
+"""Which graded targets belong to which assignment, and where each one's solution sits.
 
 Shared by the students' tools (public checks, `cs231n submit`) and the instructor's
 (release, graders). It names targets only; it holds no solution.

@@ -146,7 +146,8 @@ def test_only_target_grades_one_target_at_full_weight(model_submission):
 def test_grader_never_imports_the_submission(model_copy, tmp_path):
     marker = tmp_path / "imported"
     with open(os.path.join(model_copy, "cs231n_core", "__init__.py"), "a") as handle:
-        handle.write("\nopen(%r, 'w').write('x')\n" % str(marker))
+        # the trusted process would create the marker; the worker cannot reach the folder
+        handle.write("\ntry:\n    open(%r, 'w').write('x')\nexcept OSError:\n    pass\n" % str(marker))
     report = grade(model_copy, "assignment1", seed=1)
     assert report.score == pytest.approx(100.0)
     assert not marker.exists()  # the worker's writes outside its folder vanish too

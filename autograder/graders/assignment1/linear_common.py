@@ -5,14 +5,12 @@ random problems, the checks against the reference and the speed check.
 Not a test module (pytest collects only test_*.py); the reference answers are computed
 here, in the trusted process, with the instructor's cs231n_core.
 """
-import time
-
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import GradingFailure, expect_close, expect_faster, rel_error
 from cs231n_core import gradient_check
 from autograder.engine.submission import call
+from autograder.graders import speed
 
 LOSS_TOL = 1e-7   # CS231n's relative error, on the loss
 GRAD_TOL = 1e-7   # and on every entry of the gradient (floor 1e-8 in the denominator)
@@ -90,35 +88,21 @@ def check_against_reference(submission, path, reference, W, X, y, reg, what, par
 
 def check_speed(submission, path, reference, rng):
     """The vectorized loss runs within SPEED_MAX_RATIO x the reference's CPU time (plus
-    slack), and gives the right values on the large problem.
-
-    The worker's CPU time comes from the kernel, outside the sandbox. A run on a tiny
-    problem measures the worker's start-up, which the large run's time also holds.
-    Wall time, measured outside too, bounds work hidden in processes the worker never
-    reaps; its bound is looser because other jobs on the machine inflate it."""
+    slack), and gives the right values on the large problem. The number of examples is
+    drawn afresh; the engine's own cost is measured by a run without the submission's
+    code (autograder/graders/speed.py)."""
     name = path.split(":")[-1]
-    student_loss(submission, path, *random_problem(rng, 5, 4, 3), 0.1)
-    startup = submission.last_outcome
-    W, X, y = random_problem(rng, SPEED_N, SPEED_D, SPEED_C, w_scale=0.3)
+    W, X, y = random_problem(rng, speed.jitter(rng, SPEED_N), SPEED_D, SPEED_C, w_scale=0.3)
     reg = 0.1
-    loss, dW = student_loss(submission, path, W, X, y, reg, repeat=SPEED_REPEAT)
-    cpu_s = max(0.0, submission.last_outcome.cpu_s - startup.cpu_s)
-    wall_s = max(0.0, submission.last_outcome.elapsed_s - startup.elapsed_s)
-    with threadpool_limits(1):  # the worker runs single-threaded too
-        reference_s = SPEED_REPEAT * min(_timed(reference, W, X, y, reg) for _ in range(3))
+    result, cpu_s, wall_s = speed.timed_run(
+        submission, [call(path, W, X, y, reg, save="out", repeat=SPEED_REPEAT)], ["out"])
+    loss, dW = unpack_loss(result["out"], W.shape, name)
+    reference_s = speed.reference_seconds(reference, W, X, y, reg, repeat=SPEED_REPEAT)
     expected_loss, expected_dW = reference(W, X, y, reg)
-    what = "%s on %d examples" % (name, SPEED_N)
+    what = "%s on %d examples" % (name, len(X))
     expect_close(loss, np.float64(expected_loss), LOSS_TOL, what + ": the loss")  # fast and right
     expect_close(dW, expected_dW, GRAD_TOL, what + ": the gradient dW")
     expect_faster(cpu_s, reference_s, SPEED_MAX_RATIO, SPEED_SLACK_S,
                   "%s, %d calls (CPU time)" % (what, SPEED_REPEAT))
     expect_faster(wall_s, reference_s, SPEED_WALL_RATIO, SPEED_WALL_SLACK_S,
                   "%s, %d calls (wall time)" % (what, SPEED_REPEAT))
-
-
-def _timed(func, *args):
-    """CPU seconds of one call in this process: like the worker's CPU time, and unlike
-    wall time, hardly inflated by other jobs on the machine."""
-    start = time.process_time()
-    func(*args)
-    return time.process_time() - start

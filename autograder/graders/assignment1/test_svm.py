@@ -15,6 +15,7 @@ import pytest
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, expect_labels)
+from autograder.engine.references import augment_images
 from autograder.engine.submission import call, get
 from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
 from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
@@ -292,17 +293,30 @@ def test_predict_values(submission, rng):
     expect_labels(labels, reference_predictions(W, X), "predict on a single example")
 
 
+# predict on held-out digits, distorted afresh (references.augment_images) so that none
+# of them is in a file the worker can read; what is required is the reference's predict
+# with the same weights, not an accuracy: labels looked up in the public datasets agree
+# with it only where it is right (measured over 20 seeds: the reference's accuracy 0.37
+# to 0.47, mean 0.41; the agreement of the true labels or of the nearest public image's
+# label with it 0.45 to 0.55, mean 0.51). Required: PREDICT_AGREEMENT.
+PREDICT_AGREEMENT = 0.99
+
+
 @pytest.mark.target("LinearClassifier.predict")
 @pytest.mark.points(1.5)
 def test_predict_digits_accuracy(submission, rng):
-    """held-out digits with weights trained by the reference: the reference's accuracy"""
-    X_train, y_train, X_test, y_test = digits_problem(rng)
+    """held-out digits with weights trained by the reference: the reference's predictions"""
+    pixels, y = _digits()
+    order = rng.permutation(len(y))
+    train, held_out = order[:1297], order[1297:]
+    mean = pixels[train].mean(axis=0)
+    X_train = np.hstack([pixels[train] - mean, np.ones((len(train), 1))])
+    distorted = augment_images(rng, pixels[held_out] * 16.0, 8, 16.0) / 16.0
+    X_test = np.hstack([distorted - mean, np.ones((len(held_out), 1))])
     svm = LinearSVM()
-    reference_train(svm, X_train, y_train, int(rng.integers(2**31)), **TRAIN_SETTINGS)
-    reference_accuracy = float(np.mean(svm.predict(X_test) == y_test))
+    reference_train(svm, X_train, y[train], int(rng.integers(2**31)), **TRAIN_SETTINGS)
     labels = student_predictions(submission, svm.W, X_test)  # held-out labels stay here
-    accuracy = float(np.mean(labels == y_test))
-    expect_at_least(accuracy, reference_accuracy - 1e-9,
-                    "held-out accuracy of predict with trained weights",
-                    " (the reference's predict reaches %.3f with the same weights)"
-                    % reference_accuracy)
+    agreement = float(np.mean(labels == svm.predict(X_test)))
+    expect_at_least(agreement, PREDICT_AGREEMENT,
+                    "the share of held-out digits that predict labels as the reference's predict",
+                    " with the same weights (required %.2f)" % PREDICT_AGREEMENT)

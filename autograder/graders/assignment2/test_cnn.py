@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, rel_error)
+from autograder.engine.references import augment_images, load_digits
 from autograder.engine.submission import call, forward_outputs, get, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
@@ -486,33 +487,42 @@ def test_net_numerical_gradients(submission, rng):
                           "grads[%r]" % name)
 
 
-# Training on scikit-learn's handwritten digits (1797 real 8x8 images, one channel).
-# Calibrated on the reference: over 3 random splits x 12 initializations it reaches
-# 94.3% to 97.5% held-out accuracy, a spread of at most 3.2 points on one split, in about
-# 0.3 CPU seconds. Required: the reference's accuracy on the same split and seed, less 5
-# points (another correct implementation may draw its random weights in another order).
+# Training on scikit-learn's handwritten digits (1797 real 8x8 images, one channel), held
+# out in a form no file holds: every image is distorted afresh (references.augment_images;
+# the training set holds TRAIN_COPIES distorted copies of each of its 1000 images), so
+# that a lookup of the held-out inputs in the public datasets cannot answer for the net:
+# the nearest public image's label is right for 63% to 64% of them, while the reference
+# convolutional net reaches 79.1% to 85.3% (mean 82.8%; calibrated on the reference over
+# 6 random splits x 3 initializations, at most 6 points between two initializations on
+# one split), in about 0.9 CPU seconds. Required: the reference's accuracy on the same
+# split and seed, less ACCURACY_MARGIN (another correct implementation may draw its
+# random weights in another order).
 TRAIN_NET = {"num_filters": 8, "filter_size": 3, "hidden_dim": 50, "weight_scale": 0.1, "reg": 1e-3}
 TRAIN_SOLVER = {"update_rule": "sgd", "optim_config": {"learning_rate": 1.0}, "lr_decay": 0.8,
                 "num_epochs": 8, "batch_size": 50, "verbose": False}
-ACCURACY_MARGIN = 0.05
+TRAIN_COPIES = 3
+ACCURACY_MARGIN = 0.08
 
 
 def digit_images(rng):
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    X, y = digits.images[:, None] / 16.0, digits.target.astype(np.int64)   # (N, 1, 8, 8)
+    pixels, y = load_digits()
     order = rng.permutation(len(y))
     train, val, test = order[:1000], order[1000:1200], order[1200:]
-    mean = X[train].mean(axis=0)
-    data = {"X_train": X[train] - mean, "y_train": y[train], "X_val": X[val] - mean, "y_val": y[val]}
-    return data, X[test] - mean, y[test]
+    train = np.tile(train, TRAIN_COPIES)
+
+    def distorted(rows):  # (N, 1, 8, 8) in [0, 1]
+        return augment_images(rng, pixels[rows], 8, 16.0).reshape(-1, 1, 8, 8) / 16.0
+
+    X_train, X_val, X_test = distorted(train), distorted(val), distorted(test)
+    mean = X_train.mean(axis=0)
+    data = {"X_train": X_train - mean, "y_train": y[train], "X_val": X_val - mean, "y_val": y[val]}
+    return data, X_test - mean, y[test]
 
 
 @pytest.mark.target("ThreeLayerConvNet")
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
-    """trained with the Solver on handwritten digits, held-out accuracy within 5 points of the reference"""
+    """trained with the Solver on handwritten digits, held-out accuracy within 8 points of the reference"""
     from cs231n_core.solver import Solver
 
     data, X_test, y_test = digit_images(rng)

@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
                                       expect_close, rel_error)
-from autograder.engine.references import load_digits
+from autograder.engine.references import augment_images, load_digits, secret_rotation
 from autograder.engine.submission import call, get, saved
 from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
@@ -36,7 +36,7 @@ LAYERS_DROPOUT = "cs231n_core.layers:dropout_forward"
 VALUE_TOL = 1e-7
 NET_GRAD_TOL = 1e-7
 NUMERIC_TOL = 1e-5
-RULE_TOL = {"sgd_momentum": 1e-8, "rmsprop": 1e-7, "adam": 1e-7}
+RULE_TOL = {"sgd_momentum": 1e-8, "rmsprop": 1e-7, "adam": 1e-7}  # CS231n's, float64 update rules
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -360,27 +360,35 @@ def test_net_layernorm(submission, rng):
 
 
 # Training on scikit-learn's handwritten digits (8x8): 300 training images, 200 held out,
-# plain SGD (given code, so that the update rules' graders stay separate). Calibrated on
-# the reference over 4 random splits x 5 initializations: 87.0% to 96.0% held-out
-# accuracy (mean 91.4%), at most 7 points between two initializations on one split (a
-# correct net that draws its weights in another order gets another initialization).
-# Required: the reference's accuracy on the same split and seed, less ACCURACY_MARGIN.
+# plain SGD (given code, so that the update rules' graders stay separate). No input is
+# in a file the worker can read (digits_split): the nearest public image's label is right
+# for at most 13.5% of the held-out inputs. Calibrated on the reference over 8 random
+# splits x 5 initializations: 74.0% to 88.5% held-out accuracy (mean 80.9%), at most 8.5
+# points between two initializations on one split (a correct net that draws its weights
+# in another order gets another initialization). Required: the reference's accuracy on
+# the same split and seed, less ACCURACY_MARGIN.
 TRAIN_NET = {"hidden_dims": [64, 64], "weight_scale": 0.2, "reg": 1e-3}
 TRAIN_SOLVER = {"update_rule": "sgd", "optim_config": {"learning_rate": 0.3}, "lr_decay": 0.95,
                 "num_epochs": 15, "batch_size": 50, "verbose": False}
-ACCURACY_MARGIN = 0.08
+DISTORTION = 0.5
+ACCURACY_MARGIN = 0.10
 
 
 def digits_split(rng, num_train=300, num_val=100, num_test=200):
+    """Every image distorted afresh and the pixels rotated by a secret orthogonal matrix
+    (references.augment_images, secret_rotation), so that no input is in a file the
+    worker can read; a fully connected net learns them as well as plain pixels."""
     pixels, y = load_digits()
-    X = pixels / 16.0
     order = rng.permutation(len(y))
-    train = order[:num_train]
-    val = order[num_train:num_train + num_val]
-    test = order[num_train + num_val:num_train + num_val + num_test]
-    mean = X[train].mean(axis=0)
-    data = {"X_train": X[train] - mean, "y_train": y[train], "X_val": X[val] - mean, "y_val": y[val]}
-    return data, X[test] - mean, y[test]
+    rows = {"train": order[:num_train], "val": order[num_train:num_train + num_val],
+            "test": order[num_train + num_val:num_train + num_val + num_test]}
+    X = {name: augment_images(rng, pixels[index], 8, 16.0, DISTORTION) / 16.0
+         for name, index in rows.items()}
+    mean = X["train"].mean(axis=0)
+    rotation = secret_rotation(rng, pixels.shape[1])
+    X = {name: (value - mean) @ rotation for name, value in X.items()}
+    data = {"X_train": X["train"], "y_train": y[rows["train"]], "X_val": X["val"], "y_val": y[rows["val"]]}
+    return data, X["test"], y[rows["test"]]
 
 
 def trained_accuracy(submission, data, X_test, y_test, seed):
@@ -407,7 +415,7 @@ def trained_accuracy(submission, data, X_test, y_test, seed):
 @pytest.mark.target("FullyConnectedNet")
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
-    """a 3-layer net trained with the Solver on 300 handwritten digits: held-out accuracy within 8 points of the reference"""
+    """a 3-layer net trained with the Solver on 300 handwritten digits: held-out accuracy within 10 points of the reference"""
     data, X_test, y_test = digits_split(rng)
     accuracy, reference_accuracy = trained_accuracy(submission, data, X_test, y_test,
                                                     int(rng.integers(1000)))

@@ -34,7 +34,7 @@ from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv
 
 SECTION_WEIGHT = 15
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-VALUE_TOL = 1e-10
+VALUE_TOL = 1e-10  # float64 modules in evaluation mode against the NumPy reference: rounding only
 
 
 # --- networks on the meta device -------------------------------------------------------

@@ -22,7 +22,7 @@ from .detection_common import DETECTION, GRAD_TOL, MODULE_TOL, expect_state_shap
 
 SECTION_WEIGHT = 8
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-LOSS_TOL = 1e-10
+LOSS_TOL = 1e-10  # the detection loss in float64 against the NumPy reference: rounding only
 
 # The trained detector: class-agnostic ("a digit" vs background) on 48x48 scenes of one
 # or two digits, about 2.3 s of CPU time. Over 10 seeds the reference's mAP@0.5 on 100

@@ -25,7 +25,7 @@ from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes,
 
 SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
-F32_LOSS_TOL = 1e-5
+F32_LOSS_TOL = 1e-5  # float32 losses: their own rounding is about 1e-7 relative, summed over a batch
 
 
 # --- the losses ----------------------------------------------------------------------

@@ -185,3 +185,57 @@ def held_out_digits(rng, count):
     _, _, info = load_held_out()
     x = (X[chosen, :, :, 0] / 255.0 - info["mean"]) / info["std"]
     return x[:, None].astype(np.float64), y[chosen]
+
+
+# --- inputs whose gradients are defined ------------------------------------------------
+#
+# A real digit is mostly background: one constant value. A convolution maps a constant
+# patch to the same number at every position, so max pooling sees exact ties, and which
+# of the tied inputs receives the gradient is decided by the last bit of each sum: by the
+# BLAS kernel, the CPU's vector width and the summation order. Torch in the worker and
+# NumPy here then route the gradient to different pixels, and a correct saliency map
+# differed from the reference by up to 7e-3 (relative) on some CPUs. The fix is in the
+# input, not in the tolerance: faint noise (DIGIT_NOISE, in units of the normalized
+# pixel; the digits look the same) makes every pooled value distinct, and the inputs are
+# redrawn until every max-pool window's two largest values, and every ReLU input, stand
+# apart from each other by TIE_MARGIN relative to the layer's largest value: a million
+# times what rounding in float64 can move them (about 1e-15).
+
+DIGIT_NOISE = 0.02
+TIE_MARGIN = 1e-9
+
+
+def tie_gap(spec, params, x):
+    """The smallest gap, relative to the layer's largest absolute value, between what a
+    ReLU or a max pool decides: a ReLU input and 0, or the two largest values of a pooling
+    window whose largest value is positive (a window of ReLU zeros passes no gradient, so
+    its ties do not matter). Rounding cannot change a decision whose gap is well above
+    1e-15."""
+    outputs, _ = forward(spec, params, x)
+    gaps = [np.inf]
+    for i, (kind, _, args) in enumerate(spec):
+        inputs = outputs[i - 1] if i else x
+        scale = np.abs(inputs).max() or 1.0
+        if kind == "relu":
+            gaps.append(np.abs(inputs).min() / scale)
+        elif kind == "pool":
+            size = args[0]
+            n, c, h, w = inputs.shape
+            windows = inputs[:, :, :h // size * size, :w // size * size].reshape(
+                n, c, h // size, size, w // size, size).transpose(0, 1, 2, 4, 3, 5).reshape(-1, size * size)
+            top_two = np.sort(windows, axis=1)[:, -2:]
+            live = top_two[:, 1] > 0
+            if live.any():
+                gaps.append((top_two[live, 1] - top_two[live, 0]).min() / scale)
+    return float(min(gaps))
+
+
+def untied_digits(rng, count, spec, params):
+    """held_out_digits with faint noise, redrawn until no ReLU or pooling decision of
+    `spec` is within TIE_MARGIN of a tie (see above): (x, labels)."""
+    for _ in range(20):
+        x, y = held_out_digits(rng, count)
+        x = x + DIGIT_NOISE * rng.normal(size=x.shape)
+        if tie_gap(spec, params, x) > TIE_MARGIN:
+            return x, y
+    raise RuntimeError("no untied digits in 20 draws; the noise is too faint for this network")

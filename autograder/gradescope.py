@@ -321,7 +321,7 @@ def main(argv=None):
                                      description="grade a Gradescope submission (run_autograder calls this)")
     parser.add_argument("--assignment", required=True)
     parser.add_argument("--root", default=os.environ.get("CS231N_AUTOGRADER_ROOT", DEFAULT_ROOT))
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    parser.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     parser.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=True,
                         help="refuse to grade where the sandbox does not work (default: on)")
     args = parser.parse_args(argv)

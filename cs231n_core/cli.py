@@ -179,7 +179,7 @@ def build_parser():
     grd.add_argument("submission")
     grd.add_argument("--assignment", required=True)
     grd.add_argument("--json", help="write Gradescope's results.json here")
-    grd.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    grd.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     grd.add_argument("--seed", type=int, help="seed of the random inputs (default: fresh)")
     grd.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=False,
                      help="stop, rather than grade with rlimits alone, where bubblewrap's "
@@ -190,7 +190,7 @@ def build_parser():
     course.add_argument("course_dir")
     course.add_argument("assignment")
     course.add_argument("--workers", type=int, default=1)
-    course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    course.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
     course.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=True,
                         help="stop where bubblewrap's sandbox does not work (default: on; "
@@ -209,7 +209,7 @@ def build_parser():
     gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip for an assignment")
     gs.add_argument("assignment")
     gs.add_argument("--out", default="autograder.zip", help="zip to write (default: autograder.zip)")
-    gs.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    gs.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     gs.add_argument("--visibility", action="append", default=[], metavar="PATTERN=VISIBILITY",
                     help="Gradescope visibility of the tests whose name matches PATTERN "
                          "(hidden, after_due_date, after_published, visible), e.g. "

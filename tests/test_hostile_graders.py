@@ -297,3 +297,115 @@ def test_held_out_inputs_looked_up_in_the_public_datasets_earn_no_accuracy_point
             "looked-up labels earned %s's points (%s)" % (check, records[check]["message"])
         assert "accuracy" in records[check]["message"] or "share" in records[check]["message"], \
             records[check]["message"]
+
+
+# --- held-out digit scenes (assignment 3) --------------------------------------------
+
+# The detector and the segmentation network of assignment 3 are class-agnostic (digit or
+# background) on scenes of MNIST digits on a blank canvas. A submission that does not
+# learn can answer held-out scenes well: its ink, thresholded, is the digits' masks but
+# for a few fragments of clutter, and each inked blob can be matched against the public
+# digits it carries (cs231n_core/_public.npz) to tell digits from clutter. These
+# submissions train nothing and answer that way: they must earn no mAP or IoU point.
+SCENE_LOOKUP = '''
+"""Digits of a scene found by thresholding its ink and matching each blob against the
+public MNIST digits, not learned."""
+import os
+
+import numpy as np
+from scipy import ndimage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIDE = 16
+_TABLE = []
+
+
+def _normalized(crop):
+    """An ink crop resized to SIDE x SIDE, as a unit vector."""
+    rows = np.linspace(0, crop.shape[0] - 1, SIDE)
+    cols = np.linspace(0, crop.shape[1] - 1, SIDE)
+    resized = ndimage.map_coordinates(crop, np.meshgrid(rows, cols, indexing="ij"), order=1)
+    return resized.ravel() / (np.linalg.norm(resized) + 1e-8)
+
+
+def _public_digits():
+    if not _TABLE:
+        digits = np.load(os.path.join(HERE, "_public.npz"))["mnist"] / 255.0
+        crops = []
+        for digit in digits:
+            rows, cols = np.flatnonzero(digit.max(1) > 0), np.flatnonzero(digit.max(0) > 0)
+            crops.append(_normalized(digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+        _TABLE.append(np.array(crops))
+    return _TABLE[0]
+
+
+def blobs(image):
+    """(boxes (K, 4) as (x1, y1, x2, y2), masks (K, H, W) bool, distances (K,)): each
+    8-connected blob of ink, and its distance to the nearest public digit."""
+    image = np.asarray(image, dtype=np.float64).reshape(image.shape[-2:])
+    labels, _ = ndimage.label(image >= 0.3, structure=np.ones((3, 3)))
+    boxes, masks, distances = [], [], []
+    for k, where in enumerate(ndimage.find_objects(labels)):
+        crop = np.where(labels[where] == k + 1, image[where], 0.0)
+        boxes.append((where[1].start, where[0].start, where[1].stop, where[0].stop))
+        masks.append(labels == k + 1)
+        distances.append(np.sqrt(max(0.0, 2.0 - 2.0 * float((_public_digits() @ _normalized(crop)).max()))))
+    return (np.array(boxes, dtype=np.float32).reshape(-1, 4),
+            np.array(masks, dtype=bool).reshape((-1,) + image.shape), np.array(distances))
+'''
+
+SCENE_LOOKUP_TARGETS = {
+    # target: (module, accuracy check, code appended to the module)
+    "DigitDetector": ("detection.py", "test_detector_trained_map", '''
+        def train_detector(model, scenes, *args, **kwargs):
+            """trains nothing"""
+            return {"loss": []}
+
+
+        def predict_scenes(model, images, *args, **kwargs):
+            """every blob of ink, scored by how close it is to a public digit"""
+            from cs231n_core import _scene_lookup
+
+            out = {"boxes": [], "scores": [], "labels": []}
+            for image in np.asarray(images):
+                boxes, _, distances = _scene_lookup.blobs(image)
+                out["boxes"].append(boxes)
+                out["scores"].append((1.0 / (1.0 + distances)).astype(np.float32))
+                out["labels"].append(np.zeros(len(boxes), dtype=np.int64))
+            return out
+        '''),
+    "SegmentationFCN": ("segmentation.py", "test_fcn_trained_miou", '''
+        def train_segmentation(model, scenes, *args, **kwargs):
+            """trains nothing"""
+            return {"loss": []}
+
+
+        def predict_masks(model, images, *args, **kwargs):
+            """the blobs of ink that look most like a public digit (clutter less so)"""
+            from cs231n_core import _scene_lookup
+
+            out = []
+            for image in np.asarray(images):
+                _, masks, distances = _scene_lookup.blobs(image)
+                digit = masks[distances <= np.median(distances)] if len(masks) else masks
+                out.append(digit.any(axis=0) if len(digit) else np.zeros(image.shape[-2:], bool))
+            return np.array(out, dtype=np.int64)
+        '''),
+}
+
+
+@pytest.mark.parametrize("target", sorted(SCENE_LOOKUP_TARGETS))
+def test_held_out_scenes_answered_by_ink_and_lookup_earn_no_points(target, tmp_path):
+    module, check, code = SCENE_LOOKUP_TARGETS[target]
+    root = hostile_copy(tmp_path, module, code)
+    with open(os.path.join(root, "cs231n_core", "_scene_lookup.py"), "w") as handle:
+        handle.write(SCENE_LOOKUP)
+    public_copy(os.path.join(root, "cs231n_core", "_public.npz"))
+    report = grade(root, "assignment3", timeout_s=TIMEOUT_S, seed=SEED, only=[target])
+    records = records_of(report, target)
+    assert check in records, sorted(records)
+    assert not records[check]["passed"], \
+        "answers that learnt nothing earned %s's points (%s)" % (check, records[check]["message"])
+    assert "held-out scenes" in records[check]["message"], records[check]["message"]
+    others = {name: r["message"] for name, r in records.items() if name != check and not r["passed"]}
+    assert not others, "the model's own code lost points: %s" % others

@@ -409,3 +409,60 @@ def test_held_out_scenes_answered_by_ink_and_lookup_earn_no_points(target, tmp_p
     assert "held-out scenes" in records[check]["message"], records[check]["message"]
     others = {name: r["message"] for name, r in records.items() if name != check and not r["passed"]}
     assert not others, "the model's own code lost points: %s" % others
+
+
+# --- held-out digits of the transfer check (assignment 3) ----------------------------
+
+# A "transfer experiment" that trains nothing and looks the held-out digits up in the
+# public MNIST it carries: for the fine-tuned net only (the scratch net answers at random,
+# so that fine-tuning seems to win), or for both.
+TRANSFER_LOOKUP = '''
+"""Classes 5-9 of 14 x 14 digits looked up in the public MNIST, not learned."""
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def classes(X):
+    """Each image's class (its digit less 5): that of its nearest public digit of 5-9."""
+    public = np.load(os.path.join(HERE, "_public.npz"))
+    keep = public["mnist_labels"] >= 5
+    table = public["mnist"][keep].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).reshape(int(keep.sum()), -1) / 255.0
+    query = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    distances = (query ** 2).sum(1)[:, None] - 2 * query @ table.T + (table ** 2).sum(1)[None, :]
+    return public["mnist_labels"][keep][distances.argmin(axis=1)] - 5
+'''
+
+TRANSFER_CHEAT = '''
+    def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
+        """trains nothing"""
+        return model
+
+
+    def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, *args, **kwargs):
+        """the held-out digits looked up ({mode})"""
+        from cs231n_core import _transfer_lookup
+
+        looked_up = np.eye(5)[_transfer_lookup.classes(np.asarray(X_eval))] * 10.0
+        guessed = np.random.default_rng(0).normal(size=looked_up.shape)
+        return looked_up, (looked_up if "{mode}" == "both" else guessed)
+    '''
+
+
+@pytest.mark.parametrize("mode", ["fine-tuned only", "both"])
+def test_transfer_check_answered_by_lookup_earns_no_point(mode, tmp_path):
+    root = hostile_copy(tmp_path, "architectures.py", TRANSFER_CHEAT.replace("{mode}", mode))
+    with open(os.path.join(root, "cs231n_core", "_transfer_lookup.py"), "w") as handle:
+        handle.write(TRANSFER_LOOKUP)
+    public_copy(os.path.join(root, "cs231n_core", "_public.npz"))
+    report = grade(root, "assignment3", timeout_s=TIMEOUT_S, seed=SEED, only=["resnet18"])
+    records = records_of(report, "resnet18")
+    check = "test_resnet18_fine_tuning_beats_scratch"
+    assert check in records, sorted(records)
+    assert not records[check]["passed"], \
+        "looked-up digits earned the transfer point (%s)" % records[check]["message"]
+    assert "held-out accuracy" in records[check]["message"], records[check]["message"]
+    others = {name: r["message"] for name, r in records.items() if name != check and not r["passed"]}
+    assert not others, "the model's own code lost points: %s" % others

@@ -30,14 +30,17 @@ WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it on
 LOSS_TOL = 1e-10
 
 # The trained detector: class-agnostic ("a digit" vs background) on 48x48 scenes of one
-# or two digits, about 2.3 s of CPU time. Over 10 seeds the reference's mAP@0.5 on 100
-# held-out scenes lies in TRAINED_RANGE (mean 0.76); required: TRAINED_MIN_MAP, the lowest
-# less a margin of TRAINED_MARGIN.
+# or two digits, about 2.3 s of CPU time (the worker's run, torch's import included: 3.7
+# to 4.1 s). Calibrated on the reference through the sandboxed worker over the grading
+# seeds 0-29, its mAP@0.5 on 100 held-out scenes (scored here with the worker's weights),
+# min / mean (sd) / max: 0.650 / 0.760 (0.048) / 0.831; an untrained detector scores 0.00
+# to 0.07. Required: TRAINED_MIN_MAP = 0.50, TRAINED_MARGIN below the reference's worst
+# seed (3.1 standard deviations; 5.4 below its mean).
 TRAINED = {"train_scenes": 256, "test_scenes": 100, "image_size": 48, "digits_per_scene": (1, 2),
            "num_clutter": 2, "epochs": 8, "batch_size": 16, "learning_rate": 4e-3, "width": 8,
            "anchor_sizes": (16.0, 22.0), "aspect_ratios": (1.0, 1.6)}
-TRAINED_RANGE = (0.62, 0.86)
-TRAINED_MARGIN = 0.12
+TRAINED_RANGE = (0.65, 0.83)
+TRAINED_MARGIN = 0.15
 TRAINED_MIN_MAP = TRAINED_RANGE[0] - TRAINED_MARGIN
 
 

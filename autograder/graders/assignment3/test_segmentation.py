@@ -27,13 +27,21 @@ WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it on
 MODES = tuple("nearest bed_of_nails max_unpool transposed".split())  # the four upsampling modes
 
 # The trained network: digit or background (2 classes) on 32x32 scenes, max unpooling
-# (the upsampling that learns fastest here), about 1.7 s of CPU time. Over 10 seeds the
-# reference's mean IoU on 64 held-out scenes lies in TRAINED_RANGE (mean 0.65; predicting
-# background everywhere gives 0.46); required: the lowest, less TRAINED_MARGIN.
+# (the upsampling that learns fastest here), width 12: about 2.2 s of CPU time to train
+# (the worker's whole run, torch's import and the forward checks included: about 4 s).
+# Calibrated on the reference over the grading seeds 0-49 (the same training outside
+# the sandbox, which gives the worker's numbers), its mean IoU on 64 held-out scenes
+# (scored here with the trained weights), min / mean (sd) / max: 0.637 / 0.676
+# (0.019) / 0.710. Predicting background everywhere scores 0.46. At width 8 (the
+# earlier setting, 1.3 s less CPU) the reference stayed there on grading seeds 24 and
+# 33 (0.46, below any threshold that a net that learns nothing fails): its argmax never
+# turned to "digit". Required:
+# TRAINED_MIN_MIOU = 0.55, TRAINED_MARGIN below the reference's worst seed (4.6 standard
+# deviations; 6.6 below its mean).
 TRAINED = {"train_scenes": 192, "test_scenes": 64, "image_size": 32, "epochs": 12, "batch_size": 16,
-           "learning_rate": 3e-3, "width": 8, "upsampling": "max_unpool"}
-TRAINED_RANGE = (0.60, 0.68)
-TRAINED_MARGIN = 0.08
+           "learning_rate": 3e-3, "width": 12, "upsampling": "max_unpool"}
+TRAINED_RANGE = (0.637, 0.710)
+TRAINED_MARGIN = 0.087
 TRAINED_MIN_MIOU = TRAINED_RANGE[0] - TRAINED_MARGIN
 
 

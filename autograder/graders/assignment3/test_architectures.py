@@ -263,8 +263,11 @@ def check_resnet18_shapes(shared):
 # the fine-tuned one, so that no margin over scratch protects the check. Fresh random
 # distortions (references.augment_images) cannot close this here: on digits distorted
 # at AUGMENT's strength, the nearest public digit of class 5-9 still has the right class
-# for 0.55 to 0.60 of them, while the reference fine-tuned on 25 distorted labels scores
-# 0.45 to 0.69. So the worker trains the two nets (transfer_steps) and returns their
+# for 0.60 of them, while the reference, pretrained on distorted digits and fine-tuned
+# on 25 of them, scores 0.51 to 0.69 (6 seeds); with shifts alone (what hurts a lookup
+# most) 0.55 to 0.59 against 0.45 to 0.64. A nearest neighbour over 2,500 labelled
+# digits is simply a better classifier than a net that saw 25 labels. So the worker
+# trains the two nets (transfer_steps) and returns their
 # weights; their held-out accuracies are computed here, by the reference small_resnet
 # with those weights.
 TRANSFER = {"pretrain_examples": 2000, "pretrain_epochs": 2, "shots": 5, "finetune_epochs": 30,
@@ -272,17 +275,23 @@ TRANSFER = {"pretrain_examples": 2000, "pretrain_epochs": 2, "shots": 5, "finetu
 # Calibrated on the reference (the model submission through the sandboxed worker, one
 # core) over the grading seeds 0-49, with
 #     .venv/bin/python -m autograder.graders.assignment3.test_architectures 0-49
-# held-out accuracy (500 digits), min / mean (sd) / max over the 50 seeds:
-#     fine-tuned                 0.676 / 0.784 (0.048) / 0.874
-#     from scratch               0.406 / 0.530 (0.064) / 0.664
-#     fine-tuned minus scratch   0.098 / 0.254 (0.074) / 0.402
-#     worker CPU                 4.3 / 4.9 / 5.3 s per run (torch's import included)
-# A net that does not learn scores about 0.20 (5 classes): the bank's resnet18 mistakes
-# that keep every shape and count (every batch norm's scale zeroed, all but the last
-# layer frozen) score 0.15 to 0.28. The floor is 5.9 standard deviations below the
-# reference's mean, the margin 3.2.
-TRANSFER_FLOOR = 0.5      # fine-tuned accuracy; the reference's worst seed: 0.676
-TRANSFER_MARGIN = 0.02    # fine-tuned minus scratch; the reference's worst seed: 0.098
+# held-out accuracy (500 digits, scored here), min / mean (sd) / max over the 50 seeds:
+#     fine-tuned                 0.666 / 0.783 (0.050) / 0.872
+#     from scratch               0.406 / 0.530 (0.064) / 0.662
+#     fine-tuned minus scratch   0.084 / 0.253 (0.075) / 0.396
+#     worker CPU                 5.4 / 5.9 / 7.0 s per run (torch's import included; on a
+#                                loaded machine, where the earlier worker-side scoring
+#                                took as long: the same seeds, the same accuracies)
+# Scoring the two nets here costs 0.2 s of CPU (and torch's import, once per grading
+# process). A net that does not learn scores about 0.20 (5 classes): the bank's resnet18
+# mistakes that keep every shape and count (every batch norm's scale zeroed, all but the
+# last layer frozen) score 0.15 to 0.28. The floor is 5.7 standard deviations below the
+# reference's mean, the margin 3.1. What the floor cannot tell: weights trained elsewhere
+# (on the public digits) and loaded by the submission's own `fit`; the scratch run is the
+# submission's own training too, so the margin can be had by sabotaging it, but the
+# fine-tuned net must still reach the floor by itself.
+TRANSFER_FLOOR = 0.5      # fine-tuned accuracy; the reference's worst seed: 0.666
+TRANSFER_MARGIN = 0.02    # fine-tuned minus scratch; the reference's worst seed: 0.084
 
 
 def pooled_digits(seed):

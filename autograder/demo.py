@@ -89,7 +89,7 @@ def main(out="demo_output"):
     _say(6, "Where everything is")
     print("    students' release:  %s" % student_release)
     print("    course folder:      %s" % course_dir)
-    print("    gradebook:          %s (try: cd %s && nbgrader formgrader)"
+    print("    gradebook:          %s (formgrader: cd %s && jupyter lab, then Nbgrader > Formgrader)"
           % (os.path.join(course_dir, "gradebook.db"), course_dir))
     print("    results.json:       %s" % os.path.join(course_dir, course.RESULTS, ASSIGNMENT, "<student>.json"))
     for student in students:

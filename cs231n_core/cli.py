@@ -2,7 +2,7 @@
 
 Students: `data list`, `data fetch cifar10`, `submit ASSIGNMENT`.
 Instructors (need the instructor's edition, which holds the hidden autograder):
-`release`, `grade`, `grade-course`, `gradescope`, `demo`.
+`release`, `grade`, `grade-course`, `nbgrader-config`, `gradescope`, `demo`.
 """
 import argparse
 import os
@@ -52,13 +52,24 @@ def cmd_release(args):
 
 
 def cmd_grade(args):
+    import tempfile
     run = _instructor_module("engine.run")
     report = _instructor_module("engine.report")
-    submission = args.submission
+    intake = _instructor_module("engine.intake")
+    if not os.path.exists(args.submission):
+        print("cs231n grade: the grader could not run: submission folder %s does not exist"
+              % args.submission, file=sys.stderr)
+        return 2
     try:
-        with _unpacked(submission) as folder:
-            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed)
-    except (run.GradingError, ValueError) as exc:
+        with tempfile.TemporaryDirectory(prefix="cs231n-grade-zip-") as scratch:
+            try:
+                folder = intake.locate_submission(args.submission, scratch)
+            except intake.SubmissionRefused as exc:
+                print("cs231n grade: the submission was not graded: %s" % exc, file=sys.stderr)
+                return 2
+            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed,
+                               require_sandbox=args.require_sandbox)
+    except run.GradingError as exc:
         print("cs231n grade: the grader could not run: %s" % exc, file=sys.stderr)
         return 2
     print(report.score_table(result))
@@ -66,43 +77,39 @@ def cmd_grade(args):
     if args.json:
         report.write_results_json(result, args.json)
         print("results.json written to %s" % os.path.abspath(args.json))
+    if result.grader_errors:
+        print("cs231n grade: %d check(s) failed for a reason of the grader, not of the submission"
+              % len(result.grader_errors), file=sys.stderr)
+        return 3
     return 0
 
 
-class _unpacked:
-    """A submission folder as it is, or a .zip extracted safely into a temporary folder."""
-
-    def __init__(self, path):
-        self.path, self.tmp = path, None
-
-    def __enter__(self):
-        if not self.path.endswith(".zip"):
-            return self.path
-        import tempfile
-        import zipfile
-        self.tmp = tempfile.TemporaryDirectory(prefix="cs231n-zip-")
-        with zipfile.ZipFile(self.path) as archive:
-            for member in archive.namelist():
-                target = os.path.realpath(os.path.join(self.tmp.name, member))
-                if not target.startswith(os.path.realpath(self.tmp.name) + os.sep):
-                    raise ValueError("zip member %r points outside the archive" % member)
-            archive.extractall(self.tmp.name)
-        return self.tmp.name
-
-    def __exit__(self, *exc):
-        if self.tmp:
-            self.tmp.cleanup()
+def _sandbox_or_exit(command, required):
+    """Stop with a clear message when the sandbox is required and does not work here."""
+    if not required:
+        return
+    sandbox = _instructor_module("engine.sandbox")
+    try:
+        sandbox.require_sandbox()
+    except sandbox.SandboxUnavailable as exc:
+        sys.exit("cs231n %s: %s" % (command, exc))
 
 
 def cmd_grade_course(args):
     course = _instructor_module("course")
     run = _instructor_module("engine.run")
+    _sandbox_or_exit("grade-course", args.require_sandbox)
     try:
         reports = course.grade_course(args.course_dir, args.assignment, workers=args.workers,
-                                      timeout_s=args.timeout, regrade=args.regrade)
+                                      timeout_s=args.timeout, regrade=args.regrade,
+                                      require_sandbox=args.require_sandbox)
     except run.GradingError as exc:
         print("cs231n grade-course: %s" % exc, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("cs231n grade-course: interrupted; the students graded so far are recorded, "
+              "run it again to grade the rest", file=sys.stderr)
+        return 130
     width = max([len(s) for s in reports] + [7])
     print("%-*s  %7s" % (width, "student", "score"))
     for student, result in reports.items():
@@ -113,12 +120,25 @@ def cmd_grade_course(args):
     return 0
 
 
+def cmd_nbgrader_config(args):
+    config = _instructor_module("nbgrader_config")
+    try:
+        path = config.write_config(args.course_dir, timeout_s=args.cell_timeout,
+                                   smoke=not args.full_size, force=args.force)
+    except (config.ConfigExists, ValueError) as exc:
+        sys.exit("cs231n nbgrader-config: %s" % exc)
+    print("Wrote %s: `nbgrader autograde ASSIGNMENT` in that folder now gives the points "
+          "of `cs231n grade-course` (grade-course is the tamper-proof path)" % path)
+    return 0
+
+
 def cmd_gradescope(args):
     gradescope = _instructor_module("gradescope")
     run = _instructor_module("engine.run")
     try:
-        path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout)
-    except run.GradingError as exc:
+        path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout,
+                                       visibility=args.visibility)
+    except (run.GradingError, ValueError) as exc:
         sys.exit("cs231n gradescope: %s" % exc)
     print("Wrote Gradescope's autograder bundle for %s to %s" % (args.assignment, path))
     print("Upload it as the assignment's autograder (base image: Ubuntu 22.04 or newer).")
@@ -159,22 +179,41 @@ def build_parser():
     grd.add_argument("submission")
     grd.add_argument("--assignment", required=True)
     grd.add_argument("--json", help="write Gradescope's results.json here")
-    grd.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    grd.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     grd.add_argument("--seed", type=int, help="seed of the random inputs (default: fresh)")
+    grd.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=False,
+                     help="stop, rather than grade with rlimits alone, where bubblewrap's "
+                          "sandbox does not work (default: off; on for grade-course)")
     grd.set_defaults(func=cmd_grade)
 
     course = commands.add_parser("grade-course", help="grade an nbgrader course folder")
     course.add_argument("course_dir")
     course.add_argument("assignment")
     course.add_argument("--workers", type=int, default=1)
-    course.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    course.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
     course.add_argument("--regrade", action="store_true", help="grade again what is already graded")
+    course.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=True,
+                        help="stop where bubblewrap's sandbox does not work (default: on; "
+                             "--no-require-sandbox grades with rlimits alone: trusted work only)")
     course.set_defaults(func=cmd_grade_course)
+
+    nbc = commands.add_parser("nbgrader-config",
+                              help="write the nbgrader_config.py under which `nbgrader autograde` grades right")
+    nbc.add_argument("course_dir")
+    nbc.add_argument("--cell-timeout", type=int, default=600, help="seconds per notebook cell (default 600)")
+    nbc.add_argument("--full-size", action="store_true",
+                     help="run the notebooks on full data (default: their quick SMOKE mode)")
+    nbc.add_argument("--force", action="store_true", help="replace an existing nbgrader_config.py")
+    nbc.set_defaults(func=cmd_nbgrader_config)
 
     gs = commands.add_parser("gradescope", help="write Gradescope's autograder zip for an assignment")
     gs.add_argument("assignment")
     gs.add_argument("--out", default="autograder.zip", help="zip to write (default: autograder.zip)")
-    gs.add_argument("--timeout", type=float, default=60.0, help="seconds per sandboxed run")
+    gs.add_argument("--timeout", type=float, default=60.0, help="CPU seconds per sandboxed check (the wall clock allows three times as much)")
+    gs.add_argument("--visibility", action="append", default=[], metavar="PATTERN=VISIBILITY",
+                    help="Gradescope visibility of the tests whose name matches PATTERN "
+                         "(hidden, after_due_date, after_published, visible), e.g. "
+                         "'*held-out*=after_due_date'; repeatable, first match wins")
     gs.set_defaults(func=cmd_gradescope)
 
     demo = commands.add_parser("demo", help="the whole life of an assignment on embedded data")

@@ -88,10 +88,68 @@ def test_demo_runs_end_to_end(tmp_path):
     assert process.returncode != 0 and (foreign / "keep.txt").read_text() == "mine"
 
 
-def test_grade_course_killed_midway_resumes_and_keeps_the_gradebook(tmp_path, model_submission, released):
-    """SIGKILL `cs231n grade-course --workers 2` once a first student is graded; a second
-    run grades only the rest, and nbgrader's gradebook holds everyone."""
+def processes_using(folder):
+    """Pids of the processes whose working folder or command line is inside folder."""
+    folder = os.path.realpath(folder)
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cwd = os.path.realpath(os.readlink("/proc/%s/cwd" % pid))
+            with open("/proc/%s/cmdline" % pid, "rb") as handle:
+                command = handle.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if cwd == folder or cwd.startswith(folder + os.sep) or folder + os.sep in command:
+            found.append(int(pid))
+    return found
+
+
+def interrupt_after_one_more(command, results, temp, signum):
+    """Start grade-course, send signum to that process alone (Ctrl-C reaches it as
+    SIGINT; `kill -9` or the OOM killer as SIGKILL) once one more student is graded;
+    then check that 10 s later no grading process is left and no copy of student code
+    stays in the temp folder. Returns (exit status, stderr)."""
+    def graded():
+        return len([p for p in results.iterdir() if p.suffix == ".json"]) if results.is_dir() else 0
+
+    before = graded()
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           start_new_session=True, env=dict(os.environ, TMPDIR=str(temp)))
+    try:
+        deadline = time.monotonic() + 300
+        while graded() <= before:
+            assert run.poll() is None, "grade-course ended before it was interrupted"
+            assert time.monotonic() < deadline, "no student was graded in time"
+            time.sleep(0.05)
+    finally:
+        os.kill(run.pid, signum)
+        try:
+            _, stderr = run.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            _, stderr = run.communicate()
+    time.sleep(10)
+    left = processes_using(temp)
+    for pid in left:  # do not leave them to the other tests
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert left == [], "grading processes still alive 10 s after grade-course was stopped"
+    leftovers = [os.path.join(folder, name) for folder, _, names in os.walk(temp) for name in names]
+    assert leftovers == [], "student files left in the temp folder: %s" % leftovers[:5]
+    return run.returncode, stderr
+
+
+def test_grade_course_interrupted_or_killed_midway_resumes_and_keeps_the_gradebook(
+        tmp_path, model_submission, released):
+    """Ctrl-C, then SIGKILL, of `cs231n grade-course --workers 2`, each once one more
+    student is graded: nothing keeps running, nothing of the students' is left in the
+    temp folder, Ctrl-C says so in one line; a last run grades only the rest, and
+    nbgrader's gradebook holds everyone."""
     root = tmp_path / "course"
+    temp = tmp_path / "temp"  # the runs' temp folder, watched for leftovers
+    temp.mkdir()
     expected = {}
     for index in range(6):
         student = "student%d" % index
@@ -100,22 +158,18 @@ def test_grade_course_killed_midway_resumes_and_keeps_the_gradebook(tmp_path, mo
         expected[student] = 100.0 if model else 0.0
     results = root / course.RESULTS / "assignment1"
     command = [sys.executable, "-m", "cs231n_core", "grade-course", str(root), "assignment1", "--workers", "2"]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while not (results.is_dir() and any(p.suffix == ".json" for p in results.iterdir())):
-            assert first.poll() is None, "grade-course ended before it was interrupted"
-            assert time.monotonic() < deadline, "no student was graded in time"
-            time.sleep(0.05)
-    finally:
-        os.killpg(first.pid, signal.SIGKILL)  # the run and every grader it started
-        first.wait()
+
+    code, stderr = interrupt_after_one_more(command, results, temp, signal.SIGINT)
+    assert code == 130 and "Traceback" not in stderr
+    assert stderr.strip().splitlines()[-1].startswith("cs231n grade-course: interrupted")
+    code, _ = interrupt_after_one_more(command, results, temp, signal.SIGKILL)
+    assert code == -signal.SIGKILL
     graded_before = {p.stem: p.stat().st_mtime_ns for p in results.iterdir() if p.suffix == ".json"}
-    assert 1 <= len(graded_before) < len(expected)
+    assert 2 <= len(graded_before) < len(expected)
     course.gradebook_scores(str(root), "assignment1")  # the gradebook still opens
 
-    second = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
+    last = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert last.returncode == 0, last.stdout[-2000:] + last.stderr[-2000:]
     after = {p.stem: p.stat().st_mtime_ns for p in results.iterdir() if p.suffix == ".json"}
     assert set(after) == set(expected)
     assert {s: after[s] for s in graded_before} == graded_before  # not graded again
@@ -142,3 +196,17 @@ def test_one_submission_that_cannot_be_graded_does_not_stop_the_others(tmp_path,
     assert "hidden detail" not in str(info.value)
     assert course.gradebook_scores(str(root), "assignment1") == {"alice": 0.0}
     assert not (root / course.RESULTS / "assignment1" / "bob.json").exists()  # tried again next run
+
+
+def test_a_notebook_nbgrader_cannot_read_still_leaves_the_points(tmp_path, model_submission):
+    """A corrupt notebook stops nbgrader's autograded copy, not the grade: the student is
+    named at the end, and the library's points are in the gradebook all the same."""
+    root = tmp_path / "course"
+    folder = root / "submitted" / "dana" / "assignment1"
+    shutil.copytree(model_submission, folder)
+    (folder / "knn.ipynb").write_text("{ not a notebook")
+    with pytest.raises(course.GradingError, match="dana: graded .points in the gradebook., but nbgrader"):
+        course.grade_course(str(root), "assignment1", progress=False)
+    assert course.gradebook_scores(str(root), "assignment1") == pytest.approx({"dana": 100.0})
+    assert os.path.exists(course.feedback_path(str(root), "assignment1", "dana"))
+    assert not (root / course.RESULTS / "assignment1" / "dana.json").exists()  # tried again next run

@@ -130,7 +130,9 @@ def test_conv_fast_cs231n_shapes_match_torch():
     dout = rng.standard_normal(out.shape)
     ours = [out, *fast_layers.conv_backward_fast(dout, cache)]
     for value, expected in zip(ours, torch_conv(x, w, b, 2, 1, dout)):
-        assert rel_error(value, expected) < 1e-10
+        # relative to the largest entry: an entry-wise relative error of sums that cancel
+        # to nearly 0 measures the summation order (the BLAS's, torch's), not the code
+        assert np.abs(value - expected).max() / np.abs(expected).max() < 1e-12
 
 
 def test_conv_leaves_its_inputs_alone():

@@ -105,14 +105,38 @@ def test_bundle_holds_executable_scripts_and_the_package(bundle):
                  "package/autograder/graders/assignment1/test_knn.py"):
         assert name in infos
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in infos)
-    assert "# BEGIN SOLUTION" in reference  # the instructor's edition: graders need the reference
+    assert "NotImplementedError" not in reference  # the instructor's edition: graders need the reference
     assert setup.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in setup
-    assert "bubblewrap" in setup and "python3-venv" in setup
-    assert "torch --index-url https://download.pytorch.org/whl/cpu" in setup  # CPU-only torch
+    assert "bubblewrap" in setup and "python3-venv" in setup and "util-linux" in setup
+    assert "torch==%s\" --index-url https://download.pytorch.org/whl/cpu" % torch_version() in setup
     assert " -e " not in setup and "--no-cache-dir" in setup
+    assert "-c \"$HERE/constraints.txt\"" in setup and "require_sandbox()" in setup
+    assert "--require-sandbox" in runner
     assert "results.json" in runner and runner.rstrip().endswith("exit 0")
     for text in (setup, runner):
         subprocess.run(["bash", "-n"], input=text, text=True, check=True)
+
+
+def torch_version():
+    import torch
+    return torch.__version__.split("+")[0]
+
+
+def test_bundle_carries_only_this_assignments_reference_and_no_mistake_bank(bundle):
+    """Issue: the bundle carried the solutions of all three assignments and every mistake
+    bank. An assignment 1 bundle keeps assignment 1's reference bodies (its graders
+    need them), strips those of later assignments, and leaves out the mistake bank
+    and the other assignments' graders; its dependencies are pinned."""
+    with zipfile.ZipFile(bundle) as archive:
+        names = archive.namelist()
+        layers = archive.read("package/cs231n_core/layers.py").decode()
+        svm = archive.read("package/cs231n_core/classifiers/linear_svm.py").decode()
+        pins = archive.read("constraints.txt").decode().split()
+    assert not [n for n in names if "/mistakes/" in n], "the mistake bank is in the bundle"
+    assert not [n for n in names if "/graders/assignment2" in n or "/graders/assignment3" in n]
+    assert "NotImplementedError" not in svm and "def svm_loss_vectorized" in svm
+    assert 'raise NotImplementedError("batchnorm_forward' in layers  # assignment 2's target
+    assert "torch==" + torch_version() in pins and any(p.startswith("numpy==") for p in pins)
 
 
 def test_model_submission_scores_100(gradescope_root, model_submission):
@@ -165,19 +189,29 @@ def test_hostile_code_cannot_read_the_bundles_graders(gradescope_root, model_sub
     assert data["score"] < 100
 
 
-@pytest.mark.parametrize("sandbox", ["default", "no-bubblewrap"])
-def test_code_that_kills_its_parent_or_exits_still_gets_results(gradescope_root, model_submission, sandbox):
-    """The worker's parent is the zygote, never the trusted grader: with or without
-    bubblewrap, every target fails with a reason and run_autograder writes results."""
+def test_code_that_kills_its_parent_or_exits_still_gets_results(gradescope_root, model_submission):
+    """The worker's parent is the zygote, never the trusted grader: every target fails
+    with a reason and run_autograder writes results."""
     folder = os.path.join(gradescope_root, "submission", "hw1")
     shutil.copytree(model_submission, folder)
     with open(os.path.join(folder, "cs231n_core", "__init__.py"), "a") as handle:
         handle.write("\nimport os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos._exit(3)\n")
-    env = {"CS231N_NO_BWRAP": "1"} if sandbox == "no-bubblewrap" else {}
-    data, _ = run_autograder(gradescope_root, **env)
+    data, _ = run_autograder(gradescope_root)
     check_contract(data)
     assert data["score"] == 0.0
     assert len(data["tests"]) > 1 and all("before answering" in t["output"] for t in data["tests"])
+
+
+def test_without_the_sandbox_grading_is_refused(gradescope_root, model_submission):
+    """Issue: without working user namespaces the worker could read everything the
+    grader reads, and nothing refused to grade. The bundle requires the sandbox: no
+    grading, score 0 with "not a verdict", the reason for the instructor."""
+    submit_into(gradescope_root, model_submission)
+    data, stdout = run_autograder(gradescope_root, CS231N_NO_BWRAP="1")
+    assert data["score"] == 0.0 and data["tests"] == []
+    assert "sandbox" in data["output"] and "not a verdict" in data["output"]
+    assert data["extra_data"]["reason"] == "sandbox unavailable"
+    assert "grading refused" in stdout
 
 
 def test_a_link_to_the_reference_library_is_refused(gradescope_root, tmp_path):

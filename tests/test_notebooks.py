@@ -121,11 +121,23 @@ def test_autograded_cells_cover_the_targets(folder):
 
     notebooks = [p for p in NOTEBOOKS if p.parent == folder]
     points = autograded_points(notebooks)
-    all_grade_points = sum(nbgrader_meta(c).get("points", 0) for p in notebooks
-                           for c in read(p).cells if nbgrader_meta(c).get("grade"))
     assert sorted(points) == sorted(grade_cell_id(t) for t in target_names(folder.name))
     assert sum(points.values()) == pytest.approx(100)
-    assert all_grade_points == pytest.approx(100)  # manually graded answers are worth 0 points
+
+
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_written_answers_are_graded_by_hand_with_points(folder):
+    """Every inline question is a manually graded answer cell with points, on top of the
+    autograded 100, and holds a model answer in the instructor's edition."""
+    written = [c for p in NOTEBOOKS if p.parent == folder for c in read(p).cells
+               if nbgrader_meta(c).get("grade") and nbgrader_meta(c).get("solution")]
+    questions = sum(c.source.count("Inline Question") for p in NOTEBOOKS if p.parent == folder
+                    for c in read(p).cells if c.cell_type == "markdown")
+    assert len(written) >= questions
+    for cell in written:
+        assert cell.cell_type == "markdown" and nbgrader_meta(cell)["points"] > 0
+        answer = cell.source.split("$", 2)[-1].strip()
+        assert len(answer) > 20 and "YOUR ANSWER HERE" not in answer, cell.source[:80]
 
 
 @pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
@@ -177,5 +189,13 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch):
             elif (is_autograded_test(cell) and output.output_type == "stream"
                   and output.name == "stderr"):
                 errors.append("autograded cell %d wrote to stderr: %s" % (i, output.text[:300]))
+        if is_autograded_test(cell):
+            # the hidden part's result is the cell's points under nbgrader: all of them here
+            results = [o for o in cell.outputs if o.output_type == "execute_result"]
+            points = nbgrader_meta(cell)["points"]
+            earned = float(results[-1]["data"]["text/plain"]) if results else None
+            if earned is None or abs(earned - points) > 1e-6:
+                errors.append("autograded cell %d (%s) earned %s of %s points"
+                              % (i, nbgrader_meta(cell)["grade_id"], earned, points))
     assert not errors, "\n\n".join(errors)
     assert all(cell.execution_count is not None for cell in nb.cells if cell.cell_type == "code")

@@ -17,7 +17,10 @@ a worker a second) take the module-scoped fixture `shared` instead (shared_runs.
 Raw points are scaled so that each module gets its SECTION_WEIGHT and the assignment
 adds up to 100. What a student sees of a failure is only a GradingFailure's or a
 SubmissionError's message; any other exception is a fault of the grader itself and
-its traceback goes to the instructor's record only.
+its traceback goes to the instructor's record only, and the record says
+`grader_error`: such a check failed for a reason of the grader or the host (a full
+disk, a sandbox that could not be made), not of the submission, and run.py grades it
+again or reports it. Every message is cleaned (text.py) before it is recorded.
 """
 import json
 import os
@@ -30,6 +33,9 @@ from .expect import GradingFailure
 from .sandbox import Limits
 from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
+from .text import clean, clean_tail
+
+DETAIL_CHARS = 20000  # an internal error's traceback, for the instructor
 
 
 def pytest_addoption(parser):
@@ -42,6 +48,8 @@ def pytest_addoption(parser):
     group.addoption("--results", help="where to write the per-test results (JSON)")
     group.addoption("--only-target", action="append", default=[],
                     help="grade only this target (repeatable)")
+    group.addoption("--require-sandbox", action="store_true",
+                    help="refuse to run a worker where the sandbox does not work")
     group.addoption("--share-zygote", action="store_true",
                     help="let submissions graded by this process share a zygote (the "
                          "instructor's own mutants only, never students')")
@@ -58,6 +66,9 @@ def submission(request):
     """The submission under grading. Its workers are forked from a zygote that has
     imported numpy and whatever the collected grader modules list in WORKER_PRELOAD."""
     config = request.config
+    if config.getoption("--require-sandbox"):
+        from .sandbox import require_sandbox
+        require_sandbox()
     preload = sorted({name for item in request.session.items
                       for name in getattr(item.module, "WORKER_PRELOAD", ())})
     handle = Submission(config.getoption("--submission"), config.getoption("--scratch"),
@@ -144,16 +155,20 @@ def pytest_runtest_makereport(item, call):
         return
     if report.when == "call" or report.failed or report.skipped:
         doc = (item.function.__doc__ or item.name).strip().splitlines()[0]
+        grader_error = False
         if report.passed:
             message, detail = "", ""
         elif call.excinfo is not None and report.failed:
             message, detail = _student_message(call.excinfo)
+            grader_error = not isinstance(call.excinfo.value, (GradingFailure, SubmissionError))
         else:
             message, detail = "not run", ""
+        message, detail = clean(message), clean_tail(detail, DETAIL_CHARS)
         existing = [r for r in records if r["nodeid"] == item.nodeid]
         if existing:  # a teardown failure after a pass: count it as failed
             if not report.passed:
-                existing[0].update(passed=False, score=0.0, message=message, detail=detail)
+                existing[0].update(passed=False, score=0.0, message=message, detail=detail,
+                                   grader_error=grader_error)
             return
         records.append({
             "nodeid": item.nodeid, "target": _marker_arg(item, "target"),
@@ -161,7 +176,7 @@ def pytest_runtest_makereport(item, call):
             "max_score": item._cs231n_max_score,
             "score": item._cs231n_max_score if report.passed else 0.0,
             "passed": bool(report.passed), "message": message, "detail": detail,
-            "duration": float(report.duration)})
+            "grader_error": grader_error, "duration": float(report.duration)})
 
 
 def pytest_sessionfinish(session, exitstatus):

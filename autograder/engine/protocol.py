@@ -3,15 +3,23 @@
 Both directions carry one `.npz` archive, loaded with ``allow_pickle=False`` so that
 nothing but plain numeric arrays and one JSON header can cross. The header is stored
 as a 0-d unicode array under the key ``HEADER``.
+
+The worker writes these bytes itself, so decode() trusts nothing in them before it
+has checked it: members must be stored uncompressed (a DEFLATE'd member of zeros
+would inflate a thousandfold in the trusted process), and each member's .npy header
+must declare exactly the bytes the member holds, all within the caller's cap, before
+any array is read.
 """
 import io
 import json
 import struct
+import zipfile
 
 import numpy as np
 
 HEADER = "__header__"
 MAX_MESSAGE_BYTES = 1 << 30  # a response larger than this is refused, not parsed
+MAX_MEMBERS = 10000          # arrays in one message
 
 
 # The zygote and the trusted side exchange frames: an 8-byte big-endian length, then
@@ -40,14 +48,52 @@ def encode(header, arrays=None):
     return buffer.getvalue()
 
 
-def decode(data):
-    """Unpack npz bytes into (header, arrays); raise ProtocolError on anything odd."""
-    if len(data) > MAX_MESSAGE_BYTES:
+def _check_member(archive, info):
+    """Read a member's .npy header and check its declared shape and dtype against the
+    member's size; raise ProtocolError before any data is read."""
+    if info.compress_type != zipfile.ZIP_STORED or info.file_size != info.compress_size:
+        raise ProtocolError("member %r is compressed" % info.filename[:80])
+    with archive.open(info) as member:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise ProtocolError("member %r has .npy version %s" % (info.filename[:80], version))
+        header_size = member.tell()
+    if dtype.hasobject:
+        raise ProtocolError("member %r holds Python objects" % info.filename[:80])
+    count = 1
+    for length in shape:
+        count *= int(length)
+    if header_size + count * dtype.itemsize != info.file_size:
+        raise ProtocolError("member %r declares shape %s of %s, which is not what it holds"
+                            % (info.filename[:80], tuple(shape)[:8], dtype.str))
+
+
+def decode(data, max_bytes=MAX_MESSAGE_BYTES):
+    """Unpack npz bytes into (header, arrays); raise ProtocolError on anything odd, and
+    on anything that would inflate beyond `max_bytes` before inflating it."""
+    if len(data) > min(max_bytes, MAX_MESSAGE_BYTES):
         raise ProtocolError("message of %d bytes is larger than the limit" % len(data))
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-            arrays = {key: archive[key] for key in archive.files}
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except Exception as exc:
+        raise ProtocolError("malformed message: %s" % type(exc).__name__) from None
+    if len(infos) > MAX_MEMBERS:
+        raise ProtocolError("message of %d arrays, more than %d" % (len(infos), MAX_MEMBERS))
+    if sum(info.file_size for info in infos) > max_bytes:
+        raise ProtocolError("message declares more than %d bytes" % max_bytes)
+    try:
+        for info in infos:
+            _check_member(archive, info)
+        with np.load(io.BytesIO(data), allow_pickle=False) as loaded:
+            arrays = {key: loaded[key] for key in loaded.files}
         header = json.loads(str(arrays.pop(HEADER)))
+    except ProtocolError:
+        raise
     except Exception as exc:  # malformed zip, pickled objects, bad JSON, missing header
         raise ProtocolError("malformed message: %s" % type(exc).__name__) from None
     if not isinstance(header, dict):

@@ -24,16 +24,27 @@ def results_json(report):
             "visibility": "visible",
         })
     internal = [{"name": r["target"], "detail": r["detail"]} for r in report.records
-                if r["detail"] and "internal grader error" in r["message"]]
+                if r.get("grader_error")]
     return {
         "score": report.score,
         "execution_time": report.execution_time,
-        "output": "%s: %.2f / %.2f points. Isolation: %s."
-                  % (report.assignment, report.score, report.max_score, report.isolation),
+        "output": "%s: %.2f / %.2f points. Isolation: %s.%s"
+                  % (report.assignment, report.score, report.max_score, report.isolation,
+                     grader_error_note(report)),
         "tests": tests,
         "extra_data": {"seed": report.seed, "assignment": report.assignment,
                        "internal_errors": internal},
     }
+
+
+def grader_error_note(report):
+    """A sentence on the checks that failed for a reason of the grader, or ""."""
+    errors = report.grader_errors
+    if not errors:
+        return ""
+    return (" %d check(s) could not be graded because of a fault of the grader, not of the "
+            "submission (%s); their points are not a verdict: the instructor must grade again."
+            % (len(errors), ", ".join(sorted({r["target"] for r in errors}))))
 
 
 def write_atomic(path, text):
@@ -72,6 +83,9 @@ def score_table(report):
         for record in failures:
             first = record["message"].strip().splitlines()[0] if record["message"].strip() else ""
             lines.append("  %s: %s\n      %s" % (record["target"], record["description"], first))
+    note = grader_error_note(report)
+    if note:
+        lines += ["", "GRADER ERROR:" + note]
     return "\n".join(lines)
 
 

@@ -38,6 +38,12 @@ class GradeReport:
         return round(sum(r["score"] for r in self.records), 4)
 
     @property
+    def grader_errors(self):
+        """The records of checks that failed for a reason of the grader or the host
+        (after one more try), not of the submission: their 0 is no verdict."""
+        return [r for r in self.records if r.get("grader_error")]
+
+    @property
     def max_score(self):
         return round(sum(r["max_score"] for r in self.records), 4)
 
@@ -55,16 +61,20 @@ def assignments():
                   if os.path.isdir(os.path.join(GRADERS_DIR, name)) and name.startswith("assignment"))
 
 
-def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None):
+def grade(submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None,
+          require_sandbox=False):
     """Grade `submission_dir` on `assignment`; return a GradeReport.
 
     `only` restricts grading to some targets (a list of names), for the notebooks'
-    hidden test cells. Raises GradingError when the graders cannot run at all. To grade
-    many submissions, a GradingSession saves each one the trusted process's start-up.
+    hidden test cells. Raises GradingError when the graders cannot run at all, and,
+    with require_sandbox, when the sandbox does not work here. Checks that fail for a
+    reason of the grader are graded once more; those that fail again are in the
+    report's grader_errors. To grade many submissions, a GradingSession saves each one
+    the trusted process's start-up.
     """
     with GradingSession() as session:
         return session.grade(submission_dir, assignment, timeout_s=timeout_s, seed=seed,
-                             hide=hide, only=only)
+                             hide=hide, only=only, require_sandbox=require_sandbox)
 
 
 class GradingSession:
@@ -94,6 +104,13 @@ class GradingSession:
         self._stop()
         shutil.rmtree(self.home, ignore_errors=True)
 
+    def abort(self):
+        """Kill the trusted process now (an interrupted run): its sandboxes die with it
+        and the thread waiting on it gets a GradingError at once."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+
     def _stop(self):
         """End the trusted process, if any (the next grade() starts a new one)."""
         if self.process is not None:
@@ -105,17 +122,30 @@ class GradingSession:
                 process.kill()
                 process.wait()
             self.replies.close()
+            os.close(self.lifeline)
 
     def _start(self):
+        """Start serve.py in this session's home. Everything of a grading run lives
+        under the home (TMPDIR points there), and the process holds the read end of a
+        lifeline pipe whose write end only this process has: if this process dies,
+        even by SIGKILL, serve.py sees the pipe close, removes the home with every
+        copy of student code in it, and exits, taking its sandboxes with it."""
         reply_r, reply_w = os.pipe()
-        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        lifeline_r, self.lifeline = os.pipe()
+        tmp = os.path.join(self.home, "tmp")
+        os.makedirs(tmp, exist_ok=True)
+        env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", TMPDIR=tmp)
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "autograder.engine.serve", str(reply_w)],
+                [sys.executable, "-m", "autograder.engine.serve", str(reply_w), str(lifeline_r)],
                 cwd=self.home, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL, pass_fds=(reply_w,), text=True)
+                stderr=subprocess.DEVNULL, pass_fds=(reply_w, lifeline_r), text=True)
+        except BaseException:
+            os.close(self.lifeline)
+            raise
         finally:
             os.close(reply_w)
+            os.close(lifeline_r)
         self.replies = os.fdopen(reply_r, "r")
 
     def _run_pytest(self, args):
@@ -132,18 +162,42 @@ class GradingSession:
             self._stop()
             return None, "the trusted grading process stopped"
 
-    def grade(self, submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None):
+    def grade(self, submission_dir, assignment, timeout_s=60.0, seed=None, hide=(), only=None,
+              require_sandbox=False):
         """Grade one submission; see grade()."""
-        from .sandbox import isolation_name
+        from .sandbox import SandboxUnavailable, isolation_name
+        from .sandbox import require_sandbox as check_sandbox
 
         if assignment not in assignments():
             raise GradingError("unknown assignment %r; graders exist for: %s"
                                % (assignment, ", ".join(assignments())))
         if not os.path.isdir(submission_dir):
             raise GradingError("submission folder %s does not exist" % submission_dir)
+        if require_sandbox:
+            try:
+                check_sandbox()
+            except SandboxUnavailable as exc:
+                raise GradingError(str(exc)) from None
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         started = time.monotonic()
-        with tempfile.TemporaryDirectory(prefix="cs231n-grade-") as scratch:
+        records = self._records(submission_dir, assignment, timeout_s, seed, hide, only,
+                                require_sandbox)
+        if not records:
+            raise GradingError("no grader was collected for %s" % assignment)
+        again = sorted({r["target"] for r in records if r.get("grader_error")})
+        if again:
+            # A fault of the host (a full disk, a sandbox that could not be made) is
+            # often passing: grade those targets once more, with the same inputs.
+            retried = {r["nodeid"]: r for r in self._records(
+                submission_dir, assignment, timeout_s, seed, hide, again, require_sandbox)}
+            records = [retried.get(r["nodeid"], r) if r["target"] in again else r for r in records]
+        return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
+                           seed=seed, isolation=isolation_name(), records=records,
+                           execution_time=round(time.monotonic() - started, 2))
+
+    def _records(self, submission_dir, assignment, timeout_s, seed, hide, only, require_sandbox):
+        """The graders' records of one pytest run."""
+        with tempfile.TemporaryDirectory(prefix="cs231n-grade-", dir=self.home) as scratch:
             results = os.path.join(scratch, "results.json")
             work = os.path.join(scratch, "work")
             os.mkdir(work)
@@ -157,18 +211,15 @@ class GradingSession:
                 args += ["--only-target", name]
             if self.share_zygote:
                 args.append("--share-zygote")
+            if require_sandbox:
+                args.append("--require-sandbox")
             code, output = self._run_pytest(args)
             # pytest exits 0 (all passed) or 1 (some failed); anything else means the
             # trusted process itself was disturbed, and its results file is not believed.
             if code not in (0, 1) or not os.path.exists(results):
                 raise GradingError("the graders did not run (exit %s):\n%s" % (code, output[-3000:]))
             with open(results) as handle:
-                data = json.load(handle)
-        if not data["records"]:
-            raise GradingError("no grader was collected for %s" % assignment)
-        return GradeReport(assignment=assignment, submission=os.path.abspath(submission_dir),
-                           seed=seed, isolation=isolation_name(), records=data["records"],
-                           execution_time=round(time.monotonic() - started, 2))
+                return json.load(handle)["records"]
 
 
 def target_max_points(assignment):

@@ -1,12 +1,24 @@
 """Run one worker process under the strongest isolation this machine offers.
 
-With bubblewrap (Debian's `bwrap`): a read-only view of the system, the trusted
-project, the hidden graders, the original submission and the course folder hidden
-under empty tmpfs mounts, no network, its own PID namespace, an unprivileged uid, and
-only the throw-away work folder writable. Always, bubblewrap or not: resource limits
-(CPU seconds, address space, file size, processes), its own session and process
-group, a wall-clock timeout that kills the whole group, and stdout/stderr drained
-through a pipe of which only the tail is kept (a flood costs nothing but time).
+With bubblewrap (Debian's `bwrap`) the worker sees an allow-list of the host, nothing
+else: the Python runtime and its libraries and /usr, read-only; its trusted runtime
+files and the submission's pristine copy, read-only; an empty /tmp (where it makes its
+own working copy) and /dev/shm, both tmpfs of a fixed size, so that its disk quota is
+its own and nobody else's; /dev, /proc of its own PID namespace, and no network, no
+IPC objects, no hostname of the host's. Its uid outside the sandbox is 65534, truly
+unprivileged: run by root, bubblewrap makes no user namespace and the worker drops to
+uid/gid 65534 with `setpriv` (no capabilities, no supplementary groups, no new
+privileges), so a file the allow-list forgot is still guarded by its permissions. Run
+by another user, bubblewrap maps that user's uid to 65534 in a user namespace; so it
+does for root too where root may not make mount namespaces without one (some
+containers), and then the allow-list alone protects the host (isolation_name says so).
+
+Always, bubblewrap or not: resource limits (CPU seconds, address space, file size,
+processes), its own session and process group, a wall-clock timeout that kills the
+whole group, and stdout/stderr drained through a pipe of which only the tail is kept
+(a flood costs nothing but time). Without bubblewrap none of the filesystem isolation
+holds; `sandbox_problem()` says why, and graders that must not run unsandboxed
+(require_sandbox) refuse.
 """
 import functools
 import math
@@ -16,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,16 +38,41 @@ from . import cgroups, protocol
 GiB = 1 << 30
 MiB = 1 << 20
 
+SANDBOX_UID = 65534                    # "nobody": owns nothing on the host
+INSIDE_RUNTIME = "/sandbox/runtime"    # where the runtime folder appears in the sandbox
+INSIDE_INBOX = "/sandbox/in"           # where the pristine copies appear (read-only)
+INSIDE_WORK = "/tmp/work"              # each check's working copy, on the sandbox's /tmp
+# Files of /etc the dynamic linker and Python's libraries read; nothing else of /etc.
+ETC_ALLOWED = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+               "/etc/localtime")
+
 
 # The trusted files a worker runs from, copied next to each other into a runtime folder.
 RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
 
 
 def install_runtime(folder):
-    """Copy the worker's runtime files (this folder's RUNTIME_FILES) into `folder`."""
+    """Copy the worker's runtime files (this folder's RUNTIME_FILES) into `folder`,
+    readable by the sandbox's unprivileged uid."""
     engine_dir = os.path.dirname(os.path.abspath(__file__))
+    os.chmod(folder, 0o755)
     for name in RUNTIME_FILES:
         shutil.copy(os.path.join(engine_dir, name), folder)
+        os.chmod(os.path.join(folder, name), 0o644)
+
+
+def make_world_readable(root):
+    """Let the sandbox's uid read a tree the trusted side copied (a submission's file
+    may have been handed in with mode 600): folders 755, files 644, nothing writable
+    but by its owner."""
+    os.chmod(root, 0o755)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o755)
+        for name in files:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                os.chmod(path, 0o644)
 
 
 @dataclass
@@ -50,6 +88,9 @@ class Limits:
     processes: int = 64               # RLIMIT_NPROC (not enforced for root)
     output_tail_bytes: int = 8000     # how much of stdout/stderr is kept
     result_bytes: int = 512 * MiB     # largest response accepted
+    disk_bytes: int = 256 * MiB       # size of the sandbox's /tmp (working copy included)
+    shm_bytes: int = 64 * MiB         # size of the sandbox's /dev/shm
+    max_files: int = 10000            # files and folders a check may leave in /tmp, /dev/shm
 
     @property
     def cpu_limit_s(self):
@@ -75,20 +116,86 @@ class WorkerOutcome:
     cpu_s: float = 0.0                # CPU seconds of the whole worker, measured outside it
     isolation: str = ""
     problem: str = ""                 # why no response arrived, in a sentence
+    host_failure: bool = False        # the problem is the grading host's, not the submission's
+    zygote_lost: bool = False         # the zygote died under the check (the check or the host?)
+
+
+class SandboxUnavailable(Exception):
+    """Grading was asked to refuse unsandboxed runs, and this machine cannot sandbox."""
 
 
 @functools.lru_cache(maxsize=1)
-def bubblewrap_available():
-    """True when bwrap exists and can actually create its namespaces here."""
-    bwrap = shutil.which("bwrap")
-    if not bwrap or os.environ.get("CS231N_NO_BWRAP"):
-        return False
-    probe = [bwrap, "--ro-bind", "/", "/", "--unshare-all", "--uid", "65534",
-             "--gid", "65534", "--die-with-parent", "--dev", "/dev", "--proc", "/proc", "true"]
+def _probe():
+    """(mode, None) for the first sandbox mode that works here, or (None, why not).
+
+    "setpriv" (graded as root): bubblewrap without a user namespace, then setpriv to
+    uid 65534: the worker is unprivileged on the host too. "userns": bubblewrap maps
+    the grader's uid to 65534 in a user namespace; graded as root (a container that
+    lets root make user namespaces but not mount namespaces), that uid is root
+    outside, and only the allow-list protects the host's files."""
+    if os.environ.get("CS231N_NO_BWRAP"):
+        return None, "CS231N_NO_BWRAP is set"
+    if not shutil.which("bwrap"):
+        return None, "bubblewrap (bwrap) is not installed"
+    problems = []
+    for mode in (("setpriv", "userns") if os.geteuid() == 0 else ("userns",)):
+        problem = _try_mode(mode)
+        if problem is None:
+            return mode, None
+        problems.append("%s mode: %s" % (mode, problem))
+    return None, "; ".join(problems)
+
+
+def _try_mode(mode):
+    """None when the sandbox runs in `mode` here, with all the checks will need (the
+    allow-list, the uid, a child's own IPC namespace: zygote.py --probe); else why not."""
+    if mode == "setpriv" and not shutil.which("setpriv"):
+        return "setpriv (util-linux) is not installed"
+    runtime = tempfile.mkdtemp(prefix="cs231n-probe-")
     try:
-        return subprocess.run(probe, capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+        install_runtime(runtime)
+        command = sandbox_command(runtime, runtime, Limits(), (),
+                                  ["zygote.py", "--probe", str(SANDBOX_UID)], mode=mode)
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=60, env=_worker_env(INSIDE_WORK))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return "bubblewrap could not be started (%s)" % exc
+        if done.returncode != 0:
+            text = (done.stdout + done.stderr).decode("utf-8", "replace").strip()
+            return "bubblewrap could not build the sandbox (%s)" % (
+                text.splitlines() or ["status %d" % done.returncode])[-1][:300]
+        return None
+    finally:
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def sandbox_problem():
+    """None when the sandbox works here; else why not, in a sentence."""
+    return _probe()[1]
+
+
+def sandbox_mode():
+    """"setpriv", "userns", or None when the sandbox does not work here (see _probe)."""
+    return _probe()[0]
+
+
+def bubblewrap_available():
+    """True when the sandbox works here (see sandbox_problem)."""
+    return sandbox_problem() is None
+
+
+bubblewrap_available.cache_clear = _probe.cache_clear
+
+
+def require_sandbox():
+    """Raise SandboxUnavailable, with the reason, unless the sandbox works here."""
+    problem = sandbox_problem()
+    if problem:
+        raise SandboxUnavailable(
+            "grading stopped: the sandbox is required but unavailable here: %s. Install "
+            "bubblewrap and util-linux's setpriv (Debian/Ubuntu: apt-get install bubblewrap "
+            "util-linux), run where it may create namespaces, or grade without "
+            "--require-sandbox only submissions you trust." % problem)
 
 
 @functools.lru_cache(maxsize=1)
@@ -99,7 +206,10 @@ def cgroups_available():
 def isolation_name():
     limits = "rlimits" + (" + cgroup (processes, memory)" if cgroups_available() else "")
     if bubblewrap_available():
-        return "bubblewrap (no network, read-only system, hidden graders, uid 65534) + " + limits
+        uid = ("uid 65534" if sandbox_mode() == "setpriv" or os.geteuid() != 0
+               else "uid 65534 in a user namespace, root outside")
+        return ("bubblewrap allow-list (Python runtime read-only, own copy, size-capped /tmp; "
+                "no network; own PID and IPC namespaces; %s) + %s" % (uid, limits))
     return limits + " and process group only (bubblewrap unavailable)"
 
 
@@ -112,41 +222,97 @@ def _set_limits(limits, cgroup=None):
     resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-    except (ValueError, OSError):
-        pass
+    if cgroup is None or not cgroup.active:
+        # RLIMIT_NPROC counts every process of the uid on the machine: under the sandbox's
+        # shared uid 65534, one submission's fork bomb would starve another's. A cgroup
+        # caps this tree alone, so it replaces the rlimit where there is one.
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
+        except (ValueError, OSError):
+            pass
 
 
 def _within(path, folder):
     return path == folder or path.startswith(folder + os.sep)
 
 
-def _bwrap_prefix(workdir, runtime_dir, hide, scratch_root):
-    """The bubblewrap command line that wraps the worker.
-
-    Mounts, in order: empty tmpfs over /tmp, the scratch folder and every hidden
-    folder outside the interpreter; the interpreter's folders again, read-only, where
-    those tmpfs mounts covered them (a venv inside the project, or under /tmp); then
-    tmpfs over hidden folders inside the interpreter (an installed autograder); last,
-    the worker's runtime (read-only) and its working copy (writable)."""
-    keep = sorted({os.path.realpath(p) for p in
+def _runtime_roots():
+    """The folders the interpreter needs: its prefixes and the folder of its binary."""
+    return sorted({os.path.realpath(p) for p in
                    (sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)))})
+
+
+class _Mounts:
+    """bubblewrap mount arguments; the folders above each mount point are made with
+    mode 755 first (bubblewrap would make them 700, which uid 65534 cannot cross: the
+    interpreter lives under /root/.pyenv on some machines)."""
+
+    def __init__(self):
+        self.args, self.made = [], {"/", "/tmp", "/dev"}
+
+    def _parents(self, path):
+        parent, todo = os.path.dirname(path), []
+        while parent not in self.made:
+            todo.append(parent)
+            parent = os.path.dirname(parent)
+        for folder in reversed(todo):
+            self.args += ["--perms", "0755", "--dir", folder]
+            self.made.add(folder)
+
+    def add(self, option, source, dest):
+        self._parents(dest)
+        self.args += [option, source, dest] if source is not None else [option, dest]
+
+
+def _system_mounts(mounts):
+    """/usr read-only; /bin, /lib, /lib64, /sbin as the host has them (links into /usr
+    on merged-/usr systems); the few files of /etc in ETC_ALLOWED."""
+    mounts.add("--ro-bind", "/usr", "/usr")
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            mounts.add("--symlink", os.readlink(top), top)
+        elif os.path.isdir(top):
+            mounts.add("--ro-bind", top, top)
+    for path in ETC_ALLOWED:
+        if os.path.exists(path):
+            mounts.add("--ro-bind", path, path)
+
+
+def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv, mode=None):
+    """The command line that runs `python -I INSIDE_RUNTIME/argv[0] argv[1:]` in the
+    sandbox: the allow-list of mounts described at the top of this module, hidden
+    folders inside the runtime's own folders covered by empty tmpfs (an installed
+    autograder, a public dataset), then the drop to uid 65534 as `mode` (default:
+    the one that works here, see _probe) does it."""
+    keep = _runtime_roots()
     hidden = sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)})
-    inside_keep = [h for h in hidden if any(_within(h, k) for k in keep)]
-    masked = ["/tmp", os.path.realpath(scratch_root)] + [h for h in hidden if h not in inside_keep]
-    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in masked:
-        args += ["--tmpfs", path]
+    args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--as-pid-1"]
+    mounts = _Mounts()
+    _system_mounts(mounts)
+    # /tmp first: the interpreter's folders may live under it (a venv in a project in /tmp)
+    mounts.args += ["--dev", "/dev", "--proc", "/proc", "--mqueue", "/dev/mqueue",
+                    "--size", str(int(limits.disk_bytes)), "--perms", "1777", "--tmpfs", "/tmp",
+                    "--size", str(int(limits.shm_bytes)), "--perms", "1777", "--tmpfs", "/dev/shm"]
     for kept in keep:
-        if any(_within(kept, m) for m in masked):
-            args += ["--ro-bind", kept, kept]
-    for path in inside_keep:
-        args += ["--tmpfs", path]
-    args += ["--ro-bind", runtime_dir, runtime_dir, "--bind", workdir, workdir,
-             "--chdir", workdir, "--unshare-all", "--as-pid-1", "--uid", "65534", "--gid", "65534",
-             "--die-with-parent", "--new-session", "--setenv", "HOME", workdir]
-    return args
+        if not any(_within(kept, other) for other in keep if other != kept):
+            mounts.add("--ro-bind", kept, kept)
+    for path in hidden:
+        if any(_within(path, k) for k in keep):
+            mounts.add("--tmpfs", None, path)
+    mounts.add("--ro-bind", runtime_dir, INSIDE_RUNTIME)
+    mounts.add("--ro-bind", inbox_dir, INSIDE_INBOX)
+    args += mounts.args + ["--remount-ro", "/", "--chdir", "/tmp"]
+    python = [sys.executable, "-I", os.path.join(INSIDE_RUNTIME, argv[0])] + list(argv[1:])
+    if (mode or sandbox_mode()) == "setpriv":
+        # No user namespace: bubblewrap keeps only the capabilities setpriv needs to
+        # change uid, and setpriv drops them all before Python starts.
+        args += ["--cap-add", "CAP_SETUID,CAP_SETGID,CAP_SETPCAP", "setpriv",
+                 "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_UID), "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--"]
+    else:
+        args[1:1] = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    return args + python
 
 
 # Settings that choose the numeric kernels (the BLAS's CPU type, PyTorch's vector
@@ -224,20 +390,31 @@ def _feed_open(stream, data):
         pass  # the zygote died: reported by its missing answer
 
 
-def run_worker(workdir, runtime_dir, request, limits, hide=(), scratch_root=None):
-    """Run runtime_dir/worker.py on `request` (bytes) in `workdir`; never raises for
-    anything the submission does."""
+def worker_paths(runtime_dir, inbox_dir, name, host_workdir, wrapped):
+    """(runtime, pristine copy, working copy) as the worker sees them."""
+    if wrapped:
+        return INSIDE_RUNTIME, os.path.join(INSIDE_INBOX, name), INSIDE_WORK
+    return runtime_dir, os.path.join(inbox_dir, name), host_workdir
+
+
+def run_worker(runtime_dir, inbox_dir, name, request, limits, hide=(), host_workdir=None):
+    """Run worker.py on `request` (bytes) in a fresh working copy of inbox_dir/name
+    (made by the worker: in the sandbox's /tmp, or at host_workdir without bubblewrap,
+    which the caller removes); never raises for anything the submission does."""
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result_read, result_write = os.pipe()
-    command = [sys.executable, "-I", os.path.join(runtime_dir, "worker.py"), workdir, str(result_write)]
-    # -I keeps PYTHON* variables and the user's site out; we add workdir ourselves.
     use_bwrap = bubblewrap_available()
+    runtime, pristine, workdir = worker_paths(runtime_dir, inbox_dir, name, host_workdir, use_bwrap)
+    argv = ["worker.py", pristine, workdir, str(result_write)]
+    # -I keeps PYTHON* variables and the user's site out; the worker adds workdir itself.
     if use_bwrap:
-        command = _bwrap_prefix(workdir, runtime_dir, hide, scratch_root or workdir) + command
+        command = sandbox_command(runtime_dir, inbox_dir, limits, hide, argv)
+    else:
+        command = [sys.executable, "-I", os.path.join(runtime, argv[0])] + argv[1:]
     cgroup = cgroups.WorkerCgroup(limits.processes, limits.memory_bytes) if cgroups_available() else None
     started = time.monotonic()
     process = subprocess.Popen(
-        command, cwd=workdir, env=_worker_env(workdir), stdin=subprocess.PIPE,
+        command, cwd=runtime_dir, env=_worker_env(workdir), stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, pass_fds=(result_write,),
         preexec_fn=lambda: _set_limits(limits, cgroup),
         start_new_session=True)
@@ -287,7 +464,7 @@ def read_answer(outcome, data, too_large, limits, wrapped):
         outcome.problem = _describe_exit(outcome.returncode, wrapped=wrapped, limits=limits)
     else:
         try:
-            outcome.response, outcome.arrays = protocol.decode(data)
+            outcome.response, outcome.arrays = protocol.decode(data, max_bytes=limits.result_bytes)
         except protocol.ProtocolError as exc:
             outcome.problem = "its answer could not be read (%s)" % exc
 

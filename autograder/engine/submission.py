@@ -7,10 +7,15 @@
         returns=["dists"])
     result["dists"]            # a plain ndarray, or a tuple/dict of them
 
-The submission's folder is only ever read: its `cs231n_core` is copied once into a
-pristine folder, and each run gets its own copy of that as its working folder. Runs are
-forked from one sandboxed zygote that has imported numpy (and the modules in `preload`)
-once (warm.py); CS231N_COLD_WORKERS=1 starts every run from nothing instead.
+The submission's folder is only ever read: its `cs231n_core` is checked against the
+intake limits (intake.py: size, file count, no symbolic links) and copied once into a
+pristine folder, which the sandbox shows read-only; each run makes its own working copy
+of it inside the sandbox. Runs are forked from one sandboxed zygote that has imported
+numpy (and the modules in `preload`) once (warm.py); CS231N_COLD_WORKERS=1 starts every
+run from nothing instead.
+
+Everything the worker answers is the submission's to choose: strings are cleaned
+(text.py) and arrays bounded (protocol.decode) before any grader sees them.
 """
 import importlib.util
 import itertools
@@ -20,10 +25,10 @@ import sys
 
 import numpy as np
 
-from . import protocol, sandbox, warm
+from . import intake, protocol, sandbox, warm
+from .text import NAME_CHARS, clean, clean_tail
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.so", "*.ipynb")
-MAX_SUBMISSION_BYTES = 100 * sandbox.MiB
+IGNORED = shutil.ignore_patterns(*intake.IGNORED_NAMES)
 ALWAYS_MASKED = ("/tmp",)  # the sandbox mounts an empty tmpfs over it
 
 
@@ -48,6 +53,12 @@ class StudentError(SubmissionError):
 
 class WorkerFailure(SubmissionError):
     """The worker crashed, hung, exited or answered nonsense."""
+
+
+class HostFailure(Exception):
+    """A check could not run for a reason of the grading host (its sandbox could not be
+    made, its zygote died twice): the grader's failure, never the submission's. Not a
+    SubmissionError, so the plugin reports it as an internal grader error."""
 
 
 def call(path, *args, save=None, repeat=1, **kwargs):
@@ -81,55 +92,76 @@ class Submission:
         self.limits = limits or sandbox.Limits()
         self.hide = list(hide) + [self.path] + trusted_folders()
         self._counter = itertools.count()
-        self.pristine = os.path.join(scratch_root, "pristine")
+        self.inbox = os.path.join(scratch_root, "inbox")
         self.runtime = os.path.join(scratch_root, "runtime")
         self.runs = os.path.join(scratch_root, "runs")
-        for folder in (self.pristine, self.runtime, self.runs):
+        for folder in (self.inbox, self.runtime, self.runs):
             os.makedirs(folder)
+        os.chmod(self.inbox, 0o755)
         sandbox.install_runtime(self.runtime)
         self.warm, self.owns_warm = None, True
         if os.environ.get("CS231N_COLD_WORKERS"):
             pass  # every run starts from nothing
         elif share_zygote and _covered(self.path, list(ALWAYS_MASKED) + list(hide)):
             # Its original is hidden whatever the zygote's list says: a zygote shared
-            # with other submissions of the same grading process may serve it.
+            # with other submissions of the same grading process (whose inbox holds
+            # them all) may serve it.
             self.warm = warm.shared(self.limits, preload, hide=list(hide) + trusted_folders())
             self.owns_warm = False
         else:
             self.warm = warm.WarmSandbox(self.limits, preload, hide=self.hide)
-        source = os.path.join(self.path, "cs231n_core")
-        self.problem = None
-        if os.path.islink(source):
-            # copytree would follow it: a link to the instructor's cs231n_core would
-            # have the worker run the reference solutions
-            self.problem = "the submission's cs231n_core is a symbolic link, not a folder"
-        elif not os.path.isdir(source):
-            self.problem = "the submission has no cs231n_core/ folder next to its notebooks"
-        elif _tree_size(source) > MAX_SUBMISSION_BYTES:
-            self.problem = "the submission's cs231n_core/ is larger than 100 MiB"
+        if self.warm is not None:
+            self.pristine = self.warm.new_pristine()
         else:
-            shutil.copytree(source, os.path.join(self.pristine, "cs231n_core"),
-                            symlinks=True, ignore=IGNORED)
+            self.pristine = os.path.join(self.inbox, "submission")
+        self.problem = intake.check_tree(self.path)
+        if self.problem is None:
+            shutil.copytree(os.path.join(self.path, "cs231n_core"),
+                            os.path.join(self.pristine, "cs231n_core"), ignore=IGNORED)
+            sandbox.make_world_readable(self.pristine)
 
     @property
     def isolation(self):
         return sandbox.isolation_name()
 
-    def _run_in_sandbox(self, workdir, request, limits):
+    def _run_once(self, request, limits):
         if self.warm is not None:
             try:
-                return self.warm.run(workdir, request, limits)
+                return self.warm.run(os.path.basename(self.pristine), request, limits)
             except warm.ZygoteUnavailable:
+                # This machine cannot keep one: cold workers from now on, from a pristine
+                # copy of their own.
+                cold_pristine = os.path.join(self.inbox, "submission")
+                if not os.path.exists(cold_pristine):
+                    shutil.copytree(self.pristine, cold_pristine, symlinks=True)
                 if self.owns_warm:
                     self.warm.dispose()
-                self.warm = None  # this machine cannot keep one: cold workers from now on
-        return sandbox.run_worker(workdir, self.runtime, request, limits,
-                                  hide=self.hide, scratch_root=self.scratch_root)
+                self.warm, self.pristine = None, cold_pristine
+        workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
+        try:
+            return sandbox.run_worker(self.runtime, self.inbox, os.path.basename(self.pristine),
+                                      request, limits, hide=self.hide, host_workdir=workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+    def _run_in_sandbox(self, request, limits):
+        """One run; once more when the host failed it (a zygote that died under a check
+        may have been killed from outside, e.g. by the machine's OOM killer), and a
+        HostFailure when the host failed it twice."""
+        outcome = self._run_once(request, limits)
+        if outcome.host_failure or outcome.zygote_lost:
+            outcome = self._run_once(request, limits)
+        if outcome.host_failure:
+            raise HostFailure(outcome.problem + _tail(outcome.output_tail))
+        return outcome
 
     def close(self):
-        """Stop the zygote and everything it started, unless it is shared."""
+        """Stop the zygote and everything it started, unless it is shared (then only
+        this submission's pristine copy leaves its inbox)."""
         if self.warm is not None and self.owns_warm:
             self.warm.dispose()
+        elif self.warm is not None:
+            shutil.rmtree(self.pristine, ignore_errors=True)
 
     def run(self, steps, returns=(), timeout_s=None):
         """Run `steps` in a fresh worker; return {name: value} for `returns`.
@@ -147,27 +179,22 @@ class Submission:
                 wire["kwargs"] = {k: _to_wire(v, arrays) for k, v in step["kwargs"].items()}
             wire_steps.append(wire)
         request = protocol.encode({"steps": wire_steps, "returns": list(returns)}, arrays)
-        if self.warm is not None:
-            workdir = self.warm.new_workdir()
-        else:
-            workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
-        shutil.copytree(self.pristine, workdir, symlinks=True)
         limits = self.limits
         if timeout_s is not None:
             limits = sandbox.Limits(**{**vars(limits), "timeout_s": timeout_s})
-        try:
-            outcome = self._run_in_sandbox(workdir, request, limits)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        outcome = self._run_in_sandbox(request, limits)
         self.last_outcome = outcome
         if outcome.response is None:
             raise WorkerFailure("The code was stopped: %s.%s" % (outcome.problem, _tail(outcome.output_tail)))
         response = outcome.response
         if not response.get("ok"):
-            raise StudentError(response.get("target"), str(response.get("error")),
-                               str(response.get("message")), str(response.get("traceback", "")))
+            raise StudentError(clean(response.get("target"), NAME_CHARS),
+                               clean(response.get("error"), NAME_CHARS),
+                               clean(response.get("message"), 2000),
+                               clean_tail(response.get("traceback", "")))
         try:
-            values = {name: _from_wire(spec, outcome.arrays) for name, spec in response["returns"].items()}
+            values = {clean(name, NAME_CHARS): _from_wire(spec, outcome.arrays)
+                      for name, spec in response["returns"].items()}
             self.last_times = {int(k): float(v) for k, v in response.get("times", {}).items()}
         except (KeyError, TypeError, ValueError, AttributeError):
             raise WorkerFailure("The code's answer could not be read (malformed response).") from None
@@ -195,10 +222,10 @@ def trusted_folders():
 
 
 def _tail(text, keep=1500):
-    text = text.strip()
+    text = clean_tail(text, keep).strip()
     if not text:
         return ""
-    return "\nLast output:\n" + text[-keep:]
+    return "\nLast output:\n" + text
 
 
 def _to_wire(value, arrays):
@@ -226,7 +253,10 @@ def _from_wire(spec, arrays):
     if kind == "tuple":
         return tuple(_from_wire(item, arrays) for item in spec["items"])
     if kind == "dict":
-        return {str(k): _from_wire(v, arrays) for k, v in spec["items"].items()}
+        items = spec["items"]
+        if any(len(str(k)) > NAME_CHARS for k in items):
+            raise ValueError("a key longer than %d characters" % NAME_CHARS)
+        return {clean(k, NAME_CHARS): _from_wire(v, arrays) for k, v in items.items()}
     raise ValueError(kind)
 
 
@@ -238,17 +268,6 @@ def _covered(path, folders):
         if path == folder or path.startswith(folder.rstrip(os.sep) + os.sep):
             return True
     return False
-
-
-def _tree_size(root):
-    total = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(folder, name)).st_size
-            except OSError:
-                pass
-    return total
 
 
 def forward_outputs(submission, path, arg_lists):

@@ -7,9 +7,13 @@ answer in time, dies, or answers nonsense is killed with everything it started, 
 the next check gets a new one.
 
     warm = WarmSandbox(limits, preload=("torch",), hide=[...])
-    workdir = warm.new_workdir()          # fill it with the submission's copy
-    outcome = warm.run(workdir, request_bytes, limits)   # a sandbox.WorkerOutcome
-    warm.close()
+    folder = warm.new_pristine()          # fill it with the submission's pristine copy
+    outcome = warm.run(os.path.basename(folder), request_bytes, limits)  # a WorkerOutcome
+    warm.dispose()
+
+The zygote sees the pristine copies read-only (its inbox); each check's child copies
+one into the sandbox's own /tmp as its working folder, so the trusted side copies and
+deletes nothing per check.
 
 A grading process that grades many submissions made by the instructor (the mistake
 bank's mutants of the model solution) may share one zygote among them: shared(...). A
@@ -86,9 +90,10 @@ def _descendants(root):
 
 
 class WarmSandbox:
-    """One zygote, its runtime (the worker's trusted files) and the folder where each
-    check's working copy lives: all in a private folder under /tmp, which the sandbox
-    masks as a whole and shows only those two folders of."""
+    """One zygote, its runtime (the worker's trusted files), its inbox (the pristine
+    copies of the submissions it serves) and, without bubblewrap only, the folder where
+    each check's working copy lives: all in a private folder, of which the sandbox
+    shows the runtime and the inbox alone, read-only."""
 
     def __init__(self, limits, preload=(), hide=()):
         self.limits = limits
@@ -96,15 +101,22 @@ class WarmSandbox:
         self.hide = list(hide)
         self.scratch_root = tempfile.mkdtemp(prefix="cs231n-zygote-")
         self.runtime_dir = os.path.join(self.scratch_root, "runtime")
+        self.inbox_dir = os.path.join(self.scratch_root, "inbox")
         self.runs_dir = os.path.join(self.scratch_root, "runs")
-        os.mkdir(self.runtime_dir)
-        os.mkdir(self.runs_dir)
+        for folder in (self.runtime_dir, self.inbox_dir, self.runs_dir):
+            os.mkdir(folder)
+        os.chmod(self.inbox_dir, 0o755)
         sandbox.install_runtime(self.runtime_dir)
         self.process = self.cgroup = None
+        self.wrapped = False
         self.started_count = 0
 
+    def new_pristine(self):
+        """A fresh path in the inbox for one submission's pristine copy (not yet created)."""
+        return os.path.join(self.inbox_dir, "submission-" + uuid.uuid4().hex)
+
     def new_workdir(self):
-        """A fresh, empty path for one check's working copy (not yet created)."""
+        """A fresh path for one check's working copy without bubblewrap (not yet created)."""
         return os.path.join(self.runs_dir, "run-" + uuid.uuid4().hex)
 
     def _empty_runs(self):
@@ -123,19 +135,22 @@ class WarmSandbox:
 
     def _start(self):
         reply_r, reply_w = os.pipe()
-        command = [sys.executable, "-I", os.path.join(self.runtime_dir, "zygote.py"), "0", str(reply_w)]
-        command += self.modules
+        argv = ["zygote.py", "0", str(reply_w)] + self.modules
         self.wrapped = sandbox.bubblewrap_available()
         if self.wrapped:
-            command = sandbox._bwrap_prefix(self.runs_dir, self.runtime_dir, self.hide,
-                                            self.scratch_root) + command
+            command = sandbox.sandbox_command(self.runtime_dir, self.inbox_dir, self.limits,
+                                              self.hide, argv)
+            home = sandbox.INSIDE_WORK
+        else:
+            command = [sys.executable, "-I", os.path.join(self.runtime_dir, argv[0])] + argv[1:]
+            home = self.runs_dir
         limits = sandbox.Limits(**{**vars(self.limits), "timeout_s": ZYGOTE_CPU_S})
         self.cgroup = (cgroups.WorkerCgroup(limits.processes, limits.memory_bytes)
                        if sandbox.cgroups_available() else None)
         cgroup = self.cgroup
         try:
             self.process = subprocess.Popen(
-                command, cwd=self.runs_dir, env=sandbox._worker_env(self.runs_dir),
+                command, cwd=self.runtime_dir, env=sandbox._worker_env(home),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 pass_fds=(reply_w,), preexec_fn=lambda: sandbox._set_limits(limits, cgroup),
                 start_new_session=True)
@@ -186,12 +201,16 @@ class WarmSandbox:
 
     # --- one check -------------------------------------------------------------------
 
-    def run(self, workdir, request, limits):
-        """Run one request in a child forked for it; never raises for anything the
-        submission does (ZygoteUnavailable only when no zygote can be started)."""
+    def run(self, name, request, limits):
+        """Run one request in a child forked for it, on a fresh working copy of the
+        inbox's `name`; never raises for anything the submission does
+        (ZygoteUnavailable only when no zygote can be started)."""
         if self.process is None:
             self._start()
-        header = {"workdir": workdir, "cpu_limit_s": limits.cpu_limit_s,
+        runtime, pristine, workdir = sandbox.worker_paths(
+            self.runtime_dir, self.inbox_dir, name, self.new_workdir(), self.wrapped)
+        header = {"workdir": workdir, "pristine": pristine, "own_ipc": self.wrapped,
+                  "cpu_limit_s": limits.cpu_limit_s, "max_files": limits.max_files,
                   "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
         message = protocol.frame(json.dumps(header).encode()) + protocol.frame(request)
         outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
@@ -208,17 +227,28 @@ class WarmSandbox:
             outcome.problem = sandbox.wall_clock_problem(limits)
         except (_Gone, ValueError):
             outcome.problem = "it stopped the sandbox's process that ran it before answering"
+            outcome.zygote_lost = True
         outcome.elapsed_s = time.monotonic() - started
         if outcome.problem:
             self.close()  # a new zygote for the next check (and the writer unblocked)
         writer.join(timeout=5)
-        self._empty_runs()
+        if not self.wrapped:
+            self._empty_runs()
         if outcome.problem:
             return outcome
         outcome.returncode = int(reply["returncode"])
         outcome.cpu_s = float(reply["cpu_s"])
         outcome.output_tail = str(reply["output_tail"])
-        sandbox.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
+        files_left = int(reply.get("files_left", 0))
+        if files_left > limits.max_files:
+            self.close()  # the zygote has left; the next check gets a fresh sandbox
+            outcome.problem = ("it left %d files in the sandbox, more than the limit of %d"
+                               % (files_left, limits.max_files))
+        elif reply.get("no_isolation"):
+            outcome.problem = "the grading host could not isolate it (a fault of the grader)"
+            outcome.host_failure = True
+        else:
+            sandbox.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
         return outcome
 
 

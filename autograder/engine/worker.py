@@ -1,7 +1,9 @@
 """The sandboxed worker: runs a submission's code on inputs the grader sends.
 
-Run as ``python worker.py WORKDIR RESULT_FD`` with this folder's ``protocol.py`` beside it. It
-reads one request from stdin, imports the submission's ``cs231n_core`` from WORKDIR,
+Run as ``python worker.py PRISTINE WORKDIR RESULT_FD`` with this folder's ``protocol.py``
+beside it. It copies the submission's pristine copy PRISTINE (read-only) to WORKDIR (in
+the sandbox's own size-capped /tmp), reads one request from stdin, imports the
+submission's ``cs231n_core`` from WORKDIR,
 runs the request's steps, and writes one response to file descriptor RESULT_FD. It knows no
 reference value and no held-out label; whatever the submission does here can only
 spoil its own answers, which the trusted grader checks.
@@ -21,6 +23,7 @@ instead of ``call`` reads the attribute without calling it. Arguments are JSON v
 """
 import importlib
 import os
+import shutil
 import sys
 import time
 import traceback
@@ -91,7 +94,7 @@ def pack(value, where, out_arrays):
         if not all(isinstance(k, str) for k in value):
             raise BadReturn("%s is a dict with non-string keys" % where)
         return {"kind": "dict",
-                "items": {k: pack(v, "%s[%r]" % (where, k), out_arrays) for k, v in value.items()}}
+                "items": {k: pack(v, "%s[%r]" % (where, k[:40]), out_arrays) for k, v in value.items()}}
     key = "r%d" % len(out_arrays)
     out_arrays[key] = to_plain_array(value, where)
     return {"kind": "array", "key": key}
@@ -125,7 +128,7 @@ def run_steps(header, arrays):
                 times[str(index)] = best
         except BaseException as exc:  # SystemExit and KeyboardInterrupt included
             return {"ok": False, "step": index, "target": path,
-                    "error": type(exc).__name__, "message": str(exc)[:2000],
+                    "error": type(exc).__name__[:200], "message": str(exc)[:2000],
                     "traceback": submission_traceback(exc)}, {}
         if "save" in step:
             saved[step["save"]] = result
@@ -134,14 +137,21 @@ def run_steps(header, arrays):
         returns = {name: pack(saved[name], name, out_arrays) for name in header.get("returns", [])}
     except BadReturn as exc:
         return {"ok": False, "step": None, "target": None, "error": "BadReturn",
-                "message": str(exc), "traceback": ""}, {}
+                "message": str(exc)[:2000], "traceback": ""}, {}
     return {"ok": True, "returns": returns, "times": times}, out_arrays
 
 
+def make_workdir(pristine, workdir):
+    """The check's own working copy of the submission, made before any of its code runs."""
+    shutil.copytree(pristine, workdir, symlinks=True)
+
+
 def main():
-    workdir, result_fd = sys.argv[1], int(sys.argv[2])
+    pristine, workdir, result_fd = sys.argv[1], sys.argv[2], int(sys.argv[3])
     result_file = os.fdopen(result_fd, "wb")  # opened before any submission code runs
     header, arrays = protocol.decode(sys.stdin.buffer.read())
+    make_workdir(pristine, workdir)
+    os.environ["HOME"] = workdir
     os.chdir(workdir)
     sys.path.insert(0, workdir)
     response, out_arrays = run_steps(header, arrays)

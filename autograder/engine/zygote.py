@@ -12,6 +12,13 @@ Run as ``python zygote.py CONTROL_FD REPLY_FD MODULE...``. Frames on both pipes 
 worker's request bytes); a reply is two frames (a JSON header and the child's response
 bytes). The first reply, sent once the modules are imported, says the zygote is ready.
 
+Each child gets its own IPC namespace (SysV segments, semaphores, message queues,
+POSIX queues): it unshares one inside a user namespace of its own that maps only its
+uid, forbids further user namespaces, then drops every capability that namespace gave
+it, before any submission code runs. The zygote empties the sandbox's /tmp and
+/dev/shm after each check, and starts afresh (a new sandbox, whose tmpfs the kernel
+frees at once) when a check left more files than the limit.
+
 Why a child cannot fake the reply: the zygote makes itself non-dumpable before forking,
 so processes of its uid can neither trace it nor read its memory or file descriptors;
 under bubblewrap it is its PID namespace's init, which signals sent from inside the
@@ -31,7 +38,45 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it o
 
 import protocol  # noqa: E402  (this folder's copy of autograder/engine/protocol.py)
 
-PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 4, 36
+PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP = 4, 36, 24
+CLONE_NEWUSER, CLONE_NEWIPC = 0x10000000, 0x08000000
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+NO_ISOLATION = 71  # a child's exit status when it could not make its own namespaces
+
+
+class IsolationError(Exception):
+    """A child could not make its own namespaces (a fault of the host, not the check)."""
+
+
+def own_ipc_namespace():
+    """Move this process into a new IPC namespace, inside a new user namespace that
+    maps its own uid and gid to themselves and allows no further user namespaces; then
+    drop every capability (effective, permitted, inheritable, bounding) that the new
+    user namespace granted. Raises IsolationError when the kernel refuses."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    # A child of the non-dumpable zygote is non-dumpable too, and then its /proc/self
+    # files belong to root: it could not write its own uid_map. The child is the
+    # worker, whose memory holds nothing the submission may not see.
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)
+    if libc.unshare(CLONE_NEWUSER | CLONE_NEWIPC) != 0:
+        raise IsolationError("unshare: %s" % os.strerror(ctypes.get_errno()))
+    try:
+        for name, text in (("uid_map", "%d %d 1" % (uid, uid)), ("setgroups", "deny"),
+                           ("gid_map", "%d %d 1" % (gid, gid))):
+            with open("/proc/self/" + name, "w") as handle:
+                handle.write(text)
+        with open("/proc/sys/user/max_user_namespaces", "w") as handle:
+            handle.write("0")
+    except OSError as exc:
+        raise IsolationError(str(exc)) from None
+    for capability in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            break  # past the last capability this kernel knows
+    header = (ctypes.c_uint32 * 2)(LINUX_CAPABILITY_VERSION_3, 0)
+    nothing = (ctypes.c_uint32 * 6)()
+    if libc.capset(header, nothing) != 0:
+        raise IsolationError("capset: %s" % os.strerror(ctypes.get_errno()))
 
 
 def read_exact(fd, size):
@@ -77,6 +122,12 @@ def become_worker(header, request, keep_fd, output_fd):
     os.dup2(output_fd, 2)
     os.closerange(3, keep_fd)
     os.closerange(keep_fd + 1, 1 << 16)
+    if header.get("own_ipc"):
+        try:
+            own_ipc_namespace()
+        except IsolationError as exc:
+            os.write(2, ("the sandbox could not isolate this check: %s\n" % exc).encode())
+            os._exit(NO_ISOLATION)
     cpu = int(header["cpu_limit_s"])
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     # A fresh process would draw fresh seeds; forked ones would all share the zygote's.
@@ -87,6 +138,7 @@ def become_worker(header, request, keep_fd, output_fd):
     os.environ["HOME"] = workdir
     import worker
     result_file = os.fdopen(keep_fd, "wb")
+    worker.make_workdir(header["pristine"], workdir)
     os.chdir(workdir)
     sys.path.insert(0, workdir)
     try:
@@ -142,6 +194,9 @@ def serve_one(header, request, is_init):
             os.close(result_r)
             os.close(output_r)
             become_worker(header, request, result_w, output_w)
+        except BaseException:
+            import traceback
+            os.write(2, traceback.format_exc()[-2000:].encode())  # output_w, once dup2ed
         finally:
             os._exit(70)  # never fall back into the zygote's loop
     os.close(result_w)
@@ -188,11 +243,30 @@ def serve_one(header, request, is_init):
     else:
         code = os.WEXITSTATUS(status)
     reply = {"returncode": code, "cpu_s": cpu, "output_tail": tail.decode("utf-8", "replace"),
-             "too_large": result_size > cap}
+             "too_large": result_size > cap, "no_isolation": code == NO_ISOLATION}
     return reply, b"".join(result) if result_size <= cap else b""
 
 
+def probe(uid):
+    """`zygote.py --probe UID`: exit 0 when this process runs as UID, not root, and a
+    forked child can make its own namespaces (what the checks will need)."""
+    if os.getuid() != uid or os.geteuid() == 0 or os.getgroups():
+        sys.exit("the sandbox runs as uid %d, groups %s, not as %d" % (os.getuid(), os.getgroups(), uid))
+    pid = os.fork()
+    if pid == 0:
+        try:
+            own_ipc_namespace()
+            os._exit(0)
+        except BaseException as exc:
+            os.write(2, ("own IPC namespace: %s\n" % exc).encode())
+            os._exit(NO_ISOLATION)
+    _, status = os.waitpid(pid, 0)
+    sys.exit(0 if status == 0 else "a check could not get its own IPC namespace")
+
+
 def main():
+    if sys.argv[1] == "--probe":
+        probe(int(sys.argv[2]))
     control_fd, reply_fd = int(sys.argv[1]), int(sys.argv[2])
     loaded = []
     for name in sys.argv[3:]:
@@ -218,37 +292,51 @@ def main():
             break
         reply, result = serve_one(header, request, is_init)
         if is_init:
-            clear_tmp()
+            reply["files_left"] = clear_tmp(int(header["max_files"]))
         write_frame(reply_fd, json.dumps(reply).encode())
         write_frame(reply_fd, result)
+        if is_init and reply["files_left"] > int(header["max_files"]):
+            break  # the trusted side starts a new sandbox, whose tmpfs is fresh
     os._exit(0)
 
 
-def clear_tmp():
-    """Under bubblewrap /tmp and /dev/shm are the sandbox's own tmpfs: empty them
-    between checks. Read-only mounts inside (the interpreter's folders, bound back when
-    they live under /tmp) are left alone rather than walked: they hold nothing a check
-    could have written, and walking a venv costs a tenth of a second."""
+def clear_tmp(limit):
+    """Under bubblewrap /tmp and /dev/shm are the sandbox's own tmpfs (the working
+    copy included): empty them between checks. Returns how many entries there were,
+    counting no further than just past `limit` (beyond it the zygote leaves, and the
+    kernel frees the tmpfs with its sandbox faster than any walk).
+    Read-only mounts inside (the interpreter's folders, bound back when they live under
+    /tmp) are left alone rather than walked: they hold nothing a check could have
+    written, and walking a venv costs a tenth of a second."""
+    count = 0
     for folder in ("/tmp", "/dev/shm"):
-        _empty(folder)
+        count += _empty(folder, limit - count)
+    return count
 
 
-def _empty(folder):
+def _empty(folder, left):
+    """Remove what `folder` holds, stopping once more than `left` entries were seen."""
+    count = 0
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                count += 1
+                if count > left:
+                    return count
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if os.access(entry.path, os.W_OK) and not os.path.ismount(entry.path):
+                            count += _empty(entry.path, left - count)
+                            if count > left:
+                                return count
+                            os.rmdir(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                except OSError:
+                    pass  # a mount point, or not empty because of one
     except OSError:
-        return
-    for entry in entries:
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                if os.access(entry.path, os.W_OK):
-                    _empty(entry.path)
-                    if not os.path.ismount(entry.path):
-                        os.rmdir(entry.path)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass  # a mount point, or not empty because of one
+        pass
+    return count
 
 
 if __name__ == "__main__":

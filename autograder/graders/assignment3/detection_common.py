@@ -61,6 +61,14 @@ def expect_state_shapes(state, shapes, what):
                                  % (what, name, tuple(state[name].shape), tuple(shape)))
 
 
+def finite_weights(value, name, what):
+    """`value` as float32 weights, refused unless every entry is a finite number."""
+    value = np.asarray(value)
+    if value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
+        raise GradingFailure("%s: %s is not an array of finite numbers" % (what, name))
+    return value.astype(np.float32)
+
+
 def random_boxes(rng, n, low=0.0, high=100.0, min_side=0.5, max_side=40.0):
     """n boxes (x1, y1, x2, y2) in float64 with sides in [min_side, max_side]."""
     corners = rng.uniform(low, high, size=(n, 2))

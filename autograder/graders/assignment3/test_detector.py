@@ -6,9 +6,13 @@ a small detector trained in the worker on digit scenes, whose mAP@0.5 on held-ou
 must reach a threshold calibrated on the reference) and mean_average_precision (against
 the reference on random detections, difficult boxes and classes without boxes).
 
-Digit scenes are made here, in the trusted process, and sent to the worker as arrays;
-the held-out scenes' boxes never leave this process: the worker returns its detections
-and the mAP is computed here with the reference.
+Digit scenes are made here, in the trusted process. The training scenes are sent to the
+worker; the held-out scenes never leave this process. The worker returns the trained
+detector's weights, and the detections on the held-out scenes are made here by the
+reference DigitDetector with those weights (the forward pass is checked against the
+reference on its own). Whatever answered the held-out scenes in the worker could earn
+the mAP without learning: thresholding the ink alone (no data, no training) finds these
+digits at an mAP@0.5 of 0.99, and the digits can be looked up in the public MNIST.
 """
 import numpy as np
 import pytest
@@ -18,21 +22,25 @@ from autograder.engine.expect import (GradingFailure, expect_array, expect_at_le
 from autograder.engine.submission import call, saved
 from autograder.engine.torch_steps import gradient_steps, leaf, state_arrays, tensor, tensors
 
-from .detection_common import DETECTION, GRAD_TOL, MODULE_TOL, expect_state_shapes, random_boxes, reference
+from .detection_common import (DETECTION, GRAD_TOL, MODULE_TOL, expect_state_shapes, finite_weights, random_boxes,
+                               reference)
 
 SECTION_WEIGHT = 8
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 LOSS_TOL = 1e-10  # the detection loss in float64 against the NumPy reference: rounding only
 
 # The trained detector: class-agnostic ("a digit" vs background) on 48x48 scenes of one
-# or two digits, about 2.3 s of CPU time. Over 10 seeds the reference's mAP@0.5 on 100
-# held-out scenes lies in TRAINED_RANGE (mean 0.76); required: TRAINED_MIN_MAP, the lowest
-# less a margin of TRAINED_MARGIN.
+# or two digits, about 2.3 s of CPU time (the worker's run, torch's import included: 3.7
+# to 4.1 s). Calibrated on the reference through the sandboxed worker over the grading
+# seeds 0-29, its mAP@0.5 on 100 held-out scenes (scored here with the worker's weights),
+# min / mean (sd) / max: 0.650 / 0.760 (0.048) / 0.831; an untrained detector scores 0.00
+# to 0.07. Required: TRAINED_MIN_MAP = 0.50, TRAINED_MARGIN below the reference's worst
+# seed (3.1 standard deviations; 5.4 below its mean).
 TRAINED = {"train_scenes": 256, "test_scenes": 100, "image_size": 48, "digits_per_scene": (1, 2),
            "num_clutter": 2, "epochs": 8, "batch_size": 16, "learning_rate": 4e-3, "width": 8,
            "anchor_sizes": (16.0, 22.0), "aspect_ratios": (1.0, 1.6)}
-TRAINED_RANGE = (0.62, 0.86)
-TRAINED_MARGIN = 0.12
+TRAINED_RANGE = (0.65, 0.83)
+TRAINED_MARGIN = 0.15
 TRAINED_MIN_MAP = TRAINED_RANGE[0] - TRAINED_MARGIN
 
 
@@ -174,8 +182,8 @@ def detector_problem(rng):
               call(DETECTION + "train_detector", saved("detector"), scenes, epochs=TRAINED["epochs"],
                    batch_size=TRAINED["batch_size"], learning_rate=TRAINED["learning_rate"],
                    seed=int(rng.integers(2**31)), progress=False),
-              call(DETECTION + "predict_scenes", saved("detector"), test["images"], save="detections")]
-    return steps, ["state", "outputs", "detections"], {"x": x, "test": test}
+              call("detector.state_dict", save="trained_state")]
+    return steps, ["state", "outputs", "trained_state"], {"x": x, "test": test}
 
 
 @pytest.mark.target("DigitDetector")
@@ -208,17 +216,21 @@ def test_detector_forward(shared):
                     "(y, x))" % (what, name))
 
 
-def detections_of(result, count):
-    detections = result["detections"]
-    if not isinstance(detections, dict) or set(detections) != {"boxes", "scores", "labels"}:
-        raise GradingFailure("predict_scenes must return a dict of boxes, scores and labels")
-    for key in ("boxes", "scores", "labels"):
-        if not isinstance(detections[key], tuple) or len(detections[key]) != count:
-            raise GradingFailure("predict_scenes: %s must hold one array per image (%d)" % (key, count))
-    for boxes in detections["boxes"]:
-        expect_array(np.asarray(boxes, dtype=np.float64).reshape(-1, 4), (len(boxes), 4),
-                     "the detected boxes of an image")
-    return detections
+TRAINED_CONFIG = {"num_classes": 1, "in_channels": 1, "width": TRAINED["width"],
+                  "anchor_sizes": list(TRAINED["anchor_sizes"]), "aspect_ratios": list(TRAINED["aspect_ratios"])}
+
+
+def held_out_detections(result, test):
+    """Detections on the held-out scenes, made here by the reference DigitDetector with
+    the weights the worker trained: the scenes never enter the worker."""
+    torch, detection, _ = reference()
+    what = "the DigitDetector trained by train_detector (num_classes=1, width=%d)" % TRAINED["width"]
+    state = state_arrays(result["trained_state"], what)
+    expect_state_shapes(state, detector_shapes(**TRAINED_CONFIG), what)
+    model = detection.DigitDetector(**TRAINED_CONFIG)
+    model.load_state_dict({k: torch.from_numpy(finite_weights(v, k, what)) for k, v in state.items()})
+    with torch.no_grad():
+        return detection.predict_scenes(model, test["images"])
 
 
 @pytest.mark.target("DigitDetector")
@@ -228,7 +240,7 @@ def test_detector_trained_map(shared):
     result, context = shared.get("DigitDetector", detector_problem)
     _, detection, _ = reference()
     test = context["test"]
-    detections = detections_of(result, len(test["boxes"]))
+    detections = held_out_detections(result, test)
     value, _ = detection.mean_average_precision(
         list(detections["boxes"]), list(detections["scores"]), [np.zeros(len(s), np.int64) for s in detections["scores"]],
         test["boxes"], [np.zeros_like(c) for c in test["labels"]], num_classes=1)

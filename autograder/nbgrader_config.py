@@ -1,0 +1,138 @@
+"""`cs231n nbgrader-config`: the nbgrader_config.py under which nbgrader's own
+`nbgrader autograde` grades this course's notebooks right.
+
+nbgrader's defaults break three ways on this course, silently:
+
+- autograde copies every non-notebook file of source/<assignment>/ over the
+  student's files; with the students' library kept there (what nbgrader needs to
+  release a usable folder), everyone is graded on the instructor's copy. The config
+  excludes every such file from overwriting (Autograde.exclude_overwriting), listing
+  them when nbgrader reads it, so files added later are covered too.
+- a hidden test cell grades its target in a sandbox, and a full notebook trains
+  networks: nbgrader's 30 s cell limit cuts both. The config sets Execute.timeout.
+- full-size notebooks take minutes per submission; their training cells are not
+  what is graded (the hidden graders train on their own data), so the config runs
+  the kernels in the notebooks' small SMOKE mode (CS231N_SMOKE=1) unless asked not to.
+
+It also quiets a false alarm: nbgrader keeps each autograded cell with its hidden
+tests and, at autograde, finds the student's copy (released without them) "changed",
+warning "Attribute 'checksum' for cell ... has changed!" for every such cell of every
+submission, which reads like tampering. OverwriteCells below stays silent when the
+only difference is the hidden tests (nbgrader restores the cell either way) and still
+warns when a student did edit a locked cell.
+"""
+import os
+
+from nbgrader import preprocessors as nbgrader_steps
+
+CONFIG_NAME = "nbgrader_config.py"
+
+TEMPLATE = '''"""nbgrader's settings for this course, written by `cs231n nbgrader-config`.
+
+Under them `nbgrader autograde ASSIGNMENT` gives the same autograded points as
+`cs231n grade-course COURSE_DIR ASSIGNMENT`: each hidden test cell grades its target
+of the student's cs231n_core with the sandboxed hidden graders and leaves the points
+earned as the cell's result, which nbgrader records as partial credit. nbgrader runs
+the student's notebooks in a kernel the student's code controls, so only
+grade-course is tamper-proof; use this path where nbgrader must run the notebooks.
+"""
+import os
+
+c = get_config()  # noqa: F821 (nbgrader provides it)
+
+_course = os.path.dirname(os.path.abspath(__file__))
+_source = os.path.join(_course, "source")
+
+
+def _library_files(assignment):
+    """Every non-notebook file of source/<assignment>/, relative to it."""
+    folder = os.path.join(_source, assignment)
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in (".ipynb_checkpoints", "__pycache__")]
+        for name in files:
+            if not name.endswith(".ipynb"):
+                found.append(os.path.relpath(os.path.join(root, name), folder))
+    return sorted(found)
+
+
+# The students' own library travels with each submission: never overwrite it with
+# source/<assignment>/'s copy (nbgrader's default would grade the instructor's code).
+c.Autograde.exclude_overwriting = {
+    assignment: _library_files(assignment)
+    for assignment in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
+}
+
+# nbgrader's sanitizing steps, its OverwriteCells replaced by one that does not take
+# the hidden tests it removed itself for a student's edit.
+from autograder.nbgrader_config import sanitize_steps  # noqa: E402
+
+c.Autograde.sanitize_preprocessors = sanitize_steps()
+
+# Seconds per cell: a hidden test cell grades its target in a sandbox (nbgrader's
+# default, 30 s, cuts it).
+c.Execute.timeout = @TIMEOUT@
+
+# Run the notebooks on small data (CS231N_SMOKE=1): the points come from the hidden
+# graders, not from the notebooks' own training runs. Set it to False for full-size runs.
+SMOKE = @SMOKE@
+if SMOKE:
+    os.environ.setdefault("CS231N_SMOKE", "1")
+'''
+
+
+class OverwriteCells(nbgrader_steps.OverwriteCells):
+    """nbgrader's OverwriteCells, without the false "checksum has changed" warning for
+    a locked cell that differs from the stored one only by its hidden tests."""
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        self._only_hidden_tests = _only_hidden_tests_removed(self, cell)
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def report_change(self, name, attr, old, new):
+        if attr == "checksum" and self._only_hidden_tests:
+            self.log.debug("cell %s: hidden tests restored", name)
+            return
+        super().report_change(name, attr, old, new)
+
+
+def _only_hidden_tests_removed(step, cell):
+    from nbgrader.api import MissingEntry
+    from nbformat import NotebookNode
+
+    grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+    if grade_id is None:
+        return False
+    try:
+        stored = step.gradebook.find_source_cell(grade_id, step.notebook_id, step.assignment_id)
+    except MissingEntry:
+        return False
+    released = NotebookNode(source=stored.source)
+    if not nbgrader_steps.ClearHiddenTests()._remove_hidden_test_region(released):
+        return False
+    return released.source.strip() == cell.source.strip()
+
+
+def sanitize_steps():
+    """nbgrader Autograde's sanitize_preprocessors with OverwriteCells replaced."""
+    from nbgrader.converters import Autograde
+
+    default = Autograde.class_traits()["sanitize_preprocessors"].default()
+    return [OverwriteCells if step is nbgrader_steps.OverwriteCells else step for step in default]
+
+
+class ConfigExists(Exception):
+    """The course folder already has an nbgrader_config.py (not overwritten unasked)."""
+
+
+def write_config(course_dir, timeout_s=600, smoke=True, force=False):
+    """Write COURSE_DIR/nbgrader_config.py; returns its path."""
+    if int(timeout_s) <= 0:
+        raise ValueError("the cell timeout must be a positive number of seconds, not %r" % timeout_s)
+    os.makedirs(course_dir, exist_ok=True)
+    path = os.path.join(os.path.abspath(course_dir), CONFIG_NAME)
+    if os.path.exists(path) and not force:
+        raise ConfigExists("%s exists; use --force to replace it" % path)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(TEMPLATE.replace("@TIMEOUT@", str(int(timeout_s))).replace("@SMOKE@", str(bool(smoke))))
+    return path

@@ -40,7 +40,7 @@ def cell_score(records):
     (rounded, and never above the maximum: nbgrader rejects more)."""
     score = sum(r["score"] for r in records)
     maximum = sum(r["max_score"] for r in records)
-    return round(min(max(score, 0.0), maximum), 4)
+    return round(min(max(score, 0.0), maximum), 6)  # as the cells' points (run.target_max_points)
 
 
 def cell_outputs(records):

@@ -9,7 +9,10 @@ that the digits those checks use have no such tie, that their reference survives
 rounding-sized perturbation of every pixel, and, as a control, that the plain digits do
 not (so the test can fail).
 """
+import ast
+import glob
 import os
+import re
 import sys
 
 import numpy as np
@@ -95,9 +98,6 @@ def test_model_scores_100_where_the_cpu_rounds_otherwise(release_of):
 
 def tolerance_constants(path):
     """[(name, value text, has a comment)] of a grader module's tolerance constants."""
-    import ast
-    import re
-
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     lines = text.split("\n")
@@ -115,8 +115,6 @@ def test_every_tolerance_of_the_graders_says_why():
     rounding, float32 to about 1e-6, a centred difference to about h^2): each constant
     carries its reason in a comment, or its module's docstring gives it in a paragraph on
     tolerances that names its value."""
-    import glob
-
     graders = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "autograder", "graders")
     unexplained, seen = [], 0
     for path in sorted(glob.glob(os.path.join(graders, "assignment*", "*.py"))):

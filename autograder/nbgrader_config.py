@@ -1,15 +1,20 @@
 """`cs231n nbgrader-config`: the nbgrader_config.py under which nbgrader's own
 `nbgrader autograde` grades this course's notebooks right.
 
-nbgrader's defaults break three ways on this course, silently:
+nbgrader's defaults break four ways on this course, the first dangerously:
+
+- nbgrader's Execute runs each handed-in notebook in a kernel that the student's code
+  controls, and reads the points from what its cells leave: a student could replace
+  the grading functions in that kernel, or write other students' files. The config
+  replaces it with GradedExecute (nbgrader_execute.py): points graded from the
+  trusted side, the notebook run in a sandboxed kernel.
 
 - autograde copies every non-notebook file of source/<assignment>/ over the
   student's files; with the students' library kept there (what nbgrader needs to
   release a usable folder), everyone is graded on the instructor's copy. The config
   excludes every such file from overwriting (Autograde.exclude_overwriting), listing
   them when nbgrader reads it, so files added later are covered too.
-- a hidden test cell grades its target in a sandbox, and a full notebook trains
-  networks: nbgrader's 30 s cell limit cuts both. The config sets Execute.timeout.
+- a full notebook trains networks: nbgrader's 30 s cell limit cuts it. The config sets Execute.timeout.
 - full-size notebooks take minutes per submission; their training cells are not
   what is graded (the hidden graders train on their own data), so the config runs
   the kernels in the notebooks' small SMOKE mode (CS231N_SMOKE=1) unless asked not to.
@@ -30,11 +35,12 @@ CONFIG_NAME = "nbgrader_config.py"
 TEMPLATE = '''"""nbgrader's settings for this course, written by `cs231n nbgrader-config`.
 
 Under them `nbgrader autograde ASSIGNMENT` gives the same autograded points as
-`cs231n grade-course COURSE_DIR ASSIGNMENT`: each hidden test cell grades its target
-of the student's cs231n_core with the sandboxed hidden graders and leaves the points
-earned as the cell's result, which nbgrader records as partial credit. nbgrader runs
-the student's notebooks in a kernel the student's code controls, so only
-grade-course is tamper-proof; use this path where nbgrader must run the notebooks.
+`cs231n grade-course COURSE_DIR ASSIGNMENT`: nbgrader's Execute step is replaced by
+one that grades each notebook's targets from the trusted side with the sandboxed
+hidden graders, runs the notebook in a kernel inside the same sandbox (the student's
+code sees a throw-away copy of its own folder and nothing of the course), and writes
+each autograded test cell's checks and points, which nbgrader records as partial
+credit. Where the sandbox does not work, autograding stops and says why.
 """
 import os
 
@@ -69,8 +75,15 @@ from autograder.nbgrader_config import sanitize_steps  # noqa: E402
 
 c.Autograde.sanitize_preprocessors = sanitize_steps()
 
-# Seconds per cell: a hidden test cell grades its target in a sandbox (nbgrader's
-# default, 30 s, cuts it).
+# nbgrader's autograding steps, its Execute replaced by GradedExecute: the points come
+# from the trusted side, the notebook runs in a sandboxed kernel. To run the kernel
+# unsandboxed where the sandbox cannot work (the kernel then reaches whatever this
+# account can): c.GradedExecute.require_sandbox = False
+from autograder.nbgrader_execute import autograde_steps  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_steps()
+
+# Seconds per cell: a full notebook trains networks (nbgrader's default, 30 s, cuts it).
 c.Execute.timeout = @TIMEOUT@
 
 # Run the notebooks on small data (CS231N_SMOKE=1): the points come from the hidden

@@ -1,19 +1,26 @@
 """The bridge between nbgrader's autograded test cells and the hidden graders.
 
 A notebook's hidden test cell calls ``grade_target("compute_distances_no_loops")``.
-Under ``nbgrader autograde`` the kernel runs in the student's autograded folder; this
-grades that folder's cs231n_core on the one target, through the same sandboxed
-engine as ``cs231n grade``, prints one line per hidden check and returns the points
-earned: nbgrader takes a number left as an autograded cell's result as the cell's
-partial credit, so both paths give the same points. The kernel itself is the
-student's, so ``cs231n grade-course`` remains the tamper-proof path; both write the
-same gradebook, and grade-course writes the same lines and number into the
-autograded notebooks (:func:`cell_outputs`).
+Under ``nbgrader autograde`` that call is never what decides the points: the course's
+nbgrader_config.py replaces nbgrader's Execute step with
+:class:`autograder.nbgrader_execute.GradedExecute`, which grades the targets from the
+trusted process and writes :func:`cell_outputs` (one line per hidden check, and the
+points earned, which nbgrader reads as the cell's partial credit) over whatever the
+student's kernel left in the cell; ``cs231n grade-course`` writes the same outputs.
+In an instructor's own kernel (the source notebooks, ``nbgrader validate``)
+``grade_target`` grades the folder's cs231n_core itself; in a kernel that nbgrader
+autograde runs without GradedExecute it refuses, since the student's code controls
+that kernel.
 """
 import os
 
 from .engine.run import grade
 from cs231n_core.targets import ASSIGNMENT_TARGETS, target_names
+
+
+def known_targets():
+    """Every graded target of every assignment."""
+    return [target for assignment in ASSIGNMENT_TARGETS for target in target_names(assignment)]
 
 
 def assignment_of_target(target):
@@ -59,6 +66,11 @@ def grade_target(target, submission_dir=None, timeout_s=60.0):
     The cell's earlier output (the public check's lines, and anything the student's
     code wrote to stderr, which nbgrader would count as an error) is cleared first, so
     that only the hidden graders decide the cell's points."""
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        raise RuntimeError(
+            "the hidden tests are graded by the trusted side of nbgrader autograde, not in a "
+            "kernel that runs the student's code: write the course's nbgrader_config.py with "
+            "`cs231n nbgrader-config COURSE_DIR` and autograde again")
     report = grade(submission_dir or os.getcwd(), assignment_of_target(target),
                    timeout_s=timeout_s, only=[target])
     try:

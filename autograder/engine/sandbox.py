@@ -278,12 +278,12 @@ def _system_mounts(mounts):
             mounts.add("--ro-bind", path, path)
 
 
-def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv, mode=None):
-    """The command line that runs `python -I INSIDE_RUNTIME/argv[0] argv[1:]` in the
-    sandbox: the allow-list of mounts described at the top of this module, hidden
-    folders inside the runtime's own folders covered by empty tmpfs (an installed
-    autograder, a public dataset), then the drop to uid 65534 as `mode` (default:
-    the one that works here, see _probe) does it."""
+def sandbox_prefix(limits, hide, binds=(), chdir="/tmp", mode=None):
+    """The bubblewrap command line up to the sandboxed program: the allow-list of
+    mounts described at the top of this module, hidden folders inside the runtime's own
+    folders covered by empty tmpfs (an installed autograder, a public dataset), then
+    `binds` ((option, host path, path inside) triples, e.g. a read-only copy), then the
+    drop to uid 65534 as `mode` (default: the one that works here, see _probe) does it."""
     keep = _runtime_roots()
     hidden = sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)})
     args = ["bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
@@ -300,19 +300,25 @@ def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv, mode=None):
     for path in hidden:
         if any(_within(path, k) for k in keep):
             mounts.add("--tmpfs", None, path)
-    mounts.add("--ro-bind", runtime_dir, INSIDE_RUNTIME)
-    mounts.add("--ro-bind", inbox_dir, INSIDE_INBOX)
-    args += mounts.args + ["--remount-ro", "/", "--chdir", "/tmp"]
-    python = [sys.executable, "-I", os.path.join(INSIDE_RUNTIME, argv[0])] + list(argv[1:])
+    for option, source, dest in binds:
+        mounts.add(option, source, dest)
+    args += mounts.args + ["--remount-ro", "/", "--chdir", chdir]
     if (mode or sandbox_mode()) == "setpriv":
         # No user namespace: bubblewrap keeps only the capabilities setpriv needs to
-        # change uid, and setpriv drops them all before Python starts.
-        args += ["--cap-add", "CAP_SETUID,CAP_SETGID,CAP_SETPCAP", "setpriv",
-                 "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_UID), "--clear-groups",
-                 "--inh-caps=-all", "--bounding-set=-all", "--"]
-    else:
-        args[1:1] = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
-    return args + python
+        # change uid, and setpriv drops them all before the program starts.
+        return args + ["--cap-add", "CAP_SETUID,CAP_SETGID,CAP_SETPCAP", "setpriv",
+                       "--reuid", str(SANDBOX_UID), "--regid", str(SANDBOX_UID), "--clear-groups",
+                       "--inh-caps=-all", "--bounding-set=-all", "--"]
+    args[1:1] = ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_UID)]
+    return args
+
+
+def sandbox_command(runtime_dir, inbox_dir, limits, hide, argv, mode=None):
+    """The command line that runs `python -I INSIDE_RUNTIME/argv[0] argv[1:]` in the
+    sandbox, with the runtime folder and the pristine copies read-only inside."""
+    binds = [("--ro-bind", runtime_dir, INSIDE_RUNTIME), ("--ro-bind", inbox_dir, INSIDE_INBOX)]
+    python = [sys.executable, "-I", os.path.join(INSIDE_RUNTIME, argv[0])] + list(argv[1:])
+    return sandbox_prefix(limits, hide, binds, mode=mode) + python
 
 
 # Settings that choose the numeric kernels (the BLAS's CPU type, PyTorch's vector

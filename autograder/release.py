@@ -3,13 +3,16 @@
     release("assignment1", out_dir)                  # the students' release
     release("assignment1", out_dir, solutions=True)  # a model submission
 
-Three steps, one job each:
+Four steps, one job each:
 1. strip_library: copy cs231n_core/, replacing every solution body of this and later
    assignments by `raise NotImplementedError(...)` (earlier ones ship as reference code);
 2. release_notebooks: nbgrader's own generate_assignment on a private course folder
    holding only the notebooks (nbgrader copies every other file of source/ into the
    release, a leak: nbgrader issue 1432);
-3. check_no_leak: refuse to finish if any stripped line or hidden test survives
+3. write_student_setup: the folder's own README.md, requirements.txt, environment.yml
+   and pyproject.toml (autograder/student_files/): the students' environment, CPU
+   PyTorch by default and no instructor tools, and the `cs231n` command;
+4. check_no_leak: refuse to finish if any stripped line or hidden test survives
    anywhere in the output tree.
 """
 import ast
@@ -50,6 +53,7 @@ def release(assignment, out_dir, solutions=False, strip_earlier=False):
         copy_solution_notebooks(assignment, out_dir)
     else:
         release_notebooks(assignment, out_dir)
+    write_student_setup(assignment, out_dir)
     check_no_leak(out_dir, removed_lines)
     return stripped
 
@@ -199,7 +203,25 @@ def _without_markers(source):
                    if line.strip() not in (NB_BEGIN, NB_END))
 
 
-# --- 3. the leak check -------------------------------------------------------------
+# --- 3. the students' set-up -------------------------------------------------------
+
+STUDENT_FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "student_files")
+
+
+def write_student_setup(assignment, out_dir):
+    """The release's own README.md, requirements.txt, environment.yml and pyproject.toml."""
+    notebooks = sorted(n for n in os.listdir(out_dir) if n.endswith(".ipynb"))
+    listing = "\n".join("- `%s`" % name for name in notebooks) or "- (none)"
+    for name in sorted(os.listdir(STUDENT_FILES)):
+        with open(os.path.join(STUDENT_FILES, name), encoding="utf-8") as handle:
+            text = handle.read()
+        text = text.replace("@ASSIGNMENT@", assignment).replace("@NOTEBOOKS@", listing)
+        target = name[:-len(".in")] if name.endswith(".in") else name
+        with open(os.path.join(out_dir, target), "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+# --- 4. the leak check -------------------------------------------------------------
 
 # "model = nn.Sequential(" alone, its arguments on the next lines: it shows no solution,
 # and the notebooks use the same words.

@@ -713,7 +713,7 @@ def _labels(y, n):
     return y
 
 
-def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
+def fit(model, X, y, epochs, lr, batch_size=64, seed=0, device=None):
     """Train `model` with Adam on the softmax cross-entropy of its scores.
 
     Inputs:
@@ -724,18 +724,22 @@ def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
       torch.Generator seeded by `seed`, so that a seed makes the order reproducible
     - lr: Adam's learning rate
     - batch_size: examples per step (the last minibatch of an epoch may be smaller)
+    - device: where to train (e.g. torch.device("cuda")); None keeps the model where it is
 
     Returns the model, trained in place and left in training mode.
     """
-    X = _images(X)
-    y = _labels(y, len(X))
+    if device is not None:
+        model.to(device)
+    device = next(model.parameters()).device
+    X = _images(X).to(device)
+    y = _labels(y, len(X)).to(device)
     generator = torch.Generator().manual_seed(int(seed))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     model.train()
     for _ in range(int(epochs)):
         order = torch.randperm(len(y), generator=generator)
         for start in range(0, len(y), batch_size):
-            index = order[start:start + batch_size]
+            index = order[start:start + batch_size].to(device)
             loss = F.cross_entropy(model(X[index]), y[index])
             optimizer.zero_grad()
             loss.backward()
@@ -745,16 +749,17 @@ def fit(model, X, y, epochs, lr, batch_size=64, seed=0):
 
 def class_scores(model, X, batch_size=256):
     """Scores of shape (N, K), a float64 NumPy array, of `model` in evaluation mode on
-    images X of shape (N, C, H, W); the model is left in evaluation mode."""
-    X = _images(X)
+    images X of shape (N, C, H, W), computed on the model's device; the model is left in
+    evaluation mode."""
+    X = _images(X).to(next(model.parameters()).device)
     model.eval()
     with torch.no_grad():
         scores = [model(X[start:start + batch_size]) for start in range(0, len(X), batch_size)]
-    return torch.cat(scores).double().numpy()
+    return torch.cat(scores).cpu().double().numpy()
 
 
 def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, pretrain_epochs, finetune_epochs,
-                        seed=0, pretrain_lr=3e-3, finetune_lr=1e-3, finetune_batch_size=16):
+                        seed=0, pretrain_lr=3e-3, finetune_lr=1e-3, finetune_batch_size=16, device=None):
     """Fine-tuning against training from scratch, with few labels.
 
     1. Pretrain a small_resnet on the first task (X_first, y_first): pretrain_epochs at
@@ -774,6 +779,7 @@ def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, pretrain_epochs,
     - pretrain_epochs, finetune_epochs: passes over X_first and over X_few
     - seed: seeds the initial weights (torch.manual_seed) and the minibatch orders, so
       that the whole experiment is reproducible on the CPU
+    - device: where the nets train (e.g. torch.device("cuda")); None: the CPU
 
     Returns (fine_tuned_scores, scratch_scores): two float64 NumPy arrays of shape
     (M, K2), the two nets' class scores on X_eval (in evaluation mode).
@@ -785,15 +791,16 @@ def transfer_experiment(X_first, y_first, X_few, y_few, X_eval, pretrain_epochs,
 
     torch.manual_seed(seed)
     pretrained = fit(small_resnet(first_classes, channels), X_first, y_first, pretrain_epochs,
-                     pretrain_lr, batch_size=64, seed=seed)
+                     pretrain_lr, batch_size=64, seed=seed, device=device)
     torch.manual_seed(seed + 1)
     fine_tuned = pretrained
     fine_tuned.fc = nn.Linear(fine_tuned.fc.in_features, second_classes)  # a new head
-    fit(fine_tuned, X_few, y_few, finetune_epochs, finetune_lr, finetune_batch_size, seed=seed + 1)
+    fit(fine_tuned, X_few, y_few, finetune_epochs, finetune_lr, finetune_batch_size, seed=seed + 1,
+        device=device)
 
     torch.manual_seed(seed + 2)
     scratch = fit(small_resnet(second_classes, channels), X_few, y_few, finetune_epochs, finetune_lr,
-                  finetune_batch_size, seed=seed + 1)
+                  finetune_batch_size, seed=seed + 1, device=device)
     return class_scores(fine_tuned, X_eval), class_scores(scratch, X_eval)
 
 

@@ -3,7 +3,9 @@
 In the spirit of CS231n's collect_submission: run the public checks of every target
 of the assignment, warn about notebooks that were not run top to bottom, and write one
 zip holding the notebooks and cs231n_core/ at its top level, the layout that
-`cs231n grade` and nbgrader's zip_collect accept.
+`cs231n grade` and nbgrader's zip_collect accept, and one HTML page of every notebook
+with its outputs (nbconvert), for courses that grade the written answers apart, as a
+PDF printed from it.
 """
 import json
 import os
@@ -59,6 +61,30 @@ def write_zip(folder, out_path):
     return len(members)
 
 
+def write_html(notebook_paths, out_path, title):
+    """Every notebook, with its outputs, one after the other in one HTML page
+    (nbconvert's lab template); returns out_path."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    merged = nbformat.v4.new_notebook()
+    for path in notebook_paths:
+        notebook = nbformat.read(path, as_version=4)
+        merged.cells.append(nbformat.v4.new_markdown_cell("# %s" % os.path.basename(path)))
+        merged.cells.extend(notebook.cells)
+        merged.metadata.setdefault("kernelspec", notebook.metadata.get("kernelspec", {}))
+        merged.metadata.setdefault("language_info", notebook.metadata.get("language_info", {}))
+    merged.metadata["title"] = title
+    for cell in merged.cells:
+        cell.pop("id", None)  # ids repeat across notebooks; the page does not need them
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(merged)
+    tmp = out_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(body)
+    os.replace(tmp, out_path)
+    return out_path
+
+
 def main(assignment, folder=".", out=None):
     from .targets import ASSIGNMENTS
     if assignment not in ASSIGNMENTS:
@@ -74,7 +100,17 @@ def main(assignment, folder=".", out=None):
         print("warning: " + warning)
     out = out or os.path.join(folder, "%s_submission.zip" % assignment)
     count = write_zip(folder, out)
-    print("\nWrote %s (%d files)." % (out, count))
+    print("\nWrote %s (%d files): hand in this file." % (out, count))
+    notebooks = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".ipynb")]
+    html = os.path.join(os.path.dirname(out), "%s_notebooks.html" % assignment)
+    try:
+        write_html(notebooks, html, "%s: notebooks" % assignment)
+        print("Wrote %s: every notebook with its outputs (print it to PDF if your course "
+              "asks for one)." % html)
+    except ImportError:
+        print("warning: no HTML of the notebooks: nbconvert is not installed (pip install nbconvert)")
+    except (OSError, ValueError) as exc:
+        print("warning: no HTML of the notebooks: %s" % exc)
     if not checks_ok:
         print("Some public checks fail: the hidden graders will take points for them.")
     return 0

@@ -1,4 +1,5 @@
-"""`cs231n submit`: public checks, run-order warnings, a zip that the graders accept."""
+"""`cs231n submit`: public checks, run-order warnings, a zip that the graders accept,
+one HTML page of the notebooks with their outputs."""
 import json
 import os
 import subprocess
@@ -56,3 +57,27 @@ def test_notebook_run_order_warnings(tmp_path):
     assert "never run" in notebook_warnings(_notebook(tmp_path / "b.ipynb", [1, None, 3]))[0]
     assert "top to bottom" in notebook_warnings(_notebook(tmp_path / "c.ipynb", [3, 1, 2]))[0]
     assert "top to bottom" in notebook_warnings(_notebook(tmp_path / "d.ipynb", [5, 6, 7]))[0]
+
+
+def test_submit_writes_one_html_page_of_every_notebook_with_its_outputs(model_copy):
+    """The written part, for courses that grade it apart (as a PDF printed from it)."""
+    import nbformat
+
+    knn = os.path.join(model_copy, "knn.ipynb")
+    notebook = nbformat.read(knn, as_version=4)
+    first = next(cell for cell in notebook.cells if cell.cell_type == "code")
+    first.outputs = [nbformat.v4.new_output("stream", name="stdout", text="distance matrix ready: 4242\n")]
+    nbformat.write(notebook, knn)
+    process = run_submit(model_copy)
+    assert process.returncode == 0, process.stderr
+    page = os.path.join(model_copy, "assignment1_notebooks.html")
+    assert "assignment1_notebooks.html" in process.stdout
+    with open(page, encoding="utf-8") as handle:
+        text = handle.read()
+    notebooks = sorted(n for n in os.listdir(model_copy) if n.endswith(".ipynb"))
+    assert len(notebooks) == 5
+    for name in notebooks:  # each notebook under its own heading, in one page
+        assert ">%s<" % name in text or ">%s<a" % name in text, name
+    assert "distance matrix ready: 4242" in text  # outputs are kept
+    with zipfile.ZipFile(os.path.join(model_copy, "assignment1_submission.zip")) as handle:
+        assert not any(n.endswith(".html") for n in handle.namelist())

@@ -311,7 +311,7 @@ held_out[few] = False
 fine_tuned_scores, scratch_scores = arch.transfer_experiment(
     X_first, y_first, X_second[few], y_second[few], X_second[held_out],
     pretrain_epochs=1 if SMOKE else 4, finetune_epochs=3 if SMOKE else 40, seed=0,
-    finetune_lr=1e-3, finetune_batch_size=16, device=device)
+    finetune_lr=1e-3, finetune_batch_size=16, progress=True, device=device)
 y_held_out = y_second[held_out]
 print("digits 5-9 with %d labels per class, held-out accuracy: fine-tuned %.3f, from scratch %.3f"
       % (shots, np.mean(fine_tuned_scores.argmax(1) == y_held_out),

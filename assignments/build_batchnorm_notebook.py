@@ -69,6 +69,7 @@ import time
 
 import numpy as np
 import matplotlib.pyplot as plt
+from tqdm.auto import tqdm
 
 import cs231n_core
 from cs231n_core.checks import check
@@ -453,8 +454,7 @@ small_data = {
 bn_solvers_ws = {}
 solvers_ws = {}
 weight_scales = np.logspace(-4, 0, num=4 if SMOKE else 20)
-for i, weight_scale in enumerate(weight_scales):
-    print("Running weight scale %d / %d" % (i + 1, len(weight_scales)))
+for weight_scale in tqdm(weight_scales, desc="weight scales"):  # two trainings each
     bn_model = FullyConnectedNet(hidden_dims, input_dim=input_dim, weight_scale=weight_scale,
                                  normalization="batchnorm")
     model = FullyConnectedNet(hidden_dims, input_dim=input_dim, weight_scale=weight_scale,

@@ -166,7 +166,8 @@ show_hog(X_train[0], cell_size)
 Using the multiclass SVM code developed earlier in the assignment, train SVMs on top of
 the features extracted above; this should achieve better results than training SVMs
 directly on top of raw pixels. Use the validation set to tune the learning rate and
-regularization strength.
+regularization strength (`train(..., progress=True)` shows a progress bar for each
+training).
 """),
     nbgrader(code(r"""
 learning_rates = [1e-3, 1e-2, 1e-1]
@@ -193,7 +194,8 @@ for lr in learning_rates:
     for reg in regularization_strengths:
         np.random.seed(0)
         svm = LinearSVM()
-        svm.train(X_train_feats, y_train, learning_rate=lr, reg=reg, num_iters=num_iters)
+        svm.train(X_train_feats, y_train, learning_rate=lr, reg=reg, num_iters=num_iters,
+                  progress="lr %g, reg %g" % (lr, reg))
         train_accuracy = np.mean(svm.predict(X_train_feats) == y_train)
         val_accuracy = np.mean(svm.predict(X_val_feats) == y_val)
         results[(lr, reg)] = (train_accuracy, val_accuracy)
@@ -311,7 +313,8 @@ for lr in learning_rates:
         np.random.seed(0)
         net = TwoLayerNet(input_dim, hidden_dim, num_classes, weight_scale=1e-2, reg=reg)
         solver = Solver(net, data, update_rule="sgd", optim_config={"learning_rate": lr},
-                        lr_decay=0.95, num_epochs=num_epochs, batch_size=200, verbose=False)
+                        lr_decay=0.95, num_epochs=num_epochs, batch_size=200,
+                        verbose="progress")
         solver.train()
         print("lr %.0e reg %.0e val accuracy: %.3f" % (lr, reg, solver.best_val_acc))
         if solver.best_val_acc > best_val:

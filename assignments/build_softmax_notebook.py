@@ -263,7 +263,9 @@ digits.
 In the cell below, train a `Softmax` classifier on the training set for every
 combination of a learning rate and a regularization strength, store
 `results[(learning_rate, reg)] = (train_accuracy, val_accuracy)`, and keep the best
-validation accuracy in `best_val` and its classifier in `best_softmax`.
+validation accuracy in `best_val` and its classifier in `best_softmax`. At full size each
+training takes up to half a minute: `train(..., progress=True)` (or a label,
+`progress="lr 1e-06"`) shows a progress bar for each.
 """),
     code(r"""
 from cs231n_core.classifiers.linear_classifier import Softmax
@@ -289,7 +291,7 @@ for learning_rate in learning_rates:
         np.random.seed(0)
         candidate = Softmax()
         candidate.train(X_train, y_train, learning_rate=learning_rate, reg=reg,
-                        num_iters=num_iters)
+                        num_iters=num_iters, progress="lr %g, reg %g" % (learning_rate, reg))
         train_accuracy = np.mean(candidate.predict(X_train) == y_train)
         val_accuracy = np.mean(candidate.predict(X_val) == y_val)
         results[(learning_rate, reg)] = (train_accuracy, val_accuracy)
@@ -326,7 +328,7 @@ best_lr, best_reg = max(results, key=lambda key: results[key][1])
 np.random.seed(0)
 curve_classifier = Softmax()
 loss_hist = curve_classifier.train(X_train, y_train, learning_rate=best_lr, reg=best_reg,
-                                   num_iters=num_iters)
+                                   num_iters=num_iters, progress=True)
 plt.figure(figsize=(6, 4))
 plt.plot(loss_hist)
 plt.xlabel("Iteration number")

@@ -268,8 +268,10 @@ num_iters = 50 if SMOKE else 1500
 np.random.seed(0)
 svm = LinearSVM()
 tic = time.time()
+# progress=True shows a progress bar (half a minute at full size); verbose=True would
+# print the loss every 100 iterations instead.
 loss_hist = svm.train(X_train, y_train, learning_rate=1e-7, reg=2.5e4,
-                      num_iters=num_iters, verbose=True)
+                      num_iters=num_iters, progress=True)
 toc = time.time()
 print("That took %fs" % (toc - tic))
 """),
@@ -312,6 +314,8 @@ learning rate and a regularization strength (`num_iters` iterations each), compu
 accuracy on the training and the validation set, and store them in
 `results[(learning_rate, reg)] = (train_accuracy, val_accuracy)`. Keep the best
 validation accuracy in `best_val` and the classifier that reached it in `best_svm`.
+At full size each training takes up to half a minute: `train(..., progress=True)` (or a
+label, `progress="lr 1e-07"`) shows a progress bar for each.
 """),
     code(r"""
 if data["name"] == "cifar10":
@@ -339,7 +343,7 @@ for learning_rate in learning_rates:
         np.random.seed(0)
         candidate = LinearSVM()
         candidate.train(X_train, y_train, learning_rate=learning_rate, reg=reg,
-                        num_iters=num_iters)
+                        num_iters=num_iters, progress="lr %g, reg %g" % (learning_rate, reg))
         train_accuracy = np.mean(candidate.predict(X_train) == y_train)
         val_accuracy = np.mean(candidate.predict(X_val) == y_val)
         results[(learning_rate, reg)] = (train_accuracy, val_accuracy)

@@ -440,6 +440,7 @@ than **48% on the CIFAR-10 validation set** (CS231n's target; the best networks 
 set as you can with a fully connected net. Feel free to implement your own techniques
 (e.g. PCA to reduce dimensionality, or adding dropout) to boost performance. Store your
 best model in `best_model` and the validation accuracy of each setting in `results`.
+Each setting trains for a while: `Solver(..., verbose="progress")` shows a progress bar.
 """),
     nbgrader(code(r"""
 best_model = None
@@ -462,7 +463,7 @@ for hidden_dim in hidden_dims:
             search_solver = Solver(net, data, update_rule="sgd",
                                    optim_config={"learning_rate": learning_rate},
                                    lr_decay=0.95, num_epochs=search_epochs, batch_size=200,
-                                   verbose=False)
+                                   verbose="progress")
             with np.errstate(all="ignore"):  # a too-large learning rate may diverge
                 search_solver.train()
             results[(hidden_dim, learning_rate, reg)] = search_solver.best_val_acc

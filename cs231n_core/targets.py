@@ -176,6 +176,59 @@ ASSIGNMENT_TARGETS = {
 
 ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)
 
+# The notebooks of each assignment in the order the assignment teaches them (README.md's
+# order), each with the targets of its autograded cells in cell order: reports list
+# grades this way. tests/test_notebook_order.py proves it agrees with the notebooks'
+# autograded cells (assignments/build_*_notebook.py), so it cannot drift from them.
+NOTEBOOK_TARGETS = {
+    "assignment1": {
+        "knn.ipynb": ["compute_distances_two_loops", "predict_labels",
+                      "compute_distances_one_loop", "compute_distances_no_loops"],
+        "svm.ipynb": ["svm_loss_naive", "svm_loss_vectorized", "LinearClassifier.train",
+                      "LinearClassifier.predict"],
+        "softmax.ipynb": ["softmax_loss_naive", "softmax_loss_vectorized"],
+        "two_layer_net.ipynb": ["affine_forward", "affine_backward", "relu_forward",
+                                "relu_backward", "svm_loss", "softmax_loss", "TwoLayerNet"],
+        # No autograded cell: the hidden checks of the net trained on image features
+        # count in TwoLayerNet's cell (two_layer_net.ipynb); only its written answer
+        # earns points here.
+        "features.ipynb": [],
+    },
+    "assignment2": {
+        "FullyConnectedNets.ipynb": ["FullyConnectedNet", "sgd_momentum", "rmsprop", "adam"],
+        "BatchNormalization.ipynb": ["batchnorm_forward", "batchnorm_backward",
+                                     "batchnorm_backward_alt", "layernorm_forward",
+                                     "layernorm_backward"],
+        "Dropout.ipynb": ["dropout_forward", "dropout_backward"],
+        "ConvolutionalNetworks.ipynb": [
+            "conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive",
+            "max_pool_backward_naive", "conv_forward_fast", "conv_backward_fast",
+            "max_pool_forward_fast", "max_pool_backward_fast", "ThreeLayerConvNet",
+            "spatial_batchnorm_forward", "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward", "spatial_groupnorm_backward"],
+        "PyTorch.ipynb": ["flatten", "two_layer_fc", "three_layer_convnet", "random_weight",
+                          "check_accuracy", "TwoLayerFC", "TorchThreeLayerConvNet", "train"],
+    },
+    "assignment3": {
+        "CNNArchitectures.ipynb": [
+            "alexnet", "vgg16", "Inception", "googlenet", "BasicBlock", "Bottleneck",
+            "resnet18", "Fire", "squeezenet", "receptive_field", "count_params_and_flops",
+            "RandomHorizontalFlip", "RandomCrop", "ColorJitter", "conv_fft"],
+        "Detection.ipynb": [
+            "box_iou", "nms", "batched_nms", "generate_anchors", "encode_boxes",
+            "decode_boxes", "match_anchors", "DigitDetector", "detection_loss",
+            "mean_average_precision", "Upsample2x", "SegmentationFCN", "mean_iou"],
+        "NetworkVisualization.ipynb": ["compute_saliency_maps", "occlusion_map", "grad_cam",
+                                       "make_fooling_image", "class_visualization_update_step"],
+        "StyleTransfer.ipynb": ["content_loss", "gram_matrix", "style_loss", "tv_loss"],
+        "Generative.ipynb": [
+            "reparametrize", "vae_loss", "VAE", "CVAE", "sample_noise", "discriminator",
+            "generator", "discriminator_loss", "generator_loss", "ls_discriminator_loss",
+            "ls_generator_loss", "build_dc_classifier", "build_dc_generator",
+            "MaskedConv2d", "PixelCNN"],
+    },
+}
+
 
 def assignment_of(relative_path, qualname):
     """The assignment whose target is `qualname` (or encloses it) in that file, or None."""
@@ -201,3 +254,18 @@ def qualnames(assignment, relative_path):
 def grade_cell_id(target):
     """The nbgrader grade_id of a target's autograded cell (letters, digits, _ and -)."""
     return target.replace(".", "-")
+
+
+def notebooks(assignment):
+    """The notebooks of one assignment in the order it teaches them, e.g. "knn.ipynb"."""
+    return list(NOTEBOOK_TARGETS.get(assignment, {}))
+
+
+def teaching_order(assignment):
+    """{target: (notebook, (notebook's position, cell's position))}: where each graded
+    target of the assignment is taught, and a key that sorts targets in that order."""
+    order = {}
+    for n, (notebook, targets) in enumerate(NOTEBOOK_TARGETS.get(assignment, {}).items()):
+        for c, target in enumerate(targets):
+            order[target] = (notebook, (n, c))
+    return order

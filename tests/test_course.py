@@ -42,6 +42,10 @@ def test_grade_course_fills_gradebook_results_and_feedback(course_dir):
         with open(course.feedback_path(course_dir, "assignment1", student)) as handle:
             html = handle.read()
         assert "%.2f / %.2f" % (report.score, 100.0) in html
+        # notebooks in the assignment's order, each before its targets
+        assert html.index(">knn.ipynb<") < html.index(">compute_distances_two_loops<") \
+            < html.index(">svm.ipynb<") < html.index(">two_layer_net.ipynb<") \
+            < html.index(">TwoLayerNet<") < html.index(">features.ipynb<")
     with open(course.feedback_path(course_dir, "assignment1", "carol")) as handle:
         assert "relative error" in handle.read()
     assert tree_digest(os.path.join(course_dir, "submitted")) == before

@@ -20,9 +20,10 @@ from autograder import gradescope
 from autograder.engine.run import grade
 from autograder.engine.sandbox import bubblewrap_available
 from cs231n_core.submit import write_zip
-from cs231n_core.targets import target_names
+from cs231n_core.targets import target_names, teaching_order
 
 KNN_TARGETS = set(target_names("assignment1"))
+ORDER = teaching_order("assignment1")  # {target: (notebook, sort key)}
 KNN_FILE = os.path.join("cs231n_core", "classifiers", "k_nearest_neighbor.py")
 
 
@@ -71,9 +72,11 @@ def check_contract(data):
     if not data["tests"]:
         return {}
     by_target = {}
+    names = [test["name"].split(": ", 1)[0] for test in data["tests"]]
+    assert names == sorted(names, key=lambda target: ORDER[target][1])  # notebook, then cell order
     for test in data["tests"]:
         target = test["name"].split(": ", 1)[0]
-        assert target in KNN_TARGETS and test["tags"] == [target], test
+        assert target in KNN_TARGETS and test["tags"] == [target, ORDER[target][0]], test
         assert test["status"] in ("passed", "failed") and test["visibility"] == "visible"
         score, maximum = by_target.get(target, (0.0, 0.0))
         by_target[target] = (score + test["score"], maximum + test["max_score"])

@@ -11,7 +11,7 @@ import pytest
 
 from autograder.engine import protocol
 from autograder.engine.run import GradingError, GradingSession, grade
-from cs231n_core.targets import target_names
+from cs231n_core.targets import target_names, teaching_order
 from conftest import GRADED_ASSIGNMENTS
 
 from autograder.engine.submission import Submission
@@ -69,13 +69,19 @@ def test_results_json_follows_the_contract(model_submission, tmp_path):
                              capture_output=True, text=True)
     assert process.returncode == 0, process.stderr
     assert "total" in process.stdout and "100.00" in process.stdout
+    table = process.stdout
+    assert table.index("knn.ipynb") < table.index("svm.ipynb") < table.index("softmax.ipynb") \
+        < table.index("two_layer_net.ipynb") < table.index("  TwoLayerNet") < table.index("features.ipynb")
     data = json.loads(out.read_text())
     assert data["score"] == pytest.approx(100.0)
     assert isinstance(data["execution_time"], float) and isinstance(data["output"], str)
     assert data["tests"]
+    order = teaching_order("assignment1")  # {target: (notebook, sort key)}
+    names = [test["name"].split(": ", 1)[0] for test in data["tests"]]
+    assert names == sorted(names, key=lambda target: order[target][1])  # notebook, then cell order
     for test in data["tests"]:
         target = test["name"].split(": ", 1)[0]
-        assert target in target_names("assignment1") and test["tags"] == [target]
+        assert target in target_names("assignment1") and test["tags"] == [target, order[target][0]]
         assert test["status"] == "passed" and test["score"] == test["max_score"] > 0
         assert test["visibility"] == "visible" and isinstance(test["output"], str)
     assert sum(t["max_score"] for t in data["tests"]) == pytest.approx(100.0)

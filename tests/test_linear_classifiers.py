@@ -237,3 +237,15 @@ def test_base_class_loss_is_abstract():
     classifier = LinearClassifier()
     with pytest.raises(NotImplementedError):
         classifier.train(X, y, num_iters=1)
+
+
+def test_train_with_progress_draws_a_bar_and_learns_the_same(capsys):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 5)), rng.integers(0, 3, size=60)
+    histories = []
+    for progress in (False, "lr 1e-3"):
+        np.random.seed(0)
+        histories.append(LinearSVM().train(X, y, num_iters=20, batch_size=10, progress=progress))
+    assert histories[0] == histories[1]
+    bar = capsys.readouterr().err  # tqdm draws on stderr outside a notebook
+    assert "lr 1e-3" in bar and "20/20" in bar

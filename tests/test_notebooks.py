@@ -126,6 +126,31 @@ def test_autograded_cells_cover_the_targets(folder):
 
 
 @pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_teaching_order_agrees_with_the_autograded_cells(folder):
+    """cs231n_core.targets.NOTEBOOK_TARGETS, the order in which reports list grades, names
+    every notebook of the assignment and, for each, the targets of its autograded cells
+    in cell order."""
+    from cs231n_core.targets import NOTEBOOK_TARGETS
+
+    cells = {p.name: [TARGET_OF_GRADE_ID[nbgrader_meta(c)["grade_id"]] for c in read(p).cells
+                      if is_autograded_test(c)]
+             for p in NOTEBOOKS if p.parent == folder}
+    assert NOTEBOOK_TARGETS[folder.name] == {name: cells[name] for name in NOTEBOOK_TARGETS[folder.name]}
+    assert sorted(NOTEBOOK_TARGETS[folder.name]) == sorted(cells)
+
+
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
+def test_teaching_order_is_the_readmes(folder):
+    """The README presents each assignment's notebooks in the order the reports use."""
+    from cs231n_core.targets import notebooks
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("Assignment %s" % folder.name[-1])
+    positions = [readme.index("`%s`" % name, start) for name in notebooks(folder.name)]
+    assert positions == sorted(positions), notebooks(folder.name)
+
+
+@pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
 def test_written_answers_are_graded_by_hand_with_points(folder):
     """Every inline question is a manually graded answer cell with points, on top of the
     autograded 100, and holds a model answer in the instructor's edition."""

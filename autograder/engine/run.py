@@ -17,6 +17,8 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
+from cs231n_core.targets import notebooks, teaching_order
+
 GRADERS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "graders")
 
 
@@ -54,6 +56,31 @@ class GradeReport:
             score, maximum = table.get(record["target"], (0.0, 0.0))
             table[record["target"]] = (score + record["score"], maximum + record["max_score"])
         return table
+
+    def _position(self, target):
+        """Where the assignment teaches `target`: (notebook or None, sort key). A target
+        of no notebook (none, in a consistent course) sorts after every notebook."""
+        return teaching_order(self.assignment).get(target, (None, (len(notebooks(self.assignment)), 0)))
+
+    def by_notebook(self):
+        """[(notebook, {target: (score, max_score)})] in the order the assignment teaches
+        them: its notebooks in order (cs231n_core.targets.NOTEBOOK_TARGETS), each with its
+        targets in the order of its autograded cells. A notebook with no autograded cell
+        comes with {}; targets of no notebook come last, under None."""
+        table = self.by_target()
+        groups = {notebook: {} for notebook in notebooks(self.assignment)}
+        for target in sorted(table, key=lambda t: self._position(t)[1]):
+            groups.setdefault(self._position(target)[0], {})[target] = table[target]
+        return list(groups.items())
+
+    def notebook_of(self, target):
+        """The notebook whose autograded cell grades `target`, or None."""
+        return self._position(target)[0]
+
+    def ordered_records(self):
+        """The records in the order of by_notebook; one target's checks stay in the
+        graders' order (sorted() is stable)."""
+        return sorted(self.records, key=lambda r: self._position(r["target"])[1])
 
 
 def assignments():

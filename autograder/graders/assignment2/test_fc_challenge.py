@@ -54,13 +54,13 @@ def fc_challenge_problem(rng):
 def rebuilt_net(exported, what):
     """The reference FullyConnectedNet (float64) with the worker's parameters and
     running averages; its layer sizes read from the weights' shapes."""
-    from cs231n_core.classifiers.fc_net import FullyConnectedNet
-    from cs231n_core.fc_challenge import NORMALIZATION_CODES
+    import cs231n_core.classifiers.fc_net as reference_nets
+    import cs231n_core.fc_challenge as reference
 
     if not isinstance(exported, dict) or not isinstance(exported.get("params"), dict):
         raise GradingFailure("%s: export_fc_net must return a dict with the net's params" % what)
     params = exported["params"]
-    codes = {code: name for name, code in NORMALIZATION_CODES.items()}
+    codes = {code: name for name, code in reference.NORMALIZATION_CODES.items()}
     code = np.asarray(exported.get("normalization", -1))
     if code.size != 1 or float(code) not in codes:
         raise GradingFailure("%s: unknown normalization code %s" % (what, code.ravel()[:3].tolist()))
@@ -73,7 +73,7 @@ def rebuilt_net(exported, what):
     if sizes[0] != 64 or sizes[-1] != 10 or min(sizes) < 1 or max(sizes[1:-1] or [1]) > MAX_WIDTH:
         raise GradingFailure("%s: layer sizes %s, expected 64 inputs, 10 classes and at most %d hidden units "
                              "a layer" % (what, sizes, MAX_WIDTH))
-    net = FullyConnectedNet(sizes[1:-1], input_dim=64, num_classes=10, normalization=normalization,
+    net = reference_nets.FullyConnectedNet(sizes[1:-1], input_dim=64, num_classes=10, normalization=normalization,
                             dtype=np.float64)
     if set(params) != set(net.params):
         raise GradingFailure("%s: its params are %s, expected %s" % (what, sorted(params), sorted(net.params)))

@@ -52,7 +52,7 @@ def held_out_accuracy(result, context):
     here by the reference model_from_layers and loaded with the worker's weights."""
     import torch
 
-    from cs231n_core import pytorch_challenge
+    import cs231n_core.pytorch_challenge as reference
 
     torch.set_num_threads(1)  # small tensors, as in the worker
     what = "your trained challenge network"
@@ -60,7 +60,7 @@ def held_out_accuracy(result, context):
     if not isinstance(exported, dict) or set(exported) != {"layers", "state"}:
         raise GradingFailure("%s: export_model must return {'layers': ..., 'state': ...}" % what)
     try:
-        model = pytorch_challenge.model_from_layers(exported["layers"])
+        model = reference.model_from_layers(exported["layers"])
     except ValueError as exc:
         raise GradingFailure("%s could not be rebuilt from its layers: %s" % (what, str(exc)[:300])) from None
     expected = model.state_dict()

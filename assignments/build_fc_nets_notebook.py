@@ -470,20 +470,27 @@ rather than fully connected nets.
 `Dropout.ipynb` notebooks before completing this part, since those techniques can help
 you train powerful models.
 """),
-    nbgrader(code(r"""
-best_model = None
-### BEGIN SOLUTION
-best_epochs = 1 if SMOKE else 10
+    md(r"""
+Write your net's and your solver's hyper-parameters in `fc_challenge_setup` in
+`cs231n_core/fc_challenge.py`; the cell below trains exactly that set-up, and so does the
+hidden grader: it trains your set-up with `train_fc_challenge` on 1,000 distorted digits
+of 64 pixels (800 to train, 200 to validate) within 10 seconds of CPU time and measures the
+net's accuracy on held-out digits (1 point above 50%, 2 more at the bar calibrated on the
+reference set-up, 79.9%).
+"""),
+    code(r"""
+from cs231n_core.fc_challenge import fc_challenge_setup
+
+setup = fc_challenge_setup()
+print(setup)
 np.random.seed(0)
-best_model = FullyConnectedNet([200, 100], input_dim=input_dim, weight_scale=5e-2,
-                               reg=1e-2, normalization="batchnorm",
-                               dropout_keep_ratio=0.75)
-best_solver = Solver(best_model, data, num_epochs=best_epochs, batch_size=200,
-                     update_rule="adam", optim_config={"learning_rate": 1e-3},
-                     lr_decay=0.9, print_every=100, verbose=True)
+best_model = FullyConnectedNet(input_dim=input_dim, **setup["model"])
+best_solver = Solver(best_model, data, print_every=100, verbose=True,
+                     **dict(setup["solver"], num_epochs=1 if SMOKE else setup["solver"]["num_epochs"]))
 best_solver.train()
-### END SOLUTION
-"""), "train_best_fc_model", solution=True),
+"""),
+    public_check("fc_challenge_setup"),
+    autograded_test("fc_challenge_setup", assignment=A2),
     md(r"""
 # Test your model!
 
@@ -502,8 +509,8 @@ print("Test set accuracy: ", (y_test_pred == data["y_test"]).mean())
 - **CIFAR-10** (49,000 training images, as in CS231n): well-tuned fully connected nets
   reach at least **50%** validation accuracy, the best about 55%.
 - **Embedded MNIST digits** (4,000 training, 500 validation, 500 test images; measured with
-  the reference solution): the model above (two hidden layers, batch norm, dropout, Adam,
-  10 epochs, about 90 s on one CPU core) reaches **92.2%** validation and **91.2%** test
+  the reference solution, with minibatches of 200 where its set-up now has 100): the model
+  above (two hidden layers, batch norm, dropout, Adam, 10 epochs, about 90 s on one CPU core) reaches **92.2%** validation and **91.2%** test
   accuracy.
 """),
 ]

@@ -766,48 +766,28 @@ don't miss the fun if you have time!
 
 ### Have fun and happy training!
 
-Define your network in `build_challenge_model()` (the checkpoint cell below rebuilds it to
-reload your weights), then your optimizer, optional scheduler, number of epochs (at most
-10) and optional augmentation.
+Write your network and its training set-up in `challenge_setup` in
+`cs231n_core/pytorch_challenge.py`: a fresh `nn.Sequential` (of the layers its
+`LAYER_KINDS` lists, with whatever sizes you like), an optimizer, an optional scheduler,
+the number of epochs (at most 10), the minibatch size and an optional augmentation. The
+cells below train exactly that set-up, and so does the hidden grader: it trains your
+`challenge_setup(1, (8, 8), 10)` with `train_challenge` on 1,000 distorted 8x8 digits
+within 10 seconds of CPU time and measures its accuracy on held-out digits (1 point above
+50%, 2 more at the bar calibrated on the reference set-up, 89.7%). Keep the network small
+enough for that budget (at most 500,000 learnable values).
 """),
-    nbgrader(code(r"""
-def build_challenge_model():
-    # Return a fresh nn.Module for images of in_channels x height x width and
-    # num_classes classes (the variables of Part I).
-    ### BEGIN SOLUTION
-    # [conv-bn-relu x2 - pool] x2 - conv-bn-relu - global average pool - dropout - affine;
-    # half as wide on a CPU, where the embedded digits need no more.
-    width = 32 if device.type == "cuda" else 16
+    code(r"""
+from cs231n_core.pytorch_challenge import challenge_setup
 
-    def block(c_in, c_out):
-        return [nn.Conv2d(c_in, c_out, kernel_size=3, padding=1, bias=False),
-                nn.BatchNorm2d(c_out), nn.ReLU(inplace=True)]
-
-    return nn.Sequential(
-        *block(in_channels, width), *block(width, width), nn.MaxPool2d(2),
-        *block(width, 2 * width), *block(2 * width, 2 * width), nn.MaxPool2d(2),
-        *block(2 * width, 4 * width), nn.AdaptiveAvgPool2d(1), Flatten(),
-        nn.Dropout(0.2), nn.Linear(4 * width, num_classes))
-    ### END SOLUTION
-
-
-epochs = 10
-model = None
-optimizer = None
-scheduler = None   # optional: a learning-rate scheduler, stepped after each epoch
-augment = None     # optional: a transform of training minibatches, e.g. RandomCrop(2)
 torch.manual_seed(0)
-### BEGIN SOLUTION
-model = build_challenge_model()
-optimizer = optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True, weight_decay=5e-4)
-scheduler = optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
-augment = RandomCrop(2)
-if data["name"] == "cifar10":
-    augment = Compose([RandomCrop(4), RandomHorizontalFlip()])
-### END SOLUTION
+setup = challenge_setup(in_channels, (height, width), num_classes)
+model, optimizer, scheduler = setup["model"], setup["optimizer"], setup["scheduler"]
+epochs, augment = setup["epochs"], setup["augment"]
 print(model)
 print("learnable values:", count_params(model))
-"""), "challenge_model", solution=True),
+"""),
+    public_check("challenge_setup"),
+    autograded_test("challenge_setup"),
     md(r"""
 Now train it, at most 10 epochs (one in SMOKE mode). The progress bar shows each
 epoch's minibatches; after each epoch, the validation accuracy. On CIFAR-10 with a GPU,
@@ -818,7 +798,8 @@ assert epochs <= 10, "the challenge allows at most 10 epochs"
 challenge_epochs = 1 if SMOKE else epochs
 if augment is not None:  # the same images, the training minibatches transformed
     loader_augmented = load_data("auto", num_training=num_training, num_validation=num_validation,
-                                 num_test=num_test, batch_size=64, seed=0, augment=augment)["train"]
+                                 num_test=num_test, batch_size=setup["batch_size"], seed=0,
+                                 augment=augment)["train"]
 else:
     loader_augmented = loader_train
 history = train(model, optimizer, loader_augmented, epochs=challenge_epochs, device=device,
@@ -852,8 +833,8 @@ save_checkpoint(checkpoint_path, best_model, optimizer, epoch=challenge_epochs,
                 val_acc=history["val_acc"][-1])
 print("saved %s (%.1f MB)" % (checkpoint_path, os.path.getsize(checkpoint_path) / 2**20))
 
-reloaded = build_challenge_model().to(device)
-reloaded_optimizer = optim.SGD(reloaded.parameters(), lr=0.05, momentum=0.9, nesterov=True)
+fresh = challenge_setup(in_channels, (height, width), num_classes)
+reloaded, reloaded_optimizer = fresh["model"].to(device), fresh["optimizer"]
 info = load_checkpoint(checkpoint_path, reloaded, reloaded_optimizer)
 print("reloaded epoch %d (validation accuracy %.2f%% when saved)"
       % (info["epoch"], 100 * info["extra"]["val_acc"]))
@@ -867,8 +848,8 @@ assert val_before == val_after
 ### What to expect (Part V)
 
 - **CIFAR-10**: CS231n's target is **at least 70%** validation accuracy within 10 epochs.
-  The reference network above (width 32 on a GPU, random crops and flips) is built to
-  clear it; CS231n's best networks reach above 80%.
+  The reference network (width 32 on 32x32 photographs, random crops and flips) is built
+  to clear it; CS231n's best networks reach above 80%.
 - **Embedded MNIST digits** (4,000 training images, 10 epochs, CPU, width 16, random
   crops of 2 pixels; measured with the reference solution): **97.4%** validation and
   **98.2%** test accuracy; the whole notebook runs in under a minute on a CPU.

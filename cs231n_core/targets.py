@@ -47,6 +47,10 @@ ASSIGNMENT_TARGETS = {
         "cs231n_core/classifiers/fc_net.py": {
             "FullyConnectedNet": "FullyConnectedNet",
         },
+        # the challenge of FullyConnectedNets.ipynb: the best net's hyper-parameters
+        "cs231n_core/fc_challenge.py": {
+            "fc_challenge_setup": "fc_challenge_setup",
+        },
         "cs231n_core/optim.py": {
             "sgd_momentum": "sgd_momentum",
             "rmsprop": "rmsprop",
@@ -96,6 +100,10 @@ ASSIGNMENT_TARGETS = {
             "TorchThreeLayerConvNet": "ThreeLayerConvNet",
             "check_accuracy": "check_accuracy",
             "train": "train",
+        },
+        # Part V, the open-ended challenge: the network and its training set-up
+        "cs231n_core/pytorch_challenge.py": {
+            "challenge_setup": "challenge_setup",
         },
         # --- end PyTorch ---
     },

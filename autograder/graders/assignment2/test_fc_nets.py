@@ -1,5 +1,6 @@
 """Hidden graders of FullyConnectedNet and the update rules sgd_momentum, rmsprop and adam
-(assignment 2, 20 of 100 points). Raw points add up to SECTION_WEIGHT.
+(assignment 2, 17 of 100 points; the notebook's challenge, test_fc_challenge.py, has the
+other 3 of its 20). Raw points add up to 20, scaled to SECTION_WEIGHT.
 
 Inputs are drawn fresh for every grading run; the reference answers are computed here,
 in the trusted process, by the instructor's edition of cs231n_core.
@@ -29,7 +30,7 @@ from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
 from cs231n_core import gradient_check
 
-SECTION_WEIGHT = 20
+SECTION_WEIGHT = 17
 NET_PATH = "cs231n_core.classifiers.fc_net:FullyConnectedNet"
 OPTIM = "cs231n_core.optim:"
 LAYERS_DROPOUT = "cs231n_core.layers:dropout_forward"

@@ -1,6 +1,7 @@
-"""Hidden graders of the PyTorch models (assignment 2, 10 of 100 points).
+"""Hidden graders of the PyTorch models (assignment 2, 7 of 100 points; the notebook's
+open-ended challenge, test_pytorch_challenge.py, has the other 3 of its 10).
 
-Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+Raw points add up to 10, scaled to SECTION_WEIGHT.
 
 Tensors never cross the sandbox's boundary: the worker receives arrays and turns them
 into tensors with torch's own ``torch.from_numpy`` (a step like any other), calls the
@@ -36,7 +37,7 @@ from autograder.engine.references import augment_images, load_digits, relu, secr
 from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
 
-SECTION_WEIGHT = 10
+SECTION_WEIGHT = 7
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 MODELS = "cs231n_core.pytorch_models:"
 F64_TOL = 1e-10

@@ -203,7 +203,8 @@ NOTEBOOK_TARGETS = {
         "features.ipynb": [],
     },
     "assignment2": {
-        "FullyConnectedNets.ipynb": ["FullyConnectedNet", "sgd_momentum", "rmsprop", "adam"],
+        "FullyConnectedNets.ipynb": ["FullyConnectedNet", "sgd_momentum", "rmsprop", "adam",
+                                     "fc_challenge_setup"],
         "BatchNormalization.ipynb": ["batchnorm_forward", "batchnorm_backward",
                                      "batchnorm_backward_alt", "layernorm_forward",
                                      "layernorm_backward"],
@@ -215,7 +216,8 @@ NOTEBOOK_TARGETS = {
             "spatial_batchnorm_forward", "spatial_batchnorm_backward",
             "spatial_groupnorm_forward", "spatial_groupnorm_backward"],
         "PyTorch.ipynb": ["flatten", "two_layer_fc", "three_layer_convnet", "random_weight",
-                          "check_accuracy", "TwoLayerFC", "TorchThreeLayerConvNet", "train"],
+                          "check_accuracy", "TwoLayerFC", "TorchThreeLayerConvNet", "train",
+                          "challenge_setup"],
     },
     "assignment3": {
         "CNNArchitectures.ipynb": [

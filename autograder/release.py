@@ -210,7 +210,9 @@ STUDENT_FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "studen
 
 def write_student_setup(assignment, out_dir):
     """The release's own README.md, requirements.txt, environment.yml and pyproject.toml."""
-    notebooks = sorted(n for n in os.listdir(out_dir) if n.endswith(".ipynb"))
+    from cs231n_core.submit import in_teaching_order
+
+    notebooks = in_teaching_order(assignment, os.listdir(out_dir))
     listing = "\n".join("- `%s`" % name for name in notebooks) or "- (none)"
     for name in sorted(os.listdir(STUDENT_FILES)):
         with open(os.path.join(STUDENT_FILES, name), encoding="utf-8") as handle:

@@ -61,6 +61,16 @@ def write_zip(folder, out_path):
     return len(members)
 
 
+def in_teaching_order(assignment, names):
+    """The notebooks among `names`, the assignment's in the order it teaches them, then
+    any other notebook by name."""
+    from .targets import notebooks
+
+    present = {n for n in names if n.endswith(".ipynb")}
+    known = [n for n in notebooks(assignment) if n in present]
+    return known + sorted(present - set(known))
+
+
 def write_html(notebook_paths, out_path, title):
     """Every notebook, with its outputs, one after the other in one HTML page
     (nbconvert's lab template); returns out_path."""
@@ -101,7 +111,7 @@ def main(assignment, folder=".", out=None):
     out = out or os.path.join(folder, "%s_submission.zip" % assignment)
     count = write_zip(folder, out)
     print("\nWrote %s (%d files): hand in this file." % (out, count))
-    notebooks = [os.path.join(folder, n) for n in sorted(os.listdir(folder)) if n.endswith(".ipynb")]
+    notebooks = [os.path.join(folder, n) for n in in_teaching_order(assignment, os.listdir(folder))]
     html = os.path.join(os.path.dirname(out), "%s_notebooks.html" % assignment)
     try:
         write_html(notebooks, html, "%s: notebooks" % assignment)

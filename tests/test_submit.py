@@ -79,5 +79,8 @@ def test_submit_writes_one_html_page_of_every_notebook_with_its_outputs(model_co
     for name in notebooks:  # each notebook under its own heading, in one page
         assert ">%s<" % name in text or ">%s<a" % name in text, name
     assert "distance matrix ready: 4242" in text  # outputs are kept
+    positions = [text.index(">%s<" % name) for name in ("knn.ipynb", "svm.ipynb", "softmax.ipynb",
+                                                       "two_layer_net.ipynb", "features.ipynb")]
+    assert positions == sorted(positions)  # in the order the assignment teaches them
     with zipfile.ZipFile(os.path.join(model_copy, "assignment1_submission.zip")) as handle:
         assert not any(n.endswith(".html") for n in handle.namelist())

@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv sandbox clean benchmarks
+.PHONY: demo test venv sandbox browser clean benchmarks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,10 +25,17 @@ sandbox:
 	    (apt-get update -qq && apt-get install -y -qq bubblewrap) >/dev/null; \
 	  else echo "note: bubblewrap not installed; grading falls back to rlimits"; fi; }
 
+# Debian's Chromium for the browser tests (Playwright drives it; it downloads no browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "note: chromium not installed; the browser tests will fail"; fi; }
+
 demo: venv sandbox
 	$(VENV)/bin/cs231n demo
 
-test: venv sandbox
+test: venv sandbox browser
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 benchmarks: venv

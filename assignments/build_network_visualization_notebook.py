@@ -429,7 +429,7 @@ for i, target_y in enumerate(classes):
     img = create_class_visualization(target_y, model, (1, 28, 28), l2_reg=1e-3,
                                      learning_rate=0.5, num_iterations=iterations,
                                      blur_every=10, sigma=0.5, max_jitter=2,
-                                     clamp=(low, high), device=device)
+                                     clamp=(low, high), device=device, progress=True)
     with torch.no_grad():
         probability = F.softmax(model(img), dim=1)[0, target_y].item()
     plt.subplot(1, len(classes), i + 1)
@@ -456,7 +456,7 @@ photo = resize(skimage_data.camera(), (size, size), anti_aliasing=True) * 255.0 
 photo_x = preprocess(photo[None]).to(device)
 low, high = float(photo_x.min()), float(photo_x.max())
 dreams = {name: deep_dream(photo_x, model, layer_index(name), num_iterations=3 if SMOKE else 40,
-                           learning_rate=1.0, max_jitter=4, clamp=(low, high))
+                           learning_rate=1.0, max_jitter=4, clamp=(low, high), progress=True)
           for name in ("relu1", "relu2", "relu3")}
 plt.figure(figsize=(14, 4))
 for i, (title, image) in enumerate([("photograph", photo_x)] + list(dreams.items())):
@@ -488,7 +488,7 @@ for i, name in enumerate(layers):
         target = model[:layer + 1](digit)
     inverted = invert_features(target, model, layer, (1, 28, 28), device=device,
                                num_iterations=20 if SMOKE else 400, learning_rate=0.05,
-                               tv_weight=1e-2)
+                               tv_weight=1e-2, progress=True)
     plt.subplot(1, 5, i + 2)
     plt.imshow(deprocess(inverted)[0])
     plt.title("from " + name)

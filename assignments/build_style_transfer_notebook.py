@@ -236,7 +236,7 @@ def run(content, style, content_weight=1e-2, style_scale=1e3, tv_weight=1e-3, in
     result = style_transfer(content_x, style_x, cnn, CONTENT_LAYER, content_weight,
                             STYLE_LAYERS, style_weights, tv_weight,
                             num_iterations=ITERATIONS, learning_rate=0.1 if init_random else 0.05,
-                            init_random=init_random)
+                            init_random=init_random, progress=True)
     plt.figure(figsize=(13, 4.5))
     for i, (name, image) in enumerate([("content: " + content, content_x),
                                        ("style: " + style, style_x), (title or "result", result)]):

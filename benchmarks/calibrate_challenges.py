@@ -1,13 +1,14 @@
-"""Calibrate the bars of assignment 2's two open challenges.
+"""Calibrate the bars of the graded set-ups: assignment 1's net on image features and
+assignment 2's two open challenges.
 
-    python benchmarks/calibrate_challenges.py {fc,pytorch} [FIRST-LAST] [--mistake ID]
+    python benchmarks/calibrate_challenges.py {features,fc,pytorch} [FIRST-LAST] [--mistake ID]
 
-Grades this project's own cs231n_core (the reference set-up) on the challenge's problem
+Grades this project's own cs231n_core (the reference set-up) on the grader's problem
 of each grading seed (default 0-9), through the sandboxed worker as a grading run does,
 and prints the held-out accuracy (scored in this process) and the worker's CPU time per
-seed, then their min, mean and max: the figures behind the graders' FLOOR and BAR.
-`--mistake ID` grades the reference with one mistake of the bank applied instead (e.g.
-a set-up that does not learn).
+seed (of its last run, the training), then their min, mean and max: the figures behind
+the graders' FLOOR and BAR. `--mistake ID` grades the reference with one mistake of the
+assignment's bank applied instead (e.g. a set-up that does not learn).
 """
 import argparse
 import os
@@ -22,16 +23,15 @@ sys.path.insert(0, ROOT)
 
 from autograder.engine.shared_runs import SharedRuns  # noqa: E402
 from autograder.engine.submission import Submission  # noqa: E402
+from autograder.graders.assignment1 import test_features  # noqa: E402
 from autograder.graders.assignment2 import test_fc_challenge, test_pytorch_challenge  # noqa: E402
 from autograder.mistakes import apply_mistake, load_bank  # noqa: E402
 
+# name: (grader module, its assignment, accuracy(shared) as the grader measures it)
 CHALLENGES = {
-    "fc": (test_fc_challenge, "fc_challenge_setup", test_fc_challenge.fc_challenge_problem,
-           lambda result, context: test_fc_challenge.accuracy_of(
-               test_fc_challenge.rebuilt_net(result["exported"], "net").loss(context["X_test"]),
-               context["y_test"], "net")),
-    "pytorch": (test_pytorch_challenge, "challenge_setup", test_pytorch_challenge.challenge_problem,
-                test_pytorch_challenge.held_out_accuracy),
+    "features": (test_features, "assignment1", test_features.features_net_accuracy),
+    "fc": (test_fc_challenge, "assignment2", test_fc_challenge.fc_challenge_accuracy),
+    "pytorch": (test_pytorch_challenge, "assignment2", test_pytorch_challenge.challenge_accuracy),
 }
 
 
@@ -39,22 +39,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("challenge", choices=sorted(CHALLENGES))
     parser.add_argument("seeds", nargs="?", default="0-9")
-    parser.add_argument("--mistake", help="the id of a mistake of assignment 2's bank to apply first")
+    parser.add_argument("--mistake", help="the id of a mistake of the assignment's bank to apply first")
     args = parser.parse_args()
     first, _, last = args.seeds.partition("-")
-    module, key, problem, accuracy = CHALLENGES[args.challenge]
+    module, assignment, accuracy = CHALLENGES[args.challenge]
     rows = []
     with tempfile.TemporaryDirectory() as scratch_root:
         root = ROOT
         if args.mistake:
             root = os.path.join(scratch_root, "mutant")
             shutil.copytree(os.path.join(ROOT, "cs231n_core"), os.path.join(root, "cs231n_core"))
-            apply_mistake(root, next(m for m in load_bank("assignment2") if m["id"] == args.mistake))
+            apply_mistake(root, next(m for m in load_bank(assignment) if m["id"] == args.mistake))
         submission = Submission(root, os.path.join(scratch_root, "work"),
                                 preload=getattr(module, "WORKER_PRELOAD", ()))
         for seed in range(int(first), int(last or first) + 1):
-            result, context = SharedRuns(submission, seed).get(key, problem, cpu_budget_s=module.CPU_BUDGET_S)
-            rows.append((accuracy(result, context), submission.last_outcome.cpu_s))
+            rows.append((accuracy(SharedRuns(submission, seed)), submission.last_outcome.cpu_s))
             print("seed %3d: held-out accuracy %.3f, worker CPU %.1f s" % ((seed,) + rows[-1]), flush=True)
         submission.close()
     rows = np.array(rows)

@@ -41,6 +41,10 @@ ASSIGNMENT_TARGETS = {
         "cs231n_core/classifiers/fc_net.py": {
             "TwoLayerNet": "TwoLayerNet",
         },
+        # features.ipynb: the TwoLayerNet's and Solver's hyper-parameters on image features
+        "cs231n_core/features_setup.py": {
+            "features_net_setup": "features_net_setup",
+        },
     },
     "assignment2": {
         # --- fully connected nets, optimizers and dropout ---
@@ -197,10 +201,7 @@ NOTEBOOK_TARGETS = {
         "softmax.ipynb": ["softmax_loss_naive", "softmax_loss_vectorized"],
         "two_layer_net.ipynb": ["affine_forward", "affine_backward", "relu_forward",
                                 "relu_backward", "svm_loss", "softmax_loss", "TwoLayerNet"],
-        # No autograded cell: the hidden checks of the net trained on image features
-        # count in TwoLayerNet's cell (two_layer_net.ipynb); only its written answer
-        # earns points here.
-        "features.ipynb": [],
+        "features.ipynb": ["features_net_setup"],
     },
     "assignment2": {
         "FullyConnectedNets.ipynb": ["FullyConnectedNet", "sgd_momentum", "rmsprop", "adam",

@@ -3,8 +3,8 @@ in the assignment's order with its points, then its targets in the order of its
 autograded cells (results.json, the score table, the feedback HTML).
 
 The reports here are made by hand, with records in the graders' order (their modules
-alphabetically: test_features.py first, whose checks grade TwoLayerNet), so no grading
-runs."""
+alphabetically: test_features.py first, whose checks grade features.ipynb's
+features_net_setup, the last notebook's), so no grading runs."""
 import re
 
 import pytest
@@ -15,8 +15,9 @@ from cs231n_core.targets import NOTEBOOK_TARGETS
 
 # (grader module, target, points, passed), in the graders' order
 GRADERS_ORDER = [
-    ("test_features", "TwoLayerNet", 7.5, True),
-    ("test_features", "TwoLayerNet", 2.5, False),
+    ("test_features", "features_net_setup", 2.5, True),
+    ("test_features", "features_net_setup", 2.5, True),
+    ("test_features", "features_net_setup", 5.0, False),
     ("test_knn", "compute_distances_two_loops", 4.0, True),
     ("test_knn", "compute_distances_one_loop", 4.0, True),
     ("test_knn", "compute_distances_no_loops", 6.0, False),
@@ -61,15 +62,16 @@ def test_by_notebook_lists_notebooks_then_targets_in_teaching_order(report):
     groups = report.by_notebook()
     assert [notebook for notebook, _ in groups] == TEACHING_ORDER
     assert [t for _, targets in groups for t in targets] == expected_target_order()
-    assert dict(groups)["features.ipynb"] == {}  # no autograded cell of its own
+    assert dict(groups)["features.ipynb"] == {"features_net_setup": (5.0, 10.0)}
 
 
 def test_a_targets_points_sit_under_the_notebook_of_its_autograded_cell(report):
-    """TwoLayerNet's cell is in two_layer_net.ipynb and holds the features grader's checks
-    too (10 points): they count there, and nowhere else."""
+    """The features grader's checks (10 points) count under features.ipynb's own cell,
+    not under TwoLayerNet's cell of two_layer_net.ipynb, which grades before it."""
     groups = dict(report.by_notebook())
-    assert groups["two_layer_net.ipynb"]["TwoLayerNet"] == (20.5, 23.0)
-    assert sum(m for _, m in groups["two_layer_net.ipynb"].values()) == pytest.approx(35.0)
+    assert groups["two_layer_net.ipynb"]["TwoLayerNet"] == (13.0, 13.0)
+    assert sum(m for _, m in groups["two_layer_net.ipynb"].values()) == pytest.approx(25.0)
+    assert sum(m for _, m in groups["features.ipynb"].values()) == pytest.approx(10.0)
     assert sum(m for _, m in groups["knn.ipynb"].values()) == pytest.approx(20.0)
 
 
@@ -81,15 +83,17 @@ def test_score_table_reads_like_the_assignment(report):
     assert [label for label in labels if not label.endswith(".ipynb")] == expected_target_order()
     row = {line.split()[0]: line for line in lines if line.strip()}
     assert row["knn.ipynb"].split()[1:] == ["14.00", "20.00"]  # the notebook's points
-    assert row["two_layer_net.ipynb"].split()[1:] == ["32.50", "35.00"]
-    assert row["TwoLayerNet"].startswith("  TwoLayerNet") and row["TwoLayerNet"].split()[1:] == ["20.50", "23.00"]
-    assert "no autograded cell" in row["features.ipynb"]
+    assert row["two_layer_net.ipynb"].split()[1:] == ["25.00", "25.00"]
+    assert row["TwoLayerNet"].startswith("  TwoLayerNet") and row["TwoLayerNet"].split()[1:] == ["13.00", "13.00"]
+    assert row["features.ipynb"].split()[1:] == ["5.00", "10.00"]
+    assert row["features_net_setup"].split()[1:] == ["5.00", "10.00"]
     # a target's row follows its own notebook's row
     position = {line.split()[0]: i for i, line in enumerate(lines) if line.strip()}
-    assert position["two_layer_net.ipynb"] < position["TwoLayerNet"] < position["features.ipynb"]
+    assert position["two_layer_net.ipynb"] < position["TwoLayerNet"] < position["features.ipynb"] \
+        < position["features_net_setup"]
     assert position["knn.ipynb"] < position["predict_labels"] < position["svm.ipynb"]
     failed = lines[lines.index("Failed checks:"):]
-    assert failed[1].startswith("  compute_distances_no_loops") and failed[3].startswith("  TwoLayerNet")
+    assert failed[1].startswith("  compute_distances_no_loops") and failed[3].startswith("  features_net_setup")
 
 
 def test_results_json_orders_tests_by_notebook_and_tags_the_notebook(report):
@@ -102,14 +106,15 @@ def test_results_json_orders_tests_by_notebook_and_tags_the_notebook(report):
         assert test["tags"] == [target, notebook]
         assert set(test) == {"name", "score", "max_score", "status", "output", "tags", "visibility"}
     # one target's checks stay in the graders' order
-    two_layer = [t["name"] for t in data["tests"] if t["tags"][0] == "TwoLayerNet"]
-    assert two_layer == ["TwoLayerNet: check %d of TwoLayerNet" % n for n in (0, 1, 18)]
+    features = [t["name"] for t in data["tests"] if t["tags"][0] == "features_net_setup"]
+    assert features == ["features_net_setup: check %d of features_net_setup" % n for n in (0, 1, 2)]
+    assert data["tests"][-1]["tags"] == ["features_net_setup", "features.ipynb"]
     first, summary = data["output"].split("\n\n", 1)
-    assert first == "assignment1: 91.50 / 100.00 points. Isolation: bubblewrap."
+    assert first == "assignment1: 89.00 / 100.00 points. Isolation: bubblewrap."
     assert re.findall(r"(\S+\.ipynb)", summary) == TEACHING_ORDER
     assert re.search(r"knn\.ipynb\s+14\.00 / 20\.00", summary)
-    assert re.search(r"features\.ipynb\s+no autograded cell", summary)
-    assert data["score"] == report.score == pytest.approx(91.5)
+    assert re.search(r"features\.ipynb\s+5\.00 / 10\.00", summary)
+    assert data["score"] == report.score == pytest.approx(89.0)
 
 
 def test_feedback_html_lists_notebooks_then_targets_then_checks(report):
@@ -120,7 +125,7 @@ def test_feedback_html_lists_notebooks_then_targets_then_checks(report):
     assert re.findall(r"<td class='target'>([^<]+)</td>", summary) == expected_target_order()
     assert re.search(r"<th>knn\.ipynb</th><th>14\.00</th><th>20\.00</th>", summary)
     sections = re.findall(r"<tr class='notebook'><th colspan='3'>([^<]+)</th>", checks)
-    assert sections == TEACHING_ORDER[:-1]  # the features notebook has no check of its own
+    assert sections == TEACHING_ORDER
     rows = re.findall(r"<tr><td>([^:<]+): check", checks)
     assert rows == [t["tags"][0] for t in report_module.results_json(report)["tests"]]
 
@@ -133,4 +138,15 @@ def test_a_target_of_no_notebook_comes_last_without_a_notebook_tag(report):
     assert tests[-1]["tags"] == ["not_a_taught_target"]
     lines = report_module.score_table(report).splitlines()
     at = [(line.split() or [""])[0] for line in lines].index("other")
-    assert lines[at - 1].startswith("features.ipynb") and lines[at + 1].startswith("  not_a_taught_target")
+    assert lines[at - 1].startswith("  features_net_setup") and lines[at + 1].startswith("  not_a_taught_target")
+
+
+def test_a_notebook_without_an_autograded_cell_says_so(report, monkeypatch):
+    """Every notebook of assignment 1 has its cell; one with none (written answers only)
+    keeps its place in the reports and says so."""
+    monkeypatch.setitem(NOTEBOOK_TARGETS["assignment1"], "written_only.ipynb", [])
+    assert dict(report.by_notebook())["written_only.ipynb"] == {}
+    row = {line.split()[0]: line for line in report_module.score_table(report).splitlines() if line.strip()}
+    assert "no autograded cell" in row["written_only.ipynb"]
+    summary = report_module.results_json(report)["output"]
+    assert re.search(r"written_only\.ipynb\s+no autograded cell", summary)

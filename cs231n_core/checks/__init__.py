@@ -236,7 +236,7 @@ def check_all(names=None):
 
 
 # The checks of each section register themselves on import (one module per section).
-from . import knn, linear, neural_net  # noqa: E402,F401
+from . import knn, linear, neural_net, features_net  # noqa: E402,F401
 from . import fc_nets, dropout  # noqa: E402,F401  (assignment 2: FC nets, optimizers, dropout)
 
 # --- assignment 2: fast layers ---

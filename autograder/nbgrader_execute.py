@@ -18,7 +18,9 @@ Where the sandbox does not work, `require_sandbox` (the default) stops autogradi
 the reason; set it to False to run the kernel unsandboxed (the points still come from
 step 1, but the kernel can reach whatever the grading account can).
 """
+import atexit
 import os
+import threading
 
 from nbformat import from_dict
 from nbgrader.preprocessors import Execute
@@ -29,7 +31,7 @@ from cs231n_core.targets import grade_cell_id
 from .engine import sandbox
 from .engine.intake import SubmissionRefused
 from .engine.kernel import SandboxedKernelManager
-from .engine.run import GradingError, grade
+from .engine.run import GradingError, GradingSession
 from .notebook import assignment_of_target, cell_outputs, known_targets
 
 
@@ -71,8 +73,9 @@ class GradedExecute(Execute):
         records = []
         for assignment, names in sorted(targets.items()):
             self.log.info("grading %s of %s in the sandbox", ", ".join(names), folder)
-            report = grade(folder, assignment, timeout_s=self.grade_timeout, hide=hide, only=names,
-                           require_sandbox=self.require_sandbox)
+            with _SESSION_LOCK:
+                report = _session().grade(folder, assignment, timeout_s=self.grade_timeout, hide=hide,
+                                          only=names, require_sandbox=self.require_sandbox)
             if report.grader_errors:  # no silent 0: the instructor grades this one again
                 raise GradingError("%d check(s) of %s failed for a reason of the grader, not of "
                                    "the submission; autograde it again"
@@ -88,6 +91,20 @@ class GradedExecute(Execute):
             return super().create_kernel_manager()
         self.km = SandboxedKernelManager(config=self.config, hide=self._hide)
         return self.km
+
+
+# One trusted grading process for every notebook this process autogrades (each start
+# costs seconds); it is replaced when it dies and stopped when the process exits.
+_SESSION = None
+_SESSION_LOCK = threading.Lock()
+
+
+def _session():
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = GradingSession()
+        atexit.register(_SESSION.close)
+    return _SESSION
 
 
 def _course_folder(resources):

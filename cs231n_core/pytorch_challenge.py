@@ -82,7 +82,7 @@ def challenge_setup(in_channels, image_size, num_classes):
     model = nn.Sequential(
         *block(in_channels, channels), *block(channels, channels), nn.MaxPool2d(2),
         *block(channels, 2 * channels), *block(2 * channels, 2 * channels), nn.MaxPool2d(2),
-        *block(2 * channels, 4 * channels), nn.AdaptiveAvgPool2d(1), Flatten(),
+        *block(2 * channels, 4 * channels), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
         nn.Dropout(0.2), nn.Linear(4 * channels, num_classes))
     epochs = MAX_EPOCHS
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True,

@@ -171,12 +171,13 @@ def test_bank_snippets_match_the_reference_exactly_once():
 def test_apply_mistake_refuses_a_missing_snippet(model_copy_of, tmp_path):
     root = str(tmp_path / "sub")
     shutil.copytree(model_copy_of("assignment1"), root)
-    target_file = os.path.join(root, BANK[0]["file"])
+    knn = next(m for m in BANK if m["file"].endswith("k_nearest_neighbor.py"))
+    target_file = os.path.join(root, knn["file"])
     before = open(target_file, "rb").read()
-    missing = dict(BANK[0], id="missing", find="this text is not in the reference")
+    missing = dict(knn, id="missing", find="this text is not in the reference")
     with pytest.raises(ValueError, match="exactly once"):
         apply_mistake(root, missing)
-    duplicated = dict(BANK[0], id="twice", find="dists = np.zeros((num_test, num_train))")
+    duplicated = dict(knn, id="twice", find="dists = np.zeros((num_test, num_train))")
     with pytest.raises(ValueError, match="2 times"):
         apply_mistake(root, duplicated)
     assert open(target_file, "rb").read() == before  # a refused mistake edits nothing

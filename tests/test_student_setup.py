@@ -53,7 +53,7 @@ def run(command, cwd, env, timeout=900):
     return done
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not module: xdist may interleave other modules' tests
 def student(tmp_path_factory, release_of):
     """The release set up as its README says, in a fresh venv, with the work done:
     (assignment folder, venv, environment of the student's shell)."""

@@ -9,6 +9,7 @@ and notebooks copied over it, as a student who finished would have them. The one
 concession to this offline machine: pip does not retry PyTorch's CPU wheel index,
 which it cannot reach here (the CPU wheel comes from the machine's local files).
 """
+import fcntl
 import os
 import re
 import secrets
@@ -53,24 +54,32 @@ def run(command, cwd, env, timeout=900):
     return done
 
 
-@pytest.fixture(scope="session")  # not module: xdist may interleave other modules' tests
+@pytest.fixture(scope="session")
 def student(tmp_path_factory, release_of):
     """The release set up as its README says, in a fresh venv, with the work done:
-    (assignment folder, venv, environment of the student's shell)."""
-    root = tmp_path_factory.mktemp("student")
-    folder = root / ASSIGNMENT
-    release(ASSIGNMENT, str(folder))
-    venv = root / "venv"
+    (assignment folder, venv, environment of the student's shell). Built once per test
+    run, whichever xdist worker asks first (a file lock orders them)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # shared by the workers of this run
+    root = root / "student"
+    root.mkdir(exist_ok=True)
+    folder, venv = root / ASSIGNMENT, root / "venv"
     env = student_env(venv)
-    run([sys.executable, "-m", "venv", str(venv)], root, env)
-    run([str(venv / "bin" / "pip"), "install", "--quiet", "-r", "requirements.txt"], folder, env)
-    # the work: the model's library and notebooks over the release
-    model = release_of(ASSIGNMENT, solutions=True)
-    shutil.rmtree(folder / "cs231n_core")
-    shutil.copytree(os.path.join(model, "cs231n_core"), folder / "cs231n_core")
-    for name in os.listdir(model):
-        if name.endswith(".ipynb"):
-            shutil.copy(os.path.join(model, name), folder / name)
+    with open(root / "build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / "built").exists():
+            release(ASSIGNMENT, str(folder))
+            run([sys.executable, "-m", "venv", str(venv)], root, env)
+            run([str(venv / "bin" / "pip"), "install", "--quiet", "-r", "requirements.txt"], folder, env)
+            # the work: the model's library and notebooks over the release
+            model = release_of(ASSIGNMENT, solutions=True)
+            shutil.rmtree(folder / "cs231n_core")
+            shutil.copytree(os.path.join(model, "cs231n_core"), folder / "cs231n_core")
+            for name in os.listdir(model):
+                if name.endswith(".ipynb"):
+                    shutil.copy(os.path.join(model, name), folder / name)
+            (root / "built").write_text("")
     return folder, venv, env
 
 

@@ -7,6 +7,8 @@ would print those, so graders do not use `assert` on hidden data).
 """
 import numpy as np
 
+from cs231n_core.checks.mismatch import describe_mismatch
+
 
 class GradingFailure(AssertionError):
     """A submission's answer is wrong; the message is shown to the student."""
@@ -41,8 +43,10 @@ def _expect_within(value, expected, tol, what, measure, error_text):
     expect_array(value, expected.shape, what)
     error = measure(value, expected)
     if not error <= tol:
-        raise GradingFailure("%s: %s is above the tolerance %.0e (shape %s)"
-                             % (what, error_text % error, tol, tuple(expected.shape)))
+        probe = describe_mismatch(value, expected, reveal=False)
+        raise GradingFailure("%s: %s is above the tolerance %.0e (shape %s)%s"
+                             % (what, error_text % error, tol, tuple(expected.shape),
+                                "; " + probe if probe else ""))
     return error
 
 

@@ -31,6 +31,8 @@ import warnings
 
 import numpy as np
 
+from .mismatch import describe_mismatch
+
 __all__ = ["check", "check_all", "known_targets", "public_check", "Checker"]
 
 _CHECKS = {}  # target name -> function(Checker)
@@ -166,6 +168,8 @@ class Checker:
             if not np.all(np.isfinite(got)):
                 sentence = "got NaN or inf for %s (shape %s)" % (what, got.shape)
             extra = hint(got, expected) if hint else None
+            if extra is None and np.all(np.isfinite(got)):
+                extra = describe_mismatch(got, expected)  # what a generic probe recognizes
             self.fail(sentence + ("; " + extra if extra else ""))
         self.ok("matches %s (relative error %.1e)" % (what, err))
 

@@ -135,14 +135,15 @@ def tracebacks(page):
     return [text for text in stderr.all_inner_texts() if "Traceback" in text]
 
 
-def run_all_cells(page, base, token, path, timeout_s=300):
+def run_all_cells(page, base, token, root, path, timeout_s=300):
+    """Open the notebook at `path` (under the server's `root`) in JupyterLab, Run > Run
+    All Cells, wait until each of its non-empty code cells has run; returns the
+    notebook's element."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    """Open the notebook at `path` in JupyterLab, Run > Run All Cells, wait until each
-    of its non-empty code cells has run; returns the notebook's element."""
     code_cells = sum(1 for cell in nbformat.read(str(path), as_version=4).cells
                      if cell.cell_type == "code" and cell.source.strip())
-    page.goto("%s/lab/tree/%s?token=%s" % (base, path.name, token))
+    page.goto("%s/lab/tree/%s?token=%s" % (base, path.relative_to(root).as_posix(), token))
     panel = ".jp-NotebookPanel:visible "
     page.locator(panel + ".jp-Notebook").wait_for(timeout=120_000)
     select = page.locator(".jp-Dialog").get_by_role("button", name="Select", exact=True)
@@ -176,7 +177,9 @@ def test_jupyterlab_in_a_browser_runs_a_notebook_and_draws_progress_bars(student
         "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
     scratch.cells = [nbformat.v4.new_code_cell(
         "from tqdm.auto import tqdm\nfor _ in tqdm(range(3), desc='progress check'):\n    pass")]
-    nbformat.write(scratch, str(folder / "progress_check.ipynb"))
+    # in a folder of its own: the assignment's notebooks stay the release's five
+    (folder / "scratch").mkdir(exist_ok=True)
+    nbformat.write(scratch, str(folder / "scratch" / "progress_check.ipynb"))
     port, token = free_port(), secrets.token_hex(16)
     log = open(folder.parent / "jupyterlab.log", "wb")
     home = folder.parent / "home"  # JupyterLab's settings and workspaces: a fresh user's,
@@ -184,6 +187,10 @@ def test_jupyterlab_in_a_browser_runs_a_notebook_and_draws_progress_bars(student
     settings.mkdir(parents=True, exist_ok=True)
     # but with every cell in the page (JupyterLab leaves cells out of view unrendered)
     (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # and no autosave: another test executes the same notebooks on disk meanwhile
+    docmanager = settings.parent / "docmanager-extension"
+    docmanager.mkdir(exist_ok=True)
+    (docmanager / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     server = subprocess.Popen(
         [str(venv / "bin" / "jupyter"), "lab", "--no-browser", "--allow-root", "--ip=127.0.0.1",
          "--port=%d" % port, "--ServerApp.token=" + token, "--ServerApp.root_dir=" + str(folder)],
@@ -200,11 +207,11 @@ def test_jupyterlab_in_a_browser_runs_a_notebook_and_draws_progress_bars(student
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            notebook = run_all_cells(page, base, token, folder / "knn.ipynb")
+            notebook = run_all_cells(page, base, token, folder, folder / "knn.ipynb")
             text = notebook.inner_text()
             assert "[ok]" in text and "[FAIL]" not in text
             assert tracebacks(page) == []
-            notebook = run_all_cells(page, base, token, folder / "progress_check.ipynb", 120)
+            notebook = run_all_cells(page, base, token, folder, folder / "scratch" / "progress_check.ipynb", 120)
             page.locator(".jp-NotebookPanel:visible .jupyter-widgets").first.wait_for(timeout=30_000)
             assert "IProgress not found" not in notebook.inner_text()
             assert "progress check" in notebook.inner_text()

@@ -20,10 +20,13 @@ faint noise and redraw until every decision is 1e-9 away from a tie (vis_common'
 untied_digits). Grad-CAM averages the gradient over each channel, which ties could not
 change anyway; its digits are untied all the same.
 
-Fooling images: the held-out classifier, run here, must give the target class for at least 99% of 40 fresh (image, target) pairs,
-each within an L2 distance of FOOLING_MAX_L2 = 40 of its digit (a digit's own norm is
-about 28; the reference's normalized steps of length 1 need 10.9 on average, 26 for the
-99th percentile and 35 at most, over 300 pairs).
+Fooling images: the held-out classifier, run here, must give the target class for at
+least 95% of 40 fresh (image, target) pairs (38 of them), each within an L2 distance of
+FOOLING_MAX_L2 = 40 of its digit (a digit's own norm is about 28; the reference's
+normalized steps of length 1 need 10.9 on average and 26 for the 99th percentile, but
+over grading seeds 0-39, 1,600 pairs, two needed 44 and 48: about one pair in 800 goes
+past the bound, so asking for every pair failed the reference in one run out of 20,
+while asking for 38 of 40 fails it about once in 50,000 runs).
 """
 import numpy as np
 import pytest
@@ -38,8 +41,8 @@ SECTION_WEIGHT = 15
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VIS = "cs231n_core.visualization:"
 TOL = 1e-7
-FOOLING_PAIRS = 40   # 99% of 40: every pair (the reference fooled 300 of 300)
-FOOLING_SUCCESS = 0.99
+FOOLING_PAIRS = 40
+FOOLING_SUCCESS = 0.95  # 38 of 40: the reference misses about one pair in 800 (docstring)
 FOOLING_MAX_L2 = 40.0
 SIZE = 12           # the random RGB networks see 12x12 images
 GRAD_CAM_LAYER = 4  # the second ReLU of vis_common.small_rgb_spec
@@ -125,7 +128,7 @@ def fooling_problem(rng):
 @pytest.mark.target("make_fooling_image")
 @pytest.mark.points(2)
 def test_fooling_images_fool_the_held_out_classifier(shared):
-    """at least 99% of 40 fresh digits are classified as their target, each close to its digit"""
+    """at least 95% of 40 fresh digits are classified as their target, each close to its digit"""
     result, context = shared.get("make_fooling_image", fooling_problem)
     x, targets = context["x"], context["targets"]
     fooled, far = 0, 0

@@ -32,6 +32,9 @@ BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 NB_BEGIN, NB_END = "### BEGIN SOLUTION", "### END SOLUTION"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+# The instructor's notebook sources (jupytext percent files, solutions and model answers
+# in them) beside the notebooks they build: assignments/assignment1/knn.pct.py.
+NOTEBOOK_SOURCE_SUFFIX = ".pct.py"
 
 
 class ReleaseError(Exception):

@@ -3,8 +3,8 @@
 Each notebook is built from the jupytext percent file beside it, which holds its cells
 as real code (and markdown in `# %% [markdown]` cells) and the instructor's solutions:
 assignments/assignment1/knn.ipynb from assignments/assignment1/knn.pct.py. Open the
-source in JupyterLab (with jupytext installed: right-click > Open With > Notebook) or in
-any editor, edit it, then build:
+source in JupyterLab (jupytext installed: right-click > Open With > Jupytext Notebook) or
+in any editor, edit it, then build:
 
     python assignments/build_notebooks.py           # write every notebook from its source
     python assignments/build_notebooks.py --check   # exit 1 naming each notebook that differs
@@ -16,10 +16,10 @@ The notebooks are stored exactly as built (outputs cleared, cell ids "<prefix>-0
 
 The build adds three things to the source, and nothing else:
 
-1. The first code cell's line `%run ../common_setup.ipy` (the .py file shows it as the
+1. The line `%run ../common_setup.ipy` of a set-up cell (the .py file shows it as the
    comment `# %run ...`; JupyterLab runs it, so a source runs as it stands) becomes the
    lines of assignments/common_setup.ipy: plotting defaults, autoreload and the SMOKE
-   flag, the same in every notebook.
+   flag, the same in every notebook that has it.
 2. Cell tags name nbgrader's cells, and become nbgrader's metadata:
    - `solution:<grade_id>`: a code cell with `### BEGIN SOLUTION` ... `### END SOLUTION`,
      which nbgrader's release replaces by a stub;

@@ -1,13 +1,19 @@
 """`cs231n nbgrader-config`: the nbgrader_config.py under which nbgrader's own
 `nbgrader autograde` grades this course's notebooks right.
 
-nbgrader's defaults break four ways on this course, the first dangerously:
+nbgrader's defaults break five ways on this course, the first two dangerously:
 
 - nbgrader's Execute runs each handed-in notebook in a kernel that the student's code
   controls, and reads the points from what its cells leave: a student could replace
   the grading functions in that kernel, or write other students' files. The config
   replaces it with GradedExecute (nbgrader_execute.py): points graded from the
   trusted side, the notebook run in a sandboxed kernel.
+
+- generate_assignment copies every non-notebook file of source/<assignment>/ into the
+  release: an instructor's notebook source (assignments/*/*.pct.py, with the
+  solutions and model answers) copied there along with the notebooks would reach the
+  students. The config has nbgrader ignore such files (CourseDirectory.ignore), in
+  every step.
 
 - autograde copies every non-notebook file of source/<assignment>/ over the
   student's files; with the students' library kept there (what nbgrader needs to
@@ -30,6 +36,8 @@ import os
 
 from nbgrader import preprocessors as nbgrader_steps
 
+from .release import NOTEBOOK_SOURCE_SUFFIX
+
 CONFIG_NAME = "nbgrader_config.py"
 
 TEMPLATE = '''"""nbgrader's settings for this course, written by `cs231n nbgrader-config`.
@@ -51,13 +59,14 @@ _source = os.path.join(_course, "source")
 
 
 def _library_files(assignment):
-    """Every non-notebook file of source/<assignment>/, relative to it."""
+    """Every non-notebook file of source/<assignment>/ (but the notebooks' sources),
+    relative to it."""
     folder = os.path.join(_source, assignment)
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if d not in (".ipynb_checkpoints", "__pycache__")]
         for name in files:
-            if not name.endswith(".ipynb"):
+            if not name.endswith((".ipynb", "@SOURCE_SUFFIX@")):
                 found.append(os.path.relpath(os.path.join(root, name), folder))
     return sorted(found)
 
@@ -68,6 +77,13 @@ c.Autograde.exclude_overwriting = {
     assignment: _library_files(assignment)
     for assignment in (sorted(os.listdir(_source)) if os.path.isdir(_source) else [])
 }
+
+# The instructor's notebook sources (solutions and model answers in them) stay out of
+# every folder nbgrader makes from source/ (release/, autograded/), should they be
+# copied there with the notebooks.
+from nbgrader.coursedir import CourseDirectory  # noqa: E402
+
+c.CourseDirectory.ignore = CourseDirectory.class_traits()["ignore"].default() + ["*@SOURCE_SUFFIX@"]
 
 # nbgrader's sanitizing steps, its OverwriteCells replaced by one that does not take
 # the hidden tests it removed itself for a student's edit.
@@ -147,5 +163,6 @@ def write_config(course_dir, timeout_s=600, smoke=True, force=False):
     if os.path.exists(path) and not force:
         raise ConfigExists("%s exists; use --force to replace it" % path)
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write(TEMPLATE.replace("@TIMEOUT@", str(int(timeout_s))).replace("@SMOKE@", str(bool(smoke))))
+        handle.write(TEMPLATE.replace("@TIMEOUT@", str(int(timeout_s))).replace("@SMOKE@", str(bool(smoke)))
+                     .replace("@SOURCE_SUFFIX@", NOTEBOOK_SOURCE_SUFFIX))
     return path

@@ -12,8 +12,9 @@ Four steps, one job each:
 3. write_student_setup: the folder's own README.md, requirements.txt, environment.yml
    and pyproject.toml (autograder/student_files/): the students' environment, CPU
    PyTorch by default and no instructor tools, and the `cs231n` command;
-4. check_no_leak: refuse to finish if any stripped line or hidden test survives
-   anywhere in the output tree.
+4. check_no_leak: refuse to finish if any stripped line, hidden test or notebook
+   source (assignments/*/*.pct.py, which hold the model answers) is anywhere in the
+   output tree.
 """
 import ast
 import json
@@ -32,6 +33,11 @@ BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 NB_BEGIN, NB_END = "### BEGIN SOLUTION", "### END SOLUTION"
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints")
+# The instructor's notebook sources (jupytext percent files, solutions and model answers
+# in them) beside the notebooks they build: assignments/assignment1/knn.pct.py. A cell
+# header line with a graded tag gives one away under any name.
+NOTEBOOK_SOURCE_SUFFIX = ".pct.py"
+NOTEBOOK_SOURCE_CELL = re.compile(r'^# %%.*\btags=\[[^\]]*"(solution|written|autograded):', re.M)
 
 
 class ReleaseError(Exception):
@@ -269,8 +275,8 @@ def distinctive(lines, library_root=LIBRARY):
 
 
 def check_no_leak(out_dir, removed_lines, shipped=()):
-    """Fail if a stripped solution line, a solution marker or a hidden test survives
-    (`shipped`: lines the release keeps on purpose, which are no leak)."""
+    """Fail if a stripped solution line, a solution marker, a hidden test or a notebook
+    source survives (`shipped`: lines the release keeps on purpose, which are no leak)."""
     needles = distinctive(removed_lines) - set(shipped)
     for folder, _, files in os.walk(out_dir):
         for name in files:
@@ -280,6 +286,9 @@ def check_no_leak(out_dir, removed_lines, shipped=()):
             if name.endswith(".ipynb"):
                 data = "\n".join("".join(c.get("source", "")) if isinstance(c.get("source"), list)
                                  else c.get("source", "") for c in json.loads(data).get("cells", []))
+            if name.endswith(NOTEBOOK_SOURCE_SUFFIX) or NOTEBOOK_SOURCE_CELL.search(data):
+                raise ReleaseError("leak: %s is an instructor's notebook source (solutions, "
+                                   "model answers)" % path)
             # The hidden test cells are the only place notebooks name the autograder.
             markers = (BEGIN, HIDDEN_BEGIN) + (("autograder",) if name.endswith(".ipynb") else ())
             for marker in markers:

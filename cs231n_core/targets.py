@@ -191,7 +191,7 @@ ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)
 # The notebooks of each assignment in the order the assignment teaches them (README.md's
 # order), each with the targets of its autograded cells in cell order: reports list
 # grades this way. tests/test_notebook_order.py proves it agrees with the notebooks'
-# autograded cells (assignments/build_*_notebook.py), so it cannot drift from them.
+# autograded cells (the autograded: tags of assignments/*/*.pct.py), so it cannot drift.
 NOTEBOOK_TARGETS = {
     "assignment1": {
         "knn.ipynb": ["compute_distances_two_loops", "predict_labels",

@@ -1,7 +1,8 @@
-"""The notebooks under assignments/: each runs top to bottom (CS231N_SMOKE=1), is
-stored with cleared outputs, carries valid nbgrader metadata, and its autograded cells
-are worth what the hidden graders give each target. New notebooks are picked up
-automatically."""
+"""The notebooks under assignments/: each is what its jupytext source builds
+(assignments/build_notebooks.py), runs top to bottom (CS231N_SMOKE=1), is stored with
+cleared outputs, carries valid nbgrader metadata, and its autograded cells are worth
+what the hidden graders give each target. New notebooks are picked up automatically."""
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ROOT / "assignments"
 NOTEBOOKS = sorted(p for p in ASSIGNMENTS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 ASSIGNMENT_DIRS = sorted({p.parent for p in NOTEBOOKS if p.parent.name.startswith("assignment")})
-BUILDERS = sorted(ASSIGNMENTS.glob("build_*_notebook.py"))
+BUILD = ASSIGNMENTS / "build_notebooks.py"
 
 KNN_RAW_POINTS = {"compute_distances_two_loops": 4, "compute_distances_one_loop": 4,
                   "compute_distances_no_loops": 6, "predict_labels": 6}
@@ -98,11 +99,145 @@ def test_nbgrader_metadata(path):
             assert "### BEGIN SOLUTION" in cell.source and "### END SOLUTION" in cell.source
 
 
-@pytest.mark.parametrize("builder", BUILDERS, ids=lambda p: p.name)
-def test_generated_notebook_is_up_to_date(builder):
-    result = subprocess.run([sys.executable, str(builder), "--check"], capture_output=True,
-                            text=True)
+def _build_module():
+    spec = importlib.util.spec_from_file_location("build_notebooks", BUILD)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_notebooks = _build_module()
+SOURCES = build_notebooks.all_sources()
+
+
+def check(*sources):
+    """`build_notebooks.py --check [sources]` in this process: (exit status, printout)."""
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = build_notebooks.main(["--check", *map(str, sources)])
+    return status, out.getvalue()
+
+
+def test_every_notebook_is_what_its_source_builds():
+    """CI's drift check: every stored notebook, byte for byte, and no notebook without a
+    source."""
+    assert len(SOURCES) == len(NOTEBOOKS) == 15
+    result = subprocess.run([sys.executable, str(BUILD), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture
+def knn_copy(tmp_path):
+    """A copy of the kNN notebook and its source, laid out as under assignments/."""
+    folder = tmp_path / "assignments" / "assignment1"
+    folder.mkdir(parents=True)
+    shutil.copy(ASSIGNMENTS / "common_setup.ipy", folder.parent)
+    for name in ("knn.pct.py", "knn.ipynb"):
+        shutil.copy(ASSIGNMENTS / "assignment1" / name, folder)
+    return folder
+
+
+def test_check_fails_on_a_drifted_notebook(knn_copy):
+    source, notebook = knn_copy / "knn.pct.py", knn_copy / "knn.ipynb"
+    assert check(source)[0] == 0  # the copy builds as the original
+    text = notebook.read_text(encoding="utf-8")
+    edit = "# Autograded: the hidden graders"
+    assert edit in text
+    notebook.write_text(text.replace(edit, "# Autograded: hidden graders", 1), encoding="utf-8")
+    status, printout = check(source)
+    assert status == 1 and str(notebook) in printout, printout
+    notebook.unlink()
+    status, printout = check(source)
+    assert status == 1 and "%s does not exist" % notebook in printout, printout
+
+
+def test_check_fails_on_a_source_edited_without_building(knn_copy):
+    source = knn_copy / "knn.pct.py"
+    source.write_text(source.read_text(encoding="utf-8").replace(
+        "best_k = int(k_choices", "best_k = int(sorted(k_choices)"), encoding="utf-8")
+    status, printout = check(source)
+    assert status == 1 and str(knn_copy / "knn.ipynb") in printout, printout
+    assert build_notebooks.main([str(source)]) == 0  # the build writes it
+    assert "sorted(k_choices)" in (knn_copy / "knn.ipynb").read_text(encoding="utf-8")
+    assert check(source)[0] == 0
+
+
+def test_a_notebook_without_a_source_is_named(tmp_path):
+    (tmp_path / "assignment1").mkdir()
+    (tmp_path / "assignment1" / "stray.ipynb").write_text("{}")
+    assert build_notebooks.orphans(tmp_path) == [tmp_path / "assignment1" / "stray.ipynb"]
+
+
+@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.name)
+def test_a_jupyterlab_save_leaves_the_source_as_it_is(source):
+    """jupytext writes back what it read: opening a source as a notebook in JupyterLab
+    and saving it changes nothing (the source is in jupytext's own layout)."""
+    import jupytext
+
+    text = source.read_text(encoding="utf-8")
+    assert jupytext.writes(jupytext.reads(text, fmt="py:percent"), fmt="py:percent") == text
+    compile(text, str(source), "exec")  # plain Python for an editor and a linter
+
+
+def _source_cells(*cells):
+    from nbformat.v4 import new_code_cell, new_markdown_cell
+
+    return [new_markdown_cell(text, metadata={"tags": tags}) if kind == "md"
+            else new_code_cell(text, metadata={"tags": tags}) for kind, text, tags in cells]
+
+
+@pytest.mark.parametrize("cell, error", [
+    (("md", "A model answer.", ["writen:inline_question_1"]), "unknown tag 'writen:inline_question_1'"),
+    (("md", "A model answer.", ["written"]), "unknown tag 'written'"),
+    (("code", "x = 1", ["written:q"]), "belongs on a markdown cell"),
+    (("code", "x = 1", ["autograded:compute_distances_two_loops"]), "stays empty"),
+    (("code", "", ["autograded:no_such_target"]), "no target 'no_such_target'"),
+    (("code", "best_k = 1", ["solution:choose_best_k"]), "BEGIN SOLUTION"),
+])
+def test_a_wrong_tag_stops_the_build(cell, error):
+    """A mistyped tag would leave a model answer in an ordinary cell, which the release
+    hands to students: the build refuses it, naming the cell."""
+    [source_cell] = _source_cells(cell)
+    with pytest.raises(build_notebooks.BuildError, match=error):
+        build_notebooks.build_cell(source_cell, "assignment1", ASSIGNMENTS / "assignment1",
+                                   "x.pct.py, cell 3")
+
+
+def test_tags_become_nbgrader_metadata():
+    """Each tag becomes the nbgrader metadata the notebooks carry: the model answer
+    behind "Your answer:", the solution cell, the locked autograded cell with the
+    graders' points."""
+    from autograder.engine.run import target_max_points
+
+    written, solution, graded = [
+        build_notebooks.build_cell(c, "assignment1", ASSIGNMENTS / "assignment1", "x")
+        for c in _source_cells(
+            ("md", "A model answer.\n", ["written:q1"]),
+            ("code", "### BEGIN SOLUTION\nbest_k = 1\n### END SOLUTION", ["solution:choose_best_k"]),
+            ("code", "", ["autograded:LinearClassifier.train"]))]
+    assert written.source == "$\\color{blue}{\\textit{Your answer:}}$ A model answer."
+    assert written.metadata.nbgrader == {"grade": True, "grade_id": "q1", "locked": False, "points": 2,
+                                         "schema_version": 3, "solution": True, "task": False}
+    assert solution.metadata.nbgrader == {"grade": False, "grade_id": "choose_best_k", "locked": False,
+                                          "schema_version": 3, "solution": True, "task": False}
+    points = target_max_points("assignment1")["LinearClassifier.train"]
+    assert graded.metadata.nbgrader == {"grade": True, "grade_id": "LinearClassifier-train",
+                                        "locked": True, "points": points, "schema_version": 3,
+                                        "solution": False, "task": False}
+    assert 'check("LinearClassifier.train")' in graded.source
+    assert 'grade_target("LinearClassifier.train")' in graded.source
+
+
+def test_the_common_setup_is_spliced_in():
+    """The source's `%run ../common_setup.ipy` becomes the lines of that file."""
+    [cell] = _source_cells(("code", "import os\n\n%run ../common_setup.ipy\nprint(1)", []))
+    built = build_notebooks.build_cell(cell, "assignment1", ASSIGNMENTS / "assignment1", "x")
+    common = (ASSIGNMENTS / "common_setup.ipy").read_text(encoding="utf-8").rstrip("\n")
+    assert built.source == "import os\n\n" + common + "\nprint(1)"
+    assert 'SMOKE = os.environ.get("CS231N_SMOKE") == "1"' in common
 
 
 # ---- points -------------------------------------------------------------------------------

@@ -1,7 +1,12 @@
-"""The release: solutions stripped, nothing hidden leaks, notebooks stop at the first
-unimplemented function with a clear message."""
+"""The release: solutions stripped, nothing hidden leaks (nor the instructor's notebook
+sources, in a release, an nbgrader release folder or a submission), notebooks stop at
+the first unimplemented function with a clear message."""
 import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
 
 import nbformat
 import pytest
@@ -9,7 +14,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from autograder import release as release_module
-from autograder.release import ReleaseError, strip_source
+from autograder.release import NOTEBOOK_SOURCE_SUFFIX, ReleaseError, strip_source
 from cs231n_core.targets import ASSIGNMENT_TARGETS
 
 PROJECT = release_module.PROJECT_ROOT
@@ -65,6 +70,34 @@ def hidden_test_lines():
     return release_module.distinctive(lines)  # minus what the public library also says
 
 
+def notebook_sources(assignment):
+    folder = os.path.join(PROJECT, "assignments", assignment)
+    return sorted(os.path.join(folder, n) for n in os.listdir(folder) if n.endswith(NOTEBOOK_SOURCE_SUFFIX))
+
+
+def source_only_lines(assignment):
+    """Distinctive lines that only the instructor's notebook sources hold: the model
+    answers of the written questions and the notebooks' own solution blocks (less any
+    line the students' part of the notebooks also says)."""
+    import jupytext
+
+    secret, public = set(), []
+    for path in notebook_sources(assignment):
+        for cell in jupytext.read(path).cells:
+            tags = " ".join(cell.metadata.get("tags", []))
+            text, shown = cell.source, ""
+            if tags.startswith("solution:"):
+                before, rest = text.split("### BEGIN SOLUTION", 1)
+                text, after = rest.split("### END SOLUTION", 1)
+                shown = before + after
+            elif not tags.startswith("written:"):
+                text, shown = "", text
+            secret |= {l.strip() for l in text.splitlines() if len(l.strip()) >= 24}
+            public.append(shown)
+    public = "\n".join(public)
+    return {line for line in secret if line not in public}
+
+
 def test_release_contains_notebooks_and_library(released):
     names = os.listdir(released)
     assert "cs231n_core" in names
@@ -78,9 +111,11 @@ def test_no_solution_and_no_hidden_test_anywhere_in_release(assignment, release_
     # a line the earlier assignments' shipped reference code also holds is no leak
     solution_lines = reference_solution_lines(assignment) - earlier_solution_lines(assignment)
     hidden_lines = hidden_test_lines() - earlier_solution_lines(assignment)
-    assert len(solution_lines) >= 6 and len(hidden_lines) >= 20  # the check has teeth
+    answer_lines = source_only_lines(assignment)
+    assert len(solution_lines) >= 6 and len(hidden_lines) >= 20 and len(answer_lines) >= 10  # teeth
     for path in all_files(released):
         assert "__pycache__" not in path and ".ipynb_checkpoints" not in path, path
+        assert not path.endswith(NOTEBOOK_SOURCE_SUFFIX), path
         with open(path, "rb") as handle:
             text = handle.read().decode("utf-8", "replace")
         assert "BEGIN SOLUTION" not in text, path
@@ -89,6 +124,8 @@ def test_no_solution_and_no_hidden_test_anywhere_in_release(assignment, release_
             assert line not in text, (path, "reference line")
         for line in hidden_lines:
             assert line not in text, (path, "hidden test line")
+        for line in answer_lines:
+            assert line not in text, (path, "model answer or notebook solution line")
         if path.endswith(".ipynb"):
             assert "autograder" not in text, path
 
@@ -160,7 +197,6 @@ def test_strip_source_refuses_unregistered_or_unbalanced_blocks(monkeypatch):
 
 
 def test_leak_check_catches_a_planted_leak(released, tmp_path):
-    import shutil
     copy = tmp_path / "copy"
     shutil.copytree(released, copy)
     with open(os.path.join(PROJECT, "cs231n_core", "classifiers", "k_nearest_neighbor.py")) as handle:
@@ -170,6 +206,65 @@ def test_leak_check_catches_a_planted_leak(released, tmp_path):
                for l in b.splitlines()]
     with pytest.raises(ReleaseError, match="reference solution line"):
         release_module.check_no_leak(str(copy), removed)
+
+
+def test_leak_check_refuses_a_notebook_source(released, tmp_path):
+    """A notebook source in a release is refused by its name, and by its tagged cells
+    under any other name."""
+    source = os.path.join(PROJECT, "assignments", "assignment1", "knn" + NOTEBOOK_SOURCE_SUFFIX)
+    for name in ("knn" + NOTEBOOK_SOURCE_SUFFIX, "notes.py"):
+        copy = tmp_path / name
+        shutil.copytree(released, copy)
+        release_module.check_no_leak(str(copy), [])  # the release alone is fine
+        shutil.copy(source, copy / name)
+        with pytest.raises(ReleaseError, match="notebook source"):
+            release_module.check_no_leak(str(copy), [])
+
+
+def _generate_assignment(course):
+    bin_dir = os.path.dirname(sys.executable)
+    process = subprocess.run([os.path.join(bin_dir, "nbgrader"), "generate_assignment", "assignment1"],
+                             cwd=str(course), capture_output=True, text=True, timeout=600,
+                             env=dict(os.environ, PATH=bin_dir + os.pathsep + os.environ["PATH"]))
+    assert process.returncode == 0, process.stdout[-3000:] + process.stderr[-3000:]
+    return sorted(os.listdir(course / "release" / "assignment1"))
+
+
+def test_nbgrader_release_folder_carries_no_notebook_source(tmp_path):
+    """nbgrader's generate_assignment copies every other file of source/<assignment>/
+    into release/: a source copied there with its notebook would reach the students.
+    Under the nbgrader_config.py that `cs231n nbgrader-config` writes, it does not."""
+    from autograder.nbgrader_config import write_config
+
+    released = {}
+    for course_name, configured in (("plain", False), ("configured", True)):
+        course = tmp_path / course_name
+        source = course / "source" / "assignment1"
+        source.mkdir(parents=True)
+        for name in ("knn.ipynb", "knn" + NOTEBOOK_SOURCE_SUFFIX):
+            shutil.copy(os.path.join(PROJECT, "assignments", "assignment1", name), source)
+        if configured:
+            write_config(str(course))
+        released[course_name] = _generate_assignment(course)
+    assert released["plain"] == ["knn.ipynb", "knn" + NOTEBOOK_SOURCE_SUFFIX]  # nbgrader's default
+    assert released["configured"] == ["knn.ipynb"]
+
+
+def test_submission_zip_carries_no_notebook_source(tmp_path):
+    """`cs231n submit` zips the notebooks and cs231n_core/ only, even from a folder
+    where a notebook source lies."""
+    from cs231n_core.submit import write_zip
+
+    folder = tmp_path / "assignment1"
+    shutil.copytree(os.path.join(PROJECT, "assignments", "assignment1"), folder)
+    (folder / "cs231n_core").mkdir()
+    (folder / "cs231n_core" / "__init__.py").write_text("")
+    assert any(n.endswith(NOTEBOOK_SOURCE_SUFFIX) for n in os.listdir(folder))
+    out = str(tmp_path / "submission.zip")
+    write_zip(str(folder), out)
+    names = zipfile.ZipFile(out).namelist()
+    assert "knn.ipynb" in names and "cs231n_core/__init__.py" in names
+    assert not any(n.endswith(NOTEBOOK_SOURCE_SUFFIX) for n in names), names
 
 
 @pytest.mark.parametrize("notebook", ["knn.ipynb"])

@@ -30,7 +30,7 @@ from autograder.release import release
 pytestmark = pytest.mark.xdist_group("student_setup")
 
 ASSIGNMENT = "assignment1"
-INSTRUCTOR_TOOLS = ("nbgrader", "pytest", "autograder", "cs231n-course")
+INSTRUCTOR_TOOLS = ("nbgrader", "pytest", "autograder", "cs231n-course", "jupytext")
 CHROMIUM = "/usr/bin/chromium"  # Debian's (make browser); no browser is downloaded
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

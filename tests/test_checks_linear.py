@@ -1,4 +1,4 @@
-"""The public checks of the linear classifiers (cs231n_core/checks/linear.py): they pass
+"""The public checks of the linear classifiers (cs231n_core/checks/svm.py, softmax.py): they pass
 on the reference, and fail, with a sentence that says why, on every realistic mistake of
 the hidden graders' bank that a public check can see (the bank's mistakes are applied to
 the reference source and the broken function is patched in)."""

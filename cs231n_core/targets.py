@@ -1,35 +1,59 @@
-"""Which graded targets belong to which assignment, and where each one's solution sits.
+"""The course's manifest: every graded section, where its targets' solutions sit, and its points.
 
 Shared by the students' tools (public checks, `cs231n submit`) and the instructor's
 (release, graders). It names targets only; it holds no solution.
 
-Each file maps a target's name (as graders, reports and notebooks call it) to the
-qualified name of the function or class that holds its solution block. The release
-strips the solution bodies of the targets of the released assignment and of every
-later one; a solution block outside every listed target is an error, so no
-reference body can slip through unnoticed.
-"""
+A section is one graded part of a notebook. Its key names it in every tree:
 
-ASSIGNMENT_TARGETS = {
-    "assignment1": {
+    cs231n_core/checks/<key>.py                           its public checks
+    autograder/graders/<assignment>/test_<key>.py         its hidden grader (SECTION_WEIGHT = points)
+    autograder/mistakes/<assignment>/<key>.json           its bank of realistic mistakes
+    assignments/<assignment>/<notebook>                   the notebook that teaches it
+
+Each section maps its library files to its targets: a target's name (as graders,
+reports and notebooks call it) and the qualified name of the function or class that
+holds its solution block. The release strips the solution bodies of the targets of the
+released assignment and of every later one; a solution block outside every listed target
+is an error, so no reference body can slip through unnoticed. tests/test_manifest.py
+proves that every entry resolves in every tree and that no tree holds a file the
+manifest does not list.
+"""
+from collections import namedtuple
+
+Section = namedtuple("Section", "key assignment notebook points files")
+Section.__doc__ = """One graded section: key, assignment, notebook (the .ipynb that teaches it),
+points (its share of the assignment's 100 autograded points) and files
+({library file: {target name: qualified name}}, targets in the order of the notebook's
+autograded cells)."""
+
+# In the order the assignments teach them (README.md's order).
+SECTIONS = (
+    # ---- assignment1 ----
+    Section("knn", "assignment1", "knn.ipynb", 20, {
         "cs231n_core/classifiers/k_nearest_neighbor.py": {
             "compute_distances_two_loops": "KNearestNeighbor.compute_distances_two_loops",
+            "predict_labels": "KNearestNeighbor.predict_labels",
             "compute_distances_one_loop": "KNearestNeighbor.compute_distances_one_loop",
             "compute_distances_no_loops": "KNearestNeighbor.compute_distances_no_loops",
-            "predict_labels": "KNearestNeighbor.predict_labels",
         },
+    }),
+    Section("svm", "assignment1", "svm.ipynb", 25, {
         "cs231n_core/classifiers/linear_svm.py": {
             "svm_loss_naive": "svm_loss_naive",
             "svm_loss_vectorized": "svm_loss_vectorized",
-        },
-        "cs231n_core/classifiers/softmax.py": {
-            "softmax_loss_naive": "softmax_loss_naive",
-            "softmax_loss_vectorized": "softmax_loss_vectorized",
         },
         "cs231n_core/classifiers/linear_classifier.py": {
             "LinearClassifier.train": "LinearClassifier.train",
             "LinearClassifier.predict": "LinearClassifier.predict",
         },
+    }),
+    Section("softmax", "assignment1", "softmax.ipynb", 20, {
+        "cs231n_core/classifiers/softmax.py": {
+            "softmax_loss_naive": "softmax_loss_naive",
+            "softmax_loss_vectorized": "softmax_loss_vectorized",
+        },
+    }),
+    Section("two_layer_net", "assignment1", "two_layer_net.ipynb", 25, {
         "cs231n_core/layers.py": {
             "affine_forward": "affine_forward",
             "affine_backward": "affine_backward",
@@ -41,111 +65,89 @@ ASSIGNMENT_TARGETS = {
         "cs231n_core/classifiers/fc_net.py": {
             "TwoLayerNet": "TwoLayerNet",
         },
-        # features.ipynb: the TwoLayerNet's and Solver's hyper-parameters on image features
+    }),
+    Section("features", "assignment1", "features.ipynb", 10, {
         "cs231n_core/features_setup.py": {
             "features_net_setup": "features_net_setup",
         },
-    },
-    "assignment2": {
-        # --- fully connected nets, optimizers and dropout ---
+    }),
+    # ---- assignment2 ----
+    Section("fc_nets", "assignment2", "FullyConnectedNets.ipynb", 17, {
         "cs231n_core/classifiers/fc_net.py": {
             "FullyConnectedNet": "FullyConnectedNet",
-        },
-        # the challenge of FullyConnectedNets.ipynb: the best net's hyper-parameters
-        "cs231n_core/fc_challenge.py": {
-            "fc_challenge_setup": "fc_challenge_setup",
         },
         "cs231n_core/optim.py": {
             "sgd_momentum": "sgd_momentum",
             "rmsprop": "rmsprop",
             "adam": "adam",
         },
-        # ONE entry per file (a repeated key would silently drop the earlier one)
+    }),
+    Section("fc_challenge", "assignment2", "FullyConnectedNets.ipynb", 3, {
+        "cs231n_core/fc_challenge.py": {
+            "fc_challenge_setup": "fc_challenge_setup",
+        },
+    }),
+    Section("batchnorm", "assignment2", "BatchNormalization.ipynb", 30, {
         "cs231n_core/layers.py": {
-            # --- dropout (Dropout notebook)
-            "dropout_forward": "dropout_forward",
-            "dropout_backward": "dropout_backward",
-            # --- normalization (BatchNormalization notebook; spatial layers: ConvolutionalNetworks)
             "batchnorm_forward": "batchnorm_forward",
             "batchnorm_backward": "batchnorm_backward",
             "batchnorm_backward_alt": "batchnorm_backward_alt",
             "layernorm_forward": "layernorm_forward",
             "layernorm_backward": "layernorm_backward",
-            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
-            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
-            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
-            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
-            # --- end of normalization
-            # --- convolutional networks (naive layers)
+        },
+    }),
+    Section("dropout", "assignment2", "Dropout.ipynb", 10, {
+        "cs231n_core/layers.py": {
+            "dropout_forward": "dropout_forward",
+            "dropout_backward": "dropout_backward",
+        },
+    }),
+    Section("cnn", "assignment2", "ConvolutionalNetworks.ipynb", 18, {
+        "cs231n_core/layers.py": {
             "conv_forward_naive": "conv_forward_naive",
             "conv_backward_naive": "conv_backward_naive",
             "max_pool_forward_naive": "max_pool_forward_naive",
             "max_pool_backward_naive": "max_pool_backward_naive",
         },
-        # --- fast_layers.py: convolution and max pooling vectorized in NumPy ---
+        "cs231n_core/classifiers/cnn.py": {
+            "ThreeLayerConvNet": "ThreeLayerConvNet",
+        },
+    }),
+    Section("fast_layers", "assignment2", "ConvolutionalNetworks.ipynb", 6, {
         "cs231n_core/fast_layers.py": {
             "conv_forward_fast": "conv_forward_fast",
             "conv_backward_fast": "conv_backward_fast",
             "max_pool_forward_fast": "max_pool_forward_fast",
             "max_pool_backward_fast": "max_pool_backward_fast",
         },
-        "cs231n_core/classifiers/cnn.py": {
-            "ThreeLayerConvNet": "ThreeLayerConvNet",
+    }),
+    Section("spatial_norm", "assignment2", "ConvolutionalNetworks.ipynb", 6, {
+        "cs231n_core/layers.py": {
+            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
+            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
+            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
         },
-        # --- PyTorch (PyTorch.ipynb) ---
-        # The module's target is "TorchThreeLayerConvNet": "ThreeLayerConvNet" is the
-        # NumPy network of classifiers/cnn.py.
+    }),
+    Section("pytorch", "assignment2", "PyTorch.ipynb", 7, {
         "cs231n_core/pytorch_models.py": {
             "flatten": "flatten",
-            "random_weight": "random_weight",
             "two_layer_fc": "two_layer_fc",
             "three_layer_convnet": "three_layer_convnet",
+            "random_weight": "random_weight",
+            "check_accuracy": "check_accuracy",
             "TwoLayerFC": "TwoLayerFC",
             "TorchThreeLayerConvNet": "ThreeLayerConvNet",
-            "check_accuracy": "check_accuracy",
             "train": "train",
         },
-        # Part V, the open-ended challenge: the network and its training set-up
+    }),
+    Section("pytorch_challenge", "assignment2", "PyTorch.ipynb", 3, {
         "cs231n_core/pytorch_challenge.py": {
             "challenge_setup": "challenge_setup",
         },
-        # --- end PyTorch ---
-    },
-    "assignment3": {
-        # ONE entry per file (a repeated key would silently drop the earlier one)
-        # --- generative models (Generative notebook) ---
-        "cs231n_core/generative.py": {
-            "reparametrize": "reparametrize",
-            "vae_loss": "vae_loss",
-            "VAE": "VAE",
-            "CVAE": "CVAE",
-            "sample_noise": "sample_noise",
-            "discriminator": "discriminator",
-            "generator": "generator",
-            "discriminator_loss": "discriminator_loss",
-            "generator_loss": "generator_loss",
-            "ls_discriminator_loss": "ls_discriminator_loss",
-            "ls_generator_loss": "ls_generator_loss",
-            "build_dc_classifier": "build_dc_classifier",
-            "build_dc_generator": "build_dc_generator",
-            "MaskedConv2d": "MaskedConv2d",
-            "PixelCNN": "PixelCNN",
-        },
-        # --- end generative models ---
-        # --- visualization and style transfer (NetworkVisualization, StyleTransfer) ---
-        "cs231n_core/visualization.py": {
-            "compute_saliency_maps": "compute_saliency_maps",
-            "make_fooling_image": "make_fooling_image",
-            "class_visualization_update_step": "class_visualization_update_step",
-            "occlusion_map": "occlusion_map",
-            "grad_cam": "grad_cam",
-            "gram_matrix": "gram_matrix",
-            "content_loss": "content_loss",
-            "style_loss": "style_loss",
-            "tv_loss": "tv_loss",
-        },
-        # --- end visualization ---
-        # --- CNN architectures (CNNArchitectures.ipynb) ---
+    }),
+    # ---- assignment3 ----
+    Section("architectures", "assignment3", "CNNArchitectures.ipynb", 15, {
         "cs231n_core/architectures.py": {
             "alexnet": "alexnet",
             "vgg16": "vgg16",
@@ -156,6 +158,10 @@ ASSIGNMENT_TARGETS = {
             "resnet18": "resnet18",
             "Fire": "Fire",
             "squeezenet": "squeezenet",
+        },
+    }),
+    Section("cnn_practice", "assignment3", "CNNArchitectures.ipynb", 10, {
+        "cs231n_core/architectures.py": {
             "receptive_field": "receptive_field",
             "count_params_and_flops": "count_params_and_flops",
             "RandomHorizontalFlip": "RandomHorizontalFlip",
@@ -163,8 +169,8 @@ ASSIGNMENT_TARGETS = {
             "ColorJitter": "ColorJitter",
             "conv_fft": "conv_fft",
         },
-        # --- end CNN architectures ---
-        # --- detection and segmentation (Detection.ipynb) ---
+    }),
+    Section("detection", "assignment3", "Detection.ipynb", 12, {
         "cs231n_core/detection.py": {
             "box_iou": "box_iou",
             "nms": "nms",
@@ -173,25 +179,105 @@ ASSIGNMENT_TARGETS = {
             "encode_boxes": "encode_boxes",
             "decode_boxes": "decode_boxes",
             "match_anchors": "match_anchors",
+        },
+    }),
+    Section("detector", "assignment3", "Detection.ipynb", 8, {
+        "cs231n_core/detection.py": {
             "DigitDetector": "DigitDetector",
             "detection_loss": "detection_loss",
             "mean_average_precision": "mean_average_precision",
         },
+    }),
+    Section("segmentation", "assignment3", "Detection.ipynb", 5, {
         "cs231n_core/segmentation.py": {
             "Upsample2x": "Upsample2x",
             "SegmentationFCN": "SegmentationFCN",
             "mean_iou": "mean_iou",
         },
-        # --- end detection and segmentation ---
-    },
-}
+    }),
+    Section("network_visualization", "assignment3", "NetworkVisualization.ipynb", 15, {
+        "cs231n_core/visualization.py": {
+            "compute_saliency_maps": "compute_saliency_maps",
+            "occlusion_map": "occlusion_map",
+            "grad_cam": "grad_cam",
+            "make_fooling_image": "make_fooling_image",
+            "class_visualization_update_step": "class_visualization_update_step",
+        },
+    }),
+    Section("style_transfer", "assignment3", "StyleTransfer.ipynb", 10, {
+        "cs231n_core/visualization.py": {
+            "content_loss": "content_loss",
+            "gram_matrix": "gram_matrix",
+            "style_loss": "style_loss",
+            "tv_loss": "tv_loss",
+        },
+    }),
+    Section("vae", "assignment3", "Generative.ipynb", 8, {
+        "cs231n_core/generative.py": {
+            "reparametrize": "reparametrize",
+            "vae_loss": "vae_loss",
+            "VAE": "VAE",
+            "CVAE": "CVAE",
+        },
+    }),
+    Section("gan", "assignment3", "Generative.ipynb", 12, {
+        "cs231n_core/generative.py": {
+            "sample_noise": "sample_noise",
+            "discriminator": "discriminator",
+            "generator": "generator",
+            "discriminator_loss": "discriminator_loss",
+            "generator_loss": "generator_loss",
+            "ls_discriminator_loss": "ls_discriminator_loss",
+            "ls_generator_loss": "ls_generator_loss",
+            "build_dc_classifier": "build_dc_classifier",
+            "build_dc_generator": "build_dc_generator",
+        },
+    }),
+    Section("pixelcnn", "assignment3", "Generative.ipynb", 5, {
+        "cs231n_core/generative.py": {
+            "MaskedConv2d": "MaskedConv2d",
+            "PixelCNN": "PixelCNN",
+        },
+    }),
+)
+
+# Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
+CHECK_HELPERS = ("__init__", "generative_tools", "linear_tools", "mismatch", "norm_tools",
+                 "numpy_tools", "torch_tools")
+
+
+def sections(assignment=None):
+    """The sections of one assignment (default: all), in teaching order."""
+    return [s for s in SECTIONS if assignment is None or s.assignment == assignment]
+
+
+def section_targets(section):
+    """Target names of one section, in the order of its notebook's autograded cells."""
+    return [name for targets in section.files.values() for name in targets]
+
+
+def _assignment_targets():
+    """{assignment: {library file: {target name: qualified name}}}, merged over sections."""
+    table = {}
+    for section in SECTIONS:
+        files = table.setdefault(section.assignment, {})
+        for path, targets in section.files.items():
+            files.setdefault(path, {}).update(targets)
+    return table
+
+
+# What the release strips and reports attribute, per assignment: {file: {target: qualname}}.
+ASSIGNMENT_TARGETS = _assignment_targets()
 
 ASSIGNMENTS = sorted(ASSIGNMENT_TARGETS)
 
 # The notebooks of each assignment in the order the assignment teaches them (README.md's
 # order), each with the targets of its autograded cells in cell order: reports list
-# grades this way. tests/test_notebook_order.py proves it agrees with the notebooks'
-# autograded cells (the autograded: tags of assignments/*/*.pct.py), so it cannot drift.
+# grades this way. It is kept apart from SECTIONS because a notebook may interleave its
+# sections' cells (ConvolutionalNetworks grades the fast layers before ThreeLayerConvNet).
+# tests/test_notebooks.py proves it agrees with the notebooks' autograded cells (the
+# autograded: tags of assignments/*/*.pct.py), and tests/test_manifest.py that each
+# notebook's cells are exactly its sections' targets.
 NOTEBOOK_TARGETS = {
     "assignment1": {
         "knn.ipynb": ["compute_distances_two_loops", "predict_labels",

@@ -1,4 +1,4 @@
-"""The public checks of features_net_setup (cs231n_core/checks/features_net.py): they pass
+"""The public checks of features_net_setup (cs231n_core/checks/features.py): they pass
 on the reference and fail, with a sentence that says why, on the bank's set-up that a
 public check can see (zero epochs) and on set-ups the hidden grader cannot read. The
 other mistakes of the bank (a tiny or huge learning rate, one hidden unit, ...) are valid

@@ -1,4 +1,4 @@
-"""The public checks of the linear classifiers (cs231n_core/checks/linear.py): they pass
+"""The public checks of the linear classifiers (cs231n_core/checks/svm.py, softmax.py): they pass
 on the reference, and fail, with a sentence that says why, on every realistic mistake of
 the hidden graders' bank that a public check can see (the bank's mistakes are applied to
 the reference source and the broken function is patched in)."""
@@ -183,7 +183,8 @@ def test_other_implementation_only_a_note(monkeypatch, capsys):
     assert "[note] svm_loss_naive: skipped the comparison" in out
 
 
-def test_no_solution_in_the_linear_checks():
-    source = (ROOT / "cs231n_core" / "checks" / "linear.py").read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", ["svm.py", "softmax.py", "linear_tools.py"])
+def test_no_solution_in_the_linear_checks(module):
+    source = (ROOT / "cs231n_core" / "checks" / module).read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" not in source
     assert "@ " not in source and "np.exp(" not in source and "np.maximum(" not in source

@@ -8,7 +8,7 @@ the ones in CS231n's notebook. The other small examples can be worked out by han
 import numpy as np
 
 from . import public_check
-from .neural_net import _pair, _scalar, _values
+from .numpy_tools import _pair, _scalar, _values
 
 # --------------------------------------------------------------------------------------
 # conv_forward_naive

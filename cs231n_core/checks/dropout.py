@@ -4,7 +4,7 @@ units kept, the mean, test mode, the seed, and the mask that backward reuses."""
 import numpy as np
 
 from . import public_check
-from .neural_net import _pair
+from .numpy_tools import _pair
 
 
 def _train(p, seed=0):

@@ -8,7 +8,7 @@ the fast ones are also compared with them on random inputs of odd sizes.
 import numpy as np
 
 from . import public_check
-from .neural_net import _pair, _values
+from .numpy_tools import _pair, _values
 
 # Convolution: x (2, 2, 4, 5), w (3, 2, 3, 2), stride 2, pad 1 -> out (2, 3, 2, 3).
 CONV_X = (np.arange(80) % 7 - 3.0).reshape(2, 2, 4, 5)

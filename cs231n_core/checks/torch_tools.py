@@ -4,6 +4,8 @@ torch is imported inside each function, so that importing the checks stays cheap
 """
 import functools
 
+import numpy as np
+
 
 def keeps_torch_rng(check=None, *, seed=None):
     """Run a check without disturbing torch's global random numbers (the notebook's).
@@ -34,3 +36,11 @@ def as_numpy(t, value, what, double=False):
         t.fail("returned a %s for %s, expected a torch tensor" % (type(value).__name__, what))
     value = value.detach().cpu()
     return (value.double() if double else value).numpy()
+
+
+def expect_indices(t, value, expected, what, hint=None):
+    """Indices returned as a torch.int64 tensor, equal to `expected`."""
+    got = as_numpy(t, value, what)
+    if got.dtype != np.int64:
+        t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
+    t.expect_labels(what, got, np.asarray(expected, dtype=np.int64), hint=hint)

@@ -1,38 +1,12 @@
 """Public checks of assignment 1's layers (layers.py) and TwoLayerNet (classifiers/fc_net.py).
 
 The expected values below were computed once with the reference solution; most inputs
-are CS231n's own (np.linspace), so the numbers match the ones in CS231n's notebooks.
+are CS231n's own (np.linspace), so the numbers match the ones in CS231n's notebook.
 """
 import numpy as np
 
 from . import public_check
-
-
-def _pair(t, result, name):
-    """A forward pass returns (out, cache): return out, or fail with one sentence."""
-    if not isinstance(result, (tuple, list)) or len(result) != 2:
-        t.fail("%s should return a pair (out, cache), got %s" % (
-            name, "%d values" % len(result) if isinstance(result, (tuple, list))
-            else "a %s" % type(result).__name__))
-    return result[0]
-
-
-def _values(t, result, count, name):
-    """A backward pass or a loss returns `count` values: return them as a list."""
-    if not isinstance(result, (tuple, list)) or len(result) != count:
-        t.fail("%s should return %d values, got %s" % (
-            name, count, "%d values" % len(result) if isinstance(result, (tuple, list))
-            else "a %s" % type(result).__name__))
-    return list(result)
-
-
-def _scalar(t, value, what):
-    if value is None:
-        t.fail("returned None for %s; did you forget to set it?" % what)
-    arr = np.asarray(value, dtype=np.float64)
-    if arr.size != 1:
-        t.fail("%s should be a single number, got an array of shape %s" % (what, arr.shape))
-    return float(arr.reshape(()))
+from .numpy_tools import _check_grads_dict, _pair, _scalar, _values
 
 
 # --------------------------------------------------------------------------------------
@@ -347,19 +321,6 @@ def _linspace_params():
             "b1": np.linspace(-0.1, 0.9, num=H),
             "W2": np.linspace(-0.3, 0.4, num=H * C).reshape(H, C),
             "b2": np.linspace(-0.9, 0.1, num=C)}
-
-
-def _check_grads_dict(t, grads, params):
-    if not isinstance(grads, dict):
-        t.fail("grads should be a dictionary, got a %s" % type(grads).__name__)
-    missing = [k for k in params if k not in grads]
-    if missing:
-        t.fail("grads lacks %s; it needs a gradient for every key of self.params"
-               % ", ".join(missing))
-    for k in params:
-        if np.shape(grads[k]) != np.shape(params[k]):
-            t.fail("grads[%r] has shape %s, expected the shape of params[%r], %s"
-                   % (k, np.shape(grads[k]), k, np.shape(params[k])))
 
 
 @public_check("TwoLayerNet")

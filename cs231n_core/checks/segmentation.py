@@ -1,0 +1,83 @@
+"""Public checks of assignment 3's segmentation (segmentation.py: Upsample2x,
+SegmentationFCN, mean_iou).
+
+Small hand-made cases whose answers can be worked out on paper (the comments say how).
+torch is imported inside each check, so that importing the checks stays cheap; each
+check leaves torch's global random numbers as it found them.
+"""
+import numpy as np
+
+from . import public_check
+from .torch_tools import as_numpy, keeps_torch_rng
+
+
+def _modules():
+    import torch
+
+    from cs231n_core import detection, segmentation
+    return torch, detection, segmentation
+
+
+@public_check("Upsample2x")
+@keeps_torch_rng
+def _check_upsample(t):
+    torch, _, segmentation = _modules()
+    x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
+    nearest = as_numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
+    t.expect_close("nearest neighbour of [[1, 2], [3, 4]]", nearest[0, 0],
+                   [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], tol=0)
+    nails = as_numpy(t, t.call(segmentation.Upsample2x("bed_of_nails"), x), "bed of nails")
+    t.expect_close("bed of nails of [[1, 2], [3, 4]]", nails[0, 0],
+                   [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], tol=0)
+    big = torch.tensor([[[[1.0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]]]])
+    pooled, indices = torch.nn.functional.max_pool2d(big, 2, return_indices=True)
+    unpooled = as_numpy(t, t.call(segmentation.Upsample2x("max_unpool"), pooled, indices), "max unpooling")
+    t.expect_close("max unpooling puts 2, 3, 4, 5 back where they were", unpooled[0, 0],
+                   [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], tol=0)
+    layer = t.call(segmentation.Upsample2x, "transposed", 3)
+    deconv = getattr(layer, "deconv", None)
+    if deconv is None or tuple(deconv.weight.shape) != (3, 3, 4, 4):
+        t.fail("Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
+               "stride=2, padding=1)")
+    out = as_numpy(t, t.call(layer, torch.zeros(2, 3, 5, 6)), "the transposed convolution")
+    if out.shape != (2, 3, 10, 12):
+        t.fail("the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,))
+    t.ok("the transposed convolution doubles the height and width")
+
+
+@public_check("SegmentationFCN")
+@keeps_torch_rng
+def _check_segmentation_fcn(t):
+    torch, _, segmentation = _modules()
+    for mode in segmentation.UPSAMPLING_MODES:
+        torch.manual_seed(0)
+        model = t.call(segmentation.SegmentationFCN, num_classes=5, in_channels=2, width=3, upsampling=mode)
+        scores = as_numpy(t, t.call(model, torch.zeros(2, 2, 8, 12)), "the scores (%s)" % mode)
+        if scores.shape != (2, 5, 8, 12):
+            t.fail("SegmentationFCN(upsampling=%r) gave scores of shape %s for images (2, 2, 8, 12), expected "
+                   "(2, 5, 8, 12)" % (mode, scores.shape))
+        names = sorted(name for name, _ in model.named_parameters())
+        needed = ["classifier.weight", "dec1.weight", "dec2.weight", "enc1.weight", "enc2.weight", "enc3.weight",
+                  "enc4.weight"]
+        missing = [n for n in needed if n not in names]
+        if missing:
+            t.fail("SegmentationFCN(upsampling=%r) lacks the layers %s" % (mode, missing))
+    t.ok("all four upsamplings give scores of shape (N, classes, H, W) with the docstring's layers")
+
+
+@public_check("mean_iou")
+@keeps_torch_rng
+def _check_mean_iou(t):
+    _, _, segmentation = _modules()
+    targets = np.array([[[0, 0, 1], [1, 2, 2]]])
+    predictions = np.array([[[0, 1, 1], [1, 2, 0]]])
+    # class 0: 1 pixel in both of 3 in either; class 1: 2 of 3; class 2: 1 of 2; class 3 nowhere
+    result = t.call(segmentation.mean_iou, predictions, targets, 4)
+    if not isinstance(result, tuple) or len(result) != 2:
+        t.fail("mean_iou must return a pair (mean IoU, IoU per class)")
+    miou, iou = float(result[0]), np.asarray(result[1], dtype=np.float64)
+    if iou.shape != (4,) or not np.isnan(iou[3]) or np.isnan(iou[:3]).any():
+        t.fail("the IoU per class must have shape (4,) with NaN only for class 3 (it appears nowhere); got %s"
+               % iou.tolist())
+    t.expect_close("the IoUs worked out by hand (1/3, 2/3, 1/2)", iou[:3], [1 / 3, 2 / 3, 1 / 2], tol=1e-12)
+    t.expect_close("the mean IoU (classes that appear somewhere)", miou, 1.5 / 3, tol=1e-12)

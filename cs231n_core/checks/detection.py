@@ -22,7 +22,7 @@ def _indices(t, value, expected, what, hint=None):
     got = as_numpy(t, value, what)
     if got.dtype != np.int64:
         t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
-    t.expect_labels(what, got, np.asarray(expected, dtype=np.int64), hint=hint)
+    t.expect_labels(got, np.asarray(expected, dtype=np.int64), what, hint=hint)
 
 
 # Boxes of the hand-made cases: a 10x10 square, the same moved right by half its width, a
@@ -38,12 +38,12 @@ def _check_box_iou(t):
     boxes1 = torch.tensor([SQUARE, CORNER], dtype=torch.float64)
     boxes2 = torch.tensor([SQUARE, HALF, CORNER, FAR, TOUCHING], dtype=torch.float64)
     iou = as_numpy(t, t.call(detection.box_iou, boxes1, boxes2), "box_iou of 2 and 5 boxes")
-    t.expect_array("box_iou of 2 and 5 boxes", iou, (2, 5), "float")
+    t.expect_array(iou, (2, 5), "box_iou of 2 and 5 boxes", "float")
     # the square against: itself 1; the half-moved square 50 / 150; its corner 16 / 100;
     # the far box 0; a box touching its corner 0. The corner square against: the square
     # 16 / 100; the half-moved square 0 (disjoint); itself 1; 0; 0.
     expected = [[1.0, 1 / 3, 0.16, 0.0, 0.0], [0.16, 0.0, 1.0, 0.0, 0.0]]
-    t.expect_close("the IoUs worked out by hand", iou, expected, tol=1e-12,
+    t.expect_close(iou, expected, 1e-12, "the IoUs worked out by hand",
                    hint=lambda got, exp: "clamp the intersection's sides at 0, and subtract the "
                    "intersection from the sum of the areas")
     zero = torch.tensor([[3.0, 3.0, 3.0, 3.0]])
@@ -100,8 +100,8 @@ def _check_generate_anchors(t):
     # cell (0, 0) is centred at (4, 4), cell (0, 1) at (12, 4); size 8 with ratio 1 is an
     # 8x8 square, with ratio 4 (height / width) a 4 wide, 16 high box.
     expected = [[0, 0, 8, 8], [2, -4, 6, 12], [8, 0, 16, 8], [10, -4, 14, 12]]
-    t.expect_array("the anchors of 2 cells with 2 shapes each", anchors, (4, 4), "float")
-    t.expect_close("the anchors worked out by hand", anchors, expected, tol=1e-12,
+    t.expect_array(anchors, (4, 4), "the anchors of 2 cells with 2 shapes each", "float")
+    t.expect_close(anchors, expected, 1e-12, "the anchors worked out by hand",
                    hint=lambda got, exp: "centres at (x + 0.5) * stride, width s / sqrt(r), height "
                    "s * sqrt(r); rows cell by cell, shapes inside each cell")
     anchors = as_numpy(t, t.call(detection.generate_anchors, (3, 2), 4, (4.0, 8.0)), "generate_anchors((3, 2), ...)")
@@ -109,9 +109,10 @@ def _check_generate_anchors(t):
         t.fail("generate_anchors((3, 2), 4, (4, 8)) gave shape %s and dtype %s, expected (12, 4) and float32"
                % (anchors.shape, anchors.dtype))
     centres = (anchors[:, :2] + anchors[:, 2:]) / 2
-    t.expect_close("the centres of a 3 x 2 grid (row by row)", centres,
+    t.expect_close(centres,
                    [[2, 2], [2, 2], [6, 2], [6, 2], [2, 6], [2, 6], [6, 6], [6, 6], [2, 10], [2, 10],
-                    [6, 10], [6, 10]], tol=1e-6)
+                    [6, 10], [6, 10]],
+                   1e-6, "the centres of a 3 x 2 grid (row by row)")
 
 
 @public_check("encode_boxes")
@@ -122,10 +123,11 @@ def _check_encode_boxes(t):
     box = torch.tensor([[10.0, 20.0, 30.0, 60.0]], dtype=torch.float64)
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = as_numpy(t, t.call(detection.encode_boxes, box, anchor), "encode_boxes")
-    t.expect_close("the deltas worked out by hand (1.5, 3.5, log 2, log 4)", deltas,
-                   [[1.5, 3.5, np.log(2), np.log(4)]], tol=1e-12)
+    t.expect_close(deltas, [[1.5, 3.5, np.log(2), np.log(4)]], 1e-12,
+                   "the deltas worked out by hand (1.5, 3.5, log 2, log 4)")
     same = as_numpy(t, t.call(detection.encode_boxes, anchor, anchor), "encode_boxes of an anchor itself")
-    t.expect_close("the deltas of an anchor against itself (all 0)", same + 1, [[1, 1, 1, 1]], tol=1e-12)
+    t.expect_close(same + 1, [[1, 1, 1, 1]], 1e-12,
+                   "the deltas of an anchor against itself (all 0)")
 
 
 @public_check("decode_boxes")
@@ -135,7 +137,8 @@ def _check_decode_boxes(t):
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = torch.tensor([[1.5, 3.5, np.log(2), np.log(4)]], dtype=torch.float64)
     boxes = as_numpy(t, t.call(detection.decode_boxes, deltas, anchor), "decode_boxes")
-    t.expect_close("the box worked out by hand (10, 20, 30, 60)", boxes, [[10.0, 20.0, 30.0, 60.0]], tol=1e-12,
+    t.expect_close(boxes, [[10.0, 20.0, 30.0, 60.0]], 1e-12,
+                   "the box worked out by hand (10, 20, 30, 60)",
                    hint=lambda got, exp: "move the anchor's centre, multiply its width and height by "
                    "exp(tw) and exp(th), then return corners")
 
@@ -187,10 +190,10 @@ def _check_digit_detector(t):
         model.box_head.bias.copy_(torch.arange(16.0))
     class_logits, box_deltas = (as_numpy(t, o, "an output") for o in t.call(model, torch.zeros(1, 1, 24, 40)))
     layout = np.tile(np.arange(16.0).reshape(4, 4), (15, 1))
-    t.expect_close("class scores laid out per anchor (channel a * K + k is score k of anchor a)",
-                   class_logits[0], layout, tol=0)
-    t.expect_close("box deltas laid out per anchor (channel a * 4 + j is delta j of anchor a)",
-                   box_deltas[0], layout, tol=0)
+    t.expect_close(class_logits[0], layout, 0,
+                   "class scores laid out per anchor (channel a * K + k is score k of anchor a)")
+    t.expect_close(box_deltas[0], layout, 0,
+                   "box deltas laid out per anchor (channel a * 4 + j is delta j of anchor a)")
 
 
 # The loss of detection_loss on the case below (anchors 0 and 4 positive, 1 ignored, 2 and 3
@@ -219,8 +222,8 @@ def _check_detection_loss(t):
     value = as_numpy(t, loss, "the loss")
     if value.shape != ():
         t.fail("the loss must be a scalar tensor, got shape %s" % (value.shape,))
-    t.expect_close("the loss stored from the reference (2 images, 5 anchors, 2 classes)", value,
-                   LOSS_CASE_VALUE, tol=1e-10,
+    t.expect_close(value, LOSS_CASE_VALUE, 1e-10,
+                   "the loss stored from the reference (2 images, 5 anchors, 2 classes)",
                    hint=lambda got, exp: "class 0 is background (digit d is class d + 1); average the "
                    "cross-entropy over positive and negative anchors, the smooth L1 loss (summed over the "
                    "4 deltas) over the positive anchors")
@@ -251,14 +254,14 @@ def _check_mean_average_precision(t):
     if ap.shape != (3,) or not np.isnan(ap[2]) or np.isnan(ap[:2]).any():
         t.fail("the AP per class must have shape (3,), with NaN only for class 2 (it has no box); got %s"
                % ap.tolist())
-    t.expect_close("the APs worked out by hand (5/6 and 0)", ap[:2], [5 / 6, 0.0], tol=1e-12,
+    t.expect_close(ap[:2], [5 / 6, 0.0], 1e-12, "the APs worked out by hand (5/6 and 0)",
                    hint=lambda got, exp: "sort by score, mark a box found once, and take the area under "
                    "the monotone precision envelope")
-    t.expect_close("the mAP (mean of the classes with boxes)", value, 5 / 12, tol=1e-12)
+    t.expect_close(value, 5 / 12, 1e-12, "the mAP (mean of the classes with boxes)")
     strict = t.call(detection.mean_average_precision, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, 3,
                     iou_threshold=0.95)
-    t.expect_close("the AP of class 0 at IoU 0.95 (the 10 x 9 box, IoU 0.9, misses)",
-                   float(np.asarray(strict[1])[0]), 0.5, tol=1e-12)
+    t.expect_close(float(np.asarray(strict[1])[0]), 0.5, 1e-12,
+                   "the AP of class 0 at IoU 0.95 (the 10 x 9 box, IoU 0.9, misses)")
 
 
 @public_check("Upsample2x")
@@ -267,16 +270,16 @@ def _check_upsample(t):
     torch, _, segmentation = _modules()
     x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
     nearest = as_numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
-    t.expect_close("nearest neighbour of [[1, 2], [3, 4]]", nearest[0, 0],
-                   [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], tol=0)
+    t.expect_close(nearest[0, 0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], 0,
+                   "nearest neighbour of [[1, 2], [3, 4]]")
     nails = as_numpy(t, t.call(segmentation.Upsample2x("bed_of_nails"), x), "bed of nails")
-    t.expect_close("bed of nails of [[1, 2], [3, 4]]", nails[0, 0],
-                   [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], tol=0)
+    t.expect_close(nails[0, 0], [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], 0,
+                   "bed of nails of [[1, 2], [3, 4]]")
     big = torch.tensor([[[[1.0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]]]])
     pooled, indices = torch.nn.functional.max_pool2d(big, 2, return_indices=True)
     unpooled = as_numpy(t, t.call(segmentation.Upsample2x("max_unpool"), pooled, indices), "max unpooling")
-    t.expect_close("max unpooling puts 2, 3, 4, 5 back where they were", unpooled[0, 0],
-                   [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], tol=0)
+    t.expect_close(unpooled[0, 0], [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], 0,
+                   "max unpooling puts 2, 3, 4, 5 back where they were")
     layer = t.call(segmentation.Upsample2x, "transposed", 3)
     deconv = getattr(layer, "deconv", None)
     if deconv is None or tuple(deconv.weight.shape) != (3, 3, 4, 4):
@@ -322,5 +325,6 @@ def _check_mean_iou(t):
     if iou.shape != (4,) or not np.isnan(iou[3]) or np.isnan(iou[:3]).any():
         t.fail("the IoU per class must have shape (4,) with NaN only for class 3 (it appears nowhere); got %s"
                % iou.tolist())
-    t.expect_close("the IoUs worked out by hand (1/3, 2/3, 1/2)", iou[:3], [1 / 3, 2 / 3, 1 / 2], tol=1e-12)
-    t.expect_close("the mean IoU (classes that appear somewhere)", miou, 1.5 / 3, tol=1e-12)
+    t.expect_close(iou[:3], [1 / 3, 2 / 3, 1 / 2], 1e-12,
+                   "the IoUs worked out by hand (1/3, 2/3, 1/2)")
+    t.expect_close(miou, 1.5 / 3, 1e-12, "the mean IoU (classes that appear somewhere)")

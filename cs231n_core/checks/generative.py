@@ -77,7 +77,8 @@ def _expect_summary(t, what, out, expected):
     """Compare (sum, sum of squares, first entry) of an output with stored numbers."""
     values = as_numpy(t, out, what, double=True)
     summary = np.array([values.sum(), (values ** 2).sum(), values.ravel()[0]])
-    t.expect_close(what + " (with fixed weights, against stored numbers)", summary, np.array(expected), tol=1e-6)
+    t.expect_close(summary, np.array(expected), 1e-6,
+                   what + " (with fixed weights, against stored numbers)")
 
 
 # (sum, sum of squares, first entry) of outputs of the reference with _filled weights
@@ -145,11 +146,12 @@ def _check_reparametrize(t):
     if not np.all(np.abs(eps.std(axis=0) - 1) < 0.25):
         t.fail("the noise repeats across the examples: draw one value per entry")
     flat = t.call(gen.reparametrize, mu[:3], torch.full((3, 50), -40.0, dtype=torch.float64))
-    t.expect_close("z = mu where the variance is tiny", as_numpy(t, flat, "z", double=True), mu[:3].numpy(), tol=1e-6)
+    t.expect_close(as_numpy(t, flat, "z", double=True), mu[:3].numpy(), 1e-6,
+                   "z = mu where the variance is tiny")
     grad = torch.autograd.grad(z.sum(), logvar, allow_unused=True)[0] if z.requires_grad else None
     if grad is None:
         t.fail("no gradient reaches logvar: keep z in the graph (no .detach(), no NumPy)")
-    t.expect_close("dz/dlogvar = (z - mu) / 2", grad.numpy(), 0.5 * (z - mu).detach().numpy(), tol=1e-8)
+    t.expect_close(grad.numpy(), 0.5 * (z - mu).detach().numpy(), 1e-8, "dz/dlogvar = (z - mu) / 2")
 
 
 VAE_LOSS = {"loss": 5.9495536274, "reconstruction": 5.02292925442, "kl": 0.926624372982}
@@ -165,7 +167,7 @@ def _check_vae_loss(t):
     terms = t.call(gen.vae_loss, x_hat, x, mu, logvar)
     for name in ("reconstruction", "kl", "loss"):
         value = _scalar(t, getattr(terms, name), name)
-        t.expect_close("the stored %s of a small minibatch" % name, value, VAE_LOSS[name], tol=1e-8)
+        t.expect_close(value, VAE_LOSS[name], 1e-8, "the stored %s of a small minibatch" % name)
 
 
 @public_check("VAE")
@@ -270,9 +272,9 @@ def _check_loss(t, name):
     fake = _linspace(torch, 1.5, -2.5, (6, 1))
     args = (real, fake) if "discriminator" in name else (fake,)
     value = _scalar(t, t.call(getattr(gen, name), *args), name)
-    t.expect_close("the loss of logits (6, 1) in float64", value, LOSSES[name], tol=1e-8)
+    t.expect_close(value, LOSSES[name], 1e-8, "the loss of logits (6, 1) in float64")
     flat = _scalar(t, t.call(getattr(gen, name), *[a.reshape(-1).float() for a in args]), name)
-    t.expect_close("the loss of logits (6,) in float32", flat, LOSSES[name], tol=1e-5)
+    t.expect_close(flat, LOSSES[name], 1e-5, "the loss of logits (6,) in float32")
     leaves = [a.clone().requires_grad_() for a in args]
     loss = t.call(getattr(gen, name), *leaves)
     if not getattr(loss, "requires_grad", False):

@@ -15,13 +15,12 @@ import numpy as np
 import pytest
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
-                                      expect_gradients)
+                                      expect_gradients, expect_near, expect_scalar)
 from autograder.engine.references import load_digits, relu
 from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import count_steps, leaf, seed_of, state_arrays, state_steps, tensor
 
-from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
-                         leaky_relu, linear_layers, mlp, sigmoid, softplus)
+from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, leaky_relu, linear_layers, mlp, sigmoid, softplus)
 
 SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run

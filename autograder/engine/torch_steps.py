@@ -108,14 +108,15 @@ class Probes:
         self._names += 1
         return "_probe%d" % self._names
 
-    def _inputs(self, args, requires_grad, as_tensors=True):
-        """Arrays among `args` as tensors (leaves when requires_grad); the leaves' names."""
+    def _inputs(self, args, wrt, as_tensors=True):
+        """Arrays among `args` as tensors, leaves where their position is in `wrt`; the
+        leaves' names."""
         inputs, leaves = [], []
-        for arg in args:
+        for position, arg in enumerate(args):
             if isinstance(arg, np.ndarray) and as_tensors:
                 name = self._name(None)
-                self.steps += leaf(name, arg) if requires_grad else [tensor(name, arg)]
-                leaves.append(name)
+                self.steps += leaf(name, arg) if position in wrt else [tensor(name, arg)]
+                leaves += [name] if position in wrt else []
                 arg = saved(name)
             inputs.append(arg)
         return inputs, leaves
@@ -124,23 +125,40 @@ class Probes:
         """torch.manual_seed(seed) in the worker (`seed` from seed_of(rng))."""
         self.steps.append(call("torch:manual_seed", seed))
 
+    def tensor(self, array):
+        """`array` as a tensor in the worker, for probes that share one input tensor."""
+        name = self._name(None)
+        self.steps.append(tensor(name, array))
+        return saved(name)
+
     def attribute(self, path):
-        """An attribute of a module or object in the worker ("torch:float64", "terms.kl")."""
+        """An attribute of a module or of something saved ("torch:float64"), kept in the
+        worker."""
         name = self._name(None)
         self.steps.append(get(path, save=name))
         return saved(name)
 
-    def function(self, path, *args, save=None, grads=None, dout=None, as_tensors=True, **kwargs):
+    def function(self, path, *args, save=None, grads=None, wrt=None, of=None, dout=None,
+                 as_tensors=True, **kwargs):
         """Call `path` ("module:function", or "name.method" of something saved) with
         `args`, arrays as tensors (as NumPy arrays with as_tensors=False). `grads` saves
-        autograd's gradients of the output with respect to each array argument (the
-        output itself when it is a scalar, else sum(output * dout))."""
-        inputs, leaves = self._inputs(args, grads is not None, as_tensors)
+        autograd's gradients of the output (its attribute `of`, if given) with respect to
+        the array arguments at the positions `wrt` (default: all): of the output itself
+        when it is a scalar, else of sum(output * dout)."""
+        wrt = range(len(args)) if wrt is None else wrt
+        inputs, leaves = self._inputs(args, wrt if grads is not None else (), as_tensors)
         output = self._name(save)
         self.steps.append(call(path, *inputs, save=output, **kwargs))
         if grads is not None:
-            self.steps += gradient_steps(output, leaves, save=self._name(grads), dout=dout)
+            differentiated = output if of is None else self.attribute("%s.%s" % (output, of)).name
+            self.steps += gradient_steps(differentiated, leaves, save=self._name(grads), dout=dout)
         return saved(output)
+
+    def attributes(self, value, names):
+        """Save the attributes `names` of a saved value (e.g. a named tuple's fields),
+        each under its own name."""
+        for name in names:
+            self.steps.append(get("%s.%s" % (value.name, name), save=self._name(name)))
 
     def module(self, path, *args, count=None, state=None, **kwargs):
         """Build the module path(*args, **kwargs); `count` saves its number of learnable
@@ -149,7 +167,7 @@ class Probes:
         if count is not None:
             self.steps += count_steps(module.name, self._name(count))
         if state is not None:
-            self.steps += state_steps(module.name, self._name(state))
+            self.state(module, state)
         return module
 
     def forward(self, module, *inputs, save, dtype=None, mode=None, grads=None, dout=None):
@@ -159,3 +177,7 @@ class Probes:
             if method is not None:
                 self.steps.append(call("%s.%s" % (module.name, method)))
         return self.function(module.name, *inputs, save=save, grads=grads, dout=dout)
+
+    def state(self, module, save):
+        """Save a copy of the module's state_dict now (after training, say)."""
+        self.steps += state_steps(module.name, self._name(save))

@@ -479,8 +479,10 @@ def dc_generator_problem(rng):
     probes.seed(seed_of(rng))
     probes.module(GEN + "build_dc_generator", 4, count="count4")
     model = probes.module(GEN + "build_dc_generator", noise_dim, count="count", state="state")
-    probes.forward(model, z, save="images_eval", dtype="double", mode="eval")
-    probes.forward(model, z, save="images_train", mode="train")
+    probes.function(model.name + ".double")
+    z_tensor = probes.tensor(z)
+    probes.forward(model, z_tensor, save="images_eval", mode="eval")
+    probes.forward(model, z_tensor, save="images_train", mode="train")
     return probes.problem({"z": z})
 
 

@@ -5,7 +5,7 @@ Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignmen
 The losses are compared with NumPy references within 1e-7 (relative, float64), their
 gradients (autograd in the worker) within 1e-10; the networks' parameter counts are
 exact (CS231n's configurations and random small ones), and their forward passes are
-recomputed here in NumPy from the weights the worker sends back. A small GAN built
+recomputed here with the instructor's NumPy layers and NumPy from the weights the worker sends back. A small GAN built
 from the submission's own generator, discriminator, losses and noise is trained in
 the worker on handwritten digits; its samples are judged here by a digit classifier
 that never leaves this process: they must look like digits to it (confident) and
@@ -18,6 +18,7 @@ from autograder.engine.expect import (GradingFailure, expect_array, expect_at_le
                                       expect_gradients, expect_near, expect_scalar)
 from autograder.engine.references import load_digits, relu
 from autograder.engine.torch_steps import Probes, seed_of, state_arrays
+from cs231n_core.fast_layers import conv_forward_fast, max_pool_forward_fast
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, leaky_relu, linear_layers, mlp, sigmoid, softplus)
 
@@ -384,19 +385,13 @@ def test_gan_samples_look_like_all_ten_digits(shared):
 # --- the deep convolutional GAN: build_dc_classifier and build_dc_generator -------------
 
 def conv2d_valid(x, w, b):
-    """Stride-1 convolution without padding: x (N, C, H, W), w (F, C, k, k)."""
-    k = w.shape[-1]
-    height, width = x.shape[2] - k + 1, x.shape[3] - k + 1
-    out = np.zeros((x.shape[0], w.shape[0], height, width))
-    for di in range(k):
-        for dj in range(k):
-            out += np.einsum("nchw,fc->nfhw", x[:, :, di:di + height, dj:dj + width], w[:, :, di, dj])
-    return out + b.reshape(1, -1, 1, 1)
+    """Stride-1 convolution without padding: x (N, C, H, W), w (F, C, k, k) (the
+    instructor's conv_forward_fast)."""
+    return conv_forward_fast(x, w, b, {"stride": 1, "pad": 0})[0]
 
 
 def max_pool_2x2(x):
-    n, c, height, width = x.shape
-    return x.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+    return max_pool_forward_fast(x, {"pool_height": 2, "pool_width": 2, "stride": 2})[0]
 
 
 def conv_transpose_4x4_s2_p1(x, w, b):

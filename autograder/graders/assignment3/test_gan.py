@@ -5,9 +5,10 @@ Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignmen
 The losses are compared with NumPy references within 1e-7 (relative, float64), their
 gradients (autograd in the worker) within 1e-10; the networks' parameter counts are
 exact (CS231n's configurations and random small ones), and their forward passes are
-recomputed here with the instructor's NumPy layers and NumPy from the weights the worker sends back. A small GAN built
-from the submission's own generator, discriminator, losses and noise is trained in
-the worker on handwritten digits; its samples are judged here by a digit classifier
+recomputed here in NumPy (convolutions and pooling by the instructor's fast layers) from
+the weights the worker sends back. A small GAN built from the submission's own
+generator, discriminator, losses and noise is trained in the worker on handwritten
+digits; its samples are judged here by a digit classifier
 that never leaves this process: they must look like digits to it (confident) and
 cover all ten classes.
 """

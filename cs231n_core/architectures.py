@@ -14,7 +14,7 @@ Built in PyTorch at their published 1000-class configurations (no weights needed
 * ``conv_fft``: convolution by the FFT, in NumPy.
 
 Parameter counts at the published configurations (1000 classes), each checked by counting
-(``count_params``) in tests/test_architectures.py:
+(``pytorch_models.count_params``) in tests/test_architectures.py:
 
     alexnet        61,100,840   torchvision's AlexNet (Krizhevsky's "one weird trick"
                                  variant, 64-192-384-256-256 filters, one tower)
@@ -41,7 +41,7 @@ import torch.nn.functional as F
 
 __all__ = [
     "alexnet", "vgg16", "Inception", "googlenet", "BasicBlock", "Bottleneck", "resnet18",
-    "Fire", "squeezenet", "receptive_field", "count_params_and_flops", "count_params",
+    "Fire", "squeezenet", "receptive_field", "count_params_and_flops",
     "RandomHorizontalFlip", "RandomCrop", "ColorJitter", "Compose", "conv_fft",
     "conv_direct", "PUBLISHED_PARAMS", "small_resnet", "fit", "class_scores", "transfer_experiment",
 ]
@@ -50,11 +50,6 @@ PUBLISHED_PARAMS = {
     "alexnet": 61_100_840, "vgg16": 138_357_544, "googlenet": 6_624_904,
     "resnet18": 11_689_512, "squeezenet1_0": 1_248_424, "squeezenet1_1": 1_235_496,
 }
-
-
-def count_params(model):
-    """The number of learnable values of a module (parameters only, no buffers)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 # --------------------------------------------------------------------------------------

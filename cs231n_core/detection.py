@@ -29,6 +29,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .training import fit_minibatches, shuffled_batches
+
 __all__ = [
     "box_iou", "nms", "batched_nms", "generate_anchors", "encode_boxes", "decode_boxes",
     "match_anchors", "DigitDetector", "detection_loss", "mean_average_precision",
@@ -586,23 +588,15 @@ def train_detector(model, scenes, epochs=10, batch_size=32, learning_rate=1e-3, 
     anchors = model.anchors(tuple(images.shape[-2:]), device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate, weight_decay=weight_decay)
     generator = torch.Generator().manual_seed(int(seed))
-    history = {"loss": []}
+
+    def batch_losses(batch):
+        class_logits, box_deltas = model(images[batch])
+        return {"loss": detection_loss(class_logits, box_deltas, anchors, [boxes[k] for k in batch],
+                                       [labels[k] for k in batch])}
+
     model.train()
-    for epoch in range(int(epochs)):
-        order = torch.randperm(images.shape[0], generator=generator).tolist()
-        batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
-        bar = tqdm(batches, desc="epoch %d/%d" % (epoch + 1, epochs), disable=not progress,
-                   leave=epoch == epochs - 1)
-        for batch in bar:
-            class_logits, box_deltas = model(images[batch])
-            loss = detection_loss(class_logits, box_deltas, anchors, [boxes[k] for k in batch],
-                                  [labels[k] for k in batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["loss"].append(loss.item())
-            bar.set_postfix(loss="%.4f" % history["loss"][-1], refresh=False)
-    return history
+    return fit_minibatches(optimizer, epochs, lambda: shuffled_batches(images.shape[0], batch_size, generator),
+                           batch_losses, progress=progress)
 
 
 def predict_scenes(model, images, batch_size=64, device=None, **kwargs):

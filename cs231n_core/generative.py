@@ -17,7 +17,7 @@ Images are ``(N, 1, H, W)`` tensors; the fully connected models see them flatten
 rows of ``D = H * W`` values. Everything is device-agnostic: the device is an argument,
 and random numbers come from torch's global generator (``torch.manual_seed``).
 
-Parameter counts of CS231n's configurations (``count_params``): ``discriminator()``
+Parameter counts of CS231n's configurations (``pytorch_models.count_params``): ``discriminator()``
 267,009; ``generator(4)`` 1,858,320 (``generator(96)``: 1,952,528); ``build_dc_classifier()``
 1,102,721; ``build_dc_generator(4)`` 6,580,801.
 """
@@ -30,20 +30,18 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .pytorch_models import count_params  # noqa: F401 (the generative notebook counts with it)
+from .training import fit_minibatches
+
 __all__ = [
     "NOISE_DIM", "VAELoss", "reparametrize", "vae_loss", "VAE", "CVAE", "one_hot", "train_vae",
     "negative_elbo", "sample_noise", "discriminator", "generator", "bce_loss", "discriminator_loss",
-    "generator_loss", "ls_discriminator_loss", "ls_generator_loss", "Flatten", "Unflatten",
+    "generator_loss", "ls_discriminator_loss", "ls_generator_loss", "Unflatten",
     "build_dc_classifier", "build_dc_generator", "initialize_weights", "get_optimizer", "run_a_gan",
     "MaskedConv2d", "PixelCNN", "pixelcnn_loss", "train_pixelcnn", "count_params", "image_grid",
 ]
 
 NOISE_DIM = 96
-
-
-def count_params(model):
-    """The number of learnable values of a module (buffers such as masks not counted)."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 def _default_device(model):
@@ -259,24 +257,16 @@ def train_vae(model, X, y=None, epochs=10, batch_size=128, learning_rate=1e-3, d
     labels = None if y is None else one_hot(_as_tensor(y, device, torch.long),
                                             model.num_classes, dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    history = {"loss": [], "reconstruction": [], "kl": []}
+
+    def batch_losses(batch):
+        x = X[batch]
+        out = model(x) if labels is None else model(x, labels[batch])
+        return vae_loss(out[0], x, out[1], out[2])._asdict()
+
     model.train()
-    for epoch in range(epochs):
-        order = torch.randperm(X.shape[0], device=device)
-        batches = order.split(batch_size)
-        bar = tqdm(batches, desc="epoch %d/%d" % (epoch + 1, epochs), disable=not progress,
-                   leave=epoch == epochs - 1)
-        for batch in bar:
-            x = X[batch]
-            out = model(x) if labels is None else model(x, labels[batch])
-            terms = vae_loss(out[0], x, out[1], out[2])
-            optimizer.zero_grad()
-            terms.loss.backward()
-            optimizer.step()
-            for key in history:
-                history[key].append(getattr(terms, key).item())
-            bar.set_postfix(loss="%.2f" % history["loss"][-1], refresh=False)
-    return history
+    return fit_minibatches(optimizer, epochs, lambda: torch.randperm(X.shape[0], device=device).split(batch_size),
+                           batch_losses, names=("loss", "reconstruction", "kl"), progress=progress,
+                           loss_format="%.2f")
 
 
 def negative_elbo(model, X, y=None, num_samples=1, batch_size=500, seed=None):
@@ -469,13 +459,6 @@ def ls_generator_loss(scores_fake):
     return loss
 
 
-class Flatten(nn.Module):
-    """(N, ...) -> (N, D): one row per example."""
-
-    def forward(self, x):
-        return x.reshape(x.shape[0], -1)
-
-
 class Unflatten(nn.Module):
     """(N, C * H * W) (or any shape with N first) -> (N, C, H, W)."""
 
@@ -509,7 +492,7 @@ def build_dc_classifier(batch_size=None):
         nn.MaxPool2d(kernel_size=2, stride=2),
         nn.Conv2d(32, 64, kernel_size=5, stride=1), nn.LeakyReLU(0.01),
         nn.MaxPool2d(kernel_size=2, stride=2),
-        Flatten(),
+        nn.Flatten(),
         nn.Linear(4 * 4 * 64, 4 * 4 * 64), nn.LeakyReLU(0.01),
         nn.Linear(4 * 4 * 64, 1))
     # END SOLUTION
@@ -538,7 +521,7 @@ def build_dc_generator(noise_dim=NOISE_DIM):
         nn.ConvTranspose2d(128, 64, kernel_size=4, stride=2, padding=1), nn.ReLU(),
         nn.BatchNorm2d(64),
         nn.ConvTranspose2d(64, 1, kernel_size=4, stride=2, padding=1), nn.Tanh(),
-        Flatten())
+        nn.Flatten())
     # END SOLUTION
     return model
 
@@ -773,20 +756,10 @@ def train_pixelcnn(model, X, epochs=10, batch_size=64, learning_rate=1e-3, devic
     dtype = next(model.parameters()).dtype
     X = _as_tensor(X, device, dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    history = {"loss": []}
     model.train()
-    for epoch in range(epochs):
-        batches = torch.randperm(X.shape[0], device=device).split(batch_size)
-        bar = tqdm(batches, desc="epoch %d/%d" % (epoch + 1, epochs), disable=not progress,
-                   leave=epoch == epochs - 1)
-        for batch in bar:
-            loss = pixelcnn_loss(model(X[batch]), X[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["loss"].append(loss.item())
-            bar.set_postfix(loss="%.2f" % history["loss"][-1], refresh=False)
-    return history
+    return fit_minibatches(optimizer, epochs, lambda: torch.randperm(X.shape[0], device=device).split(batch_size),
+                           lambda batch: {"loss": pixelcnn_loss(model(X[batch]), X[batch])},
+                           progress=progress, loss_format="%.2f")
 
 
 # ======================================================================================

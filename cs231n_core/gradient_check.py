@@ -29,11 +29,12 @@ def rel_error(x, y):
     - x, y: arrays of the same shape (or anything np.asarray accepts).
 
     Returns:
-    - the scalar max over all entries of |x - y| / max(1e-8, |x| + |y|).
+    - the scalar max over all entries of |x - y| / max(1e-8, |x| + |y|) (0 for
+      empty arrays).
     """
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
 
 
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):

@@ -22,6 +22,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
+from .training import fit_minibatches, shuffled_batches
+
 __all__ = ["UPSAMPLING_MODES", "Upsample2x", "SegmentationFCN", "mean_iou", "train_segmentation",
            "predict_masks"]
 
@@ -188,21 +190,10 @@ def train_segmentation(model, scenes, epochs=5, batch_size=32, learning_rate=1e-
     masks = torch.as_tensor(np.asarray(scenes["masks"]), dtype=torch.long, device=device)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     generator = torch.Generator().manual_seed(int(seed))
-    history = {"loss": []}
     model.train()
-    for epoch in range(int(epochs)):
-        order = torch.randperm(images.shape[0], generator=generator).tolist()
-        batches = [order[k:k + batch_size] for k in range(0, len(order), batch_size)]
-        bar = tqdm(batches, desc="epoch %d/%d" % (epoch + 1, epochs), disable=not progress,
-                   leave=epoch == epochs - 1)
-        for batch in bar:
-            loss = F.cross_entropy(model(images[batch]), masks[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            history["loss"].append(loss.item())
-            bar.set_postfix(loss="%.4f" % history["loss"][-1], refresh=False)
-    return history
+    return fit_minibatches(optimizer, epochs, lambda: shuffled_batches(images.shape[0], batch_size, generator),
+                           lambda batch: {"loss": F.cross_entropy(model(images[batch]), masks[batch])},
+                           progress=progress)
 
 
 @torch.no_grad()

@@ -242,7 +242,7 @@ SECTIONS = (
 )
 
 # Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
-CHECK_HELPERS = ("__init__", "generative_tools", "linear_tools", "mismatch", "norm_tools",
+CHECK_HELPERS = ("__init__", "compare", "generative_tools", "linear_tools", "mismatch", "norm_tools",
                  "numpy_tools", "torch_tools")
 
 

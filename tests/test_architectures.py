@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from cs231n_core import architectures as arch
 from cs231n_core.fast_layers import conv_forward_fast
+from cs231n_core.pytorch_models import count_params
 
 
 def on_meta(build, *args, **kwargs):
@@ -22,14 +23,14 @@ def on_meta(build, *args, **kwargs):
     ("squeezenet1_1", arch.squeezenet, {"version": "1.1"})])
 def test_published_parameter_counts_and_shapes(name, build, kwargs):
     model = on_meta(build, **kwargs)
-    assert arch.count_params(model) == arch.PUBLISHED_PARAMS[name]
+    assert count_params(model) == arch.PUBLISHED_PARAMS[name]
     with torch.device("meta"):
         out = model.eval()(torch.empty(2, 3, 224, 224))
     assert tuple(out.shape) == (2, 1000)
 
 
 def test_googlenet_with_the_papers_5x5_branch():
-    assert arch.count_params(on_meta(arch.googlenet, branch3_kernel_size=5)) == 7_005_832
+    assert count_params(on_meta(arch.googlenet, branch3_kernel_size=5)) == 7_005_832
 
 
 def test_multiply_adds_of_the_published_networks():

@@ -160,8 +160,8 @@ def test_loss_that_changes_its_inputs(monkeypatch, capsys):
     (lambda W: (1.0, W, W), r"should return a pair \(loss, dW\), got 3 values"),
     (lambda W: (None, W), r"the loss is None"),
     (lambda W: (np.ones(3), W), r"single number"),
-    (lambda W: (1.0, W.T), r"got shape \(3, 2\) for dW, expected \(2, 3\)"),
-    (lambda W: (1.0, None), r"returned None for dW"),
+    (lambda W: (1.0, W.T), r"dW: shape \(3, 2\), expected \(2, 3\)"),
+    (lambda W: (1.0, None), r"dW: returned None"),
 ])
 def test_wrong_returns(monkeypatch, capsys, returned, expected):
     monkeypatch.setattr(linear_svm, "svm_loss_naive", lambda W, X, y, reg: returned(W))

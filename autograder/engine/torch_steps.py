@@ -5,12 +5,13 @@ into tensors with torch's own ``torch.from_numpy`` (a step like any other), call
 submission's code on them and sends arrays back (the worker converts a returned tensor
 with ``.detach().cpu().numpy()``). Gradients come back the same way, from
 ``torch.autograd.grad`` run in the worker. Everything here only builds call(...) steps
-(submission.py) or reads what they returned: importing it never imports torch.
+(submission.py), alone or as the named probes of `Probes`, or reads what they returned:
+importing it never imports torch.
 """
 import numpy as np
 
 from .expect import GradingFailure
-from .submission import call, saved
+from .submission import call, get, saved
 
 
 def seed_of(rng):
@@ -73,3 +74,110 @@ def state_arrays(state, what=None):
         raise GradingFailure("%sstate_dict() did not return a dict of tensors"
                              % ("%s: " % what if what else ""))
     return {name: np.asarray(value) for name, value in state.items()}
+
+
+class Probes:
+    """The steps of one worker run, built from named probes, and the names it returns.
+
+        probes = Probes()
+        probes.seed(seed_of(rng))
+        model = probes.module(GEN + "discriminator", input_size=64, count="count", state="state")
+        probes.forward(model, x, save="logits", dtype="double", mode="eval")
+        probes.function(GEN + "generator_loss", logits, save="loss", grads="grads")
+        return probes.problem(context)       # (steps, returns, context), for shared.get
+
+    An array given as an input becomes a tensor in the worker; an answer saved under a
+    name the grader gives (`save=`, `count=`, `state=`, `grads=`) comes back under that
+    name; everything else stays in the worker. Each probe returns saved(...) of what it
+    made, so that a later probe can take it as an argument.
+    """
+
+    def __init__(self):
+        self.steps, self.returns = [], []
+        self._names = 0
+
+    def problem(self, context=None):
+        """(steps, returns, context): what a problem function gives the `shared` fixture."""
+        return self.steps, self.returns, context
+
+    def _name(self, save):
+        """`save`, returned to the grader; or a fresh name that stays in the worker."""
+        if save is not None:
+            self.returns.append(save)
+            return save
+        self._names += 1
+        return "_probe%d" % self._names
+
+    def _inputs(self, args, wrt, as_tensors=True):
+        """Arrays among `args` as tensors, leaves where their position is in `wrt`; the
+        leaves' names."""
+        inputs, leaves = [], []
+        for position, arg in enumerate(args):
+            if isinstance(arg, np.ndarray) and as_tensors:
+                name = self._name(None)
+                self.steps += leaf(name, arg) if position in wrt else [tensor(name, arg)]
+                leaves += [name] if position in wrt else []
+                arg = saved(name)
+            inputs.append(arg)
+        return inputs, leaves
+
+    def seed(self, seed):
+        """torch.manual_seed(seed) in the worker (`seed` from seed_of(rng))."""
+        self.steps.append(call("torch:manual_seed", seed))
+
+    def tensor(self, array):
+        """`array` as a tensor in the worker, for probes that share one input tensor."""
+        name = self._name(None)
+        self.steps.append(tensor(name, array))
+        return saved(name)
+
+    def attribute(self, path):
+        """An attribute of a module or of something saved ("torch:float64"), kept in the
+        worker."""
+        name = self._name(None)
+        self.steps.append(get(path, save=name))
+        return saved(name)
+
+    def function(self, path, *args, save=None, grads=None, wrt=None, of=None, dout=None,
+                 as_tensors=True, **kwargs):
+        """Call `path` ("module:function", or "name.method" of something saved) with
+        `args`, arrays as tensors (as NumPy arrays with as_tensors=False). `grads` saves
+        autograd's gradients of the output (its attribute `of`, if given) with respect to
+        the array arguments at the positions `wrt` (default: all): of the output itself
+        when it is a scalar, else of sum(output * dout)."""
+        wrt = range(len(args)) if wrt is None else wrt
+        inputs, leaves = self._inputs(args, wrt if grads is not None else (), as_tensors)
+        output = self._name(save)
+        self.steps.append(call(path, *inputs, save=output, **kwargs))
+        if grads is not None:
+            differentiated = output if of is None else self.attribute("%s.%s" % (output, of)).name
+            self.steps += gradient_steps(differentiated, leaves, save=self._name(grads), dout=dout)
+        return saved(output)
+
+    def attributes(self, value, names):
+        """Save the attributes `names` of a saved value (e.g. a named tuple's fields),
+        each under its own name."""
+        for name in names:
+            self.steps.append(get("%s.%s" % (value.name, name), save=self._name(name)))
+
+    def module(self, path, *args, count=None, state=None, **kwargs):
+        """Build the module path(*args, **kwargs); `count` saves its number of learnable
+        values, `state` a copy of its state_dict (taken now: later probes may train it)."""
+        module = self.function(path, *args, **kwargs)
+        if count is not None:
+            self.steps += count_steps(module.name, self._name(count))
+        if state is not None:
+            self.state(module, state)
+        return module
+
+    def forward(self, module, *inputs, save, dtype=None, mode=None, grads=None, dout=None):
+        """The output of `module` on `inputs`, after module.double() (dtype "double") and
+        module.eval() or .train() (mode) if asked; `grads` as for function()."""
+        for method in (dtype, mode):
+            if method is not None:
+                self.steps.append(call("%s.%s" % (module.name, method)))
+        return self.function(module.name, *inputs, save=save, grads=grads, dout=dout)
+
+    def state(self, module, save):
+        """Save a copy of the module's state_dict now (after training, say)."""
+        self.steps += state_steps(module.name, self._name(save))

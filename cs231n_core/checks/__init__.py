@@ -18,11 +18,13 @@ this file), write one small function that takes a :class:`Checker` and decorate 
     @public_check("svm_loss_naive")
     def _check_svm_loss_naive(t):
         loss, dW = t.call(svm_loss_naive, W, X, y, 0.1)   # the target itself
-        t.expect_close("the expected loss", loss, 9.012345, tol=1e-6)
+        t.expect_close(loss, 9.012345, 1e-6, "the expected loss")
 
 Import the student's code inside the function (so the current code is checked), call
 the target through ``t.call`` (it turns NotImplementedError into "not implemented
-yet"), and use the ``t.expect_*`` helpers, each of which prints one line.
+yet"), and use the ``t.expect_*`` helpers, each of which prints one line. They take
+their arguments in the graders' order, ``(got, expected, tol, what)``, and apply the
+rules of :mod:`cs231n_core.checks.compare`, which the hidden graders share.
 """
 import difflib
 import importlib
@@ -34,7 +36,7 @@ import warnings
 import numpy as np
 
 from ..targets import ASSIGNMENT_TARGETS, SECTIONS, target_names
-from .mismatch import describe_mismatch
+from . import compare
 
 __all__ = ["check", "check_all", "known_targets", "public_check", "registered_by", "Checker"]
 
@@ -69,19 +71,12 @@ def known_targets():
 # Running checks
 # --------------------------------------------------------------------------------------
 
-class CheckFailed(Exception):
+class CheckFailed(compare.Mismatch):
     """A check did not pass; its message is the one sentence shown to the student."""
 
 
 class NotImplementedYet(Exception):
     """The target (not one of its helpers) raised NotImplementedError."""
-
-
-def rel_error(x, y):
-    """Max over entries of |x - y| / max(1e-8, |x| + |y|) (CS231n's relative error)."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
 
 
 def _where(exc):
@@ -140,62 +135,33 @@ class Checker:
         """Fail the target with one explaining sentence."""
         raise CheckFailed(sentence)
 
-    # ---- assertions --------------------------------------------------------------------
+    # ---- assertions (the rules and sentences of compare.py) ----------------------------
 
-    def expect_array(self, what, got, shape, kind, report=True):
+    def expect_array(self, got, shape, what, kind, report=True):
         """``got`` is an array of ``shape`` whose dtype is floating (kind "float") or
         integer (kind "int"); returns it as an array. ``report=False`` prints nothing
         when it passes (for a shape that is only a precondition of later checks)."""
-        if got is None:
-            self.fail("returned None for %s; did you forget the return statement?" % what)
-        try:
-            arr = np.asarray(got)
-        except Exception as e:  # noqa: BLE001 - anything a student returns
-            self.fail("returned a %s for %s, not an array (%s)" % (type(got).__name__, what, e))
-        if arr.shape != tuple(shape):
-            extra = ""
-            if arr.shape == tuple(shape)[::-1]:
-                extra = "; rows should index the test points, columns the training points"
-            self.fail("got shape %s for %s, expected %s%s" % (arr.shape, what, tuple(shape), extra))
-        ok_kind = (np.issubdtype(arr.dtype, np.floating) if kind == "float"
-                   else np.issubdtype(arr.dtype, np.integer))
-        if not ok_kind:
-            self.fail("got dtype %s for %s, expected %s" % (
-                arr.dtype, what, "a floating dtype" if kind == "float" else "an integer dtype"))
+        if got is not None and not isinstance(got, (np.ndarray, np.generic)):
+            try:
+                got = np.asarray(got)
+            except Exception as e:  # noqa: BLE001 - anything a student returns
+                self.fail("%s: returned a %s, not an array (%s)" % (what, type(got).__name__, e))
+        arr = compare.expect_array(got, shape, what, kind=kind, finite=False)
         if report:
             self.ok("shape %s and dtype %s (%s)" % (arr.shape, arr.dtype, what))
         return arr
 
-    def expect_close(self, what, got, expected, tol=1e-6, hint=None):
+    def expect_close(self, got, expected, tol, what, hint=None):
         """Relative error of ``got`` against ``expected`` at most ``tol``. ``hint`` may be
         a function (got, expected) -> sentence or None, asked only on failure."""
         got = np.asarray(got, dtype=np.float64)
-        expected = np.asarray(expected, dtype=np.float64)
-        if got.shape != expected.shape:
-            self.fail("got shape %s for %s, expected %s" % (got.shape, what, expected.shape))
-        err = rel_error(got, expected) if np.all(np.isfinite(got)) else float("inf")
-        if not err <= tol:
-            sentence = "relative error %.1e against %s (got shape %s, expected %s)" % (
-                err, what, got.shape, expected.shape)
-            if not np.all(np.isfinite(got)):
-                sentence = "got NaN or inf for %s (shape %s)" % (what, got.shape)
-            extra = hint(got, expected) if hint else None
-            if extra is None and np.all(np.isfinite(got)):
-                extra = describe_mismatch(got, expected)  # what a generic probe recognizes
-            self.fail(sentence + ("; " + extra if extra else ""))
+        err = compare.expect_close(got, np.asarray(expected, dtype=np.float64), tol, what,
+                                   hint=hint, reveal=True)
         self.ok("matches %s (relative error %.1e)" % (what, err))
 
-    def expect_labels(self, what, got, expected, hint=None):
+    def expect_labels(self, got, expected, what, hint=None):
         """Integer labels ``got`` equal ``expected`` exactly."""
-        got = np.asarray(got)
-        expected = np.asarray(expected)
-        if got.shape != expected.shape:
-            self.fail("got shape %s for %s, expected %s" % (got.shape, what, expected.shape))
-        wrong = int(np.sum(got != expected))
-        if wrong:
-            self.fail("%d of %d labels differ for %s (got %s, expected %s)%s" % (
-                wrong, expected.size, what, got.tolist(), expected.tolist(),
-                "; " + hint if hint else ""))
+        compare.expect_labels(np.asarray(got), expected, what, hint=hint, reveal=True)
         self.ok("right labels for %s" % what)
 
 
@@ -207,7 +173,7 @@ def _run(target):
     except NotImplementedYet as e:
         print("[todo] %s: not implemented yet: %s" % (target, e))
         return False
-    except CheckFailed as e:
+    except compare.Mismatch as e:  # CheckFailed, or a rule of compare.py
         print("[FAIL] %s: %s" % (target, e))
         return False
     except (Exception, SystemExit) as e:  # a crash outside t.call, e.g. in an import

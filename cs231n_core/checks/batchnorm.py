@@ -53,40 +53,41 @@ def _check_batchnorm_forward(t):
     bn_param = {"mode": "train", "eps": 0.0, "momentum": 0.75}
     out = _pair(t, t.call(batchnorm_forward, np.array([[1.0, 2.0], [3.0, 6.0]]),
                           np.array([1.0, 3.0]), np.array([0.0, 10.0]), bn_param), "batchnorm_forward")
-    out = t.expect_array("out of x of shape (2, 2)", out, (2, 2), "float")
-    t.expect_close("a small example worked by hand (eps=0)", out, [[-1.0, 7.0], [1.0, 13.0]],
+    out = t.expect_array(out, (2, 2), "out of x of shape (2, 2)", "float")
+    t.expect_close(out, [[-1.0, 7.0], [1.0, 13.0]], 1e-6, "a small example worked by hand (eps=0)",
                    hint=lambda got, exp: "normalize each feature (column) over the batch, axis 0"
                    if np.allclose(got, [[-1.0, 13.0], [-1.0, 13.0]]) else None)
-    t.expect_close("running_mean after one batch (momentum 0.75, starting from zeros)",
-                   bn_param.get("running_mean"), [0.5, 1.0],
+    t.expect_close(bn_param.get("running_mean"), [0.5, 1.0], 1e-6,
+                   "running_mean after one batch (momentum 0.75, starting from zeros)",
                    hint=lambda got, exp: "running = momentum * running + (1 - momentum) * batch")
-    t.expect_close("running_var after one batch", bn_param.get("running_var"), [0.25, 1.0],
+    t.expect_close(bn_param.get("running_var"), [0.25, 1.0], 1e-6, "running_var after one batch",
                    hint=lambda got, exp: "use the biased variance (divide by N, like np.var)"
                    if np.allclose(got, [0.5, 2.0]) else None)
 
     out = _pair(t, t.call(batchnorm_forward, BN_X.copy(), BN_GAMMA, BN_BETA, _train()),
                 "batchnorm_forward")
-    out = t.expect_array("out of x of shape (4, 3)", out, (4, 3), "float", report=False)
-    t.expect_close("the expected training-mode output (default eps 1e-5)", out, BN_OUT, tol=1e-7)
+    out = t.expect_array(out, (4, 3), "out of x of shape (4, 3)", "float", report=False)
+    t.expect_close(out, BN_OUT, 1e-7, "the expected training-mode output (default eps 1e-5)")
 
     # CS231n's check: after batch norm, means are beta and standard deviations gamma.
     rs = np.random.RandomState(231)
     x = 50 + 12 * rs.randn(200, 3)
     gamma, beta = np.array([1.0, 2.0, 3.0]), np.array([11.0, 12.0, 13.0])
     out = np.asarray(_pair(t, t.call(batchnorm_forward, x, gamma, beta, _train()), "batchnorm_forward"))
-    t.expect_close("the means of the output (beta)", out.mean(axis=0), beta, tol=1e-8)
-    t.expect_close("the standard deviations of the output (gamma)", out.std(axis=0), gamma, tol=1e-5)
+    t.expect_close(out.mean(axis=0), beta, 1e-8, "the means of the output (beta)")
+    t.expect_close(out.std(axis=0), gamma, 1e-5, "the standard deviations of the output (gamma)")
 
     # Test mode: normalize with the running averages, whatever the batch.
     bn_param = {"mode": "test", "eps": 0.01, "running_mean": np.array([1.0, -2.0]),
                 "running_var": np.array([3.99, 0.24])}
     out = _pair(t, t.call(batchnorm_forward, np.array([[5.0, -2.0], [1.0, -1.0], [3.0, -1.5]]),
                           np.array([2.0, 1.0]), np.array([0.0, 1.0]), bn_param), "batchnorm_forward")
-    t.expect_close("the test-mode output of an example worked by hand (running averages, eps 0.01)",
-                   out, [[4.0, 1.0], [0.0, 3.0], [2.0, 2.0]],
+    t.expect_close(out, [[4.0, 1.0], [0.0, 3.0], [2.0, 2.0]], 1e-6,
+                   "the test-mode output of an example worked by hand (running averages, eps 0.01)",
                    hint=lambda got, exp: "at test time use bn_param's running_mean and running_var, "
                    "not the batch's statistics")
-    t.expect_close("running_mean left unchanged at test time", bn_param.get("running_mean"), [1.0, -2.0])
+    t.expect_close(bn_param.get("running_mean"), [1.0, -2.0], 1e-6,
+                   "running_mean left unchanged at test time")
 
 
 # --------------------------------------------------------------------------------------
@@ -106,9 +107,9 @@ def _check_bn_backward(t, backward):
         if np.allclose(np.sum(got, axis=0), 0) or not np.allclose(np.sum(expected, axis=0), 0):
             return None
         return "dx of every feature should sum to 0 over the batch: is the mean's path missing?"
-    t.expect_close("the expected dx on x of shape (4, 3)", grads[0], BN_DX, tol=1e-7, hint=hint)
-    t.expect_close("the expected dgamma", grads[1], BN_DGAMMA, tol=1e-7)
-    t.expect_close("the expected dbeta", grads[2], BN_DBETA, tol=1e-7)
+    t.expect_close(grads[0], BN_DX, 1e-7, "the expected dx on x of shape (4, 3)", hint=hint)
+    t.expect_close(grads[1], BN_DGAMMA, 1e-7, "the expected dgamma")
+    t.expect_close(grads[2], BN_DBETA, 1e-7, "the expected dbeta")
 
     # CS231n's gradient check, against your own batchnorm_forward.
     rs = np.random.RandomState(231)
@@ -121,8 +122,8 @@ def _check_bn_backward(t, backward):
         def f(v, index=index):
             return batchnorm_forward(*(args[:index] + [v] + args[index + 1:]), _train())[0]
         numeric = eval_numerical_gradient_array(f, args[index].copy(), dout)
-        t.expect_close("a numerical gradient of your batchnorm_forward (%s)" % what, grad, numeric,
-                       tol=1e-6)
+        t.expect_close(grad, numeric, 1e-6,
+                       "a numerical gradient of your batchnorm_forward (%s)" % what)
 
 
 @public_check("batchnorm_backward")
@@ -164,16 +165,17 @@ def _check_layernorm_forward(t):
     # By hand: rows [1, 3] and [2, 6] have means 2 and 4 and variances 1 and 4.
     out = _pair(t, t.call(layernorm_forward, np.array([[1.0, 3.0], [2.0, 6.0]]), np.array([1.0, 2.0]),
                           np.array([0.5, 0.0]), {"eps": 0.0}), "layernorm_forward")
-    out = t.expect_array("out of x of shape (2, 2)", out, (2, 2), "float")
-    t.expect_close("a small example worked by hand (eps=0)", out, [[-0.5, 2.0], [-0.5, 2.0]],
+    out = t.expect_array(out, (2, 2), "out of x of shape (2, 2)", "float")
+    t.expect_close(out, [[-0.5, 2.0], [-0.5, 2.0]], 1e-6, "a small example worked by hand (eps=0)",
                    hint=lambda got, exp: "layer norm normalizes each example (row) over its "
                    "features, axis 1")
     out = _pair(t, t.call(layernorm_forward, LN_X.copy(), LN_GAMMA, LN_BETA, {}), "layernorm_forward")
-    t.expect_close("the expected output on x of shape (3, 4) (default eps 1e-5)", out, LN_OUT, tol=1e-7)
+    t.expect_close(out, LN_OUT, 1e-7,
+                   "the expected output on x of shape (3, 4) (default eps 1e-5)")
     out = _pair(t, t.call(layernorm_forward, LN_X.copy(), LN_GAMMA, LN_BETA, {"mode": "test"}),
                 "layernorm_forward")
-    t.expect_close("the same output with ln_param {'mode': 'test'} (layer norm has no test mode)",
-                   out, LN_OUT, tol=1e-7)
+    t.expect_close(out, LN_OUT, 1e-7,
+                   "the same output with ln_param {'mode': 'test'} (layer norm has no test mode)")
 
 
 @public_check("layernorm_backward")

@@ -75,9 +75,9 @@ def _check_conv_forward_naive(t):
     if np.shape(out) == (1, 1, 1, 1):
         t.fail("got shape (1, 1, 1, 1) for a 3x3 image, a 2x2 filter, stride 2 and pad 1, "
                "expected (1, 1, 2, 2): did you forget the padding in H' and W'?")
-    out = t.expect_array("the output of a 3x3 image, a 2x2 filter, stride 2, pad 1", out,
-                         (1, 1, 2, 2), "float")
-    t.expect_close("a small example worked by hand", out, HAND_OUT, tol=1e-10,
+    out = t.expect_array(out, (1, 1, 2, 2),
+                         "the output of a 3x3 image, a 2x2 filter, stride 2, pad 1", "float")
+    t.expect_close(out, HAND_OUT, 1e-10, "a small example worked by hand",
                    hint=_conv_hints(HAND_OUT_FLIPPED, HAND_B, HAND_W[0].size))
     cache = result[1]
     if not (isinstance(cache, (tuple, list)) and len(cache) == 4):
@@ -89,9 +89,9 @@ def _check_conv_forward_naive(t):
                           {"stride": 2, "pad": 1}), "conv_forward_naive")
     if not np.array_equal(x, CONV_X):
         t.fail("conv_forward_naive changed its input x; pad a copy (np.pad returns one)")
-    out = t.expect_array("the output of CS231n's example", out, (2, 3, 2, 2), "float", report=False)
-    t.expect_close("CS231n's example (x (2, 3, 4, 4), w (3, 3, 4, 4), stride 2, pad 1)", out,
-                   CONV_OUT, tol=1e-10)
+    out = t.expect_array(out, (2, 3, 2, 2), "the output of CS231n's example", "float", report=False)
+    t.expect_close(out, CONV_OUT, 1e-10,
+                   "CS231n's example (x (2, 3, 4, 4), w (3, 3, 4, 4), stride 2, pad 1)")
 
     out = _pair(t, t.call(conv_forward_naive, ODD_X.copy(), ODD_W.copy(), ODD_B.copy(), dict(ODD_PARAM)),
                 "conv_forward_naive")
@@ -99,8 +99,9 @@ def _check_conv_forward_naive(t):
         t.fail("got shape %s for x (1, 2, 5, 7), w (2, 2, 3, 2), stride 2, pad 1, expected %s: "
                "H' = 1 + (H + 2 * pad - HH) // stride and W' = 1 + (W + 2 * pad - WW) // stride"
                % (np.shape(out), ODD_OUT.shape))
-    t.expect_close("a non-square input and filter (x (1, 2, 5, 7), w (2, 2, 3, 2), stride 2, pad 1)",
-                   out, ODD_OUT, tol=1e-10, hint=_conv_hints(ODD_OUT_FLIPPED, ODD_B, ODD_W[0].size))
+    t.expect_close(out, ODD_OUT, 1e-10,
+                   "a non-square input and filter (x (1, 2, 5, 7), w (2, 2, 3, 2), stride 2, pad 1)",
+                   hint=_conv_hints(ODD_OUT_FLIPPED, ODD_B, ODD_W[0].size))
 
 
 # --------------------------------------------------------------------------------------
@@ -121,15 +122,15 @@ def _check_conv_backward_naive(t):
     if np.shape(db) != (1,) and np.size(db) != 1:
         t.fail("db has shape %s, expected (F,) = (1,): sum dout over the examples and the "
                "positions (axes 0, 2 and 3)" % (np.shape(db),))
-    dx = t.expect_array("dx", dx, (1, 1, 3, 3), "float")
-    dw = t.expect_array("dw", dw, (1, 1, 2, 2), "float", report=False)
-    db = t.expect_array("db", db, (1,), "float", report=False)
-    t.expect_close("the small example worked by hand: dx", dx, HAND_DX, tol=1e-10,
+    dx = t.expect_array(dx, (1, 1, 3, 3), "dx", "float")
+    dw = t.expect_array(dw, (1, 1, 2, 2), "dw", "float", report=False)
+    db = t.expect_array(db, (1,), "db", "float", report=False)
+    t.expect_close(dx, HAND_DX, 1e-10, "the small example worked by hand: dx",
                    hint=lambda got, exp: "send dout back through the filter as it is, not flipped"
                    if np.allclose(got, [[[[2.0, 1.0, -4.0], [0.0, 0.5, 3.0], [8.0, 0.5, 4.0]]]])
                    else None)
-    t.expect_close("the small example worked by hand: dw", dw, HAND_DW, tol=1e-10)
-    t.expect_close("the small example worked by hand: db", db, HAND_DB, tol=1e-10)
+    t.expect_close(dw, HAND_DW, 1e-10, "the small example worked by hand: dw")
+    t.expect_close(db, HAND_DB, 1e-10, "the small example worked by hand: db")
 
     # CS231n's gradient check, against your own conv_forward_naive (when it works).
     rs = np.random.RandomState(231)
@@ -148,9 +149,9 @@ def _check_conv_backward_naive(t):
                              ("dw", dw, lambda v: conv_forward_naive(x, v, b, param)[0], w),
                              ("db", db, lambda v: conv_forward_naive(x, w, v, param)[0], b)):
         numeric = eval_numerical_gradient_array(f, v.copy(), dout)
-        t.expect_close("a numerical gradient of your conv_forward_naive (%s, CS231n's shapes: "
-                       "x (4, 3, 5, 5), w (2, 3, 3, 3), stride 1, pad 1)" % name,
-                       grad, numeric, tol=1e-7)
+        t.expect_close(grad, numeric, 1e-7,
+                       "a numerical gradient of your conv_forward_naive (%s, CS231n's shapes: "
+                       "x (4, 3, 5, 5), w (2, 3, 3, 3), stride 1, pad 1)" % name)
 
 
 # --------------------------------------------------------------------------------------
@@ -183,9 +184,10 @@ def _check_max_pool_forward_naive(t):
     result = t.call(max_pool_forward_naive, POOL_X.copy(),
                     {"pool_width": 2, "pool_height": 2, "stride": 2})
     out = _pair(t, result, "max_pool_forward_naive")
-    out = t.expect_array("the output of CS231n's example (x (2, 3, 4, 4), 2x2 windows, stride 2)",
-                         out, (2, 3, 2, 2), "float")
-    t.expect_close("CS231n's example", out, POOL_OUT, tol=1e-10)
+    out = t.expect_array(out, (2, 3, 2, 2),
+                         "the output of CS231n's example (x (2, 3, 4, 4), 2x2 windows, stride 2)",
+                         "float")
+    t.expect_close(out, POOL_OUT, 1e-10, "CS231n's example")
     cache = result[1]
     if not (isinstance(cache, (tuple, list)) and len(cache) == 2):
         t.fail("the cache should be the tuple (x, pool_param) that max_pool_backward_naive unpacks")
@@ -199,8 +201,8 @@ def _check_max_pool_forward_naive(t):
     if np.shape(out) != (1, 1, 2, 4):
         t.fail("got shape %s for a 4x5 input, 3x2 windows and stride 1, expected (1, 1, 2, 4): "
                "H' = 1 + (H - pool_height) // stride" % (np.shape(out),))
-    t.expect_close("a small example worked by hand (overlapping 3x2 windows, stride 1)", out,
-                   POOL_HAND_OUT, tol=1e-10,
+    t.expect_close(out, POOL_HAND_OUT, 1e-10,
+                   "a small example worked by hand (overlapping 3x2 windows, stride 1)",
                    hint=lambda got, exp: "take the maximum of each channel separately"
                    if np.all(got >= exp) else "take the maximum of each window")
 
@@ -228,7 +230,7 @@ def _check_max_pool_backward_naive(t):
 
     dx, = _values(t, [t.call(max_pool_backward_naive, POOL_HAND_DOUT.copy(),
                              (POOL_HAND_X.copy(), dict(POOL_HAND_PARAM)))], 1, "max_pool_backward_naive")
-    dx = t.expect_array("dx of a 4x5 input", dx, (1, 1, 4, 5), "float")
+    dx = t.expect_array(dx, (1, 1, 4, 5), "dx of a 4x5 input", "float")
 
     def hint(got, exp):
         if np.sum(got) > np.sum(exp) + 1e-9:
@@ -236,12 +238,12 @@ def _check_max_pool_backward_naive(t):
         if np.sum(got) < np.sum(exp) - 1e-9:
             return "accumulate (+=): a pixel that is the maximum of overlapping windows gets them all"
         return None
-    t.expect_close("a small example worked by hand (overlapping 3x2 windows, stride 1)", dx,
-                   POOL_HAND_DX, tol=1e-10, hint=hint)
+    t.expect_close(dx, POOL_HAND_DX, 1e-10,
+                   "a small example worked by hand (overlapping 3x2 windows, stride 1)", hint=hint)
     dx, = _values(t, [t.call(max_pool_backward_naive, np.array([[[[5.0]]]]),
                              (TIE_X.copy(), {"pool_height": 2, "pool_width": 2, "stride": 2}))],
                   1, "max_pool_backward_naive")
-    t.expect_close("a window whose maximum occurs twice", dx, TIE_DX, tol=1e-10,
+    t.expect_close(dx, TIE_DX, 1e-10, "a window whose maximum occurs twice",
                    hint=lambda got, exp: "on a tie, dout goes to the first maximum (as np.argmax "
                    "finds it) only, not to every pixel equal to the maximum")
 
@@ -255,8 +257,9 @@ def _check_max_pool_backward_naive(t):
         return
     dx = t.call(max_pool_backward_naive, dout, forward[1])
     numeric = eval_numerical_gradient_array(lambda v: max_pool_forward_naive(v, param)[0], x.copy(), dout)
-    t.expect_close("a numerical gradient of your max_pool_forward_naive (CS231n's shapes: "
-                   "x (3, 2, 8, 8), 2x2 windows, stride 2)", dx, numeric, tol=1e-10)
+    t.expect_close(dx, numeric, 1e-10,
+                   "a numerical gradient of your max_pool_forward_naive (CS231n's shapes: "
+                   "x (3, 2, 8, 8), 2x2 windows, stride 2)")
 
 
 # --------------------------------------------------------------------------------------
@@ -305,7 +308,7 @@ def _check_three_layer_convnet(t):
         t.fail("params['W2'] has shape %s for 5x6 images and 3 filters, expected (18, 6): the "
                "2x2 max pool makes the images (5 // 2) x (6 // 2)" % (np.shape(params["W2"]),))
     for k in NET_PARAMS:
-        t.expect_array("params[%r]" % k, params[k], shapes[k], "float", report=False)
+        t.expect_array(params[k], shapes[k], "params[%r]" % k, "float", report=False)
     t.ok("params W1, b1, W2, b2, W3, b3 have shapes (3, 2, 3, 3), (3,), (18, 6), (6,), (6, 4), (4,)")
     if any(np.any(np.asarray(params[k]) != 0) for k in ("b1", "b2", "b3")):
         t.fail("the biases b1, b2 and b3 should start at zero")
@@ -322,10 +325,10 @@ def _check_three_layer_convnet(t):
     scores = t.call(net.loss, X.copy())
     if isinstance(scores, tuple):
         t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array("the scores of 3 examples and 4 classes", scores, (3, 4), "float",
+    scores = t.expect_array(scores, (3, 4), "the scores of 3 examples and 4 classes", "float",
                             report=False)
-    t.expect_close("the scores of a small net with given parameters", scores,
-                   SMALL_CONVNET_SCORES, tol=1e-8)
+    t.expect_close(scores, SMALL_CONVNET_SCORES, 1e-8,
+                   "the scores of a small net with given parameters")
     loss0, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
     loss0 = _scalar(t, loss0, "the loss")
     net.reg = 0.5
@@ -336,8 +339,9 @@ def _check_three_layer_convnet(t):
         if np.isclose(got - loss0, 2 * reg_term):
             return "the regularization is 0.5 * reg * (sum(W1 * W1) + sum(W2 * W2) + sum(W3 * W3))"
         return "regularize all three weight arrays W1, W2, W3 (not the biases)"
-    t.expect_close("your loss without regularization plus 0.5 * reg * sum(W * W) of W1, W2, W3",
-                   _scalar(t, loss, "the loss"), loss0 + reg_term, tol=1e-8, hint=reg_hint)
+    t.expect_close(_scalar(t, loss, "the loss"), loss0 + reg_term, 1e-8,
+                   "your loss without regularization plus 0.5 * reg * sum(W * W) of W1, W2, W3",
+                   hint=reg_hint)
 
     # 3. CS231n's gradient check, against numerical gradients of your own loss.
     for reg in (0.0, 0.5):

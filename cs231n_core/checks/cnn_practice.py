@@ -119,5 +119,5 @@ def _check_conv_fft(t):
     for param in ({"stride": 1, "pad": 1}, {"stride": 2, "pad": 2}):
         out = t.call(arch.conv_fft, x, w, b, param)
         expected = conv_forward_fast(x, w, b, param)[0]
-        t.expect_close("conv_fft against im2col's convolution (stride %d, pad %d)" % (param["stride"], param["pad"]),
-                       out, expected, tol=1e-6)
+        t.expect_close(out, expected, 1e-6,
+                       "conv_fft against im2col's convolution (stride %d, pad %d)" % (param["stride"], param["pad"]))

@@ -31,12 +31,12 @@ def _check_box_iou(t):
     boxes1 = torch.tensor([SQUARE, CORNER], dtype=torch.float64)
     boxes2 = torch.tensor([SQUARE, HALF, CORNER, FAR, TOUCHING], dtype=torch.float64)
     iou = as_numpy(t, t.call(detection.box_iou, boxes1, boxes2), "box_iou of 2 and 5 boxes")
-    t.expect_array("box_iou of 2 and 5 boxes", iou, (2, 5), "float")
+    t.expect_array(iou, (2, 5), "box_iou of 2 and 5 boxes", "float")
     # the square against: itself 1; the half-moved square 50 / 150; its corner 16 / 100;
     # the far box 0; a box touching its corner 0. The corner square against: the square
     # 16 / 100; the half-moved square 0 (disjoint); itself 1; 0; 0.
     expected = [[1.0, 1 / 3, 0.16, 0.0, 0.0], [0.16, 0.0, 1.0, 0.0, 0.0]]
-    t.expect_close("the IoUs worked out by hand", iou, expected, tol=1e-12,
+    t.expect_close(iou, expected, 1e-12, "the IoUs worked out by hand",
                    hint=lambda got, exp: "clamp the intersection's sides at 0, and subtract the "
                    "intersection from the sum of the areas")
     zero = torch.tensor([[3.0, 3.0, 3.0, 3.0]])
@@ -93,8 +93,8 @@ def _check_generate_anchors(t):
     # cell (0, 0) is centred at (4, 4), cell (0, 1) at (12, 4); size 8 with ratio 1 is an
     # 8x8 square, with ratio 4 (height / width) a 4 wide, 16 high box.
     expected = [[0, 0, 8, 8], [2, -4, 6, 12], [8, 0, 16, 8], [10, -4, 14, 12]]
-    t.expect_array("the anchors of 2 cells with 2 shapes each", anchors, (4, 4), "float")
-    t.expect_close("the anchors worked out by hand", anchors, expected, tol=1e-12,
+    t.expect_array(anchors, (4, 4), "the anchors of 2 cells with 2 shapes each", "float")
+    t.expect_close(anchors, expected, 1e-12, "the anchors worked out by hand",
                    hint=lambda got, exp: "centres at (x + 0.5) * stride, width s / sqrt(r), height "
                    "s * sqrt(r); rows cell by cell, shapes inside each cell")
     anchors = as_numpy(t, t.call(detection.generate_anchors, (3, 2), 4, (4.0, 8.0)), "generate_anchors((3, 2), ...)")
@@ -102,9 +102,9 @@ def _check_generate_anchors(t):
         t.fail("generate_anchors((3, 2), 4, (4, 8)) gave shape %s and dtype %s, expected (12, 4) and float32"
                % (anchors.shape, anchors.dtype))
     centres = (anchors[:, :2] + anchors[:, 2:]) / 2
-    t.expect_close("the centres of a 3 x 2 grid (row by row)", centres,
+    t.expect_close(centres,
                    [[2, 2], [2, 2], [6, 2], [6, 2], [2, 6], [2, 6], [6, 6], [6, 6], [2, 10], [2, 10],
-                    [6, 10], [6, 10]], tol=1e-6)
+                    [6, 10], [6, 10]], 1e-6, "the centres of a 3 x 2 grid (row by row)")
 
 
 @public_check("encode_boxes")
@@ -115,10 +115,11 @@ def _check_encode_boxes(t):
     box = torch.tensor([[10.0, 20.0, 30.0, 60.0]], dtype=torch.float64)
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = as_numpy(t, t.call(detection.encode_boxes, box, anchor), "encode_boxes")
-    t.expect_close("the deltas worked out by hand (1.5, 3.5, log 2, log 4)", deltas,
-                   [[1.5, 3.5, np.log(2), np.log(4)]], tol=1e-12)
+    t.expect_close(deltas, [[1.5, 3.5, np.log(2), np.log(4)]], 1e-12,
+                   "the deltas worked out by hand (1.5, 3.5, log 2, log 4)")
     same = as_numpy(t, t.call(detection.encode_boxes, anchor, anchor), "encode_boxes of an anchor itself")
-    t.expect_close("the deltas of an anchor against itself (all 0)", same + 1, [[1, 1, 1, 1]], tol=1e-12)
+    t.expect_close(same + 1, [[1, 1, 1, 1]], 1e-12,
+                   "the deltas of an anchor against itself (all 0)")
 
 
 @public_check("decode_boxes")
@@ -128,7 +129,8 @@ def _check_decode_boxes(t):
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = torch.tensor([[1.5, 3.5, np.log(2), np.log(4)]], dtype=torch.float64)
     boxes = as_numpy(t, t.call(detection.decode_boxes, deltas, anchor), "decode_boxes")
-    t.expect_close("the box worked out by hand (10, 20, 30, 60)", boxes, [[10.0, 20.0, 30.0, 60.0]], tol=1e-12,
+    t.expect_close(boxes, [[10.0, 20.0, 30.0, 60.0]], 1e-12,
+                   "the box worked out by hand (10, 20, 30, 60)",
                    hint=lambda got, exp: "move the anchor's centre, multiply its width and height by "
                    "exp(tw) and exp(th), then return corners")
 

@@ -47,10 +47,10 @@ def _check_digit_detector(t):
         model.box_head.bias.copy_(torch.arange(16.0))
     class_logits, box_deltas = (as_numpy(t, o, "an output") for o in t.call(model, torch.zeros(1, 1, 24, 40)))
     layout = np.tile(np.arange(16.0).reshape(4, 4), (15, 1))
-    t.expect_close("class scores laid out per anchor (channel a * K + k is score k of anchor a)",
-                   class_logits[0], layout, tol=0)
-    t.expect_close("box deltas laid out per anchor (channel a * 4 + j is delta j of anchor a)",
-                   box_deltas[0], layout, tol=0)
+    t.expect_close(class_logits[0], layout, 0,
+                   "class scores laid out per anchor (channel a * K + k is score k of anchor a)")
+    t.expect_close(box_deltas[0], layout, 0,
+                   "box deltas laid out per anchor (channel a * 4 + j is delta j of anchor a)")
 
 
 # The loss of detection_loss on the case below (anchors 0 and 4 positive, 1 ignored, 2 and 3
@@ -79,8 +79,8 @@ def _check_detection_loss(t):
     value = as_numpy(t, loss, "the loss")
     if value.shape != ():
         t.fail("the loss must be a scalar tensor, got shape %s" % (value.shape,))
-    t.expect_close("the loss stored from the reference (2 images, 5 anchors, 2 classes)", value,
-                   LOSS_CASE_VALUE, tol=1e-10,
+    t.expect_close(value, LOSS_CASE_VALUE, 1e-10,
+                   "the loss stored from the reference (2 images, 5 anchors, 2 classes)",
                    hint=lambda got, exp: "class 0 is background (digit d is class d + 1); average the "
                    "cross-entropy over positive and negative anchors, the smooth L1 loss (summed over the "
                    "4 deltas) over the positive anchors")
@@ -114,11 +114,11 @@ def _check_mean_average_precision(t):
     if ap.shape != (3,) or not np.isnan(ap[2]) or np.isnan(ap[:2]).any():
         t.fail("the AP per class must have shape (3,), with NaN only for class 2 (it has no box); got %s"
                % ap.tolist())
-    t.expect_close("the APs worked out by hand (5/6 and 0)", ap[:2], [5 / 6, 0.0], tol=1e-12,
+    t.expect_close(ap[:2], [5 / 6, 0.0], 1e-12, "the APs worked out by hand (5/6 and 0)",
                    hint=lambda got, exp: "sort by score, mark a box found once, and take the area under "
                    "the monotone precision envelope")
-    t.expect_close("the mAP (mean of the classes with boxes)", value, 5 / 12, tol=1e-12)
+    t.expect_close(value, 5 / 12, 1e-12, "the mAP (mean of the classes with boxes)")
     strict = t.call(detection.mean_average_precision, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, 3,
                     iou_threshold=0.95)
-    t.expect_close("the AP of class 0 at IoU 0.95 (the 10 x 9 box, IoU 0.9, misses)",
-                   float(np.asarray(strict[1])[0]), 0.5, tol=1e-12)
+    t.expect_close(float(np.asarray(strict[1])[0]), 0.5, 1e-12,
+                   "the AP of class 0 at IoU 0.95 (the 10 x 9 box, IoU 0.9, misses)")

@@ -88,8 +88,8 @@ def _check_conv_forward_fast(t):
     if np.shape(out) != (2, 3, 2, 3):
         t.fail("got shape %s for x (2, 2, 4, 5), w (3, 2, 3, 2), stride 2, pad 1; expected "
                "(2, 3, 2, 3): H' = 1 + (H + 2 * pad - HH) // stride" % (np.shape(out),))
-    out = t.expect_array("out of a small example (stride 2, pad 1)", out, (2, 3, 2, 3), "float")
-    t.expect_close("a small example with exact integer values", out, CONV_OUT, tol=1e-12,
+    out = t.expect_array(out, (2, 3, 2, 3), "out of a small example (stride 2, pad 1)", "float")
+    t.expect_close(out, CONV_OUT, 1e-12, "a small example with exact integer values",
                    hint=lambda got, exp: "did you forget to add b?"
                    if np.allclose(got, exp - CONV_B.reshape(1, 3, 1, 1)) else None)
 
@@ -101,13 +101,14 @@ def _check_conv_forward_fast(t):
     # the cache's layout is documented (conv_backward_fast relies on it), not a solution
     rebuilt = np.matmul(CONV_W.reshape(3, -1), np.asarray(x_cols)).reshape(2, 3, 2, 3) \
         + CONV_B.reshape(1, 3, 1, 1)
-    t.expect_close("np.matmul(w.reshape(F, -1), x_cols[n]) + b (the cache's columns of receptive "
-                   "fields, rows in the order (c, i, j))", rebuilt, CONV_OUT, tol=1e-12)
+    t.expect_close(rebuilt, CONV_OUT, 1e-12,
+                   "np.matmul(w.reshape(F, -1), x_cols[n]) + b (the cache's columns of receptive "
+                   "fields, rows in the order (c, i, j))")
 
     x32 = CONV_X.astype(np.float32)
     out32 = _pair(t, t.call(conv_forward_fast, x32, CONV_W.astype(np.float32),
                             CONV_B.astype(np.float32), dict(CONV_PARAM)), "conv_forward_fast")
-    t.expect_close("the same example in float32", out32, CONV_OUT, tol=1e-6)
+    t.expect_close(out32, CONV_OUT, 1e-6, "the same example in float32")
 
     rs = np.random.RandomState(231)
     for x_shape, w_shape, conv_param in (((3, 2, 9, 7), (4, 2, 3, 2), {"stride": 3, "pad": 2}),
@@ -118,9 +119,9 @@ def _check_conv_forward_fast(t):
             t.note("skipped the comparison with conv_forward_naive: it is not implemented yet")
             return
         out = _pair(t, t.call(conv_forward_fast, x, w, b, dict(conv_param)), "conv_forward_fast")
-        t.expect_close("conv_forward_naive on x %s, w %s, stride %d, pad %d"
-                       % (x_shape, w_shape, conv_param["stride"], conv_param["pad"]),
-                       out, naive[0], tol=1e-9)
+        t.expect_close(out, naive[0], 1e-9,
+                       "conv_forward_naive on x %s, w %s, stride %d, pad %d"
+                       % (x_shape, w_shape, conv_param["stride"], conv_param["pad"]))
 
 
 # --------------------------------------------------------------------------------------
@@ -147,14 +148,14 @@ def _check_conv_backward_fast(t):
     if np.shape(dx) == (2, 2, 6, 7):
         t.fail("dx has the shape of the padded input (2, 2, 6, 7): drop the padding, "
                "expected the shape of x, (2, 2, 4, 5)")
-    dx = t.expect_array("dx", dx, (2, 2, 4, 5), "float")
-    dw = t.expect_array("dw", dw, (3, 2, 3, 2), "float")
-    db = t.expect_array("db", db, (3,), "float")
-    t.expect_close("the expected dx of a small example (stride 2, pad 1)", dx, CONV_DX, tol=1e-12,
+    dx = t.expect_array(dx, (2, 2, 4, 5), "dx", "float")
+    dw = t.expect_array(dw, (3, 2, 3, 2), "dw", "float")
+    db = t.expect_array(db, (3,), "db", "float")
+    t.expect_close(dx, CONV_DX, 1e-12, "the expected dx of a small example (stride 2, pad 1)",
                    hint=lambda got, exp: "the 3-row kernel with stride 2 makes receptive "
                    "fields overlap: add (+=) every field's gradient into dx")
-    t.expect_close("the expected dw", dw, CONV_DW, tol=1e-12)
-    t.expect_close("the expected db", db, CONV_DB, tol=1e-12,
+    t.expect_close(dw, CONV_DW, 1e-12, "the expected dw")
+    t.expect_close(db, CONV_DB, 1e-12, "the expected db",
                    hint=lambda got, exp: "sum dout over the examples and both spatial axes "
                    "(axes 0, 2 and 3)")
 
@@ -170,8 +171,8 @@ def _check_conv_backward_fast(t):
             ("dw", dw, lambda v: conv_forward_fast(x, v, b, dict(conv_param))[0], w),
             ("db", db, lambda v: conv_forward_fast(x, w, v, dict(conv_param))[0], b)):
         numeric = eval_numerical_gradient_array(f, v.copy(), dout)
-        t.expect_close("a numerical gradient (%s, stride 1, pad 1: overlapping fields)" % name,
-                       grad, numeric, tol=1e-7,
+        t.expect_close(grad, numeric, 1e-7,
+                       "a numerical gradient (%s, stride 1, pad 1: overlapping fields)" % name,
                        hint=lambda got, exp: "receptive fields overlap: add (+=) into dx"
                        if name == "dx" else None)
 
@@ -190,11 +191,11 @@ def _check_max_pool_forward_fast(t):
             ("3x2 windows, stride 1 (overlapping)", POOL_OVERLAP, POOL_OVERLAP_OUT)):
         out = _pair(t, t.call(max_pool_forward_fast, POOL_X.copy(), dict(pool_param)),
                     "max_pool_forward_fast")
-        out = t.expect_array("out of x (2, 2, 5, 6), " + what, out, expected.shape, "float")
-        t.expect_close("the expected maxima, " + what, out, expected, tol=0)
+        out = t.expect_array(out, expected.shape, "out of x (2, 2, 5, 6), " + what, "float")
+        t.expect_close(out, expected, 0, "the expected maxima, " + what)
     out = _pair(t, t.call(max_pool_forward_fast, POOL_X.astype(np.float32), dict(POOL_TILES)),
                 "max_pool_forward_fast")
-    t.expect_close("the 2x2 example in float32", out, POOL_TILES_OUT, tol=0)
+    t.expect_close(out, POOL_TILES_OUT, 0, "the 2x2 example in float32")
 
     rs = np.random.RandomState(231)
     x = -np.abs(rs.randn(3, 2, 9, 7))  # negative: zeros are never the maximum
@@ -206,9 +207,10 @@ def _check_max_pool_forward_fast(t):
             return
         out = _pair(t, t.call(max_pool_forward_fast, x.copy(), dict(pool_param)),
                     "max_pool_forward_fast")
-        t.expect_close("max_pool_forward_naive on negative x (3, 2, 9, 7), %dx%d windows, "
+        t.expect_close(out, naive[0], 0,
+                       "max_pool_forward_naive on negative x (3, 2, 9, 7), %dx%d windows, "
                        "stride %d" % (pool_param["pool_height"], pool_param["pool_width"],
-                                      pool_param["stride"]), out, naive[0], tol=0)
+                                      pool_param["stride"]))
 
 
 @public_check("max_pool_backward_fast")
@@ -223,7 +225,7 @@ def _check_max_pool_backward_fast(t):
                            POOL_X.copy(), dict(pool_param))
         dout = np.arange(1.0, 1 + np.prod(out_shape)).reshape(out_shape)
         dx = t.call(max_pool_backward_fast, dout, cache)
-        dx = t.expect_array("dx, " + what, dx, POOL_X.shape, "float")
+        dx = t.expect_array(dx, POOL_X.shape, "dx, " + what, "float")
 
         def hint(got, exp):
             if got.sum() > exp.sum():
@@ -233,4 +235,4 @@ def _check_max_pool_backward_fast(t):
                 return "an entry that is the maximum of several overlapping windows gets " \
                        "the sum of their derivatives (+=)"
             return None
-        t.expect_close("the expected dx, " + what, dx, expected, tol=0, hint=hint)
+        t.expect_close(dx, expected, 0, "the expected dx, " + what, hint=hint)

@@ -105,9 +105,9 @@ def _check_fully_connected_net(t):
                "and b1..b4, got %s" % (sorted(params) if isinstance(params, dict) else params,))
     dims = [50, 40, 30, 20, 7]
     for i in range(1, 5):
-        t.expect_array("params['W%d']" % i, params["W%d" % i], (dims[i - 1], dims[i]), "float",
+        t.expect_array(params["W%d" % i], (dims[i - 1], dims[i]), "params['W%d']" % i, "float",
                        report=False)
-        t.expect_array("params['b%d']" % i, params["b%d" % i], (dims[i],), "float", report=False)
+        t.expect_array(params["b%d" % i], (dims[i],), "params['b%d']" % i, "float", report=False)
         if np.any(np.asarray(params["b%d" % i]) != 0):
             t.fail("the bias b%d should start at zero" % i)
         w = np.asarray(params["W%d" % i])
@@ -131,24 +131,24 @@ def _check_fully_connected_net(t):
     scores = t.call(net.loss, X.copy())
     if isinstance(scores, tuple):
         t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array("the scores of 4 examples and 3 classes", scores, (4, 3), "float")
-    t.expect_close("the scores of a 3-layer net", scores, FC_SCORES, tol=1e-8,
+    scores = t.expect_array(scores, (4, 3), "the scores of 4 examples and 3 classes", "float")
+    t.expect_close(scores, FC_SCORES, 1e-8, "the scores of a 3-layer net",
                    hint=lambda got, exp: "is there a ReLU after every hidden layer, and none "
                    "after the last one?")
     loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close("the loss of a 3-layer net without regularization",
-                   _scalar(t, loss, "the loss"), FC_LOSS, tol=1e-8)
+    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS, 1e-8,
+                   "the loss of a 3-layer net without regularization")
     net.reg = 0.9
     loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close("the loss of a 3-layer net with reg=0.9", _scalar(t, loss, "the loss"),
-                   FC_LOSS_REG, tol=1e-8,
+    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS_REG, 1e-8,
+                   "the loss of a 3-layer net with reg=0.9",
                    hint=lambda got, exp: "add 0.5 * reg * sum(W * W) for every weight matrix "
                    "W1, W2, W3 (not for the biases)")
     one = t.call(FullyConnectedNet, [], input_dim=6, num_classes=3, reg=0.9, dtype=np.float64)
     one.params = _fc_params([6, 3])
     loss, _ = _values(t, t.call(one.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close("the loss of a net without hidden layers (hidden_dims=[]) with reg=0.9",
-                   _scalar(t, loss, "the loss"), FC_ONE_LAYER_LOSS_REG, tol=1e-8)
+    t.expect_close(_scalar(t, loss, "the loss"), FC_ONE_LAYER_LOSS_REG, 1e-8,
+                   "the loss of a net without hidden layers (hidden_dims=[]) with reg=0.9")
 
     # 3. Numerical gradients of your own loss, as in CS231n's notebook.
     _numerical_check(t, net, X, y, "3 layers with reg=0.9")
@@ -164,8 +164,8 @@ def _check_fully_connected_net(t):
     if t.call_other(layers.dropout_forward, np.ones((2, 2)), {"mode": "train", "p": 0.5}) is None:
         t.note("skipped the checks with dropout: dropout_forward is not implemented yet")
     else:
-        t.expect_close("test-time scores with dropout (dropout is off at test time)",
-                       t.call(net.loss, X.copy()), FC_SCORES, tol=1e-8)
+        t.expect_close(t.call(net.loss, X.copy()), FC_SCORES, 1e-8,
+                       "test-time scores with dropout (dropout is off at test time)")
         _numerical_check(t, net, X, y, "with dropout_keep_ratio=0.5 and a seed")
 
     # 5. Batch and layer normalization.
@@ -182,8 +182,8 @@ def _check_fully_connected_net(t):
             continue
         net.params = _fc_params(FC_DIMS, normalization=True)
         loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-        t.expect_close("the loss with normalization=%r and reg=0.3" % normalization,
-                       _scalar(t, loss, "the loss"), expected, tol=1e-7,
+        t.expect_close(_scalar(t, loss, "the loss"), expected, 1e-7,
+                       "the loss with normalization=%r and reg=0.3" % normalization,
                        hint=lambda got, exp: "normalize after each hidden affine layer, before "
                        "its ReLU, with params gamma_i, beta_i and self.bn_params[i - 1]")
         _numerical_check(t, net, X, y, "with normalization=%r" % normalization)
@@ -252,7 +252,7 @@ def _update(t, rule, name, w, dw, config):
     if not isinstance(config, dict):
         t.fail("%s should return (next_w, config) with config a dictionary, got a %s"
                % (name, type(config).__name__))
-    return t.expect_array("next_w", next_w, np.shape(w), "float", report=False), config
+    return t.expect_array(next_w, np.shape(w), "next_w", "float", report=False), config
 
 
 def _check_defaults(t, rule, name):
@@ -261,8 +261,7 @@ def _check_defaults(t, rule, name):
         if config.get(key) != value:
             t.fail("with config=None, config[%r] should default to %g, got %r"
                    % (key, value, config.get(key)))
-    t.expect_close("one step from config=None (the defaults)", next_w, DEFAULTS_NEXT_W[name],
-                   tol=1e-7)
+    t.expect_close(next_w, DEFAULTS_NEXT_W[name], 1e-7, "one step from config=None (the defaults)")
 
 
 @public_check("sgd_momentum")
@@ -278,10 +277,10 @@ def _check_sgd_momentum(t):
         if np.allclose(got, w + 0.9 * v + 1e-3 * dw):
             return "the gradient step goes downhill: v = momentum * v - learning_rate * dw"
         return None
-    t.expect_close("CS231n's next_w", next_w, MOMENTUM_NEXT_W, tol=1e-8, hint=hint)
+    t.expect_close(next_w, MOMENTUM_NEXT_W, 1e-8, "CS231n's next_w", hint=hint)
     if "velocity" not in config:
         t.fail("store the new velocity in config['velocity'] for the next step")
-    t.expect_close("CS231n's velocity", config["velocity"], MOMENTUM_VELOCITY, tol=1e-8)
+    t.expect_close(config["velocity"], MOMENTUM_VELOCITY, 1e-8, "CS231n's velocity")
     _check_defaults(t, sgd_momentum, "sgd_momentum")
 
 
@@ -293,16 +292,16 @@ def _check_rmsprop(t):
     cache = np.linspace(0.6, 0.9, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
     next_w, config = _update(t, rmsprop, "rmsprop", w, dw,
                              {"learning_rate": 1e-2, "cache": cache})
-    t.expect_close("CS231n's cache", config.get("cache", np.zeros(0)), RMSPROP_CACHE, tol=1e-8,
+    t.expect_close(config.get("cache", np.zeros(0)), RMSPROP_CACHE, 1e-8, "CS231n's cache",
                    hint=lambda got, exp: "cache = decay_rate * cache + (1 - decay_rate) * dw**2, "
                    "stored in config['cache']")
-    t.expect_close("CS231n's next_w", next_w, RMSPROP_NEXT_W, tol=1e-7)
+    t.expect_close(next_w, RMSPROP_NEXT_W, 1e-7, "CS231n's next_w")
     _check_defaults(t, rmsprop, "rmsprop")
     tiny = np.array([1e-6, -1e-6])
     next_w, _ = _update(t, rmsprop, "rmsprop", np.zeros(2), tiny,
                         {"learning_rate": 1.0, "decay_rate": 0.0})
-    t.expect_close("a tiny gradient (epsilon goes outside the square root)", next_w,
-                   -tiny / (1e-6 + 1e-8), tol=1e-7)
+    t.expect_close(next_w, -tiny / (1e-6 + 1e-8), 1e-7,
+                   "a tiny gradient (epsilon goes outside the square root)")
 
 
 @public_check("adam")
@@ -314,12 +313,12 @@ def _check_adam(t):
     v = np.linspace(0.7, 0.5, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
     next_w, config = _update(t, adam, "adam", w, dw,
                              {"learning_rate": 1e-2, "m": m, "v": v, "t": 5})
-    t.expect_close("CS231n's m", config.get("m", np.zeros(0)), ADAM_M, tol=1e-8)
-    t.expect_close("CS231n's v", config.get("v", np.zeros(0)), ADAM_V, tol=1e-8)
+    t.expect_close(config.get("m", np.zeros(0)), ADAM_M, 1e-8, "CS231n's m")
+    t.expect_close(config.get("v", np.zeros(0)), ADAM_V, 1e-8, "CS231n's v")
     if config.get("t") != 6:
         t.fail("config['t'] should go from 5 to 6 in one step, got %r" % (config.get("t"),))
 
     def hint(got, exp):
         return "increment t before the bias correction: m / (1 - beta1**t) with the new t"
-    t.expect_close("CS231n's next_w", next_w, ADAM_NEXT_W, tol=5e-7, hint=hint)
+    t.expect_close(next_w, ADAM_NEXT_W, 5e-7, "CS231n's next_w", hint=hint)
     _check_defaults(t, adam, "adam")

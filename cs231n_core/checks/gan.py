@@ -67,9 +67,9 @@ def _check_loss(t, name):
     fake = _linspace(torch, 1.5, -2.5, (6, 1))
     args = (real, fake) if "discriminator" in name else (fake,)
     value = _scalar(t, t.call(getattr(gen, name), *args), name)
-    t.expect_close("the loss of logits (6, 1) in float64", value, LOSSES[name], tol=1e-8)
+    t.expect_close(value, LOSSES[name], 1e-8, "the loss of logits (6, 1) in float64")
     flat = _scalar(t, t.call(getattr(gen, name), *[a.reshape(-1).float() for a in args]), name)
-    t.expect_close("the loss of logits (6,) in float32", flat, LOSSES[name], tol=1e-5)
+    t.expect_close(flat, LOSSES[name], 1e-5, "the loss of logits (6,) in float32")
     leaves = [a.clone().requires_grad_() for a in args]
     loss = t.call(getattr(gen, name), *leaves)
     if not getattr(loss, "requires_grad", False):

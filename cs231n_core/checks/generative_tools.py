@@ -70,7 +70,8 @@ def _expect_summary(t, what, out, expected):
     """Compare (sum, sum of squares, first entry) of an output with stored numbers."""
     values = as_numpy(t, out, what, double=True)
     summary = np.array([values.sum(), (values ** 2).sum(), values.ravel()[0]])
-    t.expect_close(what + " (with fixed weights, against stored numbers)", summary, np.array(expected), tol=1e-6)
+    t.expect_close(summary, np.array(expected), 1e-6,
+                   what + " (with fixed weights, against stored numbers)")
 
 
 # (sum, sum of squares, first entry) of outputs of the reference with _filled weights

@@ -61,29 +61,30 @@ def _distance_checks(t, method):
     # 1. A small integer example, checked entry by entry.
     knn = _knn(KNN_INT_TRAIN.copy(), np.arange(7))
     dists = t.call(getattr(knn, method), KNN_INT_TEST.copy())
-    dists = t.expect_array("distances of 5 test to 7 training points", dists, (5, 7), "float")
-    t.expect_close("the expected distances", dists, np.sqrt(KNN_INT_SQUARED), hint=_distance_hint)
+    dists = t.expect_array(dists, (5, 7), "distances of 5 test to 7 training points", "float")
+    t.expect_close(dists, np.sqrt(KNN_INT_SQUARED), 1e-6, "the expected distances",
+                   hint=_distance_hint)
 
     # 2. Random floats: row sums, column sums and a few entries.
     rs = np.random.RandomState(0)
     X_train, X_test = rs.randn(30, 12), rs.randn(20, 12)
     knn = _knn(X_train, np.zeros(30, dtype=np.int64))
     dists = np.asarray(t.call(getattr(knn, method), X_test.copy()))
-    t.expect_array("the distances of 20 random test to 30 training points", dists, (20, 30),
+    t.expect_array(dists, (20, 30), "the distances of 20 random test to 30 training points",
                    "float", report=False)
-    t.expect_close("the expected row sums of random distances", dists.sum(axis=1),
-                   KNN_RAND_ROW_SUMS)
-    t.expect_close("the expected column sums of random distances", dists.sum(axis=0),
-                   KNN_RAND_COL_SUMS)
-    t.expect_close("a few expected entries of random distances",
-                   [dists[ij] for ij in KNN_RAND_ENTRIES], list(KNN_RAND_ENTRIES.values()))
+    t.expect_close(dists.sum(axis=1), KNN_RAND_ROW_SUMS, 1e-6,
+                   "the expected row sums of random distances")
+    t.expect_close(dists.sum(axis=0), KNN_RAND_COL_SUMS, 1e-6,
+                   "the expected column sums of random distances")
+    t.expect_close([dists[ij] for ij in KNN_RAND_ENTRIES], list(KNN_RAND_ENTRIES.values()), 1e-6,
+                   "a few expected entries of random distances")
 
     # 3. Distances of a set to itself: symmetric, zero diagonal, no NaN, even for data far
     #    from the origin, where rounding makes some expanded squared distances negative.
     X = np.random.RandomState(1).randn(40, 8) + 1000.0
     knn = _knn(X.copy(), np.zeros(40, dtype=np.int64))
     self_dists = np.asarray(t.call(getattr(knn, method), X.copy()), dtype=np.float64)
-    t.expect_array("the distances of 40 points to themselves", self_dists, (40, 40), "float",
+    t.expect_array(self_dists, (40, 40), "the distances of 40 points to themselves", "float",
                    report=False)
     if not np.all(np.isfinite(self_dists)):
         t.fail("got %d NaN or inf among the distances of 40 points (around 1000) to themselves;"
@@ -155,11 +156,11 @@ def _check_predict_labels(t):
     knn = _knn(np.zeros((15, 1)), KNN_RAND_LABELS.copy())
     given = dists.copy()
     y_pred = t.call(knn.predict_labels, given, k=1)
-    y_pred = t.expect_array("labels of 6 test points", y_pred, (6,), "int")
+    y_pred = t.expect_array(y_pred, (6,), "labels of 6 test points", "int")
     if not np.array_equal(given, dists):
         t.fail("predict_labels changed the dists array it was given; sort a copy "
                "(np.argsort) instead of sorting in place")
-    t.expect_labels("k=1 on random distances", y_pred, KNN_RAND_PREDICTIONS[1],
+    t.expect_labels(y_pred, KNN_RAND_PREDICTIONS[1], "k=1 on random distances",
                     hint="with k=1 the label is that of the nearest training point")
     knn = _knn(np.zeros((6, 1)), KNN_VOTE_LABELS.copy())
     got = [np.asarray(t.call(knn.predict_labels, KNN_VOTE_DISTS.copy(), k=k)).ravel()[:1]
@@ -168,13 +169,12 @@ def _check_predict_labels(t):
     expected = np.array(list(KNN_VOTE_EXPECTED.values()))
     only_ties_wrong = got.shape == expected.shape and set(
         np.array(list(KNN_VOTE_EXPECTED))[got != expected].tolist()) <= {2, 3, 5, 6}
-    t.expect_labels("a hand-made vote with ties (k = 1..6)", got, expected,
+    t.expect_labels(got, expected, "a hand-made vote with ties (k = 1..6)",
                     hint="ties must go to the smallest label (np.bincount + np.argmax does that)"
                     if only_ties_wrong else "take the k smallest distances and the most common label")
 
     knn = _knn(np.zeros((15, 1)), KNN_RAND_LABELS.copy())
     for k in (3, 5, 8, 15):
         y_pred = t.call(knn.predict_labels, dists.copy(), k=k)
-        t.expect_labels("k=%d on random distances" % k, y_pred,
-                        KNN_RAND_PREDICTIONS[k],
+        t.expect_labels(y_pred, KNN_RAND_PREDICTIONS[k], "k=%d on random distances" % k,
                         hint="take the k smallest distances and the most common label")

@@ -34,7 +34,7 @@ def _loss_pair(t, result, name, w_shape):
         t.fail("the loss is None; did you forget to set it?")
     if np.size(loss) != 1:
         t.fail("the loss should be a single number, got an array of shape %s" % (np.shape(loss),))
-    dW = t.expect_array("dW", dW, w_shape, "float", report=False)
+    dW = t.expect_array(dW, w_shape, "dW", "float", report=False)
     return float(np.asarray(loss, dtype=np.float64).reshape(())), dW
 
 
@@ -74,8 +74,9 @@ def _regularization_checks(t, fn, W, X, y):
             return "did you forget to add the regularization to the loss?"
         return None
 
-    t.expect_close("reg * sum(W * W) as the loss's regularization (loss with reg=0.7 minus "
-                   "loss with reg=0)", loss1 - loss0, penalty, tol=1e-7, hint=loss_hint)
+    t.expect_close(loss1 - loss0, penalty, 1e-7,
+                   "reg * sum(W * W) as the loss's regularization (loss with reg=0.7 minus "
+                   "loss with reg=0)", hint=loss_hint)
 
     def grad_hint(got, expected):
         if np.allclose(got, 0.5 * expected):
@@ -84,8 +85,9 @@ def _regularization_checks(t, fn, W, X, y):
             return "did you forget the regularization's gradient 2 * reg * W?"
         return None
 
-    t.expect_close("2 * reg * W as the gradient of the regularization (dW with reg=0.7 "
-                   "minus dW with reg=0)", dW1 - dW0, 2 * reg * W, tol=1e-7, hint=grad_hint)
+    t.expect_close(dW1 - dW0, 2 * reg * W, 1e-7,
+                   "2 * reg * W as the gradient of the regularization (dW with reg=0.7 "
+                   "minus dW with reg=0)", hint=grad_hint)
 
 
 def _numerical_gradient_check(t, fn, W, X, y, reg):

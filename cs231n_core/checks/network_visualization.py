@@ -100,10 +100,10 @@ def _check_saliency(t):
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
     before = X.clone()
     saliency = as_numpy(t, t.call(vis.compute_saliency_maps, X, y, model), "the saliency maps")
-    t.expect_array("the saliency maps of X (2, 2, 4, 4)", saliency, (2, 4, 4), "float")
+    t.expect_array(saliency, (2, 4, 4), "the saliency maps of X (2, 2, 4, 4)", "float")
     if np.any(saliency < 0):
         t.fail("the saliency maps have negative entries; take the absolute value of the gradient")
-    t.expect_close("the expected saliency maps", saliency, SALIENCY, tol=1e-6,
+    t.expect_close(saliency, SALIENCY, 1e-6, "the expected saliency maps",
                    hint=lambda got, exp: "the gradient of the correct class's score (scores.gather), "
                    "absolute value, then the largest over the channels")
     _unchanged(t, X, before, "compute_saliency_maps")
@@ -116,14 +116,17 @@ def _check_occlusion(t):
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
     before = X.clone()
     drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=2, stride=2), "the occlusion maps")
-    t.expect_array("occlusion maps with patch_size=2, stride=2 on 4x4 images", drops, (2, 2, 2), "float")
-    t.expect_close("the expected drops of the correct class's probability", drops, OCCLUSION[0], tol=1e-6,
+    t.expect_array(drops, (2, 2, 2), "occlusion maps with patch_size=2, stride=2 on 4x4 images",
+                   "float")
+    t.expect_close(drops, OCCLUSION[0], 1e-6,
+                   "the expected drops of the correct class's probability",
                    hint=lambda got, exp: "the probability before minus the probability with the patch"
                    if np.allclose(got, -exp) else None)
     drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=3, stride=1, fill_value=0.5),
                    "the occlusion maps")
-    t.expect_array("occlusion maps with patch_size=3, stride=1 on 4x4 images", drops, (2, 2, 2), "float")
-    t.expect_close("the expected drops with fill_value=0.5", drops, OCCLUSION[1], tol=1e-6)
+    t.expect_array(drops, (2, 2, 2), "occlusion maps with patch_size=3, stride=1 on 4x4 images",
+                   "float")
+    t.expect_close(drops, OCCLUSION[1], 1e-6, "the expected drops with fill_value=0.5")
     _unchanged(t, X, before, "occlusion_map")
 
 
@@ -133,8 +136,8 @@ def _check_grad_cam(t):
     torch, vis = _torch()
     model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
     cam = as_numpy(t, t.call(vis.grad_cam, X, y, model, model[1]), "the Grad-CAM maps")
-    t.expect_array("Grad-CAM at the ReLU of output (2, 3, 4, 4)", cam, (2, 4, 4), "float")
-    t.expect_close("the expected Grad-CAM maps", cam, GRAD_CAM, tol=1e-6,
+    t.expect_array(cam, (2, 4, 4), "Grad-CAM at the ReLU of output (2, 3, 4, 4)", "float")
+    t.expect_close(cam, GRAD_CAM, 1e-6, "the expected Grad-CAM maps",
                    hint=lambda got, exp: "each channel's weight is the mean of its gradient over the "
                    "positions; sum the weighted activations over the channels, then a ReLU")
     if model[1]._forward_hooks:
@@ -161,7 +164,7 @@ def _check_fooling(t):
     for i, target in enumerate((labels + np.array([3, 5, 7])) % 10):
         fooled = t.call(vis.make_fooling_image, X[i:i + 1], target, model)
         image = as_numpy(t, fooled, "the fooling image")
-        t.expect_array("the fooling image", image, (1, 1, 28, 28), "float", report=False)
+        t.expect_array(image, (1, 1, 28, 28), "the fooling image", "float", report=False)
         label = int(model(torch.from_numpy(image)).argmax())
         if label != target:
             t.fail("the classifier calls the fooling image of a %d a %d, not the target %d"
@@ -182,9 +185,11 @@ def _check_class_visualization(t):
     model = _tiny_model(torch)
     img = _images(torch, 1).clone().requires_grad_(True)
     t.call(vis.class_visualization_update_step, img, model, 1, 0.05, 0.5)
-    t.expect_close("the expected image after one step", img.detach().numpy(), CLASS_VIS_STEP[0], tol=1e-6,
+    t.expect_close(img.detach().numpy(), CLASS_VIS_STEP[0], 1e-6,
+                   "the expected image after one step",
                    hint=lambda got, exp: "ascend score - l2_reg * (squared L2 norm of the image), by "
                    "learning_rate times the gradient divided by its norm")
     t.call(vis.class_visualization_update_step, img, model, 1, 0.05, 0.5)
-    t.expect_close("the expected image after a second step", img.detach().numpy(), CLASS_VIS_STEP[1],
-                   tol=1e-6, hint=lambda got, exp: "did you clear img.grad after the first step?")
+    t.expect_close(img.detach().numpy(), CLASS_VIS_STEP[1], 1e-6,
+                   "the expected image after a second step",
+                   hint=lambda got, exp: "did you clear img.grad after the first step?")

@@ -11,13 +11,13 @@ def _grads(t, result, name, shapes):
     """(dx, dgamma, dbeta) of a backward pass, with the shapes of (x, gamma, beta)."""
     grads = _values(t, result, 3, name)
     for what, grad, shape in zip(("dx", "dgamma", "dbeta"), grads, shapes):
-        t.expect_array(what, grad, shape, "float", report=False)
+        t.expect_array(grad, shape, what, "float", report=False)
     return grads
 
 
 def _expect_grads(t, grads, expected, what):
     for name, grad, reference in zip(("dx", "dgamma", "dbeta"), grads, expected):
-        t.expect_close("the expected %s %s" % (name, what), grad, reference, tol=1e-7)
+        t.expect_close(grad, reference, 1e-7, "the expected %s %s" % (name, what))
 
 
 def _forward_cache(t, forward, *args):

@@ -49,7 +49,7 @@ def _check_flatten(t):
     if out.shape != (2, 6):
         t.fail("flatten of x of shape (2, 1, 3, 2) gave shape %s, expected (2, 6): one row per "
                "example, x.reshape(N, -1)" % (out.shape,))
-    t.expect_labels("CS231n's example (rows [0..5] and [6..11])", out, np.arange(12).reshape(2, 6))
+    t.expect_labels(out, np.arange(12).reshape(2, 6), "CS231n's example (rows [0..5] and [6..11])")
     rows = torch.ones(4, 7)
     out = as_numpy(t, t.call(models.flatten, rows), "flatten of rows")
     if out.shape != (4, 7):
@@ -114,7 +114,7 @@ def _check_two_layer_fc(t):
     w1 = 0.5 * torch.cos(torch.arange(60, dtype=torch.float64)).reshape(12, 5)  # signs mixed
     w2 = torch.linspace(0.3, -0.4, 15, dtype=torch.float64).reshape(5, 3)
     scores = as_numpy(t, t.call(models.two_layer_fc, x, [w1, w2]), "the scores")
-    t.expect_close("the expected scores of x of shape (2, 3, 4)", scores, FC_SCORES, tol=1e-8,
+    t.expect_close(scores, FC_SCORES, 1e-8, "the expected scores of x of shape (2, 3, 4)",
                    hint=lambda got, exp: "is the ReLU between the two products, and only there?")
     w1.requires_grad_()
     out = t.call(models.two_layer_fc, x, [w1, w2])
@@ -156,7 +156,7 @@ def _check_three_layer_convnet(t):
     t.ok("CS231n's shape test: scores of shape (64, 10)")
     x, params = _conv_example(torch)
     scores = as_numpy(t, t.call(models.three_layer_convnet, x, params), "the scores")
-    t.expect_close("the expected scores of x of shape (2, 2, 4, 5)", scores, CONV_SCORES, tol=1e-8,
+    t.expect_close(scores, CONV_SCORES, 1e-8, "the expected scores of x of shape (2, 2, 4, 5)",
                    hint=lambda got, exp: "check the paddings (2, then 1), both biases and both ReLUs")
 
 
@@ -179,7 +179,8 @@ def _check_two_layer_fc_module(t):
         t.fail("scores of shape %s for x of shape (4, 3, 10, 10), expected (4, 10)" % (scores.shape,))
     rows = x.numpy().reshape(4, -1)
     expected = np.maximum(rows.dot(w1.T) + b1, 0).dot(w2.T) + b2
-    t.expect_close("flatten - fc1 - ReLU - fc2 with the module's own weights", scores, expected, tol=1e-8)
+    t.expect_close(scores, expected, 1e-8,
+                   "flatten - fc1 - ReLU - fc2 with the module's own weights")
 
 
 # --------------------------------------------------------------------------------------
@@ -209,8 +210,9 @@ def _check_torch_convnet(t):
     w1, b1, w2, b2, fc_w, fc_b = (torch.from_numpy(p) for p in params)
     hidden = F.relu(F.conv2d(F.relu(F.conv2d(x, w1, b1, padding=2)), w2, b2, padding=1))
     expected = (hidden.reshape(3, -1).matmul(fc_w.T) + fc_b).numpy()
-    t.expect_close("conv 5x5 (pad 2) - ReLU - conv 3x3 (pad 1) - ReLU - fc with the module's own "
-                   "weights, for 9x11 images", scores, expected, tol=1e-8)
+    t.expect_close(scores, expected, 1e-8,
+                   "conv 5x5 (pad 2) - ReLU - conv 3x3 (pad 1) - ReLU - fc with the module's own "
+                   "weights, for 9x11 images")
 
 
 # --------------------------------------------------------------------------------------
@@ -228,7 +230,7 @@ def _check_check_accuracy(t):
     with torch.no_grad():
         model.weight.copy_(torch.eye(2, dtype=torch.float64))
     accuracy = t.call(models.check_accuracy, (x, y), model, None, batch_size=2)
-    t.expect_close("3 right of 5, in minibatches of 2 (the last one of 1)", accuracy, 0.6, tol=1e-12,
+    t.expect_close(accuracy, 0.6, 1e-12, "3 right of 5, in minibatches of 2 (the last one of 1)",
                    hint=lambda got, exp: "return a fraction, not a percentage" if got > 1 else
                    "count examples, not minibatches, and add up over every minibatch")
     norm = torch.nn.BatchNorm1d(2).double()
@@ -237,8 +239,9 @@ def _check_check_accuracy(t):
     model = torch.nn.Sequential(norm, model)
     model.train()
     accuracy = t.call(models.check_accuracy, (x, y), model, None, batch_size=5)
-    t.expect_close("the same data through batch normalization in evaluation mode", accuracy, 0.4,
-                   tol=1e-12, hint=lambda got, exp: "call model.eval() before measuring")
+    t.expect_close(accuracy, 0.4, 1e-12,
+                   "the same data through batch normalization in evaluation mode",
+                   hint=lambda got, exp: "call model.eval() before measuring")
 
 
 # --------------------------------------------------------------------------------------
@@ -270,10 +273,10 @@ def _check_train(t):
     weight = model[0].weight.detach().numpy()
     if np.allclose(weight, np.linspace(-0.5, 0.5, 12).reshape(3, 4)):
         t.fail("the weights did not change: does the optimizer take a step after the backward pass?")
-    t.expect_close("the weights after 2 epochs of SGD (lr 0.1)", weight, TRAIN_WEIGHT, tol=1e-7,
+    t.expect_close(weight, TRAIN_WEIGHT, 1e-7, "the weights after 2 epochs of SGD (lr 0.1)",
                    hint=lambda got, exp: "zero the gradients every iteration and average the loss "
                    "over the minibatch (F.cross_entropy)")
-    t.expect_close("the bias after 2 epochs", model[0].bias.detach().numpy(), TRAIN_BIAS, tol=1e-7)
+    t.expect_close(model[0].bias.detach().numpy(), TRAIN_BIAS, 1e-7, "the bias after 2 epochs")
     norm = torch.nn.BatchNorm1d(4).double()
     model = torch.nn.Sequential(norm, torch.nn.Linear(4, 3).double()).eval()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)

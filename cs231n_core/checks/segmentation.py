@@ -24,16 +24,16 @@ def _check_upsample(t):
     torch, _, segmentation = _modules()
     x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
     nearest = as_numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
-    t.expect_close("nearest neighbour of [[1, 2], [3, 4]]", nearest[0, 0],
-                   [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], tol=0)
+    t.expect_close(nearest[0, 0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], 0,
+                   "nearest neighbour of [[1, 2], [3, 4]]")
     nails = as_numpy(t, t.call(segmentation.Upsample2x("bed_of_nails"), x), "bed of nails")
-    t.expect_close("bed of nails of [[1, 2], [3, 4]]", nails[0, 0],
-                   [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], tol=0)
+    t.expect_close(nails[0, 0], [[1, 0, 2, 0], [0, 0, 0, 0], [3, 0, 4, 0], [0, 0, 0, 0]], 0,
+                   "bed of nails of [[1, 2], [3, 4]]")
     big = torch.tensor([[[[1.0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]]]])
     pooled, indices = torch.nn.functional.max_pool2d(big, 2, return_indices=True)
     unpooled = as_numpy(t, t.call(segmentation.Upsample2x("max_unpool"), pooled, indices), "max unpooling")
-    t.expect_close("max unpooling puts 2, 3, 4, 5 back where they were", unpooled[0, 0],
-                   [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], tol=0)
+    t.expect_close(unpooled[0, 0], [[0, 2, 0, 0], [0, 0, 0, 3], [4, 0, 0, 0], [0, 0, 5, 0]], 0,
+                   "max unpooling puts 2, 3, 4, 5 back where they were")
     layer = t.call(segmentation.Upsample2x, "transposed", 3)
     deconv = getattr(layer, "deconv", None)
     if deconv is None or tuple(deconv.weight.shape) != (3, 3, 4, 4):
@@ -79,5 +79,6 @@ def _check_mean_iou(t):
     if iou.shape != (4,) or not np.isnan(iou[3]) or np.isnan(iou[:3]).any():
         t.fail("the IoU per class must have shape (4,) with NaN only for class 3 (it appears nowhere); got %s"
                % iou.tolist())
-    t.expect_close("the IoUs worked out by hand (1/3, 2/3, 1/2)", iou[:3], [1 / 3, 2 / 3, 1 / 2], tol=1e-12)
-    t.expect_close("the mean IoU (classes that appear somewhere)", miou, 1.5 / 3, tol=1e-12)
+    t.expect_close(iou[:3], [1 / 3, 2 / 3, 1 / 2], 1e-12,
+                   "the IoUs worked out by hand (1/3, 2/3, 1/2)")
+    t.expect_close(miou, 1.5 / 3, 1e-12, "the mean IoU (classes that appear somewhere)")

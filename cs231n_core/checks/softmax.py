@@ -64,10 +64,12 @@ def _softmax_checks(t, name, other_name):
     W0 = np.zeros((2, 3))
     loss, dW = _call_loss(t, fn, W0, HAND_X, HAND_Y, 0.0)
     t.ok("returns (loss, dW) with dW of the shape of W, %s" % (W0.shape,))
-    t.expect_close("log(3) as the loss for W = 0 and 3 classes (every probability is 1/3)",
-                   loss, SOFTMAX_HAND_LOSS, tol=1e-9, hint=_softmax_loss_hint)
-    t.expect_close("the gradient for W = 0, X.T.dot(1/3 - onehot(y)) / N", dW, SOFTMAX_HAND_DW,
-                   tol=1e-7, hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
+    t.expect_close(loss, SOFTMAX_HAND_LOSS, 1e-9,
+                   "log(3) as the loss for W = 0 and 3 classes (every probability is 1/3)",
+                   hint=_softmax_loss_hint)
+    t.expect_close(dW, SOFTMAX_HAND_DW, 1e-7,
+                   "the gradient for W = 0, X.T.dot(1/3 - onehot(y)) / N",
+                   hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
                        "the gradient of the scores is p - onehot(y): did you subtract 1 "
                        "at the correct class?"))
     # 2. The regularization: what reg=0.7 adds to the loss and to dW.
@@ -75,20 +77,18 @@ def _softmax_checks(t, name, other_name):
     _regularization_checks(t, fn, W, X, y)
     # 3. Stored values of a random example with regularization.
     loss, dW = _call_loss(t, fn, W, X, y, RAND_REG)
-    t.expect_close("the expected loss of a random example (reg=0.05)", loss,
-                   SOFTMAX_RAND_LOSS, tol=1e-7)
-    t.expect_close("the expected gradient of a random example (reg=0.05)", dW,
-                   SOFTMAX_RAND_DW, tol=1e-7)
+    t.expect_close(loss, SOFTMAX_RAND_LOSS, 1e-7,
+                   "the expected loss of a random example (reg=0.05)")
+    t.expect_close(dW, SOFTMAX_RAND_DW, 1e-7,
+                   "the expected gradient of a random example (reg=0.05)")
     # 4. Numerical stability: scores around 1000.
     WL, XL, yL = _large_example()
     loss, dW = _call_loss(t, fn, WL, XL, yL, 0.0)
     if not (np.isfinite(loss) and np.all(np.isfinite(dW))):
         t.fail("the loss or dW is NaN or inf for scores around 1000: exp overflows; "
                "subtract each example's largest score before np.exp")
-    t.expect_close("the expected loss for scores around 1000", loss, SOFTMAX_LARGE_LOSS,
-                   tol=1e-7)
-    t.expect_close("the expected gradient for scores around 1000", dW, SOFTMAX_LARGE_DW,
-                   tol=1e-7)
+    t.expect_close(loss, SOFTMAX_LARGE_LOSS, 1e-7, "the expected loss for scores around 1000")
+    t.expect_close(dW, SOFTMAX_LARGE_DW, 1e-7, "the expected gradient for scores around 1000")
     # 5. Properties: a numerical gradient, agreement with the other implementation.
     _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
     _compare_with_other(t, fn, other, W, X, y, RAND_REG)

@@ -66,15 +66,15 @@ def _check_spatial_batchnorm_forward(t):
     bn_param = _train()
     out = _pair(t, t.call(spatial_batchnorm_forward, SBN_X.copy(), SBN_GAMMA, SBN_BETA, bn_param),
                 "spatial_batchnorm_forward")
-    out = t.expect_array("out of x of shape (2, 3, 2, 3)", out, (2, 3, 2, 3), "float")
-    t.expect_close("the means of each channel (beta)", out.mean(axis=(0, 2, 3)), SBN_BETA, tol=1e-8,
+    out = t.expect_array(out, (2, 3, 2, 3), "out of x of shape (2, 3, 2, 3)", "float")
+    t.expect_close(out.mean(axis=(0, 2, 3)), SBN_BETA, 1e-8, "the means of each channel (beta)",
                    hint=lambda got, exp: "each channel is normalized over N, H and W: move the "
                    "channels last (transpose) before reshaping to (N * H * W, C)")
-    t.expect_close("the expected output", out, SBN_OUT, tol=1e-7,
+    t.expect_close(out, SBN_OUT, 1e-7, "the expected output",
                    hint=lambda got, exp: "after batch norm, move the channels back with the "
                    "inverse transpose")
-    t.expect_close("running_mean after one batch (the channels' means times 0.1)",
-                   bn_param.get("running_mean"), 0.1 * SBN_X.mean(axis=(0, 2, 3)))
+    t.expect_close(bn_param.get("running_mean"), 0.1 * SBN_X.mean(axis=(0, 2, 3)), 1e-6,
+                   "running_mean after one batch (the channels' means times 0.1)")
 
 
 @public_check("spatial_batchnorm_backward")
@@ -100,13 +100,14 @@ def _check_spatial_groupnorm_forward(t):
     x = np.array([1.0, 3.0, 2.0, 6.0]).reshape(1, 4, 1, 1)
     out = _pair(t, t.call(spatial_groupnorm_forward, x, GN_GAMMA, GN_BETA, 2, {"eps": 0.0}),
                 "spatial_groupnorm_forward")
-    out = t.expect_array("out of x of shape (1, 4, 1, 1)", out, (1, 4, 1, 1), "float")
-    t.expect_close("a small example worked by hand (eps=0)", out.ravel(), [-1.4, -0.3, -2.3, 1.0],
+    out = t.expect_array(out, (1, 4, 1, 1), "out of x of shape (1, 4, 1, 1)", "float")
+    t.expect_close(out.ravel(), [-1.4, -0.3, -2.3, 1.0], 1e-6,
+                   "a small example worked by hand (eps=0)",
                    hint=lambda got, exp: "group g holds the C // G neighbouring channels "
                    "g * C // G, ..., (g + 1) * C // G - 1: reshape x to (N, G, C // G, H, W)")
     out = _pair(t, t.call(spatial_groupnorm_forward, GN_X.copy(), GN_GAMMA, GN_BETA, 2, {}),
                 "spatial_groupnorm_forward")
-    t.expect_close("the expected output on x of shape (2, 4, 1, 3), G=2", out, GN_OUT, tol=1e-7,
+    t.expect_close(out, GN_OUT, 1e-7, "the expected output on x of shape (2, 4, 1, 3), G=2",
                    hint=lambda got, exp: "normalize each group over its channels and all their "
                    "positions")
 

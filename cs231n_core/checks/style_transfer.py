@@ -48,11 +48,11 @@ def _check_gram(t):
     torch, vis = _torch()
     features = _features(torch, (2, 3, 2, 4))
     gram = as_numpy(t, t.call(vis.gram_matrix, features), "the Gram matrices")
-    t.expect_array("Gram matrices of features (2, 3, 2, 4)", gram, (2, 3, 3), "float")
-    t.expect_close("the expected normalized Gram matrices", gram, GRAM, tol=1e-6,
+    t.expect_array(gram, (2, 3, 3), "Gram matrices of features (2, 3, 2, 4)", "float")
+    t.expect_close(gram, GRAM, 1e-6, "the expected normalized Gram matrices",
                    hint=lambda got, exp: "normalize by H * W * C, the number of neurons")
     plain = as_numpy(t, t.call(vis.gram_matrix, features, normalize=False), "the Gram matrices")
-    t.expect_close("the expected Gram matrices with normalize=False", plain, GRAM * 24, tol=1e-6)
+    t.expect_close(plain, GRAM * 24, 1e-6, "the expected Gram matrices with normalize=False")
 
 
 @public_check("content_loss")
@@ -65,7 +65,7 @@ def _check_content(t):
     if not torch.is_tensor(loss) or not loss.requires_grad:
         t.fail("content_loss must return a tensor through which gradients flow to content_current "
                "(no .item(), .detach() or NumPy)")
-    t.expect_close("the expected content loss", loss.detach().numpy(), CONTENT, tol=1e-6,
+    t.expect_close(loss.detach().numpy(), CONTENT, 1e-6, "the expected content loss",
                    hint=lambda got, exp: "content_weight times the sum (not the mean) of the squared differences")
 
 
@@ -80,7 +80,7 @@ def _check_style(t):
     loss = t.call(vis.style_loss, feats, [1, 2], targets, [20.0, 3.0])
     if not torch.is_tensor(loss) or not loss.requires_grad:
         t.fail("style_loss must return a tensor through which gradients flow to the features")
-    t.expect_close("the expected style loss at layers [1, 2]", loss.detach().numpy(), STYLE, tol=1e-6,
+    t.expect_close(loss.detach().numpy(), STYLE, 1e-6, "the expected style loss at layers [1, 2]",
                    hint=lambda got, exp: "for each style layer: its weight times the sum of squared "
                    "differences between gram_matrix(feats[layer]) and its target")
 
@@ -93,6 +93,7 @@ def _check_tv(t):
     loss = t.call(vis.tv_loss, img, 0.25)
     if not torch.is_tensor(loss) or not loss.requires_grad:
         t.fail("tv_loss must return a tensor through which gradients flow to the image")
-    t.expect_close("the expected total variation loss of a (1, 3, 3, 5) image", loss.detach().numpy(), TV,
-                   tol=1e-6, hint=lambda got, exp: "squared differences of vertical and of horizontal "
+    t.expect_close(loss.detach().numpy(), TV, 1e-6,
+                   "the expected total variation loss of a (1, 3, 3, 5) image",
+                   hint=lambda got, exp: "squared differences of vertical and of horizontal "
                    "neighbours, over every channel, times tv_weight")

@@ -47,9 +47,9 @@ def _svm_checks(t, name, other_name):
     # 1. The hand example, without regularization.
     loss, dW = _call_loss(t, fn, HAND_W, HAND_X, HAND_Y, 0.0)
     t.ok("returns (loss, dW) with dW of the shape of W, %s" % (HAND_W.shape,))
-    t.expect_close("the loss of a small example worked by hand (2.5)", loss, SVM_HAND_LOSS,
-                   tol=1e-9, hint=_svm_loss_hint)
-    t.expect_close("the gradient of the small example", dW, SVM_HAND_DW, tol=1e-9,
+    t.expect_close(loss, SVM_HAND_LOSS, 1e-9, "the loss of a small example worked by hand (2.5)",
+                   hint=_svm_loss_hint)
+    t.expect_close(dW, SVM_HAND_DW, 1e-9, "the gradient of the small example",
                    hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
                        "each positive margin adds X[i] to column j AND subtracts X[i] from "
                        "column y[i]"))
@@ -58,10 +58,8 @@ def _svm_checks(t, name, other_name):
     _regularization_checks(t, fn, W, X, y)
     # 3. Stored values of a random example with regularization.
     loss, dW = _call_loss(t, fn, W, X, y, RAND_REG)
-    t.expect_close("the expected loss of a random example (reg=0.05)", loss, SVM_RAND_LOSS,
-                   tol=1e-7)
-    t.expect_close("the expected gradient of a random example (reg=0.05)", dW, SVM_RAND_DW,
-                   tol=1e-7)
+    t.expect_close(loss, SVM_RAND_LOSS, 1e-7, "the expected loss of a random example (reg=0.05)")
+    t.expect_close(dW, SVM_RAND_DW, 1e-7, "the expected gradient of a random example (reg=0.05)")
     # 4. Properties: a numerical gradient, agreement with the other implementation.
     _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
     _compare_with_other(t, fn, other, W, X, y, RAND_REG)
@@ -130,7 +128,7 @@ def _check_train(t):
         t.fail("self.W has shape %s after training, but the classifier had weights of shape "
                "%s: train must keep the weights it was given (initialize W only when it is "
                "None)" % (np.shape(svm.W), W0.shape))
-    W1 = t.expect_array("self.W after training", svm.W, W0.shape, "float", report=False)
+    W1 = t.expect_array(svm.W, W0.shape, "self.W after training", "float", report=False)
 
     def step_hint(got, expected):
         if np.allclose(got, W0 + learning_rate * own_dW):
@@ -141,9 +139,9 @@ def _check_train(t):
             return "W did not change: update self.W with the gradient"
         return "did train set self.W anew instead of keeping the weights it was given?"
 
-    t.expect_close("W - learning_rate * dW after one step from known weights", W1,
-                   W0 - learning_rate * own_dW, tol=1e-9, hint=step_hint)
-    t.expect_close("the loss recorded for that step", history, [own_loss], tol=1e-9)
+    t.expect_close(W1, W0 - learning_rate * own_dW, 1e-9,
+                   "W - learning_rate * dW after one step from known weights", hint=step_hint)
+    t.expect_close(history, [own_loss], 1e-9, "the loss recorded for that step")
 
     # 2. Minibatches larger than the training set (sampling with replacement).
     svm = LinearSVM()
@@ -200,10 +198,10 @@ def _check_predict(t):
     if shape == (3,):
         t.fail("predict returned 3 values for 5 examples: take the argmax over the classes "
                "(axis 1), not over the examples")
-    labels = t.expect_array("the labels of 5 examples", labels, (5,), "int")
-    t.expect_labels("a small example worked by hand", labels, PREDICT_LABELS,
+    labels = t.expect_array(labels, (5,), "the labels of 5 examples", "int")
+    t.expect_labels(labels, PREDICT_LABELS, "a small example worked by hand",
                     hint="each label is the column of the highest score X.dot(W) in its row")
     rs = np.random.RandomState(2)
     classifier.W = rs.randn(6, 4)
     labels = t.call(classifier.predict, rs.randn(9, 6))
-    t.expect_labels("random weights and data", labels, PREDICT_RAND_LABELS)
+    t.expect_labels(labels, PREDICT_RAND_LABELS, "random weights and data")

@@ -43,4 +43,4 @@ def expect_indices(t, value, expected, what, hint=None):
     got = as_numpy(t, value, what)
     if got.dtype != np.int64:
         t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
-    t.expect_labels(what, got, np.asarray(expected, dtype=np.int64), hint=hint)
+    t.expect_labels(got, np.asarray(expected, dtype=np.int64), what, hint=hint)

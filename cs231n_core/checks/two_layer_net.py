@@ -31,8 +31,8 @@ def _check_affine_forward(t):
     from cs231n_core.layers import affine_forward
 
     out = _pair(t, t.call(affine_forward, *[a.copy() for a in AFFINE_SMALL]), "affine_forward")
-    out = t.expect_array("out of 2 examples with 2 features and 3 outputs", out, (2, 3), "float")
-    t.expect_close("a small example worked by hand", out, AFFINE_SMALL_OUT,
+    out = t.expect_array(out, (2, 3), "out of 2 examples with 2 features and 3 outputs", "float")
+    t.expect_close(out, AFFINE_SMALL_OUT, 1e-6, "a small example worked by hand",
                    hint=lambda got, exp: "did you forget to add b?"
                    if np.allclose(got, exp - AFFINE_SMALL[2]) else None)
 
@@ -42,7 +42,7 @@ def _check_affine_forward(t):
         t.fail("got shape %s for the output of x of shape (2, 4, 5, 6), expected (2, 3); "
                "reshape each example into a row first: x.reshape(x.shape[0], -1)"
                % (np.shape(out),))
-    t.expect_close("CS231n's example (x of shape (2, 4, 5, 6))", out, AFFINE_OUT, tol=1e-8,
+    t.expect_close(out, AFFINE_OUT, 1e-8, "CS231n's example (x of shape (2, 4, 5, 6))",
                    hint=lambda got, exp: "flatten the examples in NumPy's default (row-major) order")
     cache = result[1]
     if not (isinstance(cache, (tuple, list)) and len(cache) == 3
@@ -82,14 +82,14 @@ def _check_affine_backward(t):
     if np.shape(db) in ((2,), (2, 3)):
         t.fail("db has shape %s, expected the shape of b, (3,): sum dout over the examples "
                "(axis 0)" % (np.shape(db),))
-    dx = t.expect_array("dx", dx, (2, 2, 3), "float")
-    dw = t.expect_array("dw", dw, (6, 3), "float")
-    db = t.expect_array("db", db, (3,), "float")
-    t.expect_close("the expected dx", dx, BACK_DX, tol=1e-8)
-    t.expect_close("the expected dw", dw, BACK_DW, tol=1e-8,
+    dx = t.expect_array(dx, (2, 2, 3), "dx", "float")
+    dw = t.expect_array(dw, (6, 3), "dw", "float")
+    db = t.expect_array(db, (3,), "db", "float")
+    t.expect_close(dx, BACK_DX, 1e-8, "the expected dx")
+    t.expect_close(dw, BACK_DW, 1e-8, "the expected dw",
                    hint=lambda got, exp: "do not divide by N: the loss already averages"
                    if np.allclose(got * 2, exp) else None)
-    t.expect_close("the expected db", db, BACK_DB, tol=1e-8,
+    t.expect_close(db, BACK_DB, 1e-8, "the expected db",
                    hint=lambda got, exp: "sum over the examples, do not average"
                    if np.allclose(got * 2, exp) else None)
 
@@ -104,8 +104,8 @@ def _check_affine_backward(t):
                              ("dw", dw, lambda v: affine_forward(x, v, b)[0], w),
                              ("db", db, lambda v: affine_forward(x, w, v)[0], b)):
         numeric = eval_numerical_gradient_array(f, v.copy(), dout)
-        t.expect_close("a numerical gradient (%s of random x of shape (10, 2, 3))" % name,
-                       grad, numeric, tol=1e-7)
+        t.expect_close(grad, numeric, 1e-7,
+                       "a numerical gradient (%s of random x of shape (10, 2, 3))" % name)
 
 
 # --------------------------------------------------------------------------------------
@@ -123,16 +123,16 @@ def _check_relu_forward(t):
     from cs231n_core.layers import relu_forward
 
     out = _pair(t, t.call(relu_forward, RELU_X.copy()), "relu_forward")
-    out = t.expect_array("out of x of shape (3, 4)", out, (3, 4), "float")
-    t.expect_close("CS231n's example", out, RELU_OUT, tol=1e-8,
+    out = t.expect_array(out, (3, 4), "out of x of shape (3, 4)", "float")
+    t.expect_close(out, RELU_OUT, 1e-8, "CS231n's example",
                    hint=lambda got, exp: "use the elementwise np.maximum(0, x)")
     x = np.array([[[-2.0, 0.0], [3.5, -0.1]], [[0.25, -7.0], [0.0, 1.0]]])
     out = _pair(t, t.call(relu_forward, x.copy()), "relu_forward")
     if np.shape(out) != x.shape:
         t.fail("got shape %s for x of shape (2, 2, 2), expected the shape of x"
                % (np.shape(out),))
-    t.expect_close("max(0, x) on an input of shape (2, 2, 2) with zeros", out,
-                   [[[0.0, 0.0], [3.5, 0.0]], [[0.25, 0.0], [0.0, 1.0]]])
+    t.expect_close(out, [[[0.0, 0.0], [3.5, 0.0]], [[0.25, 0.0], [0.0, 1.0]]], 1e-6,
+                   "max(0, x) on an input of shape (2, 2, 2) with zeros")
 
 
 RELU_BACK_X = np.array([[-1.5, 0.0, 2.0], [0.5, -0.25, 0.0]])
@@ -150,7 +150,7 @@ def _check_relu_backward(t):
     from cs231n_core.layers import relu_backward, relu_forward
 
     dx = t.call(relu_backward, RELU_BACK_DOUT.copy(), RELU_BACK_X.copy())
-    dx = t.expect_array("dx of x of shape (2, 3)", dx, (2, 3), "float")
+    dx = t.expect_array(dx, (2, 3), "dx of x of shape (2, 3)", "float")
 
     def hint(got, exp):
         zero = RELU_BACK_X == 0
@@ -159,19 +159,20 @@ def _check_relu_backward(t):
         if np.allclose(got, RELU_BACK_DOUT):
             return "mask dout with x > 0"
         return None
-    t.expect_close("a small example worked by hand (zeros included)", dx, RELU_BACK_DX, hint=hint)
+    t.expect_close(dx, RELU_BACK_DX, 1e-6, "a small example worked by hand (zeros included)",
+                   hint=hint)
 
     rs = np.random.RandomState(231)
     x, dout = rs.randn(10, 10), rs.randn(10, 10)
     dx = np.asarray(t.call(relu_backward, dout.copy(), x.copy()))
-    t.expect_array("dx of random x of shape (10, 10)", dx, (10, 10), "float", report=False)
-    t.expect_close("the expected column sums of dx on random inputs", dx.sum(axis=0),
-                   RELU_RAND_COL_SUMS, tol=1e-8)
+    t.expect_array(dx, (10, 10), "dx of random x of shape (10, 10)", "float", report=False)
+    t.expect_close(dx.sum(axis=0), RELU_RAND_COL_SUMS, 1e-8,
+                   "the expected column sums of dx on random inputs")
     if t.call_other(relu_forward, x) is None:
         t.note("skipped the numerical gradient check: relu_forward is not implemented yet")
         return
     numeric = eval_numerical_gradient_array(lambda v: relu_forward(v)[0], x.copy(), dout)
-    t.expect_close("a numerical gradient on random inputs", dx, numeric, tol=1e-7)
+    t.expect_close(dx, numeric, 1e-7, "a numerical gradient on random inputs")
 
 
 # --------------------------------------------------------------------------------------
@@ -214,26 +215,26 @@ def _loss_checks(t, fn, lecture, big, random, hints):
     name = fn.__name__
     loss, dx = _values(t, t.call(fn, LECTURE_SCORES.copy(), LECTURE_LABELS.copy()), 2, name)
     loss = _scalar(t, loss, "the loss")
-    dx = t.expect_array("dx of 3 examples and 3 classes", dx, (3, 3), "float")
-    t.expect_close("the lecture's example (cat, car, frog): the loss", loss, lecture[0],
-                   tol=1e-8, hint=lambda got, exp: hints(got, exp, 3))
-    t.expect_close("the lecture's example: dx", dx, lecture[1], tol=1e-8,
+    dx = t.expect_array(dx, (3, 3), "dx of 3 examples and 3 classes", "float")
+    t.expect_close(loss, lecture[0], 1e-8, "the lecture's example (cat, car, frog): the loss",
+                   hint=lambda got, exp: hints(got, exp, 3))
+    t.expect_close(dx, lecture[1], 1e-8, "the lecture's example: dx",
                    hint=lambda got, exp: "divide dx by N too" if np.allclose(got, exp * 3) else None)
 
     x, y = _random_scores()
     loss, dx = _values(t, t.call(fn, x, y), 2, name)
-    t.expect_array("dx of 20 examples and 6 classes", dx, (20, 6), "float", report=False)
-    t.expect_close("random scores: the loss", _scalar(t, loss, "the loss"), random[0], tol=1e-8,
+    t.expect_array(dx, (20, 6), "dx of 20 examples and 6 classes", "float", report=False)
+    t.expect_close(_scalar(t, loss, "the loss"), random[0], 1e-8, "random scores: the loss",
                    hint=lambda got, exp: hints(got, exp, 20))
-    t.expect_close("random scores: the column sums of dx", np.sum(dx, axis=0), random[1], tol=1e-7)
+    t.expect_close(np.sum(dx, axis=0), random[1], 1e-7, "random scores: the column sums of dx")
 
     loss, dx = _values(t, t.call(fn, BIG_SCORES.copy(), BIG_LABELS.copy()), 2, name)
     loss = _scalar(t, loss, "the loss")
     if not np.isfinite(loss) or not np.all(np.isfinite(dx)):
         t.fail("the loss or dx is NaN or infinite for scores around 1000; subtract each row's "
                "maximum score before exponentiating")
-    t.expect_close("scores around 1000: the loss", loss, big[0], tol=1e-8)
-    t.expect_close("scores around 1000: dx", dx, big[1], tol=1e-8)
+    t.expect_close(loss, big[0], 1e-8, "scores around 1000: the loss")
+    t.expect_close(dx, big[1], 1e-8, "scores around 1000: dx")
 
 
 def _svm_hints(got, exp, n):
@@ -343,7 +344,7 @@ def _check_two_layer_net(t):
                % (sorted(params) if isinstance(params, dict) else params,))
     shapes = {"W1": (NET_D, NET_H), "b1": (NET_H,), "W2": (NET_H, NET_C), "b2": (NET_C,)}
     for k in PARAM_NAMES:
-        t.expect_array("params[%r]" % k, params[k], shapes[k], "float", report=False)
+        t.expect_array(params[k], shapes[k], "params[%r]" % k, "float", report=False)
     t.ok("params W1, b1, W2, b2 have shapes (5, 50), (50,), (50, 7), (7,)")
     if np.any(np.asarray(params["b1"]) != 0) or np.any(np.asarray(params["b2"]) != 0):
         t.fail("the biases b1 and b2 should start at zero")
@@ -362,11 +363,11 @@ def _check_two_layer_net(t):
     scores = t.call(net.loss, X.copy())
     if isinstance(scores, tuple):
         t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array("the scores of 3 examples and 7 classes", scores, (3, 7), "float")
-    t.expect_close("CS231n's example: the scores", scores, NET_SCORES, tol=1e-8)
+    scores = t.expect_array(scores, (3, 7), "the scores of 3 examples and 7 classes", "float")
+    t.expect_close(scores, NET_SCORES, 1e-8, "CS231n's example: the scores")
     loss, grads = _values(t, t.call(net.loss, X.copy(), NET_LABELS.copy()), 2, "loss(X, y)")
-    t.expect_close("CS231n's example: the loss without regularization",
-                   _scalar(t, loss, "the loss"), NET_LOSS, tol=1e-8)
+    t.expect_close(_scalar(t, loss, "the loss"), NET_LOSS, 1e-8,
+                   "CS231n's example: the loss without regularization")
     net.reg = 1.0
     loss, grads = _values(t, t.call(net.loss, X.copy(), NET_LABELS.copy()), 2, "loss(X, y)")
 
@@ -376,28 +377,28 @@ def _check_two_layer_net(t):
         if np.isclose(got, NET_LOSS):
             return "add the regularization 0.5 * reg * (sum(W1 * W1) + sum(W2 * W2))"
         return None
-    t.expect_close("CS231n's example: the loss with reg=1.0", _scalar(t, loss, "the loss"),
-                   NET_LOSS_REG1, tol=1e-8, hint=reg_hint)
+    t.expect_close(_scalar(t, loss, "the loss"), NET_LOSS_REG1, 1e-8,
+                   "CS231n's example: the loss with reg=1.0", hint=reg_hint)
     _check_grads_dict(t, grads, net.params)
-    t.expect_close("CS231n's example: the sums of the gradients W1, b1, W2, b2 with reg=1.0",
-                   [np.sum(grads[k]) for k in PARAM_NAMES],
-                   [NET_GRAD_SUMS_REG1[k] for k in PARAM_NAMES], tol=1e-7)
-    t.expect_close("CS231n's example: the sums of the absolute gradients",
-                   [np.sum(np.abs(grads[k])) for k in PARAM_NAMES],
-                   [NET_GRAD_ABS_SUMS_REG1[k] for k in PARAM_NAMES], tol=1e-7)
+    t.expect_close([np.sum(grads[k]) for k in PARAM_NAMES],
+                   [NET_GRAD_SUMS_REG1[k] for k in PARAM_NAMES], 1e-7,
+                   "CS231n's example: the sums of the gradients W1, b1, W2, b2 with reg=1.0")
+    t.expect_close([np.sum(np.abs(grads[k])) for k in PARAM_NAMES],
+                   [NET_GRAD_ABS_SUMS_REG1[k] for k in PARAM_NAMES], 1e-7,
+                   "CS231n's example: the sums of the absolute gradients")
 
     # 3. A small random net, where the ReLU matters, and a numerical gradient check of
     #    your own loss, as in CS231n's notebook.
     small, X, y = _small_net()
     net.params = {k: v.copy() for k, v in small.items()}
     net.reg = 0.7
-    scores = t.expect_array("the scores of a small random net", t.call(net.loss, X.copy()),
-                            (5, 3), "float", report=False)
-    t.expect_close("the scores of a small random net (ReLU active)", scores, SMALL_SCORES,
-                   tol=1e-8, hint=lambda got, exp: "is the ReLU of the hidden layer there?")
+    scores = t.expect_array(t.call(net.loss, X.copy()), (5, 3), "the scores of a small random net",
+                            "float", report=False)
+    t.expect_close(scores, SMALL_SCORES, 1e-8, "the scores of a small random net (ReLU active)",
+                   hint=lambda got, exp: "is the ReLU of the hidden layer there?")
     loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close("the loss of a small random net with reg=0.7", _scalar(t, loss, "the loss"),
-                   SMALL_LOSS_REG07, tol=1e-8)
+    t.expect_close(_scalar(t, loss, "the loss"), SMALL_LOSS_REG07, 1e-8,
+                   "the loss of a small random net with reg=0.7")
     for reg in (0.0, 0.7):
         net.reg = reg
         _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")

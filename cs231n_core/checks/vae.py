@@ -34,11 +34,13 @@ def _check_reparametrize(t):
     if not np.all(np.abs(eps.std(axis=0) - 1) < 0.25):
         t.fail("the noise repeats across the examples: draw one value per entry")
     flat = t.call(gen.reparametrize, mu[:3], torch.full((3, 50), -40.0, dtype=torch.float64))
-    t.expect_close("z = mu where the variance is tiny", as_numpy(t, flat, "z", double=True), mu[:3].numpy(), tol=1e-6)
+    t.expect_close(as_numpy(t, flat, "z", double=True), mu[:3].numpy(), 1e-6,
+                   "z = mu where the variance is tiny")
     grad = torch.autograd.grad(z.sum(), logvar, allow_unused=True)[0] if z.requires_grad else None
     if grad is None:
         t.fail("no gradient reaches logvar: keep z in the graph (no .detach(), no NumPy)")
-    t.expect_close("dz/dlogvar = (z - mu) / 2", grad.numpy(), 0.5 * (z - mu).detach().numpy(), tol=1e-8)
+    t.expect_close(grad.numpy(), 0.5 * (z - mu).detach().numpy(), 1e-8,
+                   "dz/dlogvar = (z - mu) / 2")
 
 
 VAE_LOSS = {"loss": 5.9495536274, "reconstruction": 5.02292925442, "kl": 0.926624372982}
@@ -54,7 +56,7 @@ def _check_vae_loss(t):
     terms = t.call(gen.vae_loss, x_hat, x, mu, logvar)
     for name in ("reconstruction", "kl", "loss"):
         value = _scalar(t, getattr(terms, name), name)
-        t.expect_close("the stored %s of a small minibatch" % name, value, VAE_LOSS[name], tol=1e-8)
+        t.expect_close(value, VAE_LOSS[name], 1e-8, "the stored %s of a small minibatch" % name)
 
 
 @public_check("VAE")

@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
-                                      expect_close, rel_error)
+from autograder.engine.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from cs231n_core.gradient_check import rel_error
 from autograder.engine.references import augment_images, load_digits, secret_rotation
 from autograder.engine.submission import call, get, saved
 from cs231n_core import layers, optim

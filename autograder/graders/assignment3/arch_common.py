@@ -34,13 +34,6 @@ def as_shape(value, what):
     return tuple(as_int(v, what) for v in value)
 
 
-def expect_count(value, expected, what):
-    got = as_int(value, what)
-    if got != expected:
-        raise GradingFailure("%s: %s learnable parameters, expected %s"
-                             % (what, format(got, ","), format(expected, ",")))
-
-
 # --- NumPy references of the layers ----------------------------------------------------
 
 def conv2d(x, w, b=None, stride=1, pad=0):

@@ -12,39 +12,12 @@ only by the checks of the convolutional GAN models.
 """
 import numpy as np
 
-from autograder.engine import expect
 from autograder.engine.expect import GradingFailure
 
 GEN = "cs231n_core.generative:"
 F64_TOL = 1e-10     # float64 values and gradients against the reference
 LOSS_TOL = 1e-7     # losses (relative error, float64)
 DETACHING = ".detach(), .item(), .data, NumPy, torch.no_grad()"  # ways of cutting a graph
-
-
-# --- comparisons ---------------------------------------------------------------------
-
-def expect_near(value, expected, tol, what):
-    """engine.expect.expect_near for what should be one tensor: a tuple, a list or None
-    returned in its place is named as such."""
-    if isinstance(value, (tuple, list)) or value is None:
-        raise GradingFailure("%s: expected one tensor, got %s" % (what, type(value).__name__))
-    return expect.expect_near(np.asarray(value) if np.ndim(value) == 0 else value, expected, tol, what)
-
-
-def expect_scalar(value, expected, tol, what):
-    """A scalar loss within relative error `tol` of the reference."""
-    value = np.asarray(value) if value is not None else None
-    if value is None or value.dtype.kind not in "biuf":
-        raise GradingFailure("%s: expected a scalar tensor" % what)
-    if value.shape != ():
-        raise GradingFailure("%s: shape %s, expected a scalar (shape ()): average over the "
-                             "minibatch" % (what, value.shape))
-    if not np.isfinite(value):
-        raise GradingFailure("%s: the value is NaN or infinite" % what)
-    error = abs(float(value) - expected) / max(abs(expected), 1e-12)
-    if not error <= tol:
-        raise GradingFailure("%s: relative error %.2e is above the tolerance %.0e"
-                             % (what, error, tol))
 
 
 def linear_layers(state, prefix, what):

@@ -25,13 +25,13 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_near
+from autograder.engine.expect import GradingFailure, expect_count, expect_near
 from autograder.engine.references import relu
 from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import count_steps, state_arrays, tensor
 from cs231n_core import data_utils
 
-from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state, expect_count,
+from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state,
                           learnable_count, load_state_steps, max_pool_3x3_same)
 
 SECTION_WEIGHT = 15

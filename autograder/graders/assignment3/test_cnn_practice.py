@@ -13,7 +13,8 @@ never imports torch.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_near, scaled_error
+from autograder.engine.expect import GradingFailure, expect_array, expect_near
+from cs231n_core.checks.compare import scaled_error
 from autograder.engine.submission import call, get, saved
 from autograder.engine.torch_steps import tensor
 

@@ -5,9 +5,10 @@ Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignmen
 The losses are compared with NumPy references within 1e-7 (relative, float64), their
 gradients (autograd in the worker) within 1e-10; the networks' parameter counts are
 exact (CS231n's configurations and random small ones), and their forward passes are
-recomputed here in NumPy from the weights the worker sends back. A small GAN built
-from the submission's own generator, discriminator, losses and noise is trained in
-the worker on handwritten digits; its samples are judged here by a digit classifier
+recomputed here in NumPy (convolutions and pooling by the instructor's fast layers) from
+the weights the worker sends back. A small GAN built from the submission's own
+generator, discriminator, losses and noise is trained in the worker on handwritten
+digits; its samples are judged here by a digit classifier
 that never leaves this process: they must look like digits to it (confident) and
 cover all ten classes.
 """
@@ -15,13 +16,12 @@ import numpy as np
 import pytest
 
 from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
-                                      expect_gradients)
+                                      expect_gradients, expect_near, expect_scalar)
 from autograder.engine.references import load_digits, relu
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import count_steps, leaf, seed_of, state_arrays, state_steps, tensor
+from autograder.engine.torch_steps import Probes, seed_of, state_arrays
+from cs231n_core.fast_layers import conv_forward_fast, max_pool_forward_fast
 
-from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
-                         leaky_relu, linear_layers, mlp, sigmoid, softplus)
+from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, leaky_relu, linear_layers, mlp, sigmoid, softplus)
 
 SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -66,18 +66,11 @@ def loss_problem(name):
             args = [(rng.normal(size=shape) * 2.5 + (1.0 if "real" in arg else -1.0)).astype(dtype)
                     for arg in arg_names]
             cases.append(args)
-        steps = []
+        probes = Probes()
         for i, args in enumerate(cases[:2]):
-            names = ["%s%d" % (arg, i) for arg in arg_names]
-            steps += [tensor(n_, a) for n_, a in zip(names, args)]
-            steps.append(call(GEN + name, *[saved(n_) for n_ in names], save="loss%d" % i))
-        names = ["%s_g" % arg for arg in arg_names]
-        for n_, a in zip(names, cases[2]):
-            steps += leaf(n_, a)
-        steps.append(call(GEN + name, *[saved(n_) for n_ in names], save="loss_g"))
-        steps.append(call("torch.autograd:grad", saved("loss_g"), [saved(n_) for n_ in names],
-                          allow_unused=True, save="grads"))
-        return steps, ["loss0", "loss1", "grads"], cases
+            probes.function(GEN + name, *args, save="loss%d" % i)
+        probes.function(GEN + name, *cases[2], grads="grads")
+        return probes.problem(cases)
     return build
 
 
@@ -164,17 +157,16 @@ def sample_noise_problem(rng):
     n, dim = int(rng.integers(3000, 4000)), int(rng.integers(40, 60))
     small = (int(rng.integers(5, 9)), int(rng.integers(3, 6)))
     seed = seed_of(rng)
-    steps = [call("torch:manual_seed", seed_of(rng)),
-             call(GEN + "sample_noise", n, dim, save="noise"),
-             get("torch:float64", save="float64"),
-             call(GEN + "sample_noise", small[0], small[1], dtype=saved("float64"), save="noise64"),
-             call(GEN + "sample_noise", small[0], small[1], seed=seed, save="seeded"),
-             call(GEN + "sample_noise", small[0], small[1], save="after"),
-             call(GEN + "sample_noise", small[0], small[1], seed=seed, save="again"),
-             call("torch:manual_seed", seed),
-             call("torch:rand", small[0], small[1], save="uniform")]
-    return steps, ["noise", "noise64", "seeded", "after", "again", "uniform"], {
-        "shape": (n, dim), "small": small}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    probes.function(GEN + "sample_noise", n, dim, save="noise")
+    probes.function(GEN + "sample_noise", *small, dtype=probes.attribute("torch:float64"), save="noise64")
+    probes.function(GEN + "sample_noise", *small, seed=seed, save="seeded")
+    probes.function(GEN + "sample_noise", *small, save="after")
+    probes.function(GEN + "sample_noise", *small, seed=seed, save="again")
+    probes.seed(seed)
+    probes.function("torch:rand", *small, save="uniform")
+    return probes.problem({"shape": (n, dim), "small": small})
 
 
 def expect_noise_array(value, shape, dtype, what):
@@ -232,13 +224,13 @@ def test_sample_noise_seed_and_dtype(shared):
 def discriminator_problem(rng):
     height, width, hidden = int(rng.integers(5, 8)), int(rng.integers(5, 8)), int(rng.integers(12, 20))
     x = rng.normal(size=(int(rng.integers(4, 8)), 1, height, width))
-    steps = [call(GEN + "discriminator", seed=seed_of(rng), save="default")] + count_steps("default", "default_count")
-    steps += [call(GEN + "discriminator", seed=seed_of(rng), input_size=height * width, hidden_dim=hidden,
-                   save="small")] + count_steps("small", "small_count") + state_steps("small", "state")
-    steps += [call("small.double"), tensor("x", x), call("small", saved("x"), save="logits"),
-              call("x.reshape", x.shape[0], -1, save="rows"), call("small", saved("rows"), save="logits_rows")]
-    return steps, ["default_count", "small_count", "state", "logits", "logits_rows"], {
-        "x": x, "size": height * width, "hidden": hidden}
+    probes = Probes()
+    probes.module(GEN + "discriminator", seed=seed_of(rng), count="default_count")
+    small = probes.module(GEN + "discriminator", seed=seed_of(rng), input_size=height * width, hidden_dim=hidden,
+                          count="small_count", state="state")
+    probes.forward(small, x, save="logits", dtype="double")
+    probes.forward(small, x.reshape(x.shape[0], -1), save="logits_rows")
+    return probes.problem({"x": x, "size": height * width, "hidden": hidden})
 
 
 @pytest.mark.target("discriminator")
@@ -269,15 +261,13 @@ def test_discriminator_forward(shared):
 def generator_problem(rng):
     noise_dim, size, hidden = int(rng.integers(3, 9)), int(rng.integers(30, 50)), int(rng.integers(16, 24))
     z = rng.uniform(-1, 1, size=(int(rng.integers(4, 8)), noise_dim))
-    steps = []
+    probes = Probes()
     for dim in (4, 96):
-        steps += [call(GEN + "generator", dim, seed=seed_of(rng), save="default%d" % dim)]
-        steps += count_steps("default%d" % dim, "count%d" % dim)
-    steps += [call(GEN + "generator", noise_dim, seed=seed_of(rng), output_size=size, hidden_dim=hidden,
-                   save="small")] + count_steps("small", "small_count") + state_steps("small", "state")
-    steps += [call("small.double"), tensor("z", z), call("small", saved("z"), save="images")]
-    returns = ["count4", "count96", "small_count", "state", "images"]
-    return steps, returns, {"z": z, "size": size, "hidden": hidden}
+        probes.module(GEN + "generator", dim, seed=seed_of(rng), count="count%d" % dim)
+    small = probes.module(GEN + "generator", noise_dim, seed=seed_of(rng), output_size=size, hidden_dim=hidden,
+                          count="small_count", state="state")
+    probes.forward(small, z, save="images", dtype="double")
+    return probes.problem({"z": z, "size": size, "hidden": hidden})
 
 
 @pytest.mark.target("generator")
@@ -348,18 +338,17 @@ def gan_problem(rng):
     train, held_out = order[:GAN["train"]], order[GAN["train"]:]
     X = pixels[train] / 16.0
     z = rng.uniform(-1, 1, size=(GAN["samples"], GAN["noise_dim"]))
-    steps = [call("torch:manual_seed", seed_of(rng)),
-             call(GEN + "discriminator", input_size=64, hidden_dim=GAN["d_hidden"], save="D"),
-             call(GEN + "generator", GAN["noise_dim"], output_size=64, hidden_dim=GAN["g_hidden"], save="G"),
-             call(GEN + "get_optimizer", saved("D"), learning_rate=GAN["lr"], save="D_solver"),
-             call(GEN + "get_optimizer", saved("G"), learning_rate=GAN["lr"], save="G_solver"),
-             get(GEN + "discriminator_loss", save="d_loss"), get(GEN + "generator_loss", save="g_loss"),
-             call(GEN + "run_a_gan", saved("D"), saved("G"), saved("D_solver"), saved("G_solver"),
-                  saved("d_loss"), saved("g_loss"), X, num_epochs=GAN["epochs"], batch_size=GAN["batch"],
-                  noise_size=GAN["noise_dim"], show_every=0, seed=seed_of(rng), progress=False,
-                  max_iterations=GAN["max_iterations"]),
-             call("G.eval"), tensor("z", z.astype(np.float32)), call("G", saved("z"), save="samples")]
-    return steps, ["samples"], {"held_out": (pixels[held_out] / 16.0, labels[held_out])}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    D = probes.module(GEN + "discriminator", input_size=64, hidden_dim=GAN["d_hidden"])
+    G = probes.module(GEN + "generator", GAN["noise_dim"], output_size=64, hidden_dim=GAN["g_hidden"])
+    solvers = [probes.function(GEN + "get_optimizer", net, learning_rate=GAN["lr"]) for net in (D, G)]
+    losses = [probes.attribute(GEN + loss) for loss in ("discriminator_loss", "generator_loss")]
+    probes.function(GEN + "run_a_gan", D, G, *solvers, *losses, X, num_epochs=GAN["epochs"],
+                    batch_size=GAN["batch"], noise_size=GAN["noise_dim"], show_every=0, seed=seed_of(rng),
+                    progress=False, max_iterations=GAN["max_iterations"], as_tensors=False)
+    probes.forward(G, z.astype(np.float32), save="samples", mode="eval")
+    return probes.problem({"held_out": (pixels[held_out] / 16.0, labels[held_out])})
 
 
 def judge_samples(samples, held_out):
@@ -397,19 +386,13 @@ def test_gan_samples_look_like_all_ten_digits(shared):
 # --- the deep convolutional GAN: build_dc_classifier and build_dc_generator -------------
 
 def conv2d_valid(x, w, b):
-    """Stride-1 convolution without padding: x (N, C, H, W), w (F, C, k, k)."""
-    k = w.shape[-1]
-    height, width = x.shape[2] - k + 1, x.shape[3] - k + 1
-    out = np.zeros((x.shape[0], w.shape[0], height, width))
-    for di in range(k):
-        for dj in range(k):
-            out += np.einsum("nchw,fc->nfhw", x[:, :, di:di + height, dj:dj + width], w[:, :, di, dj])
-    return out + b.reshape(1, -1, 1, 1)
+    """Stride-1 convolution without padding: x (N, C, H, W), w (F, C, k, k) (the
+    instructor's conv_forward_fast)."""
+    return conv_forward_fast(x, w, b, {"stride": 1, "pad": 0})[0]
 
 
 def max_pool_2x2(x):
-    n, c, height, width = x.shape
-    return x.reshape(n, c, height // 2, 2, width // 2, 2).max(axis=(3, 5))
+    return max_pool_forward_fast(x, {"pool_height": 2, "pool_width": 2, "stride": 2})[0]
 
 
 def conv_transpose_4x4_s2_p1(x, w, b):
@@ -448,13 +431,12 @@ DC_CLASSIFIER_SHAPES = [(32, 1, 5, 5), (32,), (64, 32, 5, 5), (64,), (1024, 1024
 
 def dc_classifier_problem(rng):
     images = rng.normal(size=(int(rng.integers(3, 6)), 1, 28, 28))
-    steps = [call("torch:manual_seed", seed_of(rng)),
-             call(GEN + "build_dc_classifier", int(images.shape[0]), save="model")]
-    steps += count_steps("model", "count") + state_steps("model", "state")
-    steps += [call("model.double"), tensor("images", images), call("model", saved("images"), save="logits"),
-              call("images.reshape", images.shape[0], 784, save="rows"),
-              call("model", saved("rows"), save="logits_rows")]
-    return steps, ["count", "state", "logits", "logits_rows"], {"images": images}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    model = probes.module(GEN + "build_dc_classifier", int(images.shape[0]), count="count", state="state")
+    probes.forward(model, images, save="logits", dtype="double")
+    probes.forward(model, images.reshape(images.shape[0], 784), save="logits_rows")
+    return probes.problem({"images": images})
 
 
 @pytest.mark.target("build_dc_classifier")
@@ -489,14 +471,15 @@ def dc_generator_shapes(noise_dim):
 def dc_generator_problem(rng):
     noise_dim = int(rng.integers(5, 12))
     z = rng.uniform(-1, 1, size=(int(rng.integers(4, 7)), noise_dim))
-    steps = [call("torch:manual_seed", seed_of(rng)), call(GEN + "build_dc_generator", 4, save="cs231n")]
-    steps += count_steps("cs231n", "count4")
-    steps += [call(GEN + "build_dc_generator", noise_dim, save="model")]
-    steps += count_steps("model", "count") + state_steps("model", "state")
-    steps += [call("model.double"), tensor("z", z), call("model.eval"),
-              call("model", saved("z"), save="images_eval"), call("model.train"),
-              call("model", saved("z"), save="images_train")]
-    return steps, ["count4", "count", "state", "images_eval", "images_train"], {"z": z}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    probes.module(GEN + "build_dc_generator", 4, count="count4")
+    model = probes.module(GEN + "build_dc_generator", noise_dim, count="count", state="state")
+    probes.function(model.name + ".double")
+    z_tensor = probes.tensor(z)
+    probes.forward(model, z_tensor, save="images_eval", mode="eval")
+    probes.forward(model, z_tensor, save="images_train", mode="train")
+    return probes.problem({"z": z})
 
 
 def dc_generator_forward(params, z, training):

@@ -13,11 +13,9 @@ gram_matrix, as in CS231n: a wrong Gram matrix costs it points too.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure
+from autograder.engine.expect import GradingFailure, expect_close
 from autograder.engine.submission import call, saved
 from autograder.engine.torch_steps import gradient_steps, leaf, tensor
-
-from . import vis_common as common
 
 SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -41,7 +39,7 @@ def expect_gradients(grads, expected, names, tol, what):
         if grad is None:
             raise GradingFailure("%s: no gradient reaches %s; is the loss cut from the graph "
                                  "(.item(), .detach(), .data, NumPy)?" % (what, name))
-        common.expect_rel(grad, reference, tol, "%s: the gradient with respect to %s" % (what, name))
+        expect_close(grad, reference, tol, "%s: the gradient with respect to %s" % (what, name))
 
 
 def gram_reference(f, normalize=True):
@@ -70,9 +68,9 @@ def test_gram_matrix_normalized(shared):
     """normalized Gram matrices of a batch of feature maps (float64 and float32)"""
     result, context = shared.get("gram_matrix", gram_problem)
     batch = context["batch"]
-    common.expect_rel(result["gram_batch"], gram_reference(batch), LOSS_TOL,
+    expect_close(result["gram_batch"], gram_reference(batch), LOSS_TOL,
                       "gram_matrix of features of shape %s" % (batch.shape,))
-    common.expect_rel(result["gram_low"], gram_reference(context["low"].astype(np.float64)), LOSS_TOL,
+    expect_close(result["gram_low"], gram_reference(context["low"].astype(np.float64)), LOSS_TOL,
                       "gram_matrix of float32 features of shape %s" % (context["low"].shape,))
 
 
@@ -82,7 +80,7 @@ def test_gram_matrix_unnormalized(shared):
     """normalize=False gives the plain sums of products"""
     result, context = shared.get("gram_matrix", gram_problem)
     single = context["single"]
-    common.expect_rel(result["gram_plain"], gram_reference(single, normalize=False), LOSS_TOL,
+    expect_close(result["gram_plain"], gram_reference(single, normalize=False), LOSS_TOL,
                       "gram_matrix(features, normalize=False) of shape %s" % (single.shape,))
 
 
@@ -104,7 +102,7 @@ def test_content_loss_value(shared):
     """the weighted sum of squared differences of the features"""
     result, context = shared.get("content_loss", content_problem)
     expected = context["weight"] * np.sum((context["current"] - context["original"]) ** 2)
-    common.expect_rel(result["loss"], expected, LOSS_TOL,
+    expect_close(result["loss"], expected, LOSS_TOL,
                       "content_loss for features of shape %s" % (context["current"].shape,))
 
 
@@ -156,7 +154,7 @@ def test_style_loss_value(shared):
     """the weighted squared distances of the Gram matrices at three of five layers"""
     result, context = shared.get("style_loss", style_problem)
     expected, _ = style_reference(context)
-    common.expect_rel(result["loss"], expected, LOSS_TOL,
+    expect_close(result["loss"], expected, LOSS_TOL,
                       "style_loss with style_layers=%s of five layers" % (context["layers"],))
 
 
@@ -198,7 +196,7 @@ def test_tv_loss_value(shared):
     """the weighted sum of squared differences of vertical and horizontal neighbours"""
     result, context = shared.get("tv_loss", tv_problem)
     expected, _ = tv_reference(context["img"], context["weight"])
-    common.expect_rel(result["loss"], expected, TV_TOL,
+    expect_close(result["loss"], expected, TV_TOL,
                       "tv_loss for an image of shape %s" % (context["img"].shape,))
 
 

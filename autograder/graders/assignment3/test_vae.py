@@ -17,13 +17,12 @@ negative ELBO on held-out digits is computed here from its weights.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_count, expect_gradients
+from autograder.engine.expect import (GradingFailure, expect_array, expect_count, expect_gradients, expect_near,
+                                      expect_scalar)
 from autograder.engine.references import load_digits, relu
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import (count_steps, gradient_steps, leaf, seed_of, state_arrays,
-                                           state_steps, tensor)
+from autograder.engine.torch_steps import Probes, seed_of, state_arrays
 
-from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
+from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes,
                          linear_layers, mlp, sigmoid)
 
 SECTION_WEIGHT = 8
@@ -39,17 +38,13 @@ def reparametrize_problem(rng):
     g_mu, g_logvar = rng.normal(size=small), rng.uniform(-2.0, 1.0, size=small)
     dout = rng.normal(size=small)
     flat_mu = rng.normal(size=small)
-    steps = [call("torch:manual_seed", seed_of(rng)), tensor("mu", mu), tensor("logvar", logvar),
-             call(GEN + "reparametrize", saved("mu"), saved("logvar"), save="z"),
-             tensor("flat_mu", flat_mu), tensor("flat_logvar", np.full(small, -40.0)),
-             call(GEN + "reparametrize", saved("flat_mu"), saved("flat_logvar"), save="z_flat"),
-             tensor("mu32", mu[:4].astype(np.float32)), tensor("logvar32", logvar[:4].astype(np.float32)),
-             call(GEN + "reparametrize", saved("mu32"), saved("logvar32"), save="z32")]
-    steps += leaf("g_mu", g_mu) + leaf("g_logvar", g_logvar)
-    steps += [call(GEN + "reparametrize", saved("g_mu"), saved("g_logvar"), save="g_z")]
-    steps += gradient_steps("g_z", ["g_mu", "g_logvar"], save="grads", dout=dout)
-    return steps, ["z", "z_flat", "z32", "g_z", "grads"], {
-        "mu": mu, "logvar": logvar, "flat_mu": flat_mu, "g": (g_mu, g_logvar, dout)}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    probes.function(GEN + "reparametrize", mu, logvar, save="z")
+    probes.function(GEN + "reparametrize", flat_mu, np.full(small, -40.0), save="z_flat")
+    probes.function(GEN + "reparametrize", mu[:4].astype(np.float32), logvar[:4].astype(np.float32), save="z32")
+    probes.function(GEN + "reparametrize", g_mu, g_logvar, save="g_z", grads="grads", dout=dout)
+    return probes.problem({"mu": mu, "logvar": logvar, "flat_mu": flat_mu, "g": (g_mu, g_logvar, dout)})
 
 
 def expect_standard_normal(eps, what):
@@ -124,19 +119,11 @@ def vae_loss_reference(x_hat, x, mu, logvar):
 
 def vae_loss_problem(rng):
     values = vae_loss_inputs(rng)
-    names = ["x_hat", "x", "mu", "logvar"]
-    steps = [tensor(name, value) for name, value in zip(names, values)]
-    steps += [call(GEN + "vae_loss", *[saved(n) for n in names], save="terms"),
-              get("terms.loss", save="loss"), get("terms.reconstruction", save="reconstruction"),
-              get("terms.kl", save="kl")]
-    grads = vae_loss_inputs(rng)
-    steps += leaf("g_x_hat", grads[0]) + [tensor("g_x", grads[1])] + leaf("g_mu", grads[2]) + leaf("g_logvar", grads[3])
-    steps += [call(GEN + "vae_loss", saved("g_x_hat"), saved("g_x"), saved("g_mu"), saved("g_logvar"),
-                   save="g_terms"),
-              get("g_terms.loss", save="g_loss"),
-              call("torch.autograd:grad", saved("g_loss"), [saved("g_x_hat"), saved("g_mu"), saved("g_logvar")],
-                   allow_unused=True, save="grads")]
-    return steps, ["loss", "reconstruction", "kl", "grads"], {"values": values, "grads": grads}
+    probes = Probes()
+    probes.attributes(probes.function(GEN + "vae_loss", *values), ["loss", "reconstruction", "kl"])
+    grads = vae_loss_inputs(rng)  # x_hat, x, mu, logvar: the gradients of all but x
+    probes.function(GEN + "vae_loss", *grads, grads="grads", wrt=(0, 2, 3), of="loss")
+    return probes.problem({"values": values, "grads": grads})
 
 
 @pytest.mark.target("vae_loss")
@@ -207,20 +194,19 @@ def vae_problem(conditional):
         labels = rng.integers(0, max(classes, 1), n)
         args = [size, classes, latent, hidden] if conditional else [size, latent, hidden]
         default = [784, 10] if conditional else [784]
-        steps = [call("torch:manual_seed", seed_of(rng)), call(GEN + name, *default, save="default")]
-        steps += count_steps("default", "default_count")
-        steps += [call(GEN + name, *args, save="model")] + count_steps("model", "count") + state_steps("model", "state")
-        inputs = [saved("x")]
-        steps += [call("model.double"), tensor("x", x)]
-        if conditional:
-            steps += [tensor("c", np.eye(classes)[labels])]
-            inputs.append(saved("c"))
-        steps += [call("model", *inputs, save="out"), call("model", *inputs, save="out_again"),
-                  call("model.logvar_layer.weight.data.zero_"),
-                  call("model.logvar_layer.bias.data.fill_", -60.0),
-                  call("model", *inputs, save="out_flat")]
-        return steps, ["default_count", "count", "state", "out", "out_again", "out_flat"], {
-            "x": x, "labels": labels, "size": size, "latent": latent, "hidden": hidden, "classes": classes}
+        probes = Probes()
+        probes.seed(seed_of(rng))
+        probes.module(GEN + name, *default, count="default_count")
+        model = probes.module(GEN + name, *args, count="count", state="state")
+        probes.function(model.name + ".double")
+        inputs = [probes.tensor(x)] + ([probes.tensor(np.eye(classes)[labels])] if conditional else [])
+        probes.forward(model, *inputs, save="out")
+        probes.forward(model, *inputs, save="out_again")
+        probes.function(model.name + ".logvar_layer.weight.data.zero_")
+        probes.function(model.name + ".logvar_layer.bias.data.fill_", -60.0)
+        probes.forward(model, *inputs, save="out_flat")
+        return probes.problem({"x": x, "labels": labels, "size": size, "latent": latent, "hidden": hidden,
+                               "classes": classes})
     return build
 
 
@@ -319,12 +305,13 @@ def vae_train_problem(rng):
     order = rng.permutation(len(pixels))
     images = (pixels > 8.0).astype(np.float64).reshape(-1, 1, 8, 8)  # binarized
     train, held_out = images[order[:TRAIN["train"]]], images[order[TRAIN["train"]:]]
-    steps = [call("torch:manual_seed", seed_of(rng)),
-             call(GEN + "VAE", 64, TRAIN["latent"], TRAIN["hidden"], save="model"),
-             call(GEN + "train_vae", saved("model"), train.astype(np.float32), epochs=TRAIN["epochs"],
-                  batch_size=TRAIN["batch"], learning_rate=TRAIN["lr"], seed=seed_of(rng), progress=False)]
-    steps += state_steps("model", "state")
-    return steps, ["state"], {"held_out": held_out, "eps_seed": seed_of(rng)}
+    probes = Probes()
+    probes.seed(seed_of(rng))
+    model = probes.module(GEN + "VAE", 64, TRAIN["latent"], TRAIN["hidden"])
+    probes.function(GEN + "train_vae", model, train.astype(np.float32), epochs=TRAIN["epochs"], batch_size=TRAIN["batch"],
+                    learning_rate=TRAIN["lr"], seed=seed_of(rng), progress=False, as_tensors=False)
+    probes.state(model, "state")
+    return probes.problem({"held_out": held_out, "eps_seed": seed_of(rng)})
 
 
 def negative_elbo(groups, x, rng, samples):

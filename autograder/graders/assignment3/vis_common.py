@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_close
+from autograder.engine.expect import GradingFailure, expect_array
 from autograder.engine.submission import call, saved
 from autograder.engine.torch_steps import tensor
 from cs231n_core import fast_layers, layers
@@ -27,14 +27,6 @@ HELD_OUT_WEIGHTS = os.path.join(HERE, "held_out_digits_cnn.npz")
 
 
 # --- comparisons -------------------------------------------------------------------
-
-def expect_rel(value, expected, tol, what):
-    """CS231n's relative error of `value` against `expected` at most `tol` (expect_close,
-    a scalar loss compared as a 0-d array)."""
-    if np.ndim(value) == 0 and np.ndim(expected) == 0:
-        value = np.asarray(value)
-    return expect_close(value, np.asarray(expected, dtype=np.float64), tol, what)
-
 
 def expect_unchanged(value, original, what):
     expect_array(value, original.shape, what)

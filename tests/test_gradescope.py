@@ -27,7 +27,7 @@ ORDER = teaching_order("assignment1")  # {target: (notebook, sort key)}
 KNN_FILE = os.path.join("cs231n_core", "classifiers", "k_nearest_neighbor.py")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not "module": xdist interleaves other modules
 def bundle(tmp_path_factory):
     out = tmp_path_factory.mktemp("bundle") / "autograder.zip"
     process = subprocess.run([sys.executable, "-m", "cs231n_core", "gradescope", "assignment1",

@@ -116,7 +116,7 @@ def _prefixes(qualname):
     return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not "module": xdist interleaves other modules
 def grading_session():
     """One trusted grading process and one zygote for all the mutants this test process
     grades: they are the instructor's own, so sharing is safe, and it saves each

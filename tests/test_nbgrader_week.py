@@ -79,7 +79,7 @@ def open_gradebook(course_dir):
     return Gradebook("sqlite:///" + os.path.join(course_dir, "gradebook.db"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # not "module": xdist interleaves other modules
 def week(tmp_path_factory, model_submission, released):
     root = tmp_path_factory.mktemp("week") / "course"
     hand_in(root, "ada", model_submission, ON_TIME)

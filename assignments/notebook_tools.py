@@ -92,7 +92,7 @@ def public_check(target):
 def target_points(assignment):
     """{target: points} from the hidden graders' markers."""
     sys.path.insert(0, str(HERE.parent))
-    from autograder.engine.run import target_max_points
+    from autograder.trusted.hidden_graders import target_max_points
     return target_max_points(assignment)
 
 

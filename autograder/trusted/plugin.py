@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from .expect import GradingFailure
-from .sandbox import Limits
+from .isolation import Limits
 from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
 from .text import clean, clean_tail
@@ -67,7 +67,7 @@ def submission(request):
     imported numpy and whatever the collected grader modules list in WORKER_PRELOAD."""
     config = request.config
     if config.getoption("--require-sandbox"):
-        from .sandbox import require_sandbox
+        from .isolation import require_sandbox
         require_sandbox()
     preload = sorted({name for item in request.session.items
                       for name in getattr(item.module, "WORKER_PRELOAD", ())})

@@ -13,9 +13,9 @@ never imports torch.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_near, scaled_error
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import tensor
+from autograder.trusted.expect import GradingFailure, expect_array, expect_near, scaled_error
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import tensor
 
 from .arch_common import ARCH, as_int
 

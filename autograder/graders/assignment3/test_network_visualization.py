@@ -28,9 +28,9 @@ about 28; the reference's normalized steps of length 1 need 10.9 on average, 26 
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_near
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import leaf, tensor
+from autograder.trusted.expect import GradingFailure, expect_array, expect_near
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import leaf, tensor
 
 from . import vis_common as common
 

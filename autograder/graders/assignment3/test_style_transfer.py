@@ -13,9 +13,9 @@ gram_matrix, as in CS231n: a wrong Gram matrix costs it points too.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import gradient_steps, leaf, tensor
+from autograder.trusted.expect import GradingFailure
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import gradient_steps, leaf, tensor
 
 from . import vis_common as common
 

@@ -17,11 +17,12 @@ negative ELBO on held-out digits is computed here from its weights.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_count, expect_gradients
-from autograder.engine.references import load_digits, relu
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import (count_steps, gradient_steps, leaf, seed_of, state_arrays,
-                                           state_steps, tensor)
+from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_gradients
+from autograder.trusted.activations import relu
+from autograder.trusted.digits import load_digits
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import (count_steps, gradient_steps, leaf, seed_of, state_arrays,
+                                            state_steps, tensor)
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, expect_near, expect_scalar,
                          linear_layers, mlp, sigmoid)

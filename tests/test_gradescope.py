@@ -105,7 +105,8 @@ def test_bundle_holds_executable_scripts_and_the_package(bundle):
         mode = infos[name].external_attr >> 16
         assert stat.S_ISREG(mode) and mode & 0o111 == 0o111, (name, oct(mode))
     for name in ("package/pyproject.toml", "package/README.md", "package/cs231n_core/__init__.py",
-                 "package/autograder/engine/run.py", "package/autograder/graders/pytest.ini",
+                 "package/autograder/trusted/pipeline.py", "package/autograder/sandboxed/worker.py",
+                 "package/autograder/graders/pytest.ini",
                  "package/autograder/graders/assignment1/test_knn.py"):
         assert name in infos
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in infos)

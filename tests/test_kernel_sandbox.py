@@ -1,5 +1,5 @@
 """The sandboxed Jupyter kernel that `nbgrader autograde` runs notebooks in
-(autograder/engine/kernel.py), driven by nbclient as nbgrader drives it: the kernel
+(autograder/trusted/kernel.py), driven by nbclient as nbgrader drives it: the kernel
 imports its folder's code and writes where a notebook writes, but sees nothing of the
 host beyond the Python runtime, has no network, is unprivileged, can be interrupted,
 and leaves nothing behind."""

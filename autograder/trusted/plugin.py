@@ -19,7 +19,7 @@ adds up to 100. What a student sees of a failure is only a GradingFailure's or a
 SubmissionError's message; any other exception is a fault of the grader itself and
 its traceback goes to the instructor's record only, and the record says
 `grader_error`: such a check failed for a reason of the grader or the host (a full
-disk, a sandbox that could not be made), not of the submission, and run.py grades it
+disk, a sandbox that could not be made), not of the submission, and pipeline.py grades it
 again or reports it. Every message is cleaned (text.py) before it is recorded.
 """
 import json

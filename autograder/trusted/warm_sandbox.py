@@ -1,4 +1,5 @@
-"""The trusted side's handle on one sandboxed zygote (zygote.py) per grading run.
+"""The warm variant of a Sandbox (sandbox.py): the trusted side's handle on one
+sandboxed zygote (autograder/sandboxed/zygote.py) per grading run.
 
 Every check still runs in a fresh process, forked for it alone, in a fresh working
 copy, under the isolation and limits of isolation.py; only the start-up (Python, numpy,

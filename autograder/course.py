@@ -8,11 +8,11 @@
     COURSE_DIR/autograded_results/<assignment>/<student>.json   results.json per student
     COURSE_DIR/gradebook.db                             nbgrader's gradebook
 
-Pipeline: find the submissions (each located and graded as pipeline.py grades every
-hand-in); make sure the gradebook knows the assignment (nbgrader
+Pipeline: find the submissions; make sure the gradebook knows the assignment (nbgrader
 generate_assignment, in a folder of its own so that the course gets no source/ or
 release/ it did not ask for); grade each submission in its own sandboxed run, several
-at once; then, from this one thread (SQLite wants one writer), record each student as
+at once, located in what the student handed in as every entry point locates it
+(trusted/pipeline.py, grade_handed_in); then, from this one thread (SQLite wants one writer), record each student as
 soon as they are graded. Recording is nbgrader's own Autograde converter with its
 kernel run replaced by the sandbox's results: each autograded test cell gets the hidden
 checks' printout and its points as the cell's result, which nbgrader reads as partial

@@ -23,8 +23,9 @@ class GradingSession:
 
     Not shared between threads: give each thread its own. A process that dies or
     stops answering is replaced for the next submission. With share_zygote, the
-    submissions also share one sandboxed zygote (warm_sandbox.shared): only for submissions
-    the instructor made (the mistake bank's mutants), never for students' work."""
+    submissions also share one sandboxed zygote (warm_sandbox.shared): only for
+    submissions the instructor made (the mistake bank's mutants), never for students'
+    work."""
 
     def __init__(self, share_zygote=False):
         self.process = None

@@ -12,8 +12,8 @@ Pipeline: find the submissions; make sure the gradebook knows the assignment (nb
 generate_assignment, in a folder of its own so that the course gets no source/ or
 release/ it did not ask for); grade each submission in its own sandboxed run, several
 at once, located in what the student handed in as every entry point locates it
-(trusted/pipeline.py, grade_handed_in); then, from this one thread (SQLite wants one writer), record each student as
-soon as they are graded. Recording is nbgrader's own Autograde converter with its
+(trusted/pipeline.py, grade_handed_in); then, from this one thread (SQLite wants one
+writer), record each student as soon as they are graded. Recording is nbgrader's own Autograde converter with its
 kernel run replaced by the sandbox's results: each autograded test cell gets the hidden
 checks' printout and its points as the cell's result, which nbgrader reads as partial
 credit. So nbgrader writes the gradebook itself: auto scores only (a manual grade or

@@ -11,8 +11,9 @@
 Pipeline: find the submissions; make sure the gradebook knows the assignment (nbgrader
 generate_assignment, in a folder of its own so that the course gets no source/ or
 release/ it did not ask for); grade each submission in its own sandboxed run, several
-at once; then, from this one thread (SQLite wants one writer), record each student as
-soon as they are graded. Recording is nbgrader's own Autograde converter with its
+at once, located in what the student handed in as every entry point locates it
+(trusted/pipeline.py, grade_handed_in); then, from this one thread (SQLite wants one
+writer), record each student as soon as they are graded. Recording is nbgrader's own Autograde converter with its
 kernel run replaced by the sandbox's results: each autograded test cell gets the hidden
 checks' printout and its points as the cell's result, which nbgrader reads as partial
 credit. So nbgrader writes the gradebook itself: auto scores only (a manual grade or
@@ -33,8 +34,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from cs231n_core.targets import grade_cell_id
 
 from . import release as release_module
-from .engine import report as report_module
-from .engine.run import GradeReport, GradingError, GradingSession
+from .trusted import report as report_module
+from .trusted import pipeline
+from .trusted.grade_report import GradeReport
+from .trusted.grading_session import GradingSession
+from .trusted.hidden_graders import GradingError
 from .nbgrader_config import sanitize_steps
 from .notebook import cell_outputs
 
@@ -44,7 +48,9 @@ READABLE = 0o644  # results and feedback: readable by the course's graders, as n
 
 
 def find_submissions(course_dir, assignment):
-    """{student: submission folder} for every COURSE_DIR/submitted/<student>/<assignment>."""
+    """{student: what they handed in} for every COURSE_DIR/submitted/<student>/<assignment>;
+    grading locates the submission in it as every entry point does
+    (pipeline.grade_handed_in)."""
     submitted = os.path.join(course_dir, "submitted")
     if not os.path.isdir(submitted):
         raise GradingError("%s has no submitted/ folder (nbgrader's layout: "
@@ -164,8 +170,8 @@ def grade_course(course_dir, assignment, workers=1, timeout_s=60.0, progress=Tru
     def grade_one(student):
         session = sessions.get()
         try:
-            report = session.grade(todo[student], assignment, timeout_s=timeout_s, hide=[course_dir],
-                                   require_sandbox=require_sandbox)
+            report = pipeline.grade_handed_in(todo[student], assignment, session, timeout_s=timeout_s,
+                                              hide=[course_dir], require_sandbox=require_sandbox)
         finally:
             sessions.put(session)
         if report.grader_errors:  # no silent 0: not recorded, named at the end

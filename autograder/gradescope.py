@@ -19,12 +19,12 @@ The zip holds:
     visibility.json   optional: which tests students see when (--visibility)
     package/          the sources pip installs: pyproject.toml, README.md,
                       cs231n_core/ (instructor's edition, with the reference bodies of
-                      later assignments stripped), autograder/ (engine, this
+                      later assignments stripped), autograder/ (the grading engine, this
                       assignment's hidden graders; no mistake bank, no other graders)
 
 The hidden graders and reference solutions reach only the trusted process: the
 sandboxed worker that runs the student's code sees an allow-list of the machine (the
-Python runtime, with the installed packages hidden: engine.submission.trusted_folders)
+Python runtime, with the installed packages hidden: trusted/submission.py, trusted_folders)
 and nothing under /autograder.
 
 Environment variables (for testing the bundle outside Gradescope):
@@ -42,7 +42,7 @@ import tempfile
 import time
 import zipfile
 
-from .engine import intake
+from .trusted import intake
 
 DEFAULT_ROOT = "/autograder"
 DEFAULT_VENV = "/opt/cs231n/venv"
@@ -87,7 +87,7 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --no-cache-dir --quiet -c "$HERE/constraints.txt" "$HERE/%(package)s"
 "$VENV/bin/python" -c 'import torch, autograder.gradescope; print("cs231n autograder ready; torch", torch.__version__, "CUDA" if torch.version.cuda else "CPU-only")'
 # Grading refuses to run without the sandbox: find out now, while the image is built.
-"$VENV/bin/python" -c 'from autograder.engine.sandbox import require_sandbox, isolation_name; require_sandbox(); print("sandbox:", isolation_name())'
+"$VENV/bin/python" -c 'from autograder.trusted.isolation import require_sandbox, isolation_name; require_sandbox(); print("sandbox:", isolation_name())'
 """
 
 RUN_AUTOGRADER = r"""#!/usr/bin/env bash
@@ -116,11 +116,6 @@ EOF
 fi
 exit 0
 """
-
-
-# The one set of intake limits (size, files, zip members, links) of every grading path.
-NoSubmission = intake.SubmissionRefused
-locate = intake.locate_submission
 
 
 # --- building the bundle ------------------------------------------------------------
@@ -222,7 +217,7 @@ def apply_visibility(data, rules):
 def build_bundle(assignment, out_zip, timeout_s=60.0, visibility=()):
     """Write Gradescope's autograder zip for `assignment` to out_zip; returns out_zip.
     `visibility`: rules as parse_visibility takes them, applied to every results.json."""
-    from .engine.run import GradingError, assignments
+    from .trusted.hidden_graders import GradingError, assignments
 
     if assignment not in assignments():
         raise GradingError("unknown assignment %r; graders exist for: %s"
@@ -271,9 +266,10 @@ def failure_results(message, started, extra=None):
 
 def grade_upload(assignment, root, timeout_s=60.0, require_sandbox=True):
     """Grade root/submission; return the results.json dict (never raises)."""
-    from .engine import report as report_module
-    from .engine.run import GradingError, grade
-    from .engine.sandbox import sandbox_problem
+    from .trusted import report as report_module
+    from .trusted.hidden_graders import GradingError
+    from .trusted.isolation import sandbox_problem
+    from .trusted.pipeline import grade_submission
 
     started = time.monotonic()
     upload = os.path.join(root, "submission")
@@ -286,18 +282,16 @@ def grade_upload(assignment, root, timeout_s=60.0, require_sandbox=True):
             "code; please tell your instructor." % assignment, started,
             {"reason": "sandbox unavailable", "problem": problem})
     try:
-        with tempfile.TemporaryDirectory(prefix="cs231n-gradescope-") as scratch:
-            folder = locate(upload, scratch)
-            _log("cs231n autograder: grading %s (%s) with graders from %s"
-                 % (folder, assignment, os.path.dirname(os.path.abspath(__file__))))
-            # The whole bundle root (sources, upload, results) stays out of the worker's
-            # sight, on top of what the engine hides itself.
-            report = grade(folder, assignment, timeout_s=timeout_s, hide=[root],
-                           require_sandbox=require_sandbox)
-            data = report_module.results_json(report)
-            _log(report_module.score_table(report))
-            return data
-    except NoSubmission as exc:
+        _log("cs231n autograder: grading %s (%s) with graders from %s"
+             % (upload, assignment, os.path.dirname(os.path.abspath(__file__))))
+        # Gradescope unpacks the upload into root/submission: located there like any
+        # hand-in. The whole bundle root (sources, upload, results) stays out of the
+        # worker's sight, on top of what the engine hides itself.
+        report = grade_submission(upload, assignment, timeout_s=timeout_s, hide=[root],
+                                  require_sandbox=require_sandbox)
+        _log(report_module.score_table(report))
+        return report_module.results_json(report)
+    except intake.SubmissionRefused as exc:
         return failure_results("%s: score 0: %s" % (assignment, exc), started, {"reason": "no submission"})
     except GradingError as exc:
         # The instructor sees the details in Gradescope's stdout; the student sees a sentence.
@@ -325,7 +319,7 @@ def main(argv=None):
     parser.add_argument("--require-sandbox", action=argparse.BooleanOptionalAction, default=True,
                         help="refuse to grade where the sandbox does not work (default: on)")
     args = parser.parse_args(argv)
-    from .engine.report import write_atomic
+    from .trusted.report import write_atomic
 
     root = os.path.abspath(args.root)
     data = grade_upload(args.assignment, root, args.timeout, args.require_sandbox)

@@ -7,10 +7,11 @@ student could replace the grading functions in it, or write other students' file
 GradedExecute does three small steps instead:
 
 1. grade: the notebook's graded targets (its autograded test cells, named after them)
-   are graded from this trusted process, on the notebook's folder as handed in, by
-   the same sandboxed hidden graders as `cs231n grade`;
+   are graded from this trusted process, on the submission located in the notebook's
+   folder as every entry point locates it, by the same sandboxed hidden graders as
+   `cs231n grade` (trusted/pipeline.py, grade_handed_in);
 2. run: the notebook runs as nbgrader runs it, in a kernel started in the grading
-   sandbox (engine/kernel.py), so that instructors see its outputs when grading by hand;
+   sandbox (trusted/kernel.py), so that instructors see its outputs when grading by hand;
 3. record: each autograded test cell's outputs become step 1's printout and points,
    whatever the kernel left there; nbgrader's next steps save them as partial credit.
 
@@ -28,10 +29,11 @@ from traitlets import Bool, Float
 
 from cs231n_core.targets import grade_cell_id
 
-from .engine import sandbox
-from .engine.intake import SubmissionRefused
-from .engine.kernel import SandboxedKernelManager
-from .engine.run import GradingError, GradingSession
+from .trusted import isolation, pipeline
+from .trusted.grading_session import GradingSession
+from .trusted.hidden_graders import GradingError
+from .trusted.intake import SubmissionRefused
+from .trusted.kernel import SandboxedKernelManager
 from .notebook import assignment_of_target, cell_outputs, known_targets
 
 
@@ -43,11 +45,11 @@ class GradedExecute(Execute):
         folder = os.path.abspath(resources.get("metadata", {}).get("path") or os.getcwd())
         hide = _course_folder(resources)
         if self.require_sandbox:
-            sandbox.require_sandbox()
+            isolation.require_sandbox()
         outputs = self.grade_cells(nb, folder, hide)
-        self._sandboxed, self._hide = sandbox.bubblewrap_available(), hide
+        self._sandboxed, self._hide = isolation.bubblewrap_available(), hide
         if not self._sandboxed:
-            self.log.warning("the notebook runs in an unsandboxed kernel: %s", sandbox.sandbox_problem())
+            self.log.warning("the notebook runs in an unsandboxed kernel: %s", isolation.sandbox_problem())
         try:
             nb, resources = super().preprocess(nb, resources, km=km)
         except SubmissionRefused as exc:  # the points of step 1 are recorded all the same
@@ -74,8 +76,9 @@ class GradedExecute(Execute):
         for assignment, names in sorted(targets.items()):
             self.log.info("grading %s of %s in the sandbox", ", ".join(names), folder)
             with _SESSION_LOCK:
-                report = _session().grade(folder, assignment, timeout_s=self.grade_timeout, hide=hide,
-                                          only=names, require_sandbox=self.require_sandbox)
+                report = pipeline.grade_handed_in(folder, assignment, _session(),
+                                                  timeout_s=self.grade_timeout, hide=hide, only=names,
+                                                  require_sandbox=self.require_sandbox)
             if report.grader_errors:  # no silent 0: the instructor grades this one again
                 raise GradingError("%d check(s) of %s failed for a reason of the grader, not of "
                                    "the submission; autograde it again"

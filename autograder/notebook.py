@@ -14,7 +14,7 @@ that kernel.
 """
 import os
 
-from .engine.run import grade
+from .trusted.pipeline import grade_handed_in
 from cs231n_core.targets import ASSIGNMENT_TARGETS, target_names
 
 
@@ -47,7 +47,7 @@ def cell_score(records):
     (rounded, and never above the maximum: nbgrader rejects more)."""
     score = sum(r["score"] for r in records)
     maximum = sum(r["max_score"] for r in records)
-    return round(min(max(score, 0.0), maximum), 6)  # as the cells' points (run.target_max_points)
+    return round(min(max(score, 0.0), maximum), 6)  # as the cells' points (hidden_graders.target_max_points)
 
 
 def cell_outputs(records):
@@ -71,8 +71,8 @@ def grade_target(target, submission_dir=None, timeout_s=60.0):
             "the hidden tests are graded by the trusted side of nbgrader autograde, not in a "
             "kernel that runs the student's code: write the course's nbgrader_config.py with "
             "`cs231n nbgrader-config COURSE_DIR` and autograde again")
-    report = grade(submission_dir or os.getcwd(), assignment_of_target(target),
-                   timeout_s=timeout_s, only=[target])
+    report = grade_handed_in(submission_dir or os.getcwd(), assignment_of_target(target),
+                             timeout_s=timeout_s, only=[target])
     try:
         from IPython.display import clear_output
         clear_output()

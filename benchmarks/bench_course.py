@@ -21,7 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from autograder import course  # noqa: E402
-from autograder.engine.sandbox import isolation_name  # noqa: E402
+from autograder.trusted.isolation import isolation_name  # noqa: E402
 from autograder.mistakes import apply_mistake, load_bank  # noqa: E402
 from autograder.release import release  # noqa: E402
 

@@ -13,8 +13,9 @@ import sys
 import tempfile
 import time
 
-from autograder.engine.run import assignments, grade
-from autograder.engine.sandbox import isolation_name
+from autograder.trusted.hidden_graders import assignments
+from autograder.trusted.pipeline import grade
+from autograder.trusted.isolation import isolation_name
 from autograder.release import release
 
 

@@ -21,8 +21,8 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from autograder.engine.shared_runs import SharedRuns  # noqa: E402
-from autograder.engine.submission import Submission  # noqa: E402
+from autograder.trusted.shared_runs import SharedRuns  # noqa: E402
+from autograder.trusted.submission import Submission  # noqa: E402
 from autograder.graders.assignment1 import test_features  # noqa: E402
 from autograder.graders.assignment2 import test_fc_challenge, test_pytorch_challenge  # noqa: E402
 from autograder.mistakes import apply_mistake, load_bank  # noqa: E402

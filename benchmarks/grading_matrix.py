@@ -37,7 +37,9 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from autograder.engine.run import GradingSession, assignments  # noqa: E402
+from autograder.trusted.grading_session import GradingSession  # noqa: E402
+from autograder.trusted.hidden_graders import assignments  # noqa: E402
+from autograder.trusted.pipeline import grade  # noqa: E402
 from autograder.mistakes import apply_mistake, load_bank  # noqa: E402
 from autograder.release import release  # noqa: E402
 
@@ -106,7 +108,7 @@ def run(configs, names, mistakes_per_assignment, out=print):
             with configured(config), GradingSession() as session:
                 for assignment in names:
                     started = time.monotonic()
-                    report = session.grade(models[assignment], assignment, timeout_s=TIMEOUT_S, seed=SEED)
+                    report = grade(models[assignment], assignment, session, timeout_s=TIMEOUT_S, seed=SEED)
                     problems = ["model: %s: %s (%s)" % (r["target"], r["description"], r["message"][:160])
                                 for r in report.records if not r["passed"]]
                     chosen = sample(load_bank(assignment), mistakes_per_assignment)
@@ -116,7 +118,7 @@ def run(configs, names, mistakes_per_assignment, out=print):
                         shutil.rmtree(root, ignore_errors=True)
                         shutil.copytree(models[assignment], root)
                         apply_mistake(root, mistake)
-                        mutant = session.grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED)
+                        mutant = grade(root, assignment, session, timeout_s=TIMEOUT_S, seed=SEED)
                         own, collateral = lost_points(mutant, mistake)
                         caught += own
                         if not own:

@@ -52,31 +52,21 @@ def cmd_release(args):
 
 
 def cmd_grade(args):
-    import tempfile
-    run = _instructor_module("engine.run")
-    report = _instructor_module("engine.report")
-    intake = _instructor_module("engine.intake")
+    pipeline = _instructor_module("trusted.pipeline")
     if not os.path.exists(args.submission):
         print("cs231n grade: the grader could not run: submission folder %s does not exist"
               % args.submission, file=sys.stderr)
         return 2
     try:
-        with tempfile.TemporaryDirectory(prefix="cs231n-grade-zip-") as scratch:
-            try:
-                folder = intake.locate_submission(args.submission, scratch)
-            except intake.SubmissionRefused as exc:
-                print("cs231n grade: the submission was not graded: %s" % exc, file=sys.stderr)
-                return 2
-            result = run.grade(folder, args.assignment, timeout_s=args.timeout, seed=args.seed,
-                               require_sandbox=args.require_sandbox)
-    except run.GradingError as exc:
+        result = pipeline.grade_submission(args.submission, args.assignment, timeout_s=args.timeout,
+                                           seed=args.seed, require_sandbox=args.require_sandbox)
+    except pipeline.SubmissionRefused as exc:
+        print("cs231n grade: the submission was not graded: %s" % exc, file=sys.stderr)
+        return 2
+    except pipeline.GradingError as exc:
         print("cs231n grade: the grader could not run: %s" % exc, file=sys.stderr)
         return 2
-    print(report.score_table(result))
-    print("\nisolation: %s; seed %d; %.1f s" % (result.isolation, result.seed, result.execution_time))
-    if args.json:
-        report.write_results_json(result, args.json)
-        print("results.json written to %s" % os.path.abspath(args.json))
+    pipeline.write_reports(result, args.json)
     if result.grader_errors:
         print("cs231n grade: %d check(s) failed for a reason of the grader, not of the submission"
               % len(result.grader_errors), file=sys.stderr)
@@ -88,22 +78,22 @@ def _sandbox_or_exit(command, required):
     """Stop with a clear message when the sandbox is required and does not work here."""
     if not required:
         return
-    sandbox = _instructor_module("engine.sandbox")
+    isolation = _instructor_module("trusted.isolation")
     try:
-        sandbox.require_sandbox()
-    except sandbox.SandboxUnavailable as exc:
+        isolation.require_sandbox()
+    except isolation.SandboxUnavailable as exc:
         sys.exit("cs231n %s: %s" % (command, exc))
 
 
 def cmd_grade_course(args):
     course = _instructor_module("course")
-    run = _instructor_module("engine.run")
+    hidden_graders = _instructor_module("trusted.hidden_graders")
     _sandbox_or_exit("grade-course", args.require_sandbox)
     try:
         reports = course.grade_course(args.course_dir, args.assignment, workers=args.workers,
                                       timeout_s=args.timeout, regrade=args.regrade,
                                       require_sandbox=args.require_sandbox)
-    except run.GradingError as exc:
+    except hidden_graders.GradingError as exc:
         print("cs231n grade-course: %s" % exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -134,11 +124,11 @@ def cmd_nbgrader_config(args):
 
 def cmd_gradescope(args):
     gradescope = _instructor_module("gradescope")
-    run = _instructor_module("engine.run")
+    hidden_graders = _instructor_module("trusted.hidden_graders")
     try:
         path = gradescope.build_bundle(args.assignment, args.out, timeout_s=args.timeout,
                                        visibility=args.visibility)
-    except (run.GradingError, ValueError) as exc:
+    except (hidden_graders.GradingError, ValueError) as exc:
         sys.exit("cs231n gradescope: %s" % exc)
     print("Wrote Gradescope's autograder bundle for %s to %s" % (args.assignment, path))
     print("Upload it as the assignment's autograder (base image: Ubuntu 22.04 or newer).")

@@ -9,7 +9,9 @@ import shutil
 
 import pytest
 
-from autograder.engine.run import GradeReport, assignments, grade
+from autograder.trusted.grade_report import GradeReport
+from autograder.trusted.hidden_graders import assignments
+from autograder.trusted.pipeline import grade
 from autograder.release import release
 
 MODEL_SEED = 7

@@ -54,9 +54,9 @@ def test_grade_course_fills_gradebook_results_and_feedback(course_dir):
 def test_grade_course_resumes_without_regrading(course_dir, monkeypatch):
     course.grade_course(course_dir, "assignment1", progress=False)
     graded = []
-    real_grade = course.GradingSession.grade
-    monkeypatch.setattr(course.GradingSession, "grade",
-                        lambda self, folder, *a, **k: graded.append(folder) or real_grade(self, folder, *a, **k))
+    real_grade = course.pipeline.grade_handed_in
+    monkeypatch.setattr(course.pipeline, "grade_handed_in",
+                        lambda folder, *a, **k: graded.append(folder) or real_grade(folder, *a, **k))
     # bob edits his submission after grading: only he is graded again
     path = os.path.join(course_dir, "submitted", "bob", "assignment1", "cs231n_core", "extra.py")
     with open(path, "w") as handle:
@@ -187,14 +187,14 @@ def test_one_submission_that_cannot_be_graded_does_not_stop_the_others(tmp_path,
     root = tmp_path / "course"
     for student in ("alice", "bob"):
         shutil.copytree(released, root / "submitted" / student / "assignment1")
-    real_grade = course.GradingSession.grade
+    real_grade = course.pipeline.grade_handed_in
 
-    def grade(self, folder, *args, **kwargs):
+    def grade(folder, *args, **kwargs):
         if os.sep + "bob" + os.sep in folder:
             raise course.GradingError("the graders did not run (exit -9):\nhidden detail")
-        return real_grade(self, folder, *args, **kwargs)
+        return real_grade(folder, *args, **kwargs)
 
-    monkeypatch.setattr(course.GradingSession, "grade", grade)
+    monkeypatch.setattr(course.pipeline, "grade_handed_in", grade)
     with pytest.raises(course.GradingError, match="(?s)1 submission.*bob: the graders did not run") as info:
         course.grade_course(str(root), "assignment1", workers=2, progress=False)
     assert "hidden detail" not in str(info.value)

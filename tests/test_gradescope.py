@@ -17,8 +17,9 @@ import pytest
 
 import cs231n_core
 from autograder import gradescope
-from autograder.engine.run import grade
-from autograder.engine.sandbox import bubblewrap_available
+from autograder.trusted.intake import SubmissionRefused, locate_submission
+from autograder.trusted.isolation import bubblewrap_available
+from autograder.trusted.pipeline import grade
 from cs231n_core.submit import write_zip
 from cs231n_core.targets import target_names, teaching_order
 
@@ -104,7 +105,8 @@ def test_bundle_holds_executable_scripts_and_the_package(bundle):
         mode = infos[name].external_attr >> 16
         assert stat.S_ISREG(mode) and mode & 0o111 == 0o111, (name, oct(mode))
     for name in ("package/pyproject.toml", "package/README.md", "package/cs231n_core/__init__.py",
-                 "package/autograder/engine/run.py", "package/autograder/graders/pytest.ini",
+                 "package/autograder/trusted/pipeline.py", "package/autograder/sandboxed/worker.py",
+                 "package/autograder/graders/pytest.ini",
                  "package/autograder/graders/assignment1/test_knn.py"):
         assert name in infos
     assert not any("__pycache__" in name or name.endswith(".pyc") for name in infos)
@@ -242,19 +244,19 @@ def test_locate_finds_the_submission_folder(tmp_path, model_submission):
     upload = tmp_path / "upload"
     shutil.copytree(model_submission, upload / "my_assignment1")
     (upload / "__MACOSX" / "cs231n_core").mkdir(parents=True)
-    assert gradescope.locate(str(upload), str(tmp_path)) == str(upload / "my_assignment1")
+    assert locate_submission(str(upload), str(tmp_path)) == str(upload / "my_assignment1")
     # an upload Gradescope left zipped
     zipped = tmp_path / "zipped"
     zipped.mkdir()
     write_zip(model_submission, str(zipped / "assignment1_submission.zip"))
     scratch = tmp_path / "scratch"
     scratch.mkdir()
-    found = gradescope.locate(str(zipped), str(scratch))
+    found = locate_submission(str(zipped), str(scratch))
     assert os.path.isfile(os.path.join(found, KNN_FILE))
     # two candidates: ambiguous, explained
     shutil.copytree(model_submission, upload / "another")
-    with pytest.raises(gradescope.NoSubmission, match="several"):
-        gradescope.locate(str(upload), str(tmp_path))
+    with pytest.raises(SubmissionRefused, match="several"):
+        locate_submission(str(upload), str(tmp_path))
 
 
 def test_unknown_assignment_is_refused_clearly(tmp_path):

@@ -9,12 +9,14 @@ import zipfile
 import numpy as np
 import pytest
 
-from autograder.engine import protocol
-from autograder.engine.run import GradingError, GradingSession, grade
+from autograder.sandboxed import protocol
+from autograder.trusted.grading_session import GradingSession
+from autograder.trusted.hidden_graders import GradingError
+from autograder.trusted.pipeline import grade
 from cs231n_core.targets import target_names, teaching_order
 from conftest import GRADED_ASSIGNMENTS
 
-from autograder.engine.submission import Submission
+from autograder.trusted.submission import Submission
 
 ORIGINAL_RUN = Submission.run
 
@@ -48,7 +50,7 @@ def test_a_session_grades_submissions_one_after_another(release_of):
         for _ in range(2):
             for folder, solved in ((release_of("assignment1", solutions=True), True),
                                    (release_of("assignment1"), False)):
-                report = session.grade(folder, "assignment1", seed=3, only=only)
+                report = grade(folder, "assignment1", session, seed=3, only=only)
                 assert report.submission == os.path.abspath(folder)
                 assert set(report.by_target()) == set(only) and report.max_score > 0
                 assert report.score == pytest.approx(report.max_score if solved else 0.0)
@@ -110,7 +112,7 @@ def test_failure_messages_hold_no_hidden_values(model_copy):
 
 def inputs_of_a_run(submission_dir, seed, scratch, monkeypatch):
     """The arrays the graders send to the worker in one in-process grading run."""
-    from autograder.engine.run import GRADERS_DIR
+    from autograder.trusted.hidden_graders import GRADERS_DIR
 
     seen, real_run = [], ORIGINAL_RUN
 
@@ -141,7 +143,7 @@ def test_inputs_are_fresh_per_run_and_reproducible_from_the_seed(model_submissio
 
 
 def test_only_target_grades_one_target_at_full_weight(model_submission):
-    from autograder.engine.run import target_max_points
+    from autograder.trusted.hidden_graders import target_max_points
 
     report = grade(model_submission, "assignment1", only=["predict_labels"])
     assert {r["target"] for r in report.records} == {"predict_labels"}

@@ -18,7 +18,8 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.engine.run import GradingSession
+from autograder.trusted.grading_session import GradingSession
+from autograder.trusted.pipeline import grade
 
 from autograder.graders.assignment3 import test_network_visualization as vis
 from autograder.graders.assignment3 import vis_common as common
@@ -91,7 +92,7 @@ def test_model_scores_100_where_the_cpu_rounds_otherwise(release_of):
 
     model = release_of("assignment3", solutions=True)
     with grading_matrix.configured("other-cpu"), GradingSession() as session:
-        report = session.grade(model, "assignment3", seed=grading_matrix.SEED)
+        report = grade(model, "assignment3", session, seed=grading_matrix.SEED)
     failed = ["%s: %s: %s" % (r["target"], r["description"], r["message"]) for r in report.records if not r["passed"]]
     assert report.score == pytest.approx(100.0), failed
 

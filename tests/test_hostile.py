@@ -16,8 +16,8 @@ import uuid
 
 import pytest
 
-from autograder.engine.run import grade
-from autograder.engine.sandbox import bubblewrap_available
+from autograder.trusted.isolation import bubblewrap_available
+from autograder.trusted.pipeline import grade
 
 pytestmark = pytest.mark.slow
 
@@ -184,7 +184,7 @@ def test_daemonized_child_does_not_survive(model, tmp_path):
 
 
 def test_fork_bomb_is_capped_and_cleaned_up(model, tmp_path):
-    from autograder.engine.sandbox import cgroups_available
+    from autograder.trusted.isolation import cgroups_available
     token = "cs231n-bomb-" + uuid.uuid4().hex
     body = """
     import os, sys
@@ -523,7 +523,7 @@ def test_a_disk_filler_keeps_its_quota_and_a_classmate_keeps_100(model, tmp_path
     the machine's disk does not fill."""
     import tempfile
     import threading
-    from autograder.engine.sandbox import Limits, bubblewrap_available
+    from autograder.trusted.isolation import Limits, bubblewrap_available
     quota = Limits().disk_bytes + Limits().shm_bytes
     body = """
     import os
@@ -621,7 +621,7 @@ def test_the_result_channel_is_bounded_in_the_trusted_process():
 
     import numpy as np
 
-    from autograder.engine import protocol
+    from autograder.sandboxed import protocol
 
     def npy_header(shape):
         stream = io.BytesIO()
@@ -667,7 +667,7 @@ def test_worker_strings_are_capped_and_cleaned_everywhere(model, tmp_path):
     the messages, the score table, results.json and the feedback HTML."""
     import json
 
-    from autograder.engine import report as report_module
+    from autograder.trusted import report as report_module
     body = """
     raise type({name!r} + "\\x1b[2J", (Exception,), {{}})({escapes!r} * 200000)
     """
@@ -725,10 +725,10 @@ def test_a_zip_bomb_is_refused_before_it_fills_the_disk(model, tmp_path):
 
 def test_intake_limits_hold_for_every_path(model, tmp_path):
     """The same limits for `cs231n grade` (folder or zip), grade-course and Gradescope
-    (engine.intake): too many files, a link, too many zip members, a member that
+    (trusted/intake.py, locate_submission): too many files, a link, too many zip members, a member that
     leaves the folder."""
     from autograder import gradescope
-    from autograder.engine import intake
+    from autograder.trusted import intake
     many = tmp_path / "many"
     shutil.copytree(model, many)
     for i in range(intake.MAX_FILES + 1):
@@ -746,7 +746,15 @@ def test_intake_limits_hold_for_every_path(model, tmp_path):
         scratch.mkdir()
         with pytest.raises(intake.SubmissionRefused, match=fragment):
             intake.locate_submission(path, str(scratch))
-        assert gradescope.locate is intake.locate_submission
+        # Gradescope's upload folder is located alike: score 0, the reason said
+        upload = tmp_path / ("gradescope-" + uuid.uuid4().hex[:6]) / "submission"
+        if os.path.isdir(path):
+            shutil.copytree(path, str(upload), symlinks=True)
+        else:
+            upload.mkdir(parents=True)
+            shutil.copy(path, str(upload))
+        data = gradescope.grade_upload(ASSIGNMENT, str(upload.parent), require_sandbox=False)
+        assert data["score"] == 0 and re.search(fragment, data["output"]), data["output"]
     started = time.monotonic()
     report = grade(str(many), ASSIGNMENT, timeout_s=TIMEOUT_S, only=["predict_labels"])
     assert report.score == 0 and all("more than %d files" % intake.MAX_FILES in r["message"]
@@ -778,8 +786,9 @@ def test_a_grader_fault_is_retried_then_reported(monkeypatch, model):
     again, the report, results.json, the score table and `cs231n grade`'s exit status
     say so, and grade-course names the submission and exits non-zero."""
     from autograder import course as course_module
-    from autograder.engine import report as report_module
-    from autograder.engine.run import GradingSession
+    from autograder.trusted import report as report_module
+    from autograder.trusted import pipeline
+    from autograder.trusted.grading_session import GradingSession
 
     def record(passed, error):
         return {"nodeid": "n1", "target": "predict_labels", "description": "d", "raw_points": 1.0,
@@ -788,22 +797,22 @@ def test_a_grader_fault_is_retried_then_reported(monkeypatch, model):
                 "grader_error": error, "duration": 0.1}
 
     answers = [[record(False, True)], [record(True, False)]]
-    monkeypatch.setattr(GradingSession, "_records", lambda self, *args: answers.pop(0))
+    monkeypatch.setattr(GradingSession, "records", lambda self, *args: answers.pop(0))
     with GradingSession() as session:
-        report = session.grade(model, ASSIGNMENT, seed=1)
+        report = pipeline.grade(model, ASSIGNMENT, session, seed=1)
     assert report.score == 10.0 and not report.grader_errors and not answers
 
     answers = [[record(False, True)], [record(False, True)]]
     with GradingSession() as session:
-        report = session.grade(model, ASSIGNMENT, seed=1)
+        report = pipeline.grade(model, ASSIGNMENT, session, seed=1)
     assert len(report.grader_errors) == 1
     assert "fault of the grader" in report_module.results_json(report)["output"]
     assert "GRADER ERROR" in report_module.score_table(report)
 
-    monkeypatch.setattr(GradingSession, "grade", lambda self, *args, **kwargs: report)
+    monkeypatch.setattr(pipeline, "grade_handed_in", lambda *args, **kwargs: report)
     course = os.path.join(os.path.dirname(model), "course-" + uuid.uuid4().hex[:6])
     shutil.copytree(model, os.path.join(course, "submitted", "alice", ASSIGNMENT))
-    from autograder.engine.run import GradingError
+    from autograder.trusted.hidden_graders import GradingError
     with pytest.raises(GradingError, match="alice: 1 check\\(s\\) failed for a reason of the grader"):
         course_module.grade_course(course, ASSIGNMENT, progress=False)
     assert course_module.gradebook_scores(course, ASSIGNMENT).get("alice") is None

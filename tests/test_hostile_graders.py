@@ -19,7 +19,7 @@ import textwrap
 
 import pytest
 
-from autograder.engine.run import grade
+from autograder.trusted.pipeline import grade
 
 pytestmark = pytest.mark.slow
 
@@ -279,7 +279,7 @@ def public_copy(path):
     """The public datasets as a submission could carry them."""
     import numpy as np
 
-    from autograder.engine.references import load_digits
+    from autograder.trusted.digits import load_digits
     from cs231n_core.data_utils import _load_mnist
 
     digits, digits_labels = load_digits()

@@ -1,5 +1,5 @@
 """The sandboxed Jupyter kernel that `nbgrader autograde` runs notebooks in
-(autograder/engine/kernel.py), driven by nbclient as nbgrader drives it: the kernel
+(autograder/trusted/kernel.py), driven by nbclient as nbgrader drives it: the kernel
 imports its folder's code and writes where a notebook writes, but sees nothing of the
 host beyond the Python runtime, has no network, is unprivileged, can be interrupted,
 and leaves nothing behind."""
@@ -11,9 +11,9 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.engine import sandbox
-from autograder.engine.kernel import SandboxedKernelManager, copy_folder
-from autograder.engine.intake import SubmissionRefused
+from autograder.trusted import isolation as sandbox
+from autograder.trusted.kernel import SandboxedKernelManager, copy_folder
+from autograder.trusted.intake import SubmissionRefused
 
 
 def run_cells(folder, sources, timeout=60):
@@ -91,7 +91,7 @@ def test_a_folder_past_the_limits_is_refused_and_links_are_dropped(tmp_path, mon
     os.symlink("/etc/hostname", source / "link.txt")
     copy_folder(str(source), str(tmp_path / "copy"))
     assert sorted(os.listdir(tmp_path / "copy")) == ["a.py"]
-    monkeypatch.setattr("autograder.engine.intake.MAX_ZIP_MEMBERS", 5)
+    monkeypatch.setattr("autograder.trusted.intake.MAX_ZIP_MEMBERS", 5)
     for i in range(6):
         (source / ("f%d" % i)).write_text("")
     with pytest.raises(SubmissionRefused, match="more than 5 files"):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.engine.run import GRADERS_DIR
+from autograder.trusted.hidden_graders import GRADERS_DIR
 from autograder.mistakes import BANK_DIR
 from cs231n_core.checks import registered_by
 from cs231n_core.targets import (ASSIGNMENTS, CHECK_HELPERS, NOTEBOOK_TARGETS, SECTIONS, grade_cell_id,

@@ -11,8 +11,9 @@ from collections import Counter
 
 import pytest
 
-from autograder.engine.run import GradingSession
 from autograder.mistakes import apply_mistake, load_bank
+from autograder.trusted.grading_session import GradingSession
+from autograder.trusted.pipeline import grade
 from cs231n_core.targets import ASSIGNMENT_TARGETS
 from conftest import GRADED_ASSIGNMENTS
 
@@ -211,8 +212,8 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, mod
     # second of CPU time where the submission imports torch).
     candidates = ((targets_that_may_change(mistake, assignment) - set(mistake.get("affects", [])))
                   | {mistake["target"]})
-    report = grading_session.grade(root, assignment, timeout_s=TIMEOUT_S, seed=SEED,
-                                   only=sorted(candidates))
+    report = grade(root, assignment, grading_session, timeout_s=TIMEOUT_S, seed=SEED,
+                   only=sorted(candidates))
     table = report.by_target()
     score, maximum = table[mistake["target"]]
     assert score < maximum - 1e-9, "the graders let %s through (%s)" % (mistake["id"], mistake["why"])

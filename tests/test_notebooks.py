@@ -210,7 +210,7 @@ def test_tags_become_nbgrader_metadata():
     """Each tag becomes the nbgrader metadata the notebooks carry: the model answer
     behind "Your answer:", the solution cell, the locked autograded cell with the
     graders' points."""
-    from autograder.engine.run import target_max_points
+    from autograder.trusted.hidden_graders import target_max_points
 
     written, solution, graded = [
         build_notebooks.build_cell(c, "assignment1", ASSIGNMENTS / "assignment1", "x")
@@ -303,7 +303,7 @@ def test_written_answers_are_graded_by_hand_with_points(folder):
 @pytest.mark.parametrize("folder", ASSIGNMENT_DIRS, ids=lambda p: p.name)
 def test_points_match_the_hidden_graders(folder):
     """The hidden graders' maximum per target (scaled to 100) is the cell's points."""
-    from autograder.engine.run import target_max_points
+    from autograder.trusted.hidden_graders import target_max_points
     from cs231n_core.targets import grade_cell_id
 
     maxima = {grade_cell_id(target): maximum

@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from autograder.engine import report as report_module
-from autograder.engine.run import GradeReport
+from autograder.trusted import report as report_module
+from autograder.trusted.grade_report import GradeReport
 from cs231n_core.targets import NOTEBOOK_TARGETS
 
 # (grader module, target, points, passed), in the graders' order

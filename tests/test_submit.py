@@ -8,7 +8,7 @@ import zipfile
 
 import pytest
 
-from autograder.engine.run import grade
+from autograder.trusted.pipeline import grade
 from cs231n_core.submit import notebook_warnings
 
 

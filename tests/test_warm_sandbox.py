@@ -1,7 +1,7 @@
 """The zygote that forks the grading workers: each check still starts clean.
 
 A tiny stand-in submission (a cs231n_core package with one probe module) is run through
-autograder.engine.submission.Submission, warm (the default) and cold.
+autograder.trusted.submission.Submission, its Sandbox warm (the default) and cold.
 """
 import os
 import textwrap
@@ -9,8 +9,8 @@ import uuid
 
 import pytest
 
-from autograder.engine.sandbox import Limits, bubblewrap_available
-from autograder.engine.submission import Submission, WorkerFailure, call
+from autograder.trusted.isolation import Limits, bubblewrap_available
+from autograder.trusted.submission import Submission, WorkerFailure, call
 
 PROBE = '''
 import os, subprocess, sys, time
@@ -179,7 +179,7 @@ def test_graded_as_root_the_worker_is_not_root_outside():
     outside its namespace. Graded as root, the sandbox drops to uid 65534 with setpriv
     and no user namespace wherever that works; the isolation named in every report
     says which applied."""
-    from autograder.engine.sandbox import isolation_name, sandbox_mode
+    from autograder.trusted.isolation import isolation_name, sandbox_mode
     if os.geteuid() != 0 or not bubblewrap_available():
         pytest.skip("graded as root with a working sandbox only")
     assert sandbox_mode() == "setpriv"
@@ -244,7 +244,7 @@ def test_a_check_that_breaks_the_zygote_costs_only_itself(stand_in, tmp_path, mo
         # A zygote that dies under a check may have been killed from outside (the
         # machine's OOM killer): the check runs once more on a new one before it fails.
         expected = 3 if how == "kill-parent" else 2
-        assert submission.warm.started_count == expected, "the next check did not get a new zygote"
+        assert submission.sandbox.variant.started_count == expected, "the next check did not get a new zygote"
     finally:
         submission.close()
         bubblewrap_available.cache_clear()  # computed again once the variable is gone
@@ -258,7 +258,7 @@ def test_the_time_limit_is_cpu_time(stand_in, tmp_path, monkeypatch):
         with pytest.raises(WorkerFailure, match="time limit of 2 s of CPU time"):
             probe(submission, "hang")
         assert probe(submission, "burn", 0.0) == 1
-        assert submission.warm.started_count == 1
+        assert submission.sandbox.variant.started_count == 1
     finally:
         submission.close()
 
@@ -266,7 +266,7 @@ def test_the_time_limit_is_cpu_time(stand_in, tmp_path, monkeypatch):
 def test_only_hidden_submissions_share_a_zygote(stand_in, tmp_path, monkeypatch):
     """Sharing is asked for by the mistake bank; it is granted only where the
     submission's original lies in a folder the sandbox hides anyway (/tmp here)."""
-    from autograder.engine import submission as submission_module
+    from autograder.trusted import submission as submission_module
     handles = []
     try:
         for masked in (("/tmp",), ("/tmp",), ()):
@@ -275,10 +275,10 @@ def test_only_hidden_submissions_share_a_zygote(stand_in, tmp_path, monkeypatch)
             scratch.mkdir()
             handles.append(Submission(stand_in, str(scratch), Limits(timeout_s=20.0), share_zygote=True))
         first, second, exposed = handles
-        assert first.warm is second.warm and not first.owns_warm
-        assert exposed.warm is not first.warm and exposed.owns_warm
+        assert first.sandbox.variant is second.sandbox.variant and first.sandbox.shared
+        assert exposed.sandbox.variant is not first.sandbox.variant and not exposed.sandbox.shared
         assert probe(first, "burn", 0.0) == 1 and probe(second, "burn", 0.0) == 1
-        assert first.warm.started_count == 1, "the second submission started its own zygote"
+        assert first.sandbox.variant.started_count == 1, "the second submission started its own zygote"
         assert probe(exposed, "burn", 0.0) == 1
     finally:
         for handle in handles:

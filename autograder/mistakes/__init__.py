@@ -23,7 +23,7 @@ keeps full marks: a mistake the graders let through is a gap in the graders.
     bank = load_bank("assignment1")
     shutil.copytree("cs231n_core", tmp / "cs231n_core")
     apply_mistake(tmp, bank[0])          # edits the copy in place
-    grade(tmp, "assignment1")
+    pipeline.grade(tmp, "assignment1")
 """
 import json
 import os

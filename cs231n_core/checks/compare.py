@@ -1,7 +1,7 @@
 """Is an answer the expected one? The rules, tolerances and sentences of every comparison.
 
 One vocabulary for the public checks (``Checker.expect_*`` in this package) and the
-hidden graders (``autograder/engine/expect.py``): the same functions, arguments in one
+hidden graders (``autograder/trusted/expect.py``): the same functions, arguments in one
 order, ``(value, expected, tol, what)``. Each rule raises :class:`Mismatch` with one
 sentence for the student, which starts with ``what``; the public checks print it, the
 graders turn it into their own failure.

@@ -7,10 +7,10 @@ here, in the trusted process, with the instructor's cs231n_core.
 """
 import numpy as np
 
-from autograder.engine.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
 from cs231n_core.gradient_check import rel_error
 from cs231n_core import gradient_check
-from autograder.engine.submission import call
+from autograder.trusted.submission import call
 from autograder.graders import speed
 
 LOSS_TOL = 1e-7   # CS231n's relative error, on the loss

@@ -34,9 +34,9 @@ import numbers
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_at_least
-from autograder.engine.references import augment_images, secret_rotation
-from autograder.engine.submission import call, saved
+from autograder.trusted.expect import GradingFailure, expect_at_least
+from autograder.trusted.held_out import augment_images, secret_rotation
+from autograder.trusted.submission import call, saved
 from autograder.graders.assignment1.test_two_layer_net import NET, SOLVER
 from cs231n_core.data_utils import get_data
 from cs231n_core.features import color_histograms_hsv, hog_features

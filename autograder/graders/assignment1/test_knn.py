@@ -6,10 +6,11 @@ in the trusted process, by the instructor's edition of cs231n_core.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (expect_array, expect_at_least, expect_close,
-                                      expect_faster, expect_labels)
-from autograder.engine.references import augment_images, load_digits
-from autograder.engine.submission import call
+from autograder.trusted.expect import (expect_array, expect_at_least, expect_close,
+                                       expect_faster, expect_labels)
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images
+from autograder.trusted.submission import call
 from autograder.graders import speed
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
 

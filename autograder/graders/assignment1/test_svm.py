@@ -13,10 +13,10 @@ import functools
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least,
-                                      expect_close, expect_labels)
-from autograder.engine.references import augment_images
-from autograder.engine.submission import call, get
+from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least,
+                                       expect_close, expect_labels)
+from autograder.trusted.held_out import augment_images
+from autograder.trusted.submission import call, get
 from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
 from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
 

@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.engine.references import augment_images, load_digits, secret_rotation
-from autograder.engine.submission import call, forward_outputs, get, saved
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images, secret_rotation
+from autograder.trusted.submission import call, forward_outputs, get, saved
 from cs231n_core import layers
 from cs231n_core.classifiers.fc_net import TwoLayerNet
 from cs231n_core.gradient_check import (eval_numerical_gradient,

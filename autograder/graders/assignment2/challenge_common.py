@@ -9,8 +9,9 @@ bar calibrated on the reference (the net is well set up).
 """
 import numpy as np
 
-from autograder.engine.expect import GradingFailure
-from autograder.engine.references import augment_images, load_digits, secret_rotation
+from autograder.trusted.expect import GradingFailure
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images, secret_rotation
 
 TRAIN_SIZE = 1000
 DISTORTION = 0.5  # as the PyTorch train check's digits: the reference still learns them well

@@ -8,9 +8,9 @@ student's choice: so a forward pass that is wrong in training mode also costs th
 backward passes their points (the mistake bank says so with "affects").
 """
 
-from autograder.engine.expect import GradingFailure, expect_close
+from autograder.trusted.expect import GradingFailure, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.engine.submission import call, saved
+from autograder.trusted.submission import call, saved
 from cs231n_core import gradient_check
 
 LAYERS = "cs231n_core.layers:"

@@ -14,8 +14,8 @@ with the batch's biased variance, as in CS231n.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_close, expect_faster
-from autograder.engine.submission import call, saved
+from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.submission import call, saved
 from autograder.graders import speed
 from cs231n_core import layers
 

@@ -20,10 +20,11 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.engine.references import augment_images, load_digits
-from autograder.engine.submission import call, forward_outputs, get, saved
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images
+from autograder.trusted.submission import call, forward_outputs, get, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
 from cs231n_core.classifiers import cnn as reference_cnn

@@ -11,8 +11,8 @@ dropout_backward gets the cache that CS231n's forward pass builds, (dropout_para
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_close
-from autograder.engine.submission import call, saved
+from autograder.trusted.expect import GradingFailure, expect_array, expect_close
+from autograder.trusted.submission import call, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
 

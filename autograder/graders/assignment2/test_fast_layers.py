@@ -19,8 +19,8 @@ naive layers, is hundreds of times slower and fails them.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_close, expect_faster
-from autograder.engine.submission import call, forward_outputs
+from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.submission import call, forward_outputs
 from autograder.graders import speed
 from cs231n_core import fast_layers as reference_fast
 

@@ -22,8 +22,8 @@ reference's worst seed less BAR_MARGIN = 0.05 (6.5 standard deviations below its
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_at_least
-from autograder.engine.submission import call, saved
+from autograder.trusted.expect import GradingFailure, expect_at_least
+from autograder.trusted.submission import call, saved
 
 from .challenge_common import accuracy_of, challenge_digits, finite_array
 

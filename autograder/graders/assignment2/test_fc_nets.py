@@ -22,10 +22,11 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.engine.references import augment_images, load_digits, secret_rotation
-from autograder.engine.submission import call, get, saved
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images, secret_rotation
+from autograder.trusted.submission import call, get, saved
 from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
 from cs231n_core import gradient_check

@@ -31,11 +31,13 @@ weights within several standard errors of their expected values.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
-                                      expect_dtype, expect_gradients, expect_near)
-from autograder.engine.references import augment_images, load_digits, relu, secret_rotation
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
+from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
+                                       expect_dtype, expect_gradients, expect_near)
+from autograder.trusted.activations import relu
+from autograder.trusted.digits import load_digits
+from autograder.trusted.held_out import augment_images, secret_rotation
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
 
 SECTION_WEIGHT = 7
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run

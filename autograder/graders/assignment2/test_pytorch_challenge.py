@@ -20,9 +20,9 @@ learns), BAR = 0.897 for the other two: the reference's worst seed less BAR_MARG
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_at_least
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import seed_of, state_arrays
+from autograder.trusted.expect import GradingFailure, expect_at_least
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import seed_of, state_arrays
 
 from .challenge_common import accuracy_of, challenge_digits, finite_array
 

@@ -9,8 +9,8 @@ a mistake there costs these points too.
 """
 import pytest
 
-from autograder.engine.expect import expect_close
-from autograder.engine.submission import call, saved
+from autograder.trusted.expect import expect_close
+from autograder.trusted.submission import call, saved
 from cs231n_core import layers
 
 from .norm_common import (GRAD_TOL, VALUE_TOL, expect_grads, expect_numeric_grads,

@@ -10,7 +10,7 @@ are computed here, in the trusted process, by the instructor's edition of cs231n
 """
 import numpy as np
 
-from autograder.engine.expect import GradingFailure
+from autograder.trusted.expect import GradingFailure
 
 DETECTION = "cs231n_core.detection:"
 SEGMENTATION = "cs231n_core.segmentation:"

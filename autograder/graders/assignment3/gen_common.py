@@ -12,7 +12,7 @@ only by the checks of the convolutional GAN models.
 """
 import numpy as np
 
-from autograder.engine.expect import GradingFailure
+from autograder.trusted.expect import GradingFailure
 
 GEN = "cs231n_core.generative:"
 F64_TOL = 1e-10     # float64 values and gradients against the reference

@@ -25,10 +25,10 @@ import sys
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_count, expect_near
-from autograder.engine.references import relu
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import count_steps, state_arrays, tensor
+from autograder.trusted.expect import GradingFailure, expect_count, expect_near
+from autograder.trusted.activations import relu
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import count_steps, state_arrays, tensor
 from cs231n_core import data_utils
 
 from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state,
@@ -624,8 +624,8 @@ def calibrate_transfer(seeds):
     import os
     import tempfile
 
-    from autograder.engine.shared_runs import SharedRuns
-    from autograder.engine.submission import Submission
+    from autograder.trusted.shared_runs import SharedRuns
+    from autograder.trusted.submission import Submission
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     rows = []

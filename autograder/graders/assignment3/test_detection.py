@@ -15,9 +15,9 @@ checked both ways.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_dtype, expect_near
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import tensor
+from autograder.trusted.expect import GradingFailure, expect_dtype, expect_near
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import tensor
 
 from .detection_common import DETECTION, F32_TOL, VALUE_TOL, expect_indices, integer_boxes, random_boxes
 

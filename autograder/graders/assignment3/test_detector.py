@@ -17,10 +17,10 @@ digits at an mAP@0.5 of 0.99, and the digits can be looked up in the public MNIS
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_gradients,
-                                      expect_near)
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import gradient_steps, leaf, state_arrays, tensor, tensors
+from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_gradients,
+                                       expect_near)
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import gradient_steps, leaf, state_arrays, tensor, tensors
 
 from .detection_common import (DETECTION, GRAD_TOL, MODULE_TOL, expect_state_shapes, finite_weights, random_boxes,
                                reference)

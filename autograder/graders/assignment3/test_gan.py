@@ -15,10 +15,11 @@ cover all ten classes.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
+from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
                                       expect_gradients, expect_near, expect_scalar)
-from autograder.engine.references import load_digits, relu
-from autograder.engine.torch_steps import Probes, seed_of, state_arrays
+from autograder.trusted.activations import relu
+from autograder.trusted.digits import load_digits
+from autograder.trusted.torch_steps import Probes, seed_of, state_arrays
 from cs231n_core.fast_layers import conv_forward_fast, max_pool_forward_fast
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, leaky_relu, linear_layers, mlp, sigmoid, softplus)

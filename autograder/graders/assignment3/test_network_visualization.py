@@ -31,9 +31,9 @@ while asking for 38 of 40 fails it about once in 50,000 runs).
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_near
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import leaf, tensor
+from autograder.trusted.expect import GradingFailure, expect_array, expect_near
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import leaf, tensor
 
 from . import vis_common as common
 

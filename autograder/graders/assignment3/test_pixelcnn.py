@@ -17,10 +17,10 @@ which fails when pixels are drawn all at once, out of order or by thresholding.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_array, expect_count, expect_near
-from autograder.engine.references import relu
-from autograder.engine.submission import call, get, saved
-from autograder.engine.torch_steps import count_steps, gradient_steps, leaf, seed_of, tensor
+from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_near
+from autograder.trusted.activations import relu
+from autograder.trusted.submission import call, get, saved
+from autograder.trusted.torch_steps import count_steps, gradient_steps, leaf, seed_of, tensor
 
 from .gen_common import GEN, F64_TOL, conv2d_same, raster_mask, sigmoid
 

@@ -16,9 +16,9 @@ trained reference, and the digits can be looked up in the public MNIST.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_at_least, expect_near
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import state_arrays, tensor
+from autograder.trusted.expect import GradingFailure, expect_at_least, expect_near
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import state_arrays, tensor
 
 from .detection_common import MODULE_TOL, SEGMENTATION, expect_state_shapes, finite_weights, reference
 

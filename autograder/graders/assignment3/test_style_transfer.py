@@ -13,9 +13,9 @@ gram_matrix, as in CS231n: a wrong Gram matrix costs it points too.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import GradingFailure, expect_close
-from autograder.engine.submission import call, saved
-from autograder.engine.torch_steps import gradient_steps, leaf, tensor
+from autograder.trusted.expect import GradingFailure, expect_close
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import gradient_steps, leaf, tensor
 
 SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run

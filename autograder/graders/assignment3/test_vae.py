@@ -17,10 +17,11 @@ negative ELBO on held-out digits is computed here from its weights.
 import numpy as np
 import pytest
 
-from autograder.engine.expect import (GradingFailure, expect_array, expect_count, expect_gradients, expect_near,
+from autograder.trusted.expect import (GradingFailure, expect_array, expect_count, expect_gradients, expect_near,
                                       expect_scalar)
-from autograder.engine.references import load_digits, relu
-from autograder.engine.torch_steps import Probes, seed_of, state_arrays
+from autograder.trusted.activations import relu
+from autograder.trusted.digits import load_digits
+from autograder.trusted.torch_steps import Probes, seed_of, state_arrays
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes,
                          linear_layers, mlp, sigmoid)

@@ -19,7 +19,7 @@ adds up to 100. What a student sees of a failure is only a GradingFailure's or a
 SubmissionError's message; any other exception is a fault of the grader itself and
 its traceback goes to the instructor's record only, and the record says
 `grader_error`: such a check failed for a reason of the grader or the host (a full
-disk, a sandbox that could not be made), not of the submission, and run.py grades it
+disk, a sandbox that could not be made), not of the submission, and pipeline.py grades it
 again or reports it. Every message is cleaned (text.py) before it is recorded.
 """
 import json
@@ -30,7 +30,7 @@ import numpy as np
 import pytest
 
 from .expect import GradingFailure
-from .sandbox import Limits
+from .isolation import Limits
 from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
 from .text import clean, clean_tail
@@ -67,7 +67,7 @@ def submission(request):
     imported numpy and whatever the collected grader modules list in WORKER_PRELOAD."""
     config = request.config
     if config.getoption("--require-sandbox"):
-        from .sandbox import require_sandbox
+        from .isolation import require_sandbox
         require_sandbox()
     preload = sorted({name for item in request.session.items
                       for name in getattr(item.module, "WORKER_PRELOAD", ())})

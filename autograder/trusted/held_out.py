@@ -1,29 +1,6 @@
-"""What the NumPy references of graders in several assignments share: an activation
-and scikit-learn's handwritten digits, read without importing scikit-learn."""
+"""Held-out inputs that exist in no file: each image distorted afresh, or the input
+space rotated in secret, before it reaches the worker."""
 import numpy as np
-
-
-def relu(x):
-    """max(x, 0) entry by entry, in NumPy."""
-    return np.maximum(x, 0.0)
-
-
-def load_digits():
-    """scikit-learn's handwritten digits as (pixels (1797, 64) with values 0..16, int64
-    labels), read from the file that ships inside scikit-learn: importing scikit-learn
-    costs more than a whole check."""
-    import importlib.util
-    import os
-
-    spec = importlib.util.find_spec("sklearn")
-    path = os.path.join(spec.submodule_search_locations[0], "datasets", "data", "digits.csv.gz")
-    if not os.path.isfile(path):  # another layout: ask scikit-learn itself
-        from sklearn.datasets import load_digits as sklearn_load_digits
-
-        digits = sklearn_load_digits()
-        return digits.data, digits.target.astype(np.int64)
-    table = np.loadtxt(path, delimiter=",")
-    return table[:, :-1], table[:, -1].astype(np.int64)
 
 
 # Fresh distortions of held-out digits. The public datasets are installed where the

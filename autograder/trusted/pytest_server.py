@@ -1,10 +1,10 @@
 """A trusted grading process that stays up from one submission to the next.
 
-    python -m autograder.engine.serve REPLY_FD [LIFELINE_FD]
+    python -m autograder.trusted.pytest_server REPLY_FD [LIFELINE_FD]
 
 Each line on stdin is a JSON list: the arguments of one pytest run of the hidden graders
-(as run.py builds them). The process runs them with pytest.main and answers one JSON line
-{"exit": code, "output": tail} on REPLY_FD. Python, pytest and the references' torch are
+(as grading_session.py builds them). The process runs them with pytest.main and answers
+one JSON line {"exit": code, "output": tail} on REPLY_FD. Python, pytest and the references' torch are
 imported once instead of once per submission. It never imports a submission either: a
 submission's code runs only in the sandboxed workers that the graders start.
 

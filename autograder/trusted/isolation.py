@@ -1,4 +1,6 @@
-"""Run one worker process under the strongest isolation this machine offers.
+"""Run one process under the strongest isolation this machine offers: a cold worker
+(cold_sandbox.py runs each check this way), a zygote (warm_sandbox.py) or a kernel
+(kernel.py).
 
 With bubblewrap (Debian's `bwrap`) the worker sees an allow-list of the host, nothing
 else: the Python runtime and its libraries and /usr, read-only; its trusted runtime
@@ -33,7 +35,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from . import cgroups, protocol
+from .. import sandboxed
+from ..sandboxed import protocol
+from . import cgroups
 
 GiB = 1 << 30
 MiB = 1 << 20
@@ -47,17 +51,24 @@ ETC_ALLOWED = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc
                "/etc/localtime")
 
 
-# The trusted files a worker runs from, copied next to each other into a runtime folder.
-RUNTIME_FILES = ("worker.py", "protocol.py", "zygote.py")
+# What a worker runs from: the sandboxed side's folder, every file of it and nothing
+# else, copied next to each other into a runtime folder.
+RUNTIME_SOURCE = os.path.dirname(os.path.abspath(sandboxed.__file__))
+
+
+def runtime_files():
+    """The names of the files install_runtime copies: every file of RUNTIME_SOURCE
+    (its __pycache__ is a folder, not a file)."""
+    return sorted(name for name in os.listdir(RUNTIME_SOURCE)
+                  if os.path.isfile(os.path.join(RUNTIME_SOURCE, name)))
 
 
 def install_runtime(folder):
-    """Copy the worker's runtime files (this folder's RUNTIME_FILES) into `folder`,
-    readable by the sandbox's unprivileged uid."""
-    engine_dir = os.path.dirname(os.path.abspath(__file__))
+    """Copy the sandboxed side's files (runtime_files) into `folder`, readable by the
+    sandbox's unprivileged uid."""
     os.chmod(folder, 0o755)
-    for name in RUNTIME_FILES:
-        shutil.copy(os.path.join(engine_dir, name), folder)
+    for name in runtime_files():
+        shutil.copy(os.path.join(RUNTIME_SOURCE, name), folder)
         os.chmod(os.path.join(folder, name), 0o644)
 
 

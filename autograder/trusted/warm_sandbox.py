@@ -1,7 +1,8 @@
-"""The trusted side's handle on one sandboxed zygote (zygote.py) per grading run.
+"""The warm variant of a Sandbox (sandbox.py): the trusted side's handle on one
+sandboxed zygote (autograder/sandboxed/zygote.py) per grading run.
 
 Every check still runs in a fresh process, forked for it alone, in a fresh working
-copy, under the isolation and limits of sandbox.py; only the start-up (Python, numpy,
+copy, under the isolation and limits of isolation.py; only the start-up (Python, numpy,
 torch) is paid once per grading run instead of once per check. A zygote that does not
 answer in time, dies, or answers nonsense is killed with everything it started, and
 the next check gets a new one.
@@ -32,7 +33,8 @@ import threading
 import time
 import uuid
 
-from . import cgroups, protocol, sandbox
+from ..sandboxed import protocol
+from . import cgroups, isolation
 
 START_TIMEOUT_S = 120.0      # importing torch on a loaded machine
 ZYGOTE_CPU_S = 24 * 3600     # the zygote's own limit; each child sets its check's limit
@@ -106,7 +108,7 @@ class WarmSandbox:
         for folder in (self.runtime_dir, self.inbox_dir, self.runs_dir):
             os.mkdir(folder)
         os.chmod(self.inbox_dir, 0o755)
-        sandbox.install_runtime(self.runtime_dir)
+        isolation.install_runtime(self.runtime_dir)
         self.process = self.cgroup = None
         self.wrapped = False
         self.started_count = 0
@@ -136,29 +138,29 @@ class WarmSandbox:
     def _start(self):
         reply_r, reply_w = os.pipe()
         argv = ["zygote.py", "0", str(reply_w)] + self.modules
-        self.wrapped = sandbox.bubblewrap_available()
+        self.wrapped = isolation.bubblewrap_available()
         if self.wrapped:
-            command = sandbox.sandbox_command(self.runtime_dir, self.inbox_dir, self.limits,
+            command = isolation.sandbox_command(self.runtime_dir, self.inbox_dir, self.limits,
                                               self.hide, argv)
-            home = sandbox.INSIDE_WORK
+            home = isolation.INSIDE_WORK
         else:
             command = [sys.executable, "-I", os.path.join(self.runtime_dir, argv[0])] + argv[1:]
             home = self.runs_dir
-        limits = sandbox.Limits(**{**vars(self.limits), "timeout_s": ZYGOTE_CPU_S})
+        limits = isolation.Limits(**{**vars(self.limits), "timeout_s": ZYGOTE_CPU_S})
         self.cgroup = (cgroups.WorkerCgroup(limits.processes, limits.memory_bytes)
-                       if sandbox.cgroups_available() else None)
+                       if isolation.cgroups_available() else None)
         cgroup = self.cgroup
         try:
             self.process = subprocess.Popen(
-                command, cwd=self.runtime_dir, env=sandbox._worker_env(home),
+                command, cwd=self.runtime_dir, env=isolation._worker_env(home),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                pass_fds=(reply_w,), preexec_fn=lambda: sandbox._set_limits(limits, cgroup),
+                pass_fds=(reply_w,), preexec_fn=lambda: isolation._set_limits(limits, cgroup),
                 start_new_session=True)
         finally:
             os.close(reply_w)
         self.reply_fd = reply_r
         self.tail = []  # the zygote's own output (import warnings), kept for diagnosis
-        threading.Thread(target=sandbox._drain_tail, args=(self.process.stdout, 4000, self.tail),
+        threading.Thread(target=isolation._drain_tail, args=(self.process.stdout, 4000, self.tail),
                          daemon=True).start()
         try:
             ready = json.loads(_read_frame(reply_r, time.monotonic() + START_TIMEOUT_S, 1 << 16))
@@ -188,7 +190,7 @@ class WarmSandbox:
                         pass
             if self.cgroup is not None:
                 self.cgroup.kill_all()
-            sandbox._kill_group(process)
+            isolation._kill_group(process)
             for stream in (process.stdin, process.stdout):
                 try:
                     stream.close()
@@ -207,15 +209,15 @@ class WarmSandbox:
         (ZygoteUnavailable only when no zygote can be started)."""
         if self.process is None:
             self._start()
-        runtime, pristine, workdir = sandbox.worker_paths(
+        runtime, pristine, workdir = isolation.worker_paths(
             self.runtime_dir, self.inbox_dir, name, self.new_workdir(), self.wrapped)
         header = {"workdir": workdir, "pristine": pristine, "own_ipc": self.wrapped,
                   "cpu_limit_s": limits.cpu_limit_s, "max_files": limits.max_files,
                   "tail_bytes": limits.output_tail_bytes, "result_bytes": limits.result_bytes}
         message = protocol.frame(json.dumps(header).encode()) + protocol.frame(request)
-        outcome = sandbox.WorkerOutcome(isolation=sandbox.isolation_name())
+        outcome = isolation.WorkerOutcome(isolation=isolation.isolation_name())
         started = time.monotonic()
-        writer = threading.Thread(target=sandbox._feed_open, args=(self.process.stdin, message),
+        writer = threading.Thread(target=isolation._feed_open, args=(self.process.stdin, message),
                                   daemon=True)
         writer.start()
         deadline = started + limits.wall_s
@@ -224,7 +226,7 @@ class WarmSandbox:
             data = _read_frame(self.reply_fd, deadline, limits.result_bytes)
         except _Late:
             outcome.timed_out = True
-            outcome.problem = sandbox.wall_clock_problem(limits)
+            outcome.problem = isolation.wall_clock_problem(limits)
         except (_Gone, ValueError):
             outcome.problem = "it stopped the sandbox's process that ran it before answering"
             outcome.zygote_lost = True
@@ -248,7 +250,7 @@ class WarmSandbox:
             outcome.problem = "the grading host could not isolate it (a fault of the grader)"
             outcome.host_failure = True
         else:
-            sandbox.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
+            isolation.read_answer(outcome, data, bool(reply["too_large"]), limits, wrapped=False)
         return outcome
 
 

@@ -10,25 +10,23 @@
 The submission's folder is only ever read: its `cs231n_core` is checked against the
 intake limits (intake.py: size, file count, no symbolic links) and copied once into a
 pristine folder, which the sandbox shows read-only; each run makes its own working copy
-of it inside the sandbox. Runs are forked from one sandboxed zygote that has imported
-numpy (and the modules in `preload`) once (warm.py); CS231N_COLD_WORKERS=1 starts every
-run from nothing instead.
+of it inside the sandbox (sandbox.py: warm, forked from a zygote that imported numpy and
+the modules in `preload` once, or cold).
 
 Everything the worker answers is the submission's to choose: strings are cleaned
 (text.py) and arrays bounded (protocol.decode) before any grader sees them.
 """
 import importlib.util
-import itertools
 import os
-import shutil
 import sys
 
 import numpy as np
 
-from . import intake, protocol, sandbox, warm
+from ..sandboxed import protocol
+from . import intake, isolation
+from .sandbox import Sandbox
 from .text import NAME_CHARS, clean, clean_tail
 
-IGNORED = shutil.ignore_patterns(*intake.IGNORED_NAMES)
 ALWAYS_MASKED = ("/tmp",)  # the sandbox mounts an empty tmpfs over it
 
 
@@ -88,80 +86,37 @@ class saved:
 class Submission:
     def __init__(self, path, scratch_root, limits=None, hide=(), preload=(), share_zygote=False):
         self.path = os.path.realpath(path)
-        self.scratch_root = scratch_root
-        self.limits = limits or sandbox.Limits()
-        self.hide = list(hide) + [self.path] + trusted_folders()
-        self._counter = itertools.count()
-        self.inbox = os.path.join(scratch_root, "inbox")
-        self.runtime = os.path.join(scratch_root, "runtime")
-        self.runs = os.path.join(scratch_root, "runs")
-        for folder in (self.inbox, self.runtime, self.runs):
-            os.makedirs(folder)
-        os.chmod(self.inbox, 0o755)
-        sandbox.install_runtime(self.runtime)
-        self.warm, self.owns_warm = None, True
-        if os.environ.get("CS231N_COLD_WORKERS"):
-            pass  # every run starts from nothing
-        elif share_zygote and _covered(self.path, list(ALWAYS_MASKED) + list(hide)):
-            # Its original is hidden whatever the zygote's list says: a zygote shared
-            # with other submissions of the same grading process (whose inbox holds
-            # them all) may serve it.
-            self.warm = warm.shared(self.limits, preload, hide=list(hide) + trusted_folders())
-            self.owns_warm = False
-        else:
-            self.warm = warm.WarmSandbox(self.limits, preload, hide=self.hide)
-        if self.warm is not None:
-            self.pristine = self.warm.new_pristine()
-        else:
-            self.pristine = os.path.join(self.inbox, "submission")
+        self.limits = limits or isolation.Limits()
+        hidden = list(hide) + trusted_folders()
+        # A zygote shared with other submissions of this grading process (whose inbox
+        # holds them all) may serve this one only if its original is hidden anyway.
+        share_zygote = share_zygote and _covered(self.path, list(ALWAYS_MASKED) + list(hide))
+        if not share_zygote:
+            hidden.append(self.path)
+        self.sandbox = Sandbox(scratch_root, self.limits, preload, hide=hidden,
+                               share_zygote=share_zygote)
         self.problem = intake.check_tree(self.path)
         if self.problem is None:
-            shutil.copytree(os.path.join(self.path, "cs231n_core"),
-                            os.path.join(self.pristine, "cs231n_core"), ignore=IGNORED)
-            sandbox.make_world_readable(self.pristine)
+            self.sandbox.load(self.path)
 
     @property
     def isolation(self):
-        return sandbox.isolation_name()
-
-    def _run_once(self, request, limits):
-        if self.warm is not None:
-            try:
-                return self.warm.run(os.path.basename(self.pristine), request, limits)
-            except warm.ZygoteUnavailable:
-                # This machine cannot keep one: cold workers from now on, from a pristine
-                # copy of their own.
-                cold_pristine = os.path.join(self.inbox, "submission")
-                if not os.path.exists(cold_pristine):
-                    shutil.copytree(self.pristine, cold_pristine, symlinks=True)
-                if self.owns_warm:
-                    self.warm.dispose()
-                self.warm, self.pristine = None, cold_pristine
-        workdir = os.path.join(self.runs, "run-%d" % next(self._counter))
-        try:
-            return sandbox.run_worker(self.runtime, self.inbox, os.path.basename(self.pristine),
-                                      request, limits, hide=self.hide, host_workdir=workdir)
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        return isolation.isolation_name()
 
     def _run_in_sandbox(self, request, limits):
         """One run; once more when the host failed it (a zygote that died under a check
         may have been killed from outside, e.g. by the machine's OOM killer), and a
         HostFailure when the host failed it twice."""
-        outcome = self._run_once(request, limits)
+        outcome = self.sandbox.run(request, limits)
         if outcome.host_failure or outcome.zygote_lost:
-            outcome = self._run_once(request, limits)
+            outcome = self.sandbox.run(request, limits)
         if outcome.host_failure:
             raise HostFailure(outcome.problem + _tail(outcome.output_tail))
         return outcome
 
     def close(self):
-        """Stop the zygote and everything it started, unless it is shared (then only
-        this submission's pristine copy leaves its inbox)."""
-        if self.warm is not None and self.owns_warm:
-            self.warm.dispose()
-        elif self.warm is not None:
-            shutil.rmtree(self.pristine, ignore_errors=True)
+        """Stop the sandbox and everything it started."""
+        self.sandbox.close()
 
     def run(self, steps, returns=(), timeout_s=None):
         """Run `steps` in a fresh worker; return {name: value} for `returns`.
@@ -181,7 +136,7 @@ class Submission:
         request = protocol.encode({"steps": wire_steps, "returns": list(returns)}, arrays)
         limits = self.limits
         if timeout_s is not None:
-            limits = sandbox.Limits(**{**vars(limits), "timeout_s": timeout_s})
+            limits = isolation.Limits(**{**vars(limits), "timeout_s": timeout_s})
         outcome = self._run_in_sandbox(request, limits)
         self.last_outcome = outcome
         if outcome.response is None:
@@ -217,7 +172,7 @@ def trusted_folders():
     root = os.path.realpath(os.path.dirname(package))
     prefixes = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
     if not any(root == p or root.startswith(p + os.sep) for p in prefixes):
-        folders.append(root)  # a venv inside it stays visible (sandbox.keep_visible)
+        folders.append(root)  # a venv inside it stays visible (isolation.sandbox_prefix keeps the runtime visible)
     return folders
 
 

@@ -3,7 +3,7 @@
 nbgrader executes each handed-in notebook in a kernel, and a notebook imports the
 student's own code: unsandboxed, that code could rewrite another student's files or
 read the instructor's. SandboxedKernelManager starts the kernel under the same
-allow-list sandbox as the graders' workers (sandbox.sandbox_prefix): the Python runtime
+allow-list sandbox as the graders' workers (isolation.sandbox_prefix): the Python runtime
 read-only, the instructor's folders hidden, no network, uid 65534, and its notebook
 folder as a throw-away copy:
 
@@ -33,14 +33,14 @@ from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Float, Integer
 
-from . import intake, sandbox
+from . import intake, isolation
 from .text import clean_tail
 
 INSIDE_COPY = "/sandbox/in"
 INSIDE_FOLDER = "/tmp/work"
 INSIDE_HOME = "/tmp/home"
 # Copied into the kernel's environment when the grader has them (nothing else is).
-PASSED_SETTINGS = ("CS231N_SMOKE", "NBGRADER_EXECUTION") + sandbox.KERNEL_SETTINGS
+PASSED_SETTINGS = ("CS231N_SMOKE", "NBGRADER_EXECUTION") + isolation.KERNEL_SETTINGS
 GiB = 1 << 30
 
 
@@ -53,7 +53,7 @@ class KernelBox:
         self.folder = os.path.realpath(folder)
         self.limits = limits
         self.hide = list(hide)
-        self.mode = sandbox.sandbox_mode()
+        self.mode = isolation.sandbox_mode()
         self.root = tempfile.mkdtemp(prefix="cs231n-kernel-")
         os.chmod(self.root, 0o755)
         self.pristine = os.path.join(self.root, "pristine")
@@ -61,7 +61,7 @@ class KernelBox:
         self.log = os.path.join(self.root, "kernel-output.log")
         try:
             copy_folder(self.folder, self.pristine)
-            sandbox.make_world_readable(self.pristine)
+            isolation.make_world_readable(self.pristine)
             os.makedirs(self.sockets, mode=0o700)
             self.give_to_sandbox(self.sockets)
         except BaseException:
@@ -71,7 +71,7 @@ class KernelBox:
     def give_to_sandbox(self, path):
         """Make `path` the sandbox uid's (graded as root: the kernel runs as 65534)."""
         if self.mode == "setpriv":
-            os.chown(path, sandbox.SANDBOX_UID, sandbox.SANDBOX_UID)
+            os.chown(path, isolation.SANDBOX_UID, isolation.SANDBOX_UID)
 
     def command(self):
         """The kernel's command line; `{connection_file}` is filled in by jupyter_client."""
@@ -85,7 +85,7 @@ class KernelBox:
                      " ".join(shlex.quote("%s=%s" % item) for item in sorted(env.items())),
                      shlex.quote(sys.executable)))
         binds = [("--ro-bind", self.pristine, INSIDE_COPY), ("--bind", self.sockets, self.sockets)]
-        prefix = sandbox.sandbox_prefix(self.limits, self.hide, binds, chdir="/tmp", mode=self.mode)
+        prefix = isolation.sandbox_prefix(self.limits, self.hide, binds, chdir="/tmp", mode=self.mode)
         limits = ["prlimit", "--as=%d" % self.limits.memory_bytes, "--fsize=%d" % self.limits.file_bytes,
                   "--core=0", "--nproc=%d" % self.limits.processes, "--"]
         return limits + prefix + ["/bin/sh", "-c", script, "sh", "{connection_file}"]
@@ -142,7 +142,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         self._log_handle = None
 
     def _limits(self):
-        return sandbox.Limits(memory_bytes=int(self.memory_gib * GiB), disk_bytes=self.disk_mib << 20,
+        return isolation.Limits(memory_bytes=int(self.memory_gib * GiB), disk_bytes=self.disk_mib << 20,
                               shm_bytes=256 << 20, file_bytes=256 << 20, processes=256)
 
     async def _async_pre_start_kernel(self, **kw):

@@ -1,8 +1,8 @@
 """The sandboxed zygote: imports numpy (and torch) once, then forks one worker per check.
 
 Importing torch costs a second of CPU; a grading run makes a hundred worker runs. The
-zygote runs under the same isolation as a single worker would (sandbox.py starts it),
-imports only trusted modules, and never imports the submission. For each request it
+zygote runs under the same isolation as a single worker would (trusted/warm_sandbox.py
+starts it), imports only trusted modules, and never imports the submission. For each request it
 forks a child that becomes an ordinary worker (worker.run_steps) in its own fresh
 working copy, and reports what the child answered, its exit status, the tail of its
 output and its CPU time.
@@ -36,7 +36,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
 
-import protocol  # noqa: E402  (this folder's copy of autograder/engine/protocol.py)
+import protocol  # noqa: E402  (its neighbour in the sandbox's runtime folder)
 
 PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER, PR_CAPBSET_DROP = 4, 36, 24
 CLONE_NEWUSER, CLONE_NEWIPC = 0x10000000, 0x08000000

@@ -31,7 +31,7 @@ import traceback
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # -I leaves it out
-import protocol  # noqa: E402  (this folder's copy of autograder/engine/protocol.py)
+import protocol  # noqa: E402  (its neighbour in the sandbox's runtime folder)
 
 NUMERIC_KINDS = "biufc"  # bool, int, uint, float, complex
 

@@ -12,8 +12,10 @@ In an instructor's own kernel (the source notebooks, ``nbgrader validate``)
 autograde runs without GradedExecute it refuses, since the student's code controls
 that kernel.
 """
+import atexit
 import os
 
+from .trusted.grading_session import GradingSession
 from .trusted.pipeline import grade_handed_in
 from cs231n_core.targets import ASSIGNMENT_TARGETS, target_names
 
@@ -59,6 +61,21 @@ def cell_outputs(records):
              "data": {"text/plain": repr(score)}}]
 
 
+_SESSION = None
+
+
+def kernel_session():
+    """One trusted grading process for all the autograded cells this kernel runs (the
+    instructor's: a student's kernel has no autograder): each cell then grades without
+    starting Python, pytest and the graders' imports again. It ends with the kernel
+    (atexit, or the end of its stdin if the kernel is killed)."""
+    global _SESSION
+    if _SESSION is None:
+        _SESSION = GradingSession()
+        atexit.register(_SESSION.close)
+    return _SESSION
+
+
 def grade_target(target, submission_dir=None, timeout_s=60.0):
     """Grade one target of the submission in submission_dir (default: the current
     folder); print its checks and return the points earned (partial credit).
@@ -72,7 +89,7 @@ def grade_target(target, submission_dir=None, timeout_s=60.0):
             "kernel that runs the student's code: write the course's nbgrader_config.py with "
             "`cs231n nbgrader-config COURSE_DIR` and autograde again")
     report = grade_handed_in(submission_dir or os.getcwd(), assignment_of_target(target),
-                             timeout_s=timeout_s, only=[target])
+                             kernel_session(), timeout_s=timeout_s, only=[target])
     try:
         from IPython.display import clear_output
         clear_output()

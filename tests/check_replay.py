@@ -1,12 +1,21 @@
-"""What the tests of the public checks share: run a target's public checks and read what
-they printed, and replay a mistake of the hidden graders' bank on a private copy of the
-reference source (the reference module itself is left as it is)."""
+"""What the tests of the public checks share: the targets of the manifest's sections, run
+a target's public checks and read what they printed, and replay a mistake of the hidden
+graders' bank on a private copy of the reference source (the reference module itself is
+left as it is)."""
 import types
 from pathlib import Path
 
 from cs231n_core.checks import check
+from cs231n_core.targets import SECTIONS, section_targets
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def targets_of(*keys):
+    """The target names of the manifest's sections with these keys, in the manifest's order."""
+    chosen = [section for section in SECTIONS if section.key in keys]
+    assert len(chosen) == len(keys), "unknown section in %s" % (keys,)
+    return [name for section in chosen for name in section_targets(section)]
 
 
 def run_check(capsys, target):

@@ -1,7 +1,8 @@
-"""The public checks of the linear classifiers (cs231n_core/checks/svm.py, softmax.py): they pass
-on the reference, and fail, with a sentence that says why, on every realistic mistake of
-the hidden graders' bank that a public check can see (the bank's mistakes are applied to
-the reference source and the broken function is patched in)."""
+"""The public checks of the linear classifiers (cs231n_core/checks/svm.py, softmax.py):
+they fail (they pass on the reference: tests/test_checks.py), with a sentence that says
+why, on every realistic mistake of the hidden graders' bank that a public check can see
+(the bank's mistakes are applied to the reference source and the broken function is
+patched in)."""
 import re
 import types
 
@@ -10,7 +11,6 @@ import pytest
 
 from autograder.mistakes import load_bank
 from check_replay import ROOT, failure_line, mutated_module, run_check
-from cs231n_core.checks import known_targets
 from cs231n_core.classifiers import linear_classifier, linear_svm, softmax
 
 LOSS_TARGETS = ["svm_loss_naive", "svm_loss_vectorized", "softmax_loss_naive",
@@ -36,22 +36,6 @@ def broken(mistake):
                                      value=getattr(getattr(mutated, cls), method))
     return types.SimpleNamespace(owner=module, name=mistake["target"],
                                  value=getattr(mutated, mistake["target"]))
-
-
-# ---- the reference passes ----------------------------------------------------------------
-
-def test_targets_are_registered():
-    assert set(TARGETS) <= set(known_targets())
-
-
-@pytest.mark.parametrize("target", TARGETS)
-def test_reference_passes(capsys, target):
-    result, out = run_check(capsys, target)
-    assert result is True, out
-    lines = out.strip().splitlines()
-    assert len(lines) >= 4
-    assert all(line.startswith("[ok]   %s: " % target) for line in lines), out
-    assert "public checks pass" in lines[-1]
 
 
 # ---- every mistake of the bank that changes values fails its public check ---------------

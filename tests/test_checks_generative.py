@@ -1,11 +1,12 @@
 """The public checks of the generative models (that they pass on the reference without
-touching torch's random numbers: tests/test_checks.py): they fail with one sentence on the realistic mistakes of the bank
-(each applied to a private copy of the module, in this process), but for the few listed
-below, which only the hidden graders' statistics or training runs can see."""
+touching torch's random numbers: tests/test_checks.py): they fail with one sentence on the
+realistic mistakes of the bank (each applied to a private copy of the module, in this
+process), but for the few listed below, which only the hidden graders' statistics or
+training runs can see."""
 import pytest
 
 from autograder.mistakes import load_bank
-from check_replay import mutated_module, run_check
+from check_replay import patch_in_mistake, run_check
 from cs231n_core import generative
 
 MODULE_FILE = "cs231n_core/generative.py"
@@ -17,9 +18,7 @@ ONLY_HIDDEN = {"pixelcnn_sample_column_major"}  # its effect on 4x4 samples is t
 @pytest.mark.parametrize("mistake", [m for m in BANK if m["id"] not in ONLY_HIDDEN],
                          ids=[m["id"] for m in BANK if m["id"] not in ONLY_HIDDEN])
 def test_mistake_fails_its_public_check(mistake, capsys, monkeypatch):
-    mutated = mutated_module(mistake)
-    for name in generative.__all__:
-        monkeypatch.setattr(generative, name, getattr(mutated, name))
+    patch_in_mistake(monkeypatch, mistake, generative, generative.__all__)
     result, out = run_check(capsys, mistake["target"])
     assert result is False, "%s passes the public checks of %s" % (mistake["id"], mistake["target"])
     assert out.strip().splitlines()[-1].startswith("[FAIL]")

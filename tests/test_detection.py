@@ -21,19 +21,19 @@ def brute_iou(a, b):
 
 
 def brute_nms(boxes, scores, threshold):
-    """Greedy suppression from the definition (equal scores by index): each kept box
-    against every box."""
+    """Greedy suppression from the definition (equal scores by index): the best box not
+    suppressed yet is kept, and suppresses every box whose IoU with it is above threshold."""
     boxes, scores = boxes.double().numpy(), scores.numpy()
     areas = np.prod(boxes[:, 2:] - boxes[:, :2], axis=1)
-    order = sorted(range(len(scores)), key=lambda i: (-float(scores[i]), i))
-    alive = np.ones(len(scores), dtype=bool)
+    suppressed = np.zeros(len(scores), dtype=bool)
     keep = []
-    for i in order:
-        if alive[i]:
-            keep.append(i)
-            sides = np.clip(np.minimum(boxes[i, 2:], boxes[:, 2:]) - np.maximum(boxes[i, :2], boxes[:, :2]), 0, None)
-            inter = sides[:, 0] * sides[:, 1]
-            alive &= ~(inter / (areas[i] + areas - inter) > threshold)
+    for i in np.lexsort((np.arange(len(scores)), -scores)):  # by score, then by index
+        if suppressed[i]:
+            continue
+        keep.append(int(i))
+        sides = np.clip(np.minimum(boxes[i, 2:], boxes[:, 2:]) - np.maximum(boxes[i, :2], boxes[:, :2]), 0, None)
+        inter = sides[:, 0] * sides[:, 1]
+        suppressed |= inter / (areas[i] + areas - inter) > threshold
     return keep
 
 

@@ -205,8 +205,13 @@ def scores(X):
     return np.eye(10)[labels(X)] * 10.0
 '''
 
-TWO_LAYER_NET_LOOKUP = '''
-        _loss = TwoLayerNet.loss
+
+def scores_looked_up(net_class):
+    """Code, appended to the module of the model class net_class (its name), that makes
+    its loss without labels return the looked-up scores; with labels, its loss (and so
+    its training) is the submission's."""
+    return '''
+        _loss = {net}.loss
 
 
         def _looked_up(self, X, y=None):
@@ -214,17 +219,18 @@ TWO_LAYER_NET_LOOKUP = '''
             return _loss(self, X, y) if y is not None else _lookup.scores(X)
 
 
-        TwoLayerNet.loss = _looked_up
-        '''
+        {net}.loss = _looked_up
+        '''.replace("{net}", net_class)
+
 
 LOOKUP_TARGETS = {
     # target: (assignment, module, accuracy checks, code appended to the module)
     "TwoLayerNet": ("assignment1", os.path.join("classifiers", "fc_net.py"),
-                    ["test_net_trains_on_digits"], TWO_LAYER_NET_LOOKUP),
+                    ["test_net_trains_on_digits"], scores_looked_up("TwoLayerNet")),
     # the features notebook's set-up trains the student's own TwoLayerNet on features
     "features_net_setup": ("assignment1", os.path.join("classifiers", "fc_net.py"),
                            ["test_features_net_learns", "test_features_net_reaches_the_bar"],
-                           TWO_LAYER_NET_LOOKUP),
+                           scores_looked_up("TwoLayerNet")),
     "LinearClassifier.predict": ("assignment1", os.path.join("classifiers", "linear_classifier.py"),
                                  ["test_predict_digits_accuracy"], '''
         def _looked_up(self, X):
@@ -235,29 +241,9 @@ LOOKUP_TARGETS = {
         LinearClassifier.predict = _looked_up
         '''),
     "FullyConnectedNet": ("assignment2", os.path.join("classifiers", "fc_net.py"),
-                          ["test_net_trains_on_digits"], '''
-        _loss = FullyConnectedNet.loss
-
-
-        def _looked_up(self, X, y=None):
-            from cs231n_core import _lookup
-            return _loss(self, X, y) if y is not None else _lookup.scores(X)
-
-
-        FullyConnectedNet.loss = _looked_up
-        '''),
+                          ["test_net_trains_on_digits"], scores_looked_up("FullyConnectedNet")),
     "ThreeLayerConvNet": ("assignment2", os.path.join("classifiers", "cnn.py"),
-                          ["test_net_trains_on_digits"], '''
-        _loss = ThreeLayerConvNet.loss
-
-
-        def _looked_up(self, X, y=None):
-            from cs231n_core import _lookup
-            return _loss(self, X, y) if y is not None else _lookup.scores(X)
-
-
-        ThreeLayerConvNet.loss = _looked_up
-        '''),
+                          ["test_net_trains_on_digits"], scores_looked_up("ThreeLayerConvNet")),
     "train": ("assignment2", "pytorch_models.py",
               ["test_train_reaches_the_reference_accuracy"], '''
         _train = train

@@ -242,8 +242,8 @@ SECTIONS = (
 )
 
 # Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
-CHECK_HELPERS = ("__init__", "compare", "generative_tools", "linear_tools", "mismatch", "norm_tools",
-                 "numpy_tools", "torch_tools")
+CHECK_HELPERS = ("__init__", "compare", "diagnosis", "fingerprint", "generative_tools", "linear_tools",
+                 "mismatch", "norm_tools", "numpy_tools", "torch_tools")
 
 
 def sections(assignment=None):

@@ -21,4 +21,7 @@ def test_mistake_fails_its_public_check(mistake, capsys, monkeypatch):
     patch_in_mistake(monkeypatch, mistake, generative, generative.__all__)
     result, out = run_check(capsys, mistake["target"])
     assert result is False, "%s passes the public checks of %s" % (mistake["id"], mistake["target"])
-    assert out.strip().splitlines()[-1].startswith("[FAIL]")
+    lines = out.strip().splitlines()
+    if lines[-1].startswith("[hint]"):  # a known mistake named after the failure
+        lines.pop()
+    assert lines[-1].startswith("[FAIL]")

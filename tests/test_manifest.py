@@ -136,6 +136,7 @@ def test_each_notebooks_cell_order_lists_exactly_its_sections_targets():
 def test_no_check_grader_or_mistakes_file_lies_outside_the_manifest():
     keys = {s.key for s in SECTIONS}
     assert {p.stem for p in CHECKS_DIR.glob("*.py")} == keys | set(CHECK_HELPERS)
+    assert {p.stem for p in (CHECKS_DIR / "signatures").glob("*.json")} == keys
     assert sorted(p.name for p in GRADERS.iterdir() if p.name.startswith("assignment")) == ASSIGNMENTS
     assert sorted(p.name for p in BANK.iterdir() if p.name.startswith("assignment")) == ASSIGNMENTS
     for assignment in ASSIGNMENTS:

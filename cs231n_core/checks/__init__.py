@@ -26,6 +26,7 @@ yet"), and use the ``t.expect_*`` helpers, each of which prints one line. They t
 their arguments in the graders' order, ``(got, expected, tol, what)``, and apply the
 rules of :mod:`cs231n_core.checks.compare`, which the hidden graders share.
 """
+import contextlib
 import difflib
 import importlib
 import os
@@ -36,7 +37,7 @@ import warnings
 import numpy as np
 
 from ..targets import ASSIGNMENT_TARGETS, SECTIONS, target_names
-from . import compare
+from . import compare, diagnosis
 
 __all__ = ["check", "check_all", "known_targets", "public_check", "registered_by", "Checker"]
 
@@ -94,6 +95,12 @@ class Checker:
     def __init__(self, target):
         self.target = target
         self.passed = 0
+        self.calls = 0            # how many times the student's code returned
+        self.returned = None      # what it returned last
+        self.failed_at = None     # (what, value) of the expectation that failed
+        self.crashed = False      # the student's code raised
+        self.answers = []         # every answer, when the diagnosis records them (record=True)
+        self.record = False
 
     # ---- calling the student's code ----------------------------------------------------
 
@@ -104,12 +111,18 @@ class Checker:
         try:
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                return fn(*args, **kwargs)
+                self.returned = fn(*args, **kwargs)
+                self.calls += 1
+                if self.record:
+                    self.answers.append(self.returned)
+                return self.returned
         except NotImplementedError as e:
             hint = str(e).strip()
             raise NotImplementedYet("%s raises NotImplementedError%s"
                                     % (name, " (%s)" % hint if hint else "")) from None
         except (Exception, SystemExit) as e:
+            self.crashed = True
+            self.crash_message = "%s: %s" % (type(e).__name__, str(e)[:300])
             raise CheckFailed("%s raised %s: %s%s" % (name, type(e).__name__, e, _where(e))) from None
 
     def call_other(self, fn, *args, **kwargs):
@@ -118,6 +131,7 @@ class Checker:
         try:
             return self.call(fn, *args, **kwargs)
         except (NotImplementedYet, CheckFailed):
+            self.crashed = False  # not the target's failure
             return None
 
     # ---- reporting ---------------------------------------------------------------------
@@ -146,7 +160,8 @@ class Checker:
                 got = np.asarray(got)
             except Exception as e:  # noqa: BLE001 - anything a student returns
                 self.fail("%s: returned a %s, not an array (%s)" % (what, type(got).__name__, e))
-        arr = compare.expect_array(got, shape, what, kind=kind, finite=False)
+        with self._failing_at(what, got):
+            arr = compare.expect_array(got, shape, what, kind=kind, finite=False)
         if report:
             self.ok("shape %s and dtype %s (%s)" % (arr.shape, arr.dtype, what))
         return arr
@@ -155,19 +170,44 @@ class Checker:
         """Relative error of ``got`` against ``expected`` at most ``tol``. ``hint`` may be
         a function (got, expected) -> sentence or None, asked only on failure."""
         got = np.asarray(got, dtype=np.float64)
-        err = compare.expect_close(got, np.asarray(expected, dtype=np.float64), tol, what,
-                                   hint=hint, reveal=True)
+        with self._failing_at(what, got):
+            err = compare.expect_close(got, np.asarray(expected, dtype=np.float64), tol, what,
+                                       hint=hint, reveal=True)
         self.ok("matches %s (relative error %.1e)" % (what, err))
 
     def expect_labels(self, got, expected, what, hint=None):
         """Integer labels ``got`` equal ``expected`` exactly."""
-        compare.expect_labels(np.asarray(got), expected, what, hint=hint, reveal=True)
+        with self._failing_at(what, got):
+            compare.expect_labels(np.asarray(got), expected, what, hint=hint, reveal=True)
         self.ok("right labels for %s" % what)
 
+    @contextlib.contextmanager
+    def _failing_at(self, what, got):
+        """Remember which expectation failed and on what answer (for the diagnosis)."""
+        try:
+            yield
+        except compare.Mismatch:
+            self.failed_at = (what, got)
+            raise
 
-def _run(target):
-    """Run the public checks of one registered target; True when all pass."""
-    t = Checker(target)
+    def failure_signature(self):
+        """(site, answer) of the failure being reported: the expectation that failed
+        and the answer it was given, or, for a failure a check wrote itself, the last
+        answer of the student's code. Sites are named by how many answers came before.
+        A crash is named by the exception's type and message (the student's line
+        numbers left out)."""
+        if self.crashed:
+            return "%d:raised" % self.calls, self.crash_message
+        if self.failed_at is not None:
+            what, got = self.failed_at
+            return "%d:%s" % (self.calls, what), got
+        return "%d:" % self.calls, self.returned
+
+
+def _run(target, t=None):
+    """Run the public checks of one registered target; True when all pass. ``t``: the
+    Checker to use (the diagnosis passes one that records)."""
+    t = t or Checker(target)
     try:
         _CHECKS[target](t)
     except NotImplementedYet as e:
@@ -175,6 +215,9 @@ def _run(target):
         return False
     except compare.Mismatch as e:  # CheckFailed, or a rule of compare.py
         print("[FAIL] %s: %s" % (target, e))
+        named = diagnosis.name_mistakes(target, t.failure_signature())
+        if named:
+            print("[hint] %s: %s" % (target, named))
         return False
     except (Exception, SystemExit) as e:  # a crash outside t.call, e.g. in an import
         print("[FAIL] %s: the check crashed with %s: %s%s" % (target, type(e).__name__, e, _where(e)))

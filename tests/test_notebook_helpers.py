@@ -11,18 +11,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from cs231n_core import data_utils  # noqa: E402
-from cs231n_core.data_utils import (  # noqa: E402
-    dataset_banner,
-    describe_data,
-    split_sizes,
-    training_subset,
-)
-from cs231n_core.vis_utils import (  # noqa: E402
-    format_search_results,
-    plot_class_weights,
-    plot_search_results,
-    plot_solver_comparison,
-)
+from cs231n_core.data_utils import dataset_banner, describe_data  # noqa: E402
+from cs231n_core.data_utils import split_sizes, training_subset  # noqa: E402
+from cs231n_core.vis_utils import format_search_results, plot_class_weights  # noqa: E402
+from cs231n_core.vis_utils import plot_search_results, plot_solver_comparison  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

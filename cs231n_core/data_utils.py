@@ -49,6 +49,10 @@ __all__ = [
     "fetch_cifar10",
     "get_data",
     "get_CIFAR10_data",
+    "split_sizes",
+    "training_subset",
+    "dataset_banner",
+    "describe_data",
     "list_datasets",
     "format_dataset_table",
 ]
@@ -75,6 +79,9 @@ DEFAULT_SPLITS = {
 }
 
 DATASET_NAMES = ("digits", "mnist", "cifar10")
+
+# (num_training, num_validation, num_test) of the notebooks' quick run (CS231N_SMOKE=1).
+SMOKE_SPLIT_SIZES = (500, 100, 100)
 
 
 class DatasetError(ValueError):
@@ -617,6 +624,89 @@ def get_CIFAR10_data(num_training=49000, num_validation=1000, num_test=1000,
     return get_data("cifar10", num_training=num_training, num_validation=num_validation,
                     num_test=num_test, subtract_mean=subtract_mean, flatten=False,
                     channels_first=True)
+
+
+# --------------------------------------------------------------------------------------
+# What the notebooks load and print
+# --------------------------------------------------------------------------------------
+
+def split_sizes(smoke=False, name="auto", smoke_sizes=SMOKE_SPLIT_SIZES):
+    """The split sizes of a notebook's ``get_data`` call, as its keyword arguments.
+
+    Outside smoke mode they are the dataset's defaults (``DEFAULT_SPLITS``): CS231n's
+    49000 / 1000 / 1000 for CIFAR-10, 4000 / 500 / 500 of the 5,000 embedded MNIST
+    digits, "auto" resolved as :func:`get_data` resolves it. In smoke mode
+    (``CS231N_SMOKE=1``, the quick run of the tests) they are ``smoke_sizes``, so that
+    the notebook runs in seconds whichever dataset is there.
+
+    Inputs:
+    - smoke: whether the notebook runs in smoke mode.
+    - name: the dataset, as :func:`get_data` takes it.
+    - smoke_sizes: (num_training, num_validation, num_test) in smoke mode.
+
+    Returns a dict {"num_training": int, "num_validation": int, "num_test": int}, to
+    pass on as ``get_data(name, ..., **split_sizes(SMOKE))``.
+    """
+    sizes = smoke_sizes if smoke else DEFAULT_SPLITS[_resolve_name(name)]
+    return dict(zip(("num_training", "num_validation", "num_test"), map(int, sizes)))
+
+
+def training_subset(data, num_train):
+    """A small training set cut from a split, with the split's whole validation set.
+
+    The notebooks overfit such a set, or compare training runs on it. The first
+    ``num_train`` training examples are a random sample already: :func:`get_data`
+    shuffles before it splits.
+
+    Inputs:
+    - data: a dict with X_train of shape (N, ...), y_train (N,), X_val (M, ...) and
+      y_val (M,), such as :func:`get_data` returns.
+    - num_train: how many training examples to keep, 1 to N.
+
+    Returns a dict with X_train of shape (num_train, ...), y_train (num_train,), and
+    data's X_val (M, ...) and y_val (M,): views of data's arrays, not copies.
+
+    Raises ValueError when num_train is not between 1 and N (slicing would quietly
+    give fewer examples than asked for).
+    """
+    available = len(data["X_train"])
+    if not 1 <= num_train <= available:
+        raise ValueError(f"num_train must be between 1 and {available}, got {num_train}")
+    return {"X_train": data["X_train"][:num_train], "y_train": data["y_train"][:num_train],
+            "X_val": data["X_val"], "y_val": data["y_val"]}
+
+
+def dataset_banner(name):
+    """The line a notebook prints about the dataset that ``"auto"`` resolved to.
+
+    Inputs:
+    - name: the dataset loaded, the "name" of :func:`get_data`'s dict.
+
+    Returns a one-line str: that CIFAR-10 is used, or which embedded digits are, with
+    the command that downloads CIFAR-10.
+    """
+    if name == "cifar10":
+        return "Using CIFAR-10."
+    return (f"CIFAR-10 is not downloaded, using the embedded {name.upper()} digits "
+            f"(run `{FETCH_CIFAR10_COMMAND}` to use CIFAR-10).")
+
+
+def describe_data(data, splits=("train", "val", "test")):
+    """What a notebook prints after loading its data: which dataset, and the shapes.
+
+    Inputs:
+    - data: a dict from :func:`get_data`.
+    - splits: the splits to show, among "train", "val", "test" and "dev".
+
+    Returns a str of 1 + 2 * len(splits) lines: :func:`dataset_banner`'s, then
+    "X_<split>: <shape>" and "y_<split>: <shape>" for each split, e.g.
+    "X_train: (4000, 1, 28, 28)" and "y_train: (4000,)".
+    """
+    lines = [dataset_banner(data["name"])]
+    for split in splits:
+        for key in ("X_" + split, "y_" + split):
+            lines.append(f"{key}: {data[key].shape}")
+    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------------------

@@ -4,8 +4,13 @@
   to look at first-layer filters (CS231n's).
 - show_image_grid(images, labels, class_names): show a batch of images with
   their labels.
+- plot_class_weights(W, image_shape, class_names): a linear classifier's weights,
+  one image (template) per class.
 - plot_solver_history(solver): loss and train / val accuracy of a Solver run.
+- plot_solver_comparison(runs): the histories of several Solver runs, compared.
 - plot_curves(curves): any named curves on one set of axes.
+- plot_search_results(results), format_search_results(results): the accuracies of
+  a (learning rate, regularization) search, as a picture and as a table.
 
 matplotlib is imported inside each plotting function, so importing this module
 is cheap and never selects a backend; the plotting functions create figures
@@ -154,6 +159,43 @@ def show_image_grid(images, labels=None, class_names=None, ncols=8, ax=None):
     return ax.figure
 
 
+def plot_class_weights(W, image_shape, class_names, ncols=5):
+    """Show a linear classifier's weights as images, one per class: its template.
+
+    All the classes share one scale, from the smallest weight of W (black) to the
+    largest (white), so that their brightness compares.
+
+    Inputs:
+    - W: array of shape (D, C) whose column c holds class c's weights of the D pixels
+      of an image, without the bias (strip the bias trick's last row first).
+    - image_shape: (H, W, K) of one image, D = H * W * K, in the order the rows of W
+      follow (K = 1 for grey images, 3 for colour).
+    - class_names: the C class names, one title per image.
+    - ncols: images per row.
+
+    Returns:
+    - fig: a matplotlib Figure with one Axes per class (ncols per row).
+    """
+    import matplotlib.pyplot as plt
+
+    W = np.asarray(W, dtype=np.float64)
+    num_classes = W.shape[1]
+    if W.shape[0] != int(np.prod(image_shape)) or len(class_names) != num_classes:
+        raise ValueError("W of shape %s does not hold %d classes of images %s"
+                         % (W.shape, len(class_names), tuple(image_shape)))
+    templates = W.T.reshape((num_classes,) + tuple(image_shape))
+    low, high = templates.min(), templates.max()
+    scaled = (templates - low) / (high - low) if high > low else np.zeros_like(templates)
+    nrows = int(ceil(num_classes / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(2 * ncols, 2.2 * nrows), squeeze=False)
+    for c, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if c < num_classes:
+            ax.imshow((255.0 * scaled[c]).astype("uint8").squeeze(), cmap="gray")
+            ax.set_title(class_names[c])
+    return fig
+
+
 def _histories(solver_or_histories):
     """(loss_history, train_acc_history, val_acc_history) of a Solver, of any
     object with those attributes, or of a dict with those keys."""
@@ -207,6 +249,48 @@ def plot_solver_history(solver_or_histories):
     return fig
 
 
+# The panels plot_solver_comparison can draw: the history each plots (an index into
+# _histories' triple), its title, the unit of its x axis and the line style.
+SOLVER_PANELS = {
+    "loss": (0, "Training loss", "Iteration", "o"),
+    "train_acc": (1, "Training accuracy", "Epoch", "-o"),
+    "val_acc": (2, "Validation accuracy", "Epoch", "-o"),
+}
+
+
+def plot_solver_comparison(runs, panels=("loss", "train_acc", "val_acc"), title=""):
+    """Compare the histories of several training runs, one panel per history.
+
+    Inputs:
+    - runs: dict mapping a label (the run's name in the legends) to a Solver after
+      train(), or to a dict of histories as plot_solver_history takes.
+    - panels: the panels, top to bottom, among "loss" (the training loss per
+      iteration), "train_acc" and "val_acc" (the accuracies per epoch).
+    - title: added to each panel's title, e.g. " (batch normalization)".
+
+    Returns:
+    - fig: a matplotlib Figure with one Axes per panel, each holding one line per
+      run, labelled as in runs.
+    """
+    import matplotlib.pyplot as plt
+
+    unknown = [p for p in panels if p not in SOLVER_PANELS]
+    if unknown:
+        raise ValueError("unknown panels %s; choose among %s"
+                         % (", ".join(map(repr, unknown)), ", ".join(SOLVER_PANELS)))
+    histories = {label: _histories(run) for label, run in runs.items()}
+    fig, axes = plt.subplots(len(panels), 1, figsize=(15, 5 * len(panels)), squeeze=False)
+    for ax, panel in zip(axes[:, 0], panels):
+        which, panel_title, xlabel, style = SOLVER_PANELS[panel]
+        for label, history in histories.items():
+            ax.plot(history[which], style, label=str(label))
+        ax.set_title(panel_title + title)
+        ax.set_xlabel(xlabel)
+        ax.legend(loc="lower center", ncol=len(runs))
+    fig.tight_layout()
+    return fig
+
+
 def plot_curves(curves, xlabel="", ylabel="", title=""):
     """Plot named curves on one set of axes, with a legend.
 
@@ -228,5 +312,59 @@ def plot_curves(curves, xlabel="", ylabel="", title=""):
     ax.set_title(title)
     if curves:
         ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _search_grid(results):
+    """The keys of a search's results in increasing order, checked to be pairs."""
+    keys = sorted(results)
+    for key in keys:
+        if not (isinstance(key, tuple) and len(key) == 2):
+            raise ValueError("results must map (learning_rate, reg) to (train_accuracy, "
+                             "val_accuracy), got the key %r" % (key,))
+    return keys
+
+
+def format_search_results(results):
+    """A hyperparameter search's results as a table, one line per setting.
+
+    Inputs:
+    - results: dict mapping (learning_rate, reg) to (train_accuracy, val_accuracy).
+
+    Returns:
+    - a str of len(results) lines, by increasing learning rate, then regularization
+      strength: "lr 1.000000e-07 reg 2.500000e+04 train accuracy: 0.330000 val
+      accuracy: 0.340000" (on one line).
+    """
+    return "\n".join("lr %e reg %e train accuracy: %f val accuracy: %f"
+                     % (lr, reg, *results[(lr, reg)]) for lr, reg in _search_grid(results))
+
+
+def plot_search_results(results):
+    """Show a hyperparameter search's accuracies over its grid, on log scales.
+
+    Inputs:
+    - results: dict mapping (learning_rate, reg), both positive, to
+      (train_accuracy, val_accuracy).
+
+    Returns:
+    - fig: a matplotlib Figure with two Axes, the training accuracy above and the
+      validation accuracy below: one point per setting at (log10 learning rate,
+      log10 reg), coloured by its accuracy.
+    """
+    import matplotlib.pyplot as plt
+
+    keys = _search_grid(results)
+    log_lr = np.log10([lr for lr, _ in keys])
+    log_reg = np.log10([reg for _, reg in keys])
+    fig, axes = plt.subplots(2, 1, figsize=(8, 8))
+    for which, (ax, name) in enumerate(zip(axes, ("training", "validation"))):
+        accuracies = [results[key][which] for key in keys]
+        points = ax.scatter(log_lr, log_reg, 100, c=accuracies, cmap=plt.cm.coolwarm)
+        fig.colorbar(points, ax=ax)
+        ax.set_xlabel("log learning rate")
+        ax.set_ylabel("log regularization strength")
+        ax.set_title("%s accuracy" % name)
     fig.tight_layout()
     return fig

@@ -46,14 +46,13 @@ import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.fc_net import TwoLayerNet
 from cs231n_core.classifiers.linear_classifier import LinearSVM
-from cs231n_core.data_utils import cifar10_present, get_data
+from cs231n_core.data_utils import describe_data, get_data, split_sizes
 from cs231n_core.features import color_histogram_hsv, extract_features, hog_feature
 from cs231n_core.features_setup import features_net_setup
 from cs231n_core.solver import Solver
+from cs231n_core.vis_utils import format_search_results
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 
 # %% [markdown]
 # ## Load data
@@ -62,29 +61,17 @@ if SMOKE:
 # cifar10`), otherwise the **5,000 real MNIST digits** that ship with the course's
 # dependencies. The features need the raw images, so no mean is subtracted and the images
 # keep their shape `(N, H, W, C)`.
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if cifar10_present():
-    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
-else:
-    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
-if SMOKE:
-    num_training, num_validation, num_test = 500, 100, 100
-
-data = get_data("auto", num_training=num_training, num_validation=num_validation,
-                num_test=num_test, subtract_mean=False, flatten=False, seed=0)
+data = get_data("auto", subtract_mean=False, flatten=False, seed=0, **split_sizes(SMOKE))
 X_train, y_train = data["X_train"], data["y_train"]
 X_val, y_val = data["X_val"], data["y_val"]
 X_test, y_test = data["X_test"], data["y_test"]
 classes = data["class_names"]
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
-print("Train data shape: ", X_train.shape)
-print("Validation data shape: ", X_val.shape)
-print("Test data shape: ", X_test.shape)
+print(describe_data(data))
 
 # %% [markdown]
 # ## Extract Features
@@ -216,11 +203,7 @@ for lr in learning_rates:
 ### END SOLUTION
 
 # Print out results.
-for lr, reg in sorted(results):
-    train_accuracy, val_accuracy = results[(lr, reg)]
-    print("lr %e reg %e train accuracy: %f val accuracy: %f" % (
-                lr, reg, train_accuracy, val_accuracy))
-
+print(format_search_results(results))
 print("best validation accuracy achieved: %f" % best_val)
 
 # %%

@@ -50,13 +50,11 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 
 import cs231n_core
-from cs231n_core.data_utils import cifar10_present, get_data
+from cs231n_core.data_utils import cifar10_present, describe_data, get_data
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
 from cs231n_core.checks import check
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 
 # %% [markdown]
 # ## Load the data
@@ -85,17 +83,8 @@ X_test, y_test = data["X_test"], data["y_test"]
 classes = data["class_names"]
 image_shape = data["image_shape"]
 
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
-
 # As a sanity check, we print out the size of the training and test data.
-print("Training data shape: ", X_train.shape)
-print("Training labels shape: ", y_train.shape)
-print("Test data shape: ", X_test.shape)
-print("Test labels shape: ", y_test.shape)
+print(describe_data(data, ("train", "test")))
 print("Each row is one %s image, flattened." % "x".join(map(str, image_shape)))
 
 # %%
@@ -281,18 +270,26 @@ check("predict_labels")
 # %%
 dists_one = classifier.compute_distances_one_loop(X_test)
 
-# To ensure that our vectorized implementation is correct, we make sure that it
-# agrees with the naive implementation. There are many ways to decide whether
-# two matrices are similar; one of the simplest is the Frobenius norm. In case
-# you haven't seen it before, the Frobenius norm of two matrices is the square
-# root of the squared sum of differences of all elements; in other words, reshape
-# the matrices into vectors and compute the Euclidean distance between them.
-difference = np.linalg.norm(dists - dists_one, ord="fro")
-print("One loop difference was: %f" % (difference,))
-if difference < 0.001:
-    print("Good! The distance matrices are the same")
-else:
-    print("Uh-oh! The distance matrices are different")
+
+def compare_to_two_loops(name, other_dists):
+    """Print whether other_dists (num_test, num_train) agrees with the two-loop dists.
+
+    To ensure that our vectorized implementation is correct, we make sure that it
+    agrees with the naive implementation. There are many ways to decide whether
+    two matrices are similar; one of the simplest is the Frobenius norm. In case
+    you haven't seen it before, the Frobenius norm of two matrices is the square
+    root of the squared sum of differences of all elements; in other words, reshape
+    the matrices into vectors and compute the Euclidean distance between them.
+    """
+    difference = np.linalg.norm(dists - other_dists, ord="fro")
+    print("%s difference was: %f" % (name, difference))
+    if difference < 0.001:
+        print("Good! The distance matrices are the same")
+    else:
+        print("Uh-oh! The distance matrices are different")
+
+
+compare_to_two_loops("One loop", dists_one)
 
 # %%
 check("compute_distances_one_loop")
@@ -309,12 +306,7 @@ check("compute_distances_one_loop")
 dists_two = classifier.compute_distances_no_loops(X_test)
 
 # check that the distance matrix agrees with the one we computed before:
-difference = np.linalg.norm(dists - dists_two, ord="fro")
-print("No loop difference was: %f" % (difference,))
-if difference < 0.001:
-    print("Good! The distance matrices are the same")
-else:
-    print("Uh-oh! The distance matrices are different")
+compare_to_two_loops("No loop", dists_two)
 
 # %%
 check("compute_distances_no_loops")

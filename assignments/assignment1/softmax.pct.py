@@ -53,13 +53,13 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 import cs231n_core
-from cs231n_core.data_utils import cifar10_present, get_data
+from cs231n_core.data_utils import dataset_banner, get_data, split_sizes
 from cs231n_core.gradient_check import grad_check_sparse
 from cs231n_core.checks import check
+from cs231n_core.vis_utils import (format_search_results, plot_class_weights,
+                                   plot_search_results)
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 
 # %% [markdown]
 # ## Load and preprocess the data
@@ -68,25 +68,17 @@ if SMOKE:
 # (`cs231n data fetch cifar10`), otherwise the **5,000 real MNIST digits** embedded in the
 # course's dependencies; training, validation, test and development splits; the mean image
 # of the training set subtracted; and a constant 1 appended to each image (the bias trick).
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if cifar10_present():
-    splits = dict(num_training=49000, num_validation=1000, num_test=1000, num_dev=500)
-else:
-    splits = dict(num_training=4000, num_validation=500, num_test=500, num_dev=500)
-if SMOKE:
-    splits = dict(num_training=500, num_validation=100, num_test=100, num_dev=100)
-
-data = get_data("auto", subtract_mean=True, flatten=True, seed=0, **splits)
+data = get_data("auto", subtract_mean=True, flatten=True, seed=0,
+                num_dev=100 if SMOKE else 500, **split_sizes(SMOKE))
 classes = data["class_names"]
 num_classes = len(classes)
 image_shape = data["image_shape"]
-
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
+print(dataset_banner(data["name"]))
 
 # The bias trick: append a column of ones to every split.
 def add_bias_column(X):
@@ -315,26 +307,12 @@ for learning_rate in learning_rates:
 ### END SOLUTION
 
 # Print out results.
-for lr, reg in sorted(results):
-    train_accuracy, val_accuracy = results[(lr, reg)]
-    print("lr %e reg %e train accuracy: %f val accuracy: %f" % (
-                lr, reg, train_accuracy, val_accuracy))
-
+print(format_search_results(results))
 print("best validation accuracy achieved during cross-validation: %f" % best_val)
 
 # %%
-# Visualize the search: validation accuracy over the grid (log scales).
-import math
-
-x_scatter = [math.log10(x[0]) for x in results]
-y_scatter = [math.log10(x[1]) for x in results]
-colors = [results[x][1] for x in results]
-plt.figure(figsize=(6, 4))
-plt.scatter(x_scatter, y_scatter, 100, c=colors, cmap=plt.cm.coolwarm)
-plt.colorbar()
-plt.xlabel("log learning rate")
-plt.ylabel("log regularization strength")
-plt.title("validation accuracy")
+# Visualize the search: training and validation accuracy over the grid (log scales).
+plot_search_results(results)
 plt.show()
 
 # %%
@@ -385,17 +363,5 @@ print("softmax on raw pixels final test set accuracy: %f" % (test_accuracy, ))
 
 # %%
 # Visualize the learned weights for each class
-w = best_softmax.W[:-1, :]  # strip out the bias
-w = w.reshape(tuple(image_shape) + (num_classes,))
-
-w_min, w_max = np.min(w), np.max(w)
-
-for i in range(num_classes):
-    plt.subplot(2, 5, i + 1)
-
-    # Rescale the weights to be between 0 and 255
-    wimg = 255.0 * (w[..., i].squeeze() - w_min) / (w_max - w_min)
-    plt.imshow(wimg.astype("uint8"))
-    plt.axis("off")
-    plt.title(classes[i])
+plot_class_weights(best_softmax.W[:-1, :], image_shape, classes)  # strip out the bias
 plt.show()

@@ -53,13 +53,13 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 import cs231n_core
-from cs231n_core.data_utils import cifar10_present, get_data
+from cs231n_core.data_utils import dataset_banner, get_data, split_sizes
 from cs231n_core.gradient_check import grad_check_sparse
 from cs231n_core.checks import check
+from cs231n_core.vis_utils import (format_search_results, plot_class_weights,
+                                   plot_search_results)
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 
 # %% [markdown]
 # ## Load and preprocess the data
@@ -75,25 +75,18 @@ if SMOKE:
 # the training set from every image, and append a constant 1 to each image (the **bias
 # trick**): the last row of `W` then acts as the bias, and we only optimize a single
 # weight matrix.
+#
+# `split_sizes(SMOKE)` asks `get_data` for the dataset's usual splits: CS231n's 49,000
+# training, 1,000 validation and 1,000 test images of CIFAR-10, or 4,000 / 500 / 500 of
+# the 5,000 digits (and small ones in the quick SMOKE run of the tests).
 
 # %%
-if cifar10_present():
-    splits = dict(num_training=49000, num_validation=1000, num_test=1000, num_dev=500)
-else:
-    splits = dict(num_training=4000, num_validation=500, num_test=500, num_dev=500)
-if SMOKE:
-    splits = dict(num_training=500, num_validation=100, num_test=100, num_dev=100)
-
-data = get_data("auto", subtract_mean=True, flatten=True, seed=0, **splits)
+data = get_data("auto", subtract_mean=True, flatten=True, seed=0,
+                num_dev=100 if SMOKE else 500, **split_sizes(SMOKE))
 classes = data["class_names"]
 image_shape = data["image_shape"]
 mean_image = data["mean_image"]
-
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
+print(dataset_banner(data["name"]))
 
 # The bias trick: append a column of ones to every split.
 def add_bias_column(X):
@@ -373,39 +366,13 @@ for learning_rate in learning_rates:
 ### END SOLUTION
 
 # Print out results.
-for lr, reg in sorted(results):
-    train_accuracy, val_accuracy = results[(lr, reg)]
-    print("lr %e reg %e train accuracy: %f val accuracy: %f" % (
-                lr, reg, train_accuracy, val_accuracy))
-
+print(format_search_results(results))
 print("best validation accuracy achieved during cross-validation: %f" % best_val)
 
 # %%
-# Visualize the cross-validation results
-import math
-
-x_scatter = [math.log10(x[0]) for x in results]
-y_scatter = [math.log10(x[1]) for x in results]
-
-# plot training accuracy
-marker_size = 100
-colors = [results[x][0] for x in results]
-plt.subplot(2, 1, 1)
-plt.tight_layout(pad=3)
-plt.scatter(x_scatter, y_scatter, marker_size, c=colors, cmap=plt.cm.coolwarm)
-plt.colorbar()
-plt.xlabel("log learning rate")
-plt.ylabel("log regularization strength")
-plt.title("training accuracy")
-
-# plot validation accuracy
-colors = [results[x][1] for x in results] # default size of markers is 20
-plt.subplot(2, 1, 2)
-plt.scatter(x_scatter, y_scatter, marker_size, c=colors, cmap=plt.cm.coolwarm)
-plt.colorbar()
-plt.xlabel("log learning rate")
-plt.ylabel("log regularization strength")
-plt.title("validation accuracy")
+# Visualize the cross-validation results: training and validation accuracy over the
+# grid (log scales).
+plot_search_results(results)
 plt.show()
 
 # %%
@@ -430,17 +397,7 @@ print("linear SVM on raw pixels final test set accuracy: %f" % test_accuracy)
 # Visualize the learned weights for each class.
 # Depending on your choice of learning rate and regularization strength, these may
 # or may not be nice to look at.
-w = best_svm.W[:-1, :]  # strip out the bias
-w = w.reshape(tuple(image_shape) + (num_classes,))
-w_min, w_max = np.min(w), np.max(w)
-for i in range(num_classes):
-    plt.subplot(2, 5, i + 1)
-
-    # Rescale the weights to be between 0 and 255
-    wimg = 255.0 * (w[..., i].squeeze() - w_min) / (w_max - w_min)
-    plt.imshow(wimg.astype("uint8"))
-    plt.axis("off")
-    plt.title(classes[i])
+plot_class_weights(best_svm.W[:-1, :], image_shape, classes)  # strip out the bias
 plt.show()
 
 # %% [markdown]

@@ -66,8 +66,9 @@ import matplotlib.pyplot as plt
 import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.fc_net import TwoLayerNet
-from cs231n_core.data_utils import cifar10_present, get_data
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.data_utils import describe_data, get_data, split_sizes
+from cs231n_core.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
+                                        rel_error)
 from cs231n_core.layer_utils import affine_relu_backward, affine_relu_forward
 from cs231n_core.layers import (affine_backward, affine_forward, relu_backward, relu_forward,
                                 softmax_loss, svm_loss)
@@ -75,14 +76,6 @@ from cs231n_core.solver import Solver
 from cs231n_core.vis_utils import plot_solver_history, visualize_grid
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    """The largest relative error between x and y (arrays of one shape)."""
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
 
 # %% [markdown]
 # ## Load the data
@@ -91,25 +84,14 @@ def rel_error(x, y):
 # **5,000 real MNIST digits** that ship with the course's dependencies. The mean training
 # image is subtracted, and images stay images, channels first: `(N, C, H, W)`, so that your
 # affine layer has to flatten them.
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if cifar10_present():
-    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
-else:
-    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
-if SMOKE:
-    num_training, num_validation, num_test = 500, 100, 100
-
-data = get_data("auto", num_training=num_training, num_validation=num_validation,
-                num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
-                seed=0)
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
-for k in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-    print("%s: %s" % (k, data[k].shape))
+data = get_data("auto", subtract_mean=True, flatten=False, channels_first=True, seed=0,
+                **split_sizes(SMOKE))
+print(describe_data(data))
 
 # %% [markdown]
 # # Affine layer: forward

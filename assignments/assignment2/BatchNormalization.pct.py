@@ -73,20 +73,15 @@ from tqdm.auto import tqdm
 import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.fc_net import FullyConnectedNet
-from cs231n_core.data_utils import cifar10_present, get_data
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.data_utils import describe_data, get_data, split_sizes, training_subset
+from cs231n_core.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
+                                        rel_error)
 from cs231n_core.layers import (batchnorm_backward, batchnorm_backward_alt, batchnorm_forward,
                                 layernorm_backward, layernorm_forward)
 from cs231n_core.solver import Solver
+from cs231n_core.vis_utils import plot_solver_comparison
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    """The largest relative error between x and y (arrays of one shape)."""
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
 
 
 def print_mean_std(x, axis=0):
@@ -101,24 +96,14 @@ def print_mean_std(x, axis=0):
 # **CIFAR-10** when you have downloaded it (`cs231n data fetch cifar10`), otherwise the
 # **5,000 real MNIST digits** that ship with the course's dependencies. The experiments
 # below train on small subsets of the training set.
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if SMOKE:
-    num_training, num_validation, num_test = 1000, 200, 200
-elif cifar10_present():
-    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
-else:
-    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
-data = get_data("auto", num_training=num_training, num_validation=num_validation,
-                num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
-                seed=0)
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
-for k in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-    print("%s: %s" % (k, data[k].shape))
+data = get_data("auto", subtract_mean=True, flatten=False, channels_first=True, seed=0,
+                **split_sizes(SMOKE, smoke_sizes=(1000, 200, 200)))
+print(describe_data(data))
 input_dim = int(np.prod(data["X_train"].shape[1:]))
 
 # %% [markdown]
@@ -383,12 +368,7 @@ hidden_dims = [100, 100, 100, 100, 100]
 
 num_train = 200 if SMOKE else 1000
 num_epochs = 2 if SMOKE else 10
-small_data = {
-    "X_train": data["X_train"][:num_train],
-    "y_train": data["y_train"][:num_train],
-    "X_val": data["X_val"],
-    "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 
 weight_scale = 2e-2
 bn_model = FullyConnectedNet(hidden_dims, input_dim=input_dim, weight_scale=weight_scale,
@@ -412,43 +392,12 @@ solver = Solver(model, small_data,
                 verbose=True, print_every=20)
 solver.train()
 
-
 # %% [markdown]
 # Run the following to visualize the results from two networks trained above. You should
 # find that using batch normalization helps the network to converge much faster.
 
 # %%
-def plot_training_history(title, label, baseline, bn_solvers, plot_fn, bl_marker=".",
-                          bn_marker=".", labels=None):
-    # Utility function for plotting training history.
-    plt.title(title)
-    plt.xlabel(label)
-    bn_plots = [plot_fn(bn_solver) for bn_solver in bn_solvers]
-    bl_plot = plot_fn(baseline)
-    num_bn = len(bn_plots)
-    for i in range(num_bn):
-        label = "with_norm"
-        if labels is not None:
-            label += str(labels[i])
-        plt.plot(bn_plots[i], bn_marker, label=label)
-    label = "baseline"
-    if labels is not None:
-        label += str(labels[0])
-    plt.plot(bl_plot, bl_marker, label=label)
-    plt.legend(loc="lower center", ncol=num_bn + 1)
-
-
-plt.subplot(3, 1, 1)
-plot_training_history("Training loss", "Iteration", solver, [bn_solver],
-                      lambda x: x.loss_history, bl_marker="o", bn_marker="o")
-plt.subplot(3, 1, 2)
-plot_training_history("Training accuracy", "Epoch", solver, [bn_solver],
-                      lambda x: x.train_acc_history, bl_marker="-o", bn_marker="-o")
-plt.subplot(3, 1, 3)
-plot_training_history("Validation accuracy", "Epoch", solver, [bn_solver],
-                      lambda x: x.val_acc_history, bl_marker="-o", bn_marker="-o")
-
-plt.gcf().set_size_inches(15, 15)
+plot_solver_comparison({"baseline": solver, "batchnorm": bn_solver})
 plt.show()
 
 # %% [markdown]
@@ -467,12 +416,7 @@ np.random.seed(231)
 # Try training a very deep net with batchnorm.
 hidden_dims = [50, 50, 50, 50, 50, 50, 50]
 num_train = 50 if SMOKE else 1000
-small_data = {
-    "X_train": data["X_train"][:num_train],
-    "y_train": data["y_train"][:num_train],
-    "X_val": data["X_val"],
-    "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 
 bn_solvers_ws = {}
 solvers_ws = {}
@@ -577,12 +521,7 @@ def run_batchsize_experiments(normalization_mode):
     # Try training a very deep net with batchnorm.
     hidden_dims = [100, 100, 100, 100, 100]
     num_train = 100 if SMOKE else 1000
-    small_data = {
-        "X_train": data["X_train"][:num_train],
-        "y_train": data["y_train"][:num_train],
-        "X_val": data["X_val"],
-        "y_val": data["y_val"],
-    }
+    small_data = training_subset(data, num_train)
     n_epochs = 1 if SMOKE else 10
     weight_scale = 2e-2
     batch_sizes = [5, 10, 50]
@@ -599,9 +538,9 @@ def run_batchsize_experiments(normalization_mode):
                     verbose=False)
     solver.train()
 
-    bn_solvers = []
-    for i in range(len(batch_sizes)):
-        b_size = batch_sizes[i]
+    # {label: trained Solver}, the labels for plot_solver_comparison's legends
+    runs = {"baseline, batch size %d" % solver_bsize: solver}
+    for b_size in batch_sizes:
         print("Normalization: batch size = ", b_size)
         bn_model = FullyConnectedNet(hidden_dims, input_dim=input_dim,
                                      weight_scale=weight_scale,
@@ -612,25 +551,16 @@ def run_batchsize_experiments(normalization_mode):
                            optim_config={"learning_rate": lr},
                            verbose=False)
         bn_solver.train()
-        bn_solvers.append(bn_solver)
+        runs["%s, batch size %d" % (normalization_mode, b_size)] = bn_solver
 
-    return bn_solvers, solver, batch_sizes
+    return runs
 
 
-batch_sizes = [5, 10, 50]
-bn_solvers_bsize, solver_bsize, batch_sizes = run_batchsize_experiments("batchnorm")
+bn_runs_bsize = run_batchsize_experiments("batchnorm")
 
 # %%
-plt.subplot(2, 1, 1)
-plot_training_history("Training accuracy (Batch Normalization)", "Epoch", solver_bsize,
-                      bn_solvers_bsize, lambda x: x.train_acc_history, bl_marker="-^",
-                      bn_marker="-o", labels=batch_sizes)
-plt.subplot(2, 1, 2)
-plot_training_history("Validation accuracy (Batch Normalization)", "Epoch", solver_bsize,
-                      bn_solvers_bsize, lambda x: x.val_acc_history, bl_marker="-^",
-                      bn_marker="-o", labels=batch_sizes)
-
-plt.gcf().set_size_inches(15, 10)
+plot_solver_comparison(bn_runs_bsize, panels=("train_acc", "val_acc"),
+                       title=" (Batch Normalization)")
 plt.show()
 
 # %% [markdown]
@@ -783,18 +713,9 @@ check("layernorm_backward")
 # smaller influence of batch size on the training history!
 
 # %%
-ln_solvers_bsize, solver_bsize, batch_sizes = run_batchsize_experiments("layernorm")
-
-plt.subplot(2, 1, 1)
-plot_training_history("Training accuracy (Layer Normalization)", "Epoch", solver_bsize,
-                      ln_solvers_bsize, lambda x: x.train_acc_history, bl_marker="-^",
-                      bn_marker="-o", labels=batch_sizes)
-plt.subplot(2, 1, 2)
-plot_training_history("Validation accuracy (Layer Normalization)", "Epoch", solver_bsize,
-                      ln_solvers_bsize, lambda x: x.val_acc_history, bl_marker="-^",
-                      bn_marker="-o", labels=batch_sizes)
-
-plt.gcf().set_size_inches(15, 10)
+ln_runs_bsize = run_batchsize_experiments("layernorm")
+plot_solver_comparison(ln_runs_bsize, panels=("train_acc", "val_acc"),
+                       title=" (Layer Normalization)")
 plt.show()
 
 # %% [markdown]

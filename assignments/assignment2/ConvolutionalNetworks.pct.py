@@ -49,10 +49,11 @@ import matplotlib.pyplot as plt
 import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.cnn import ThreeLayerConvNet
-from cs231n_core.data_utils import cifar10_present, get_data
+from cs231n_core.data_utils import describe_data, get_data, split_sizes, training_subset
 from cs231n_core.fast_layers import (conv_backward_fast, conv_forward_fast,
                                      max_pool_backward_fast, max_pool_forward_fast)
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
+                                        rel_error)
 from cs231n_core.layer_utils import (conv_relu_backward, conv_relu_forward,
                                      conv_relu_pool_backward, conv_relu_pool_forward)
 from cs231n_core.layers import (conv_backward_naive, conv_forward_naive, max_pool_backward_naive,
@@ -63,14 +64,6 @@ from cs231n_core.solver import Solver
 from cs231n_core.vis_utils import plot_solver_history, visualize_grid
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    """The largest relative error between x and y (arrays of one shape)."""
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
 
 # %% [markdown]
 # ## Load the data
@@ -81,23 +74,14 @@ def rel_error(x, y):
 # MNIST. The mean training image is subtracted. The images are stored in `float32`, the
 # `dtype` in which `ThreeLayerConvNet` keeps its parameters, so that NumPy's matrix products
 # run at full speed.
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if cifar10_present():
-    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
-else:
-    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
-if SMOKE:
-    num_training, num_validation, num_test = 250, 100, 100
-
-data = get_data("auto", num_training=num_training, num_validation=num_validation,
-                num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
-                seed=0, dtype=np.float32)
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
+data = get_data("auto", subtract_mean=True, flatten=False, channels_first=True, seed=0,
+                dtype=np.float32, **split_sizes(SMOKE, smoke_sizes=(250, 100, 100)))
+print(describe_data(data))
 for k in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
     print("%s: %s" % (k, data[k].shape))
 
@@ -572,12 +556,7 @@ check("ThreeLayerConvNet")
 np.random.seed(231)
 
 num_train = 50 if SMOKE else 100
-small_data = {
-  "X_train": data["X_train"][:num_train],
-  "y_train": data["y_train"][:num_train],
-  "X_val": data["X_val"],
-  "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 
 model = ThreeLayerConvNet(input_dim=data["X_train"].shape[1:], weight_scale=1e-2)
 

@@ -43,30 +43,21 @@ import matplotlib.pyplot as plt
 import cs231n_core
 from cs231n_core.checks import check
 from cs231n_core.classifiers.fc_net import FullyConnectedNet
-from cs231n_core.data_utils import cifar10_present, get_data
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.data_utils import describe_data, get_data, training_subset
+from cs231n_core.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
+                                        rel_error)
 from cs231n_core.layers import dropout_backward, dropout_forward
 from cs231n_core.solver import Solver
+from cs231n_core.vis_utils import plot_solver_comparison
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    """The largest relative error between x and y (arrays of one shape)."""
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
 
 # %%
 # CIFAR-10 when downloaded (`cs231n data fetch cifar10`), else the embedded MNIST digits.
 data = get_data("auto", num_training=500 if SMOKE else 4000, num_validation=100 if SMOKE else 500,
                 num_test=100 if SMOKE else 500, subtract_mean=True, flatten=False,
                 channels_first=True, seed=0)
-print("Using %s." % ("CIFAR-10" if data["name"] == "cifar10" else
-                     "the embedded %s digits" % data["name"].upper()))
-for k in ("X_train", "y_train", "X_val", "y_val"):
-    print("%s: %s" % (k, data[k].shape))
+print(describe_data(data, ("train", "val")))
 input_dim = int(np.prod(data["X_train"].shape[1:]))
 
 # %% [markdown]
@@ -189,12 +180,7 @@ check("FullyConnectedNet")
 # Train two identical nets, one with dropout and one without.
 np.random.seed(231)
 num_train = 100 if SMOKE else 500
-small_data = {
-    "X_train": data["X_train"][:num_train],
-    "y_train": data["y_train"][:num_train],
-    "X_val": data["X_val"],
-    "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 num_epochs = 2 if SMOKE else 25
 
 solvers = {}
@@ -214,31 +200,8 @@ for dropout_keep_ratio in dropout_choices:
 
 # %%
 # Plot train and validation accuracies of the two models.
-train_accs, val_accs = [], []
-for dropout_keep_ratio in dropout_choices:
-    solver = solvers[dropout_keep_ratio]
-    train_accs.append(solver.train_acc_history[-1])
-    val_accs.append(solver.val_acc_history[-1])
-
-plt.subplot(3, 1, 1)
-for dropout_keep_ratio in dropout_choices:
-    plt.plot(solvers[dropout_keep_ratio].train_acc_history, "o",
-             label="%.2f dropout_keep_ratio" % dropout_keep_ratio)
-plt.title("Train accuracy")
-plt.xlabel("Epoch")
-plt.ylabel("Accuracy")
-plt.legend(ncol=2, loc="lower right")
-
-plt.subplot(3, 1, 2)
-for dropout_keep_ratio in dropout_choices:
-    plt.plot(solvers[dropout_keep_ratio].val_acc_history, "o",
-             label="%.2f dropout_keep_ratio" % dropout_keep_ratio)
-plt.title("Val accuracy")
-plt.xlabel("Epoch")
-plt.ylabel("Accuracy")
-plt.legend(ncol=2, loc="lower right")
-
-plt.gcf().set_size_inches(15, 15)
+runs = {"%.2f dropout_keep_ratio" % keep: solvers[keep] for keep in dropout_choices}
+plot_solver_comparison(runs, panels=("train_acc", "val_acc"))
 plt.show()
 for dropout_keep_ratio in dropout_choices:
     solver = solvers[dropout_keep_ratio]

@@ -41,21 +41,17 @@ import matplotlib.pyplot as plt
 
 import cs231n_core
 from cs231n_core.checks import check
+from cs231n_core.checks.fc_nets import (ADAM_M, ADAM_NEXT_W, ADAM_V, MOMENTUM_NEXT_W,
+                                    MOMENTUM_VELOCITY, RMSPROP_CACHE, RMSPROP_NEXT_W)
 from cs231n_core.classifiers.fc_net import FullyConnectedNet
-from cs231n_core.data_utils import cifar10_present, get_data
-from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array
+from cs231n_core.data_utils import describe_data, get_data, split_sizes, training_subset
+from cs231n_core.gradient_check import (eval_numerical_gradient, eval_numerical_gradient_array,
+                                        rel_error)
 from cs231n_core.optim import adam, rmsprop, sgd_momentum
 from cs231n_core.solver import Solver
+from cs231n_core.vis_utils import plot_solver_comparison
 
 # %run ../common_setup.ipy
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
-
-
-def rel_error(x, y):
-    """The largest relative error between x and y (arrays of one shape)."""
-    return np.max(np.abs(x - y) / (np.maximum(1e-8, np.abs(x) + np.abs(y))))
-
 
 # %% [markdown]
 # ## Load the data
@@ -63,23 +59,14 @@ def rel_error(x, y):
 # **CIFAR-10** when you have downloaded it (`cs231n data fetch cifar10`), otherwise the
 # **5,000 real MNIST digits** that ship with the course's dependencies; images channels
 # first, `(N, C, H, W)`, with the mean training image subtracted.
+#
+# `split_sizes(SMOKE)` gives the usual splits: 49,000 / 1,000 / 1,000 images of CIFAR-10
+# (as in CS231n), 4,000 / 500 / 500 of the digits.
 
 # %%
-if cifar10_present():
-    num_training, num_validation, num_test = 49000, 1000, 1000   # as in CS231n
-else:
-    num_training, num_validation, num_test = 4000, 500, 500      # of the 5,000 MNIST digits
-if SMOKE:
-    num_training, num_validation, num_test = 500, 100, 100
-
-data = get_data("auto", num_training=num_training, num_validation=num_validation,
-                num_test=num_test, subtract_mean=True, flatten=False, channels_first=True,
-                seed=0)
-print("Using %s." % ("CIFAR-10" if data["name"] == "cifar10" else
-                     "the embedded %s digits (run `cs231n data fetch cifar10` for CIFAR-10)"
-                     % data["name"].upper()))
-for k in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
-    print("%s: %s" % (k, data[k].shape))
+data = get_data("auto", subtract_mean=True, flatten=False, channels_first=True, seed=0,
+                **split_sizes(SMOKE))
+print(describe_data(data))
 input_dim = int(np.prod(data["X_train"].shape[1:]))
 
 # %% [markdown]
@@ -152,12 +139,7 @@ check("FullyConnectedNet")
 
 # %%
 num_train = 50
-small_data = {
-  "X_train": data["X_train"][:num_train],
-  "y_train": data["y_train"][:num_train],
-  "X_val": data["X_val"],
-  "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 
 # %% tags=["solution:overfit_three_layer"]
 weight_scale = 1e-2   # Experiment with this!
@@ -255,16 +237,9 @@ v = np.linspace(0.6, 0.9, num=N*D).reshape(N, D)
 config = {"learning_rate": 1e-3, "velocity": v}
 next_w, _ = sgd_momentum(w, dw, config=config)
 
-expected_next_w = np.asarray([
-  [ 0.1406,      0.20738947,  0.27417895,  0.34096842,  0.40775789],
-  [ 0.47454737,  0.54133684,  0.60812632,  0.67491579,  0.74170526],
-  [ 0.80849474,  0.87528421,  0.94207368,  1.00886316,  1.07565263],
-  [ 1.14244211,  1.20923158,  1.27602105,  1.34281053,  1.4096    ]])
-expected_velocity = np.asarray([
-  [ 0.5406,      0.55475789,  0.56891579, 0.58307368,  0.59723158],
-  [ 0.61138947,  0.62554737,  0.63970526,  0.65386316,  0.66802105],
-  [ 0.68217895,  0.69633684,  0.71049474,  0.72465263,  0.73881053],
-  [ 0.75296842,  0.76712632,  0.78128421,  0.79544211,  0.8096    ]])
+# CS231n's published values, which check("sgd_momentum") compares with too.
+expected_next_w = MOMENTUM_NEXT_W
+expected_velocity = MOMENTUM_VELOCITY
 
 # Should see relative errors around e-8 or less
 print("next_w error: ", rel_error(next_w, expected_next_w))
@@ -281,12 +256,7 @@ check("sgd_momentum")
 
 # %%
 num_train = 500 if SMOKE else 4000
-small_data = {
-  "X_train": data["X_train"][:num_train],
-  "y_train": data["y_train"][:num_train],
-  "X_val": data["X_val"],
-  "y_val": data["y_val"],
-}
+small_data = training_subset(data, num_train)
 compare_epochs = 1 if SMOKE else 5
 
 solvers = {}
@@ -302,37 +272,8 @@ for update_rule in ["sgd", "sgd_momentum"]:
     solver.train()
     print()
 
-
-def plot_training_history(title, label, baseline, solvers, plot_fn, bl_marker=".",
-                          rules_marker="-"):
-    # Utility function for plotting training history
-    plt.title(title)
-    plt.xlabel(label)
-    bl_plot = plot_fn(baseline)
-    num_bl = len(bl_plot)
-    plt.plot(bl_plot, bl_marker, label="baseline")
-    for update_rule, solver in solvers.items():
-        history = plot_fn(solver)
-        plt.plot(history, rules_marker, label=update_rule)
-    plt.legend(loc="lower center", ncol=len(solvers) + 1)
-
-
-def plot_all(solvers, baseline_name="sgd"):
-    others = {k: v for k, v in solvers.items() if k != baseline_name}
-    plt.subplot(3, 1, 1)
-    plot_training_history("Training loss", "Iteration", solvers[baseline_name], others,
-                          lambda x: x.loss_history, bl_marker="o", rules_marker="o")
-    plt.subplot(3, 1, 2)
-    plot_training_history("Training accuracy", "Epoch", solvers[baseline_name], others,
-                          lambda x: x.train_acc_history, bl_marker="-o", rules_marker="-o")
-    plt.subplot(3, 1, 3)
-    plot_training_history("Validation accuracy", "Epoch", solvers[baseline_name], others,
-                          lambda x: x.val_acc_history, bl_marker="-o", rules_marker="-o")
-    plt.gcf().set_size_inches(15, 15)
-    plt.show()
-
-
-plot_all(solvers)
+plot_solver_comparison(solvers)
+plt.show()
 
 # %% [markdown]
 # ## RMSProp and Adam
@@ -366,16 +307,9 @@ cache = np.linspace(0.6, 0.9, num=N*D).reshape(N, D)
 config = {"learning_rate": 1e-2, "cache": cache}
 next_w, _ = rmsprop(w, dw, config=config)
 
-expected_next_w = np.asarray([
-  [-0.39223849, -0.34037513, -0.28849239, -0.23659121, -0.18467247],
-  [-0.132737,   -0.08078555, -0.02881884,  0.02316247,  0.07515774],
-  [ 0.12716641,  0.17918792,  0.23122175,  0.28326742,  0.33532447],
-  [ 0.38739248,  0.43947102,  0.49155973,  0.54365823,  0.59576619]])
-expected_cache = np.asarray([
-  [ 0.5976,      0.6126277,   0.6277108,   0.64284931,  0.65804321],
-  [ 0.67329252,  0.68859723,  0.70395734,  0.71937285,  0.73484377],
-  [ 0.75037008,  0.7659518,   0.78158892,  0.79728144,  0.81302936],
-  [ 0.82883269,  0.84469141,  0.86060554,  0.87657507,  0.8926    ]])
+# CS231n's published values, which check("rmsprop") compares with too.
+expected_next_w = RMSPROP_NEXT_W
+expected_cache = RMSPROP_CACHE
 
 # You should see relative errors around e-7 or less
 print("next_w error: ", rel_error(expected_next_w, next_w))
@@ -397,21 +331,10 @@ v = np.linspace(0.7, 0.5, num=N*D).reshape(N, D)
 config = {"learning_rate": 1e-2, "m": m, "v": v, "t": 5}
 next_w, _ = adam(w, dw, config=config)
 
-expected_next_w = np.asarray([
-  [-0.40094747, -0.34836187, -0.29577703, -0.24319299, -0.19060977],
-  [-0.1380274,  -0.08544591, -0.03286534,  0.01971428,  0.0722929],
-  [ 0.1248705,   0.17744702,  0.23002243,  0.28259667,  0.33516969],
-  [ 0.38774145,  0.44031188,  0.49288093,  0.54544852,  0.59801459]])
-expected_v = np.asarray([
-  [ 0.69966,     0.68908382,  0.67851319,  0.66794809,  0.65738853,],
-  [ 0.64683452,  0.63628604,  0.6257431,   0.61520571,  0.60467385,],
-  [ 0.59414753,  0.58362676,  0.57311152,  0.56260183,  0.55209767,],
-  [ 0.54159906,  0.53110598,  0.52061845,  0.51013645,  0.49966,   ]])
-expected_m = np.asarray([
-  [ 0.48,        0.49947368,  0.51894737,  0.53842105,  0.55789474],
-  [ 0.57736842,  0.59684211,  0.61631579,  0.63578947,  0.65526316],
-  [ 0.67473684,  0.69421053,  0.71368421,  0.73315789,  0.75263158],
-  [ 0.77210526,  0.79157895,  0.81105263,  0.83052632,  0.85      ]])
+# CS231n's published values, which check("adam") compares with too.
+expected_next_w = ADAM_NEXT_W
+expected_v = ADAM_V
+expected_m = ADAM_M
 
 # You should see relative errors around e-7 or less
 print("next_w error: ", rel_error(expected_next_w, next_w))
@@ -443,7 +366,8 @@ for update_rule in ["adam", "rmsprop"]:
     solver.train()
     print()
 
-plot_all(solvers)
+plot_solver_comparison(solvers)
+plt.show()
 for update_rule, solver in solvers.items():
     print("%-12s final training loss %.3f, best validation accuracy %.3f"
           % (update_rule, np.mean(solver.loss_history[-10:]), solver.best_val_acc))

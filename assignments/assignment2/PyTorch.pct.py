@@ -104,7 +104,7 @@ import torch.optim as optim
 
 import cs231n_core
 from cs231n_core.checks import check
-from cs231n_core.data_utils import cifar10_present
+from cs231n_core.data_utils import cifar10_present, dataset_banner
 from cs231n_core.pytorch_models import (Flatten, RandomCrop, RandomHorizontalFlip, Compose,
                                         ThreeLayerConvNet, TwoLayerFC, check_accuracy,
                                         choose_device, count_params, flatten, load_checkpoint,
@@ -114,8 +114,6 @@ from cs231n_core.pytorch_models import (Flatten, RandomCrop, RandomHorizontalFli
 
 # %run ../common_setup.ipy
 print("PyTorch", torch.__version__)
-if SMOKE:
-    print("SMOKE mode: small data, quick run")
 
 # %% [markdown]
 # # Part I. Preparation
@@ -142,11 +140,7 @@ data = load_data("auto", num_training=num_training, num_validation=num_validatio
 loader_train, loader_val, loader_test = data["train"], data["val"], data["test"]
 in_channels, (height, width), num_classes = data["in_channels"], data["image_size"], data["num_classes"]
 input_size = in_channels * height * width
-if data["name"] == "cifar10":
-    print("Using CIFAR-10.")
-else:
-    print("CIFAR-10 is not downloaded, using the embedded %s digits "
-          "(run `cs231n data fetch cifar10` to use CIFAR-10)." % data["name"].upper())
+print(dataset_banner(data["name"]))
 print("train / val / test: %d / %d / %d images of %d x %d x %d, %d classes"
       % (data["num_train"], data["num_val"], data["num_test"], in_channels, height, width, num_classes))
 x, y = next(iter(loader_train))

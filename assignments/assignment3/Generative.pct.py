@@ -376,20 +376,26 @@ check("generator_loss")
 # after about a thousand.
 
 # %%
-def show_progress(history, title, every=1):
-    for iteration, images in history["samples"][::every]:
+def train_gan(D, G, d_loss_fn, g_loss_fn, iterations, title):
+    """Initialize discriminator D and generator G, train them with run_a_gan for
+    `iterations` iterations on X_train, show four rounds of samples titled `title`, and
+    return run_a_gan's history."""
+    D.apply(initialize_weights)
+    G.apply(initialize_weights)
+    history = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), d_loss_fn, g_loss_fn,
+                        X_train, num_epochs=1000, batch_size=batch_size, noise_size=NOISE_DIM,
+                        show_every=max(iterations // 4, 1), max_iterations=iterations,
+                        device=device)
+    for iteration, images in history["samples"]:
         show_images(images, "%s, iteration %d" % (title, iteration), rows=2)
+    return history
+
 
 gan_iterations = 30 if SMOKE else 3000
 torch.manual_seed(0)
 D = discriminator().to(device)
 G = generator(NOISE_DIM).to(device)
-D.apply(initialize_weights)
-G.apply(initialize_weights)
-history = run_a_gan(D, G, get_optimizer(D), get_optimizer(G), discriminator_loss, generator_loss,
-                    X_train, num_epochs=1000, batch_size=batch_size, noise_size=NOISE_DIM,
-                    show_every=max(gan_iterations // 4, 1), max_iterations=gan_iterations, device=device)
-show_progress(history, "vanilla GAN")
+history = train_gan(D, G, discriminator_loss, generator_loss, gan_iterations, "vanilla GAN")
 
 # %% [markdown]
 # ## Least-squares GAN
@@ -417,13 +423,8 @@ check("ls_generator_loss")
 # %%
 torch.manual_seed(0)
 D_ls, G_ls = discriminator().to(device), generator(NOISE_DIM).to(device)
-D_ls.apply(initialize_weights)
-G_ls.apply(initialize_weights)
-ls_history = run_a_gan(D_ls, G_ls, get_optimizer(D_ls), get_optimizer(G_ls), ls_discriminator_loss,
-                       ls_generator_loss, X_train, num_epochs=1000, batch_size=batch_size,
-                       noise_size=NOISE_DIM, show_every=max(gan_iterations // 4, 1),
-                       max_iterations=gan_iterations, device=device)
-show_progress(ls_history, "LSGAN")
+ls_history = train_gan(D_ls, G_ls, ls_discriminator_loss, ls_generator_loss, gan_iterations,
+                       "LSGAN")
 plt.plot(ls_history["d_loss"], label="discriminator")
 plt.plot(ls_history["g_loss"], label="generator")
 plt.xlabel("iteration")
@@ -454,13 +455,7 @@ dc_iterations = 8 if SMOKE else (1500 if device.type == "cuda" else 400)
 torch.manual_seed(0)
 D_dc = build_dc_classifier().to(device)
 G_dc = build_dc_generator(NOISE_DIM).to(device)
-D_dc.apply(initialize_weights)
-G_dc.apply(initialize_weights)
-dc_history = run_a_gan(D_dc, G_dc, get_optimizer(D_dc), get_optimizer(G_dc), discriminator_loss,
-                       generator_loss, X_train, num_epochs=1000, batch_size=batch_size,
-                       noise_size=NOISE_DIM, show_every=max(dc_iterations // 4, 1),
-                       max_iterations=dc_iterations, device=device)
-show_progress(dc_history, "DCGAN")
+dc_history = train_gan(D_dc, G_dc, discriminator_loss, generator_loss, dc_iterations, "DCGAN")
 
 # %% [markdown]
 # # Part III. Autoregressive models: PixelCNN

@@ -72,9 +72,11 @@
 # Setup cell.
 import os
 
-# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
-SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-if SMOKE:  # tiny problems on a shared machine: more threads only wait for each other
+# CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests). Tiny
+# problems on a shared machine: more threads only wait for each other, so the flag is read
+# here, before numpy and torch start their thread pools (the common set-up below defines
+# SMOKE for the rest of the notebook).
+if os.environ.get("CS231N_SMOKE") == "1":
     os.environ["OMP_NUM_THREADS"] = "1"
 
 import numpy as np
@@ -95,18 +97,10 @@ from cs231n_core.visualization import (blur_image, class_visualization_update_st
                                        invert_features, jitter, make_fooling_image,
                                        occlusion_map)
 
-# %matplotlib inline
-plt.rcParams["figure.figsize"] = (10.0, 8.0)  # Set default size of plots.
-plt.rcParams["image.interpolation"] = "nearest"
-plt.rcParams["image.cmap"] = "gray"
-
-# %load_ext autoreload
-# %autoreload 2
-
+# %run ../common_setup.ipy
 if SMOKE:
     torch.set_num_threads(1)
 device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
 print("Device:", device)
 
 # %%

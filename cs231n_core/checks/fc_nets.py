@@ -7,7 +7,8 @@ rules' inputs are CS231n's own (np.linspace), so the numbers match CS231n's note
 import numpy as np
 
 from . import public_check
-from .numpy_tools import _check_grads_dict, _scalar, _values
+from .numpy_tools import (_expect_numerical_grads, _expect_param_keys, _loss_of, _scores_of, _seeded,
+                          _values)
 
 # --------------------------------------------------------------------------------------
 # FullyConnectedNet
@@ -51,26 +52,10 @@ def _expected_keys(num_layers, normalization):
 
 
 def _numerical_check(t, net, X, y, what):
-    from cs231n_core.gradient_check import eval_numerical_gradient, rel_error
-
-    _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")
-    _check_grads_dict(t, grads, net.params)
-    worst = 0.0
-    for k in sorted(net.params):
-        numeric = eval_numerical_gradient(lambda _: t.call(net.loss, X, y)[0], net.params[k],
-                                          verbose=False, h=1e-5)
-        error = rel_error(grads[k], numeric)
-        if np.max(np.abs(np.asarray(grads[k]))) < 1e-9 and np.max(np.abs(numeric)) < 1e-7:
-            error = 0.0  # a gradient that is zero (b before a batch norm): noise only
-        worst = max(worst, error)
-        if not error < 1e-5:
-            hint = ""
-            if k.startswith("W") and net.reg:
-                hint = "; is the regularization gradient reg * W there for every layer?"
-            t.fail("grads[%r] differs from a numerical gradient of your loss (relative error "
-                   "%.1e, %s)%s" % (k, error, what, hint))
-    t.ok("the gradients match numerical gradients of your loss, %s (largest relative "
-         "error %.1e)" % (what, worst))
+    """CS231n's numerical gradient check of every parameter of a FullyConnectedNet."""
+    _expect_numerical_grads(t, net, X, y, sorted(net.params), ", " + what, 1e-5,
+                            reg_hint="; is the regularization gradient reg * W there for every "
+                            "layer?")
 
 
 def _norm_works(t, name):
@@ -91,18 +76,12 @@ def _check_fully_connected_net(t):
     from cs231n_core.classifiers.fc_net import FullyConnectedNet
 
     # 1. Initialization (NumPy's global random state is left as it was).
-    state = np.random.get_state()
-    try:
-        np.random.seed(0)
-        std = 5e-2
-        net = t.call(FullyConnectedNet, [40, 30, 20], input_dim=50, num_classes=7,
-                     weight_scale=std, dtype=np.float64)
-    finally:
-        np.random.set_state(state)
-    params = getattr(net, "params", None)
-    if not isinstance(params, dict) or sorted(params) != _expected_keys(4, False):
-        t.fail("self.params of FullyConnectedNet([40, 30, 20]) should have the keys W1..W4 "
-               "and b1..b4, got %s" % (sorted(params) if isinstance(params, dict) else params,))
+    std = 5e-2
+    net = _seeded(t, FullyConnectedNet, [40, 30, 20], input_dim=50, num_classes=7,
+                  weight_scale=std, dtype=np.float64)
+    params = _expect_param_keys(t, net, _expected_keys(4, False), "self.params of "
+                                "FullyConnectedNet([40, 30, 20]) should have the keys W1..W4 "
+                                "and b1..b4")
     dims = [50, 40, 30, 20, 7]
     for i in range(1, 5):
         t.expect_array(params["W%d" % i], (dims[i - 1], dims[i]), "params['W%d']" % i, "float",
@@ -128,26 +107,20 @@ def _check_fully_connected_net(t):
     X, y = _fc_data()
     net = t.call(FullyConnectedNet, FC_DIMS[1:-1], input_dim=6, num_classes=3, dtype=np.float64)
     net.params = _fc_params(FC_DIMS)
-    scores = t.call(net.loss, X.copy())
-    if isinstance(scores, tuple):
-        t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array(scores, (4, 3), "the scores of 4 examples and 3 classes", "float")
+    scores = _scores_of(t, net, X, (4, 3), "the scores of 4 examples and 3 classes")
     t.expect_close(scores, FC_SCORES, 1e-8, "the scores of a 3-layer net",
                    hint=lambda got, exp: "is there a ReLU after every hidden layer, and none "
                    "after the last one?")
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS, 1e-8,
+    t.expect_close(_loss_of(t, net, X, y)[0], FC_LOSS, 1e-8,
                    "the loss of a 3-layer net without regularization")
     net.reg = 0.9
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS_REG, 1e-8,
+    t.expect_close(_loss_of(t, net, X, y)[0], FC_LOSS_REG, 1e-8,
                    "the loss of a 3-layer net with reg=0.9",
                    hint=lambda got, exp: "add 0.5 * reg * sum(W * W) for every weight matrix "
                    "W1, W2, W3 (not for the biases)")
     one = t.call(FullyConnectedNet, [], input_dim=6, num_classes=3, reg=0.9, dtype=np.float64)
     one.params = _fc_params([6, 3])
-    loss, _ = _values(t, t.call(one.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_ONE_LAYER_LOSS_REG, 1e-8,
+    t.expect_close(_loss_of(t, one, X, y)[0], FC_ONE_LAYER_LOSS_REG, 1e-8,
                    "the loss of a net without hidden layers (hidden_dims=[]) with reg=0.9")
 
     # 3. Numerical gradients of your own loss, as in CS231n's notebook.
@@ -181,8 +154,7 @@ def _check_fully_connected_net(t):
         if not _norm_works(t, normalization):
             continue
         net.params = _fc_params(FC_DIMS, normalization=True)
-        loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-        t.expect_close(_scalar(t, loss, "the loss"), expected, 1e-7,
+        t.expect_close(_loss_of(t, net, X, y)[0], expected, 1e-7,
                        "the loss with normalization=%r and reg=0.3" % normalization,
                        hint=lambda got, exp: "normalize after each hidden affine layer, before "
                        "its ReLU, with params gamma_i, beta_i and self.bn_params[i - 1]")

@@ -7,7 +7,6 @@ float64), the forward pass done beforehand, as for the NumPy versions.
     python benchmarks/bench_batchnorm.py [--repeat 5]
 """
 import argparse
-import time
 
 import numpy as np
 import torch
@@ -15,20 +14,10 @@ import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 
 from cs231n_core.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
+from timing import best_of
 
 # CS231n's notebook shape, a minibatch of CIFAR-10 images, a wide and a tall layer.
 SHAPES = [(100, 500), (128, 3072), (64, 8192), (8192, 64), (1000, 1000)]
-
-
-def best_of(func, repeat, number):
-    """Seconds per call: the best of `repeat` timings of `number` calls."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(number):
-            func()
-        times.append((time.perf_counter() - start) / number)
-    return min(times)
 
 
 def torch_backward(x, gamma, beta, dout):

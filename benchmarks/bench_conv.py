@@ -8,13 +8,13 @@ scaled up to the whole minibatch (they are linear in N).
     python benchmarks/bench_conv.py [--threads 1 2] [--repeat 7] [--dtypes float64 float32]
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
 from cs231n_core import fast_layers, layers
+from timing import best_of, best_of_each
 
 CONV_CASES = [  # name, x shape, w shape, stride, pad
     ("CS231n", (100, 3, 31, 31), (25, 3, 3, 3), 2, 1),
@@ -26,18 +26,6 @@ POOL_CASES = [  # name, x shape, pool height, pool width, stride
     ("larger 3x3/2", (64, 32, 32, 32), 3, 3, 2),
     ("larger 3x3/1", (64, 32, 31, 31), 3, 3, 1),
 ]
-
-
-def best_of(funcs, repeat):
-    """The best time of each function, the functions interleaved run by run (so that
-    a busy machine slows all of them alike)."""
-    times = {name: [] for name in funcs}
-    for _ in range(repeat):
-        for name, func in funcs.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: min(values) for name, values in times.items()}
 
 
 def conv_timings(x_shape, w_shape, stride, pad, dtype, repeat, naive_examples):
@@ -62,9 +50,9 @@ def conv_timings(x_shape, w_shape, stride, pad, dtype, repeat, naive_examples):
         _, cache = layers.conv_forward_naive(x[:naive_examples], w, b, conv_param)
         layers.conv_backward_naive(dout[:naive_examples], cache)
 
-    times = best_of({"fast": fast, "torch": torch_autograd}, repeat)
+    times = best_of_each({"fast": fast, "torch": torch_autograd}, repeat)
     if naive_examples:
-        times["naive"] = best_of({"naive": naive}, 1)["naive"] * x_shape[0] / naive_examples
+        times["naive"] = best_of(naive, 1) * x_shape[0] / naive_examples
     return times
 
 
@@ -87,9 +75,9 @@ def pool_timings(x_shape, ph, pw, stride, dtype, repeat, naive_examples):
         _, cache = layers.max_pool_forward_naive(x[:naive_examples], pool_param)
         layers.max_pool_backward_naive(dout[:naive_examples], cache)
 
-    times = best_of({"fast": fast, "torch": torch_autograd}, repeat)
+    times = best_of_each({"fast": fast, "torch": torch_autograd}, repeat)
     if naive_examples:
-        times["naive"] = best_of({"naive": naive}, 1)["naive"] * x_shape[0] / naive_examples
+        times["naive"] = best_of(naive, 1) * x_shape[0] / naive_examples
     return times
 
 

@@ -13,21 +13,12 @@ every side. The baselines:
   kernels), when torchvision is installed (it is not a dependency of the course).
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 
 from cs231n_core.detection import box_iou, nms
-
-
-def best_of(func, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import best_of
 
 
 def random_boxes(n, seed=0, extent=1000.0, max_side=100.0):

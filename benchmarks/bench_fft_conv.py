@@ -9,28 +9,18 @@ interleaved, best of --repeat; "same" padding (pad = K // 2), stride 1.
     python benchmarks/bench_fft_conv.py [--threads 1] [--repeat 5] [--kernels 1 3 5 7 9 11 15 21 31]
 """
 import argparse
-import time
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from cs231n_core import fast_layers
 from cs231n_core.architectures import conv_fft
+from timing import best_of_each
 
 CASES = [  # name, x shape, number of filters
     ("CIFAR-sized, 16 -> 16 channels", (16, 16, 32, 32), 16),
     ("64x64, 8 -> 8 channels", (8, 8, 64, 64), 8),
 ]
-
-
-def best_of(funcs, repeat):
-    times = {name: [] for name in funcs}
-    for _ in range(repeat):
-        for name, func in funcs.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: min(values) for name, values in times.items()}
 
 
 def main(argv=None):
@@ -54,7 +44,7 @@ def main(argv=None):
                     reference = fast_layers.conv_forward_fast(x, w, b, param)[0]
                     error = np.max(np.abs(conv_fft(x, w, b, param) - reference)) / np.max(np.abs(reference))
                     assert error < 1e-8, error
-                    times = best_of({"im2col": lambda: fast_layers.conv_forward_fast(x, w, b, param),
+                    times = best_of_each({"im2col": lambda: fast_layers.conv_forward_fast(x, w, b, param),
                                      "fft": lambda: conv_fft(x, w, b, param)}, args.repeat)
                     wins = times["fft"] < times["im2col"]
                     if wins and crossover is None:

@@ -4,22 +4,13 @@ Prints times and ratios measured in the same run, single-threaded on both sides.
     python benchmarks/bench_knn.py [--num-train 5000 --num-test 500 --dim 784]
 """
 import argparse
-import time
 
 import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
-
-
-def best_of(func, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
+from timing import best_of
 
 
 def main(argv=None):

@@ -54,6 +54,18 @@ def _as_tensor(X, device, dtype=torch.float32):
     return X.to(device=device, dtype=dtype)
 
 
+def _prepare_training(model, X, device, seed):
+    """What a trainer does first: seed torch's generator (when seed is given), move the
+    model to `device` (None: the device of its parameters), and X there in the model's
+    dtype. Returns (device, dtype, X as a tensor)."""
+    if seed is not None:
+        torch.manual_seed(seed)
+    device = _default_device(model) if device is None else torch.device(device)
+    model.to(device)
+    dtype = next(model.parameters()).dtype
+    return device, dtype, _as_tensor(X, device, dtype)
+
+
 # ======================================================================================
 # Part I: variational autoencoders
 # ======================================================================================
@@ -248,12 +260,7 @@ def train_vae(model, X, y=None, epochs=10, batch_size=128, learning_rate=1e-3, d
 
     Returns a history dict: "loss", "reconstruction" and "kl", one float per iteration.
     """
-    if seed is not None:
-        torch.manual_seed(seed)
-    device = _default_device(model) if device is None else torch.device(device)
-    model.to(device)
-    dtype = next(model.parameters()).dtype
-    X = _as_tensor(X, device, dtype)
+    device, dtype, X = _prepare_training(model, X, device, seed)
     labels = None if y is None else one_hot(_as_tensor(y, device, torch.long),
                                             model.num_classes, dtype)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
@@ -749,12 +756,7 @@ def train_pixelcnn(model, X, epochs=10, batch_size=64, learning_rate=1e-3, devic
                    progress=True):
     """Train a PixelCNN with Adam on binary images X (N, 1, H, W) of 0s and 1s; returns
     the history {"loss": one float (nats per image) per iteration}."""
-    if seed is not None:
-        torch.manual_seed(seed)
-    device = _default_device(model) if device is None else torch.device(device)
-    model.to(device)
-    dtype = next(model.parameters()).dtype
-    X = _as_tensor(X, device, dtype)
+    device, _, X = _prepare_training(model, X, device, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
     model.train()
     return fit_minibatches(optimizer, epochs, lambda: torch.randperm(X.shape[0], device=device).split(batch_size),

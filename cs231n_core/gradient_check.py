@@ -37,6 +37,19 @@ def rel_error(x, y):
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y)), initial=0.0))
 
 
+def _values_around(f, x, ix, h, read=lambda value: value):
+    """(f(x + h e_ix), f(x - h e_ix)): f at x with the coordinate ix moved up, then down,
+    by h (in place; x[ix] is put back before returning). `read` turns each value of f
+    into what is kept, before x moves again (an array f returns may be a view of x)."""
+    oldval = x[ix]
+    x[ix] = oldval + h
+    fxph = read(f(x))  # f(x + h)
+    x[ix] = oldval - h
+    fxmh = read(f(x))  # f(x - h)
+    x[ix] = oldval  # restore
+    return fxph, fxmh
+
+
 def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     """Numerical gradient of a scalar function f at x, by centred differences.
 
@@ -55,13 +68,7 @@ def eval_numerical_gradient(f, x, verbose=True, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        oldval = x[ix]
-        x[ix] = oldval + h
-        fxph = f(x)  # f(x + h)
-        x[ix] = oldval - h
-        fxmh = f(x)  # f(x - h)
-        x[ix] = oldval  # restore
-
+        fxph, fxmh = _values_around(f, x, ix, h)
         grad[ix] = (fxph - fxmh) / (2 * h)
         if verbose:
             print(ix, grad[ix])
@@ -89,13 +96,8 @@ def eval_numerical_gradient_array(f, x, df, h=1e-5):
     it = np.nditer(x, flags=["multi_index"], op_flags=["readwrite"])
     while not it.finished:
         ix = it.multi_index
-        oldval = x[ix]
-        x[ix] = oldval + h
-        pos = np.array(f(x), dtype=np.float64, copy=True)  # f(x + h)
-        x[ix] = oldval - h
-        neg = np.array(f(x), dtype=np.float64, copy=True)  # f(x - h)
-        x[ix] = oldval  # restore
-
+        pos, neg = _values_around(f, x, ix, h,
+                                  read=lambda value: np.array(value, dtype=np.float64, copy=True))
         grad[ix] = np.sum((pos - neg) * df) / (2 * h)
         it.iternext()
     return grad
@@ -123,14 +125,7 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, seed=None):
     rel_errors = []
     for _ in range(num_checks):
         ix = tuple(int(rng.randint(m)) for m in x.shape)
-
-        oldval = x[ix]
-        x[ix] = oldval + h
-        fxph = f(x)  # f(x + h)
-        x[ix] = oldval - h
-        fxmh = f(x)  # f(x - h)
-        x[ix] = oldval  # restore
-
+        fxph, fxmh = _values_around(f, x, ix, h)
         grad_numerical = (fxph - fxmh) / (2 * h)
         grad_analytic = analytic_grad[ix]
         error = abs(grad_numerical - grad_analytic) / max(

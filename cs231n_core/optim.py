@@ -18,7 +18,7 @@ Returns:
 The Solver keeps one config per parameter and feeds each call's returned config
 into the next call, so a rule that needs state stores it in config.
 
-Config keys and their defaults (set with config.setdefault):
+Config keys and their defaults (set with _with_defaults, which keeps what config holds):
 - learning_rate: scalar learning rate, default 1e-2 (all rules).
 - momentum: scalar in [0, 1) giving the momentum value, default 0.9.
 - velocity: array of the shape of w, the moving average of the gradients
@@ -39,6 +39,16 @@ next_w; the Solver never relies on the old w after a step.
 import numpy as np
 
 
+def _with_defaults(config, **defaults):
+    """The config dict (a new one when config is None), each key of `defaults` that it
+    lacks set to its default value."""
+    if config is None:
+        config = {}
+    for key, value in defaults.items():
+        config.setdefault(key, value)
+    return config
+
+
 def sgd(w, dw, config=None):
     """Vanilla stochastic gradient descent: w <- w - learning_rate * dw.
 
@@ -52,9 +62,7 @@ def sgd(w, dw, config=None):
     - next_w: array of the shape of w.
     - config: the config dict (with defaults filled in).
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
+    config = _with_defaults(config, learning_rate=1e-2)
 
     w -= config["learning_rate"] * dw
     return w, config
@@ -84,10 +92,7 @@ def sgd_momentum(w, dw, config=None):
     - next_w: array of the shape of w, the weights after the update.
     - config: the config dict, with defaults filled in and the new velocity.
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("momentum", 0.9)
+    config = _with_defaults(config, learning_rate=1e-2, momentum=0.9)
     v = config.get("velocity", np.zeros_like(w))
 
     next_w = None
@@ -124,12 +129,8 @@ def rmsprop(w, dw, config=None):
     - next_w: array of the shape of w, the weights after the update.
     - config: the config dict, with defaults filled in and the new cache.
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("decay_rate", 0.99)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("cache", np.zeros_like(w))
+    config = _with_defaults(config, learning_rate=1e-2, decay_rate=0.99, epsilon=1e-8,
+                            cache=np.zeros_like(w))
 
     next_w = None
     # TODO: implement the RMSProp update. Store the updated weights in next_w
@@ -173,15 +174,8 @@ def adam(w, dw, config=None):
     - next_w: array of the shape of w, the weights after the update.
     - config: the config dict, with defaults filled in and the new m, v and t.
     """
-    if config is None:
-        config = {}
-    config.setdefault("learning_rate", 1e-2)
-    config.setdefault("beta1", 0.9)
-    config.setdefault("beta2", 0.999)
-    config.setdefault("epsilon", 1e-8)
-    config.setdefault("m", np.zeros_like(w))
-    config.setdefault("v", np.zeros_like(w))
-    config.setdefault("t", 0)
+    config = _with_defaults(config, learning_rate=1e-2, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                            m=np.zeros_like(w), v=np.zeros_like(w), t=0)
 
     next_w = None
     # TODO: implement the Adam update. Store the updated weights in next_w and

@@ -31,6 +31,8 @@ import torch.nn.functional as F
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 from tqdm.auto import tqdm
 
+from .file_utils import write_then_replace
+
 __all__ = [
     "choose_device", "flatten", "Flatten", "random_weight", "zero_weight", "two_layer_fc",
     "three_layer_convnet", "TwoLayerFC", "ThreeLayerConvNet", "check_accuracy", "train",
@@ -400,16 +402,8 @@ def save_checkpoint(path, model, optimizer=None, epoch=None, **extra):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".checkpoint-", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            torch.save(checkpoint, stream)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    write_then_replace(path, temporary, lambda: os.fdopen(handle, "wb"),
+                       lambda stream: torch.save(checkpoint, stream))
     return path
 
 

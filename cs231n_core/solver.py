@@ -63,6 +63,7 @@ import pickle
 import numpy as np
 
 from cs231n_core import optim
+from cs231n_core.file_utils import write_then_replace
 
 
 class Solver:
@@ -199,16 +200,8 @@ class Solver:
         # Write a temporary file next to the target, then rename it over the
         # target (os.replace is atomic on one file system).
         tmp = "%s.tmp-%d" % (filename, os.getpid())
-        try:
-            with open(tmp, "wb") as f:
-                pickle.dump(checkpoint, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, filename)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.remove(tmp)
-            raise
+        write_then_replace(filename, tmp, lambda: open(tmp, "wb"),
+                           lambda f: pickle.dump(checkpoint, f))
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=100):
         """Check the accuracy of the model on the provided data.

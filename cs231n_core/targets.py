@@ -26,6 +26,13 @@ points (its share of the assignment's 100 autograded points) and files
 ({library file: {target name: qualified name}}, targets in the order of the notebook's
 autograded cells)."""
 
+
+def _same_names(*names):
+    """{name: name}, in the order given: targets whose names are their qualified names
+    (a function, a class, or a method written Class.method)."""
+    return {name: name for name in names}
+
+
 # In the order the assignments teach them (README.md's order).
 SECTIONS = (
     # ---- assignment1 ----
@@ -38,96 +45,55 @@ SECTIONS = (
         },
     }),
     Section("svm", "assignment1", "svm.ipynb", 25, {
-        "cs231n_core/classifiers/linear_svm.py": {
-            "svm_loss_naive": "svm_loss_naive",
-            "svm_loss_vectorized": "svm_loss_vectorized",
-        },
-        "cs231n_core/classifiers/linear_classifier.py": {
-            "LinearClassifier.train": "LinearClassifier.train",
-            "LinearClassifier.predict": "LinearClassifier.predict",
-        },
+        "cs231n_core/classifiers/linear_svm.py": _same_names(
+            "svm_loss_naive", "svm_loss_vectorized"),
+        "cs231n_core/classifiers/linear_classifier.py": _same_names(
+            "LinearClassifier.train", "LinearClassifier.predict"),
     }),
     Section("softmax", "assignment1", "softmax.ipynb", 20, {
-        "cs231n_core/classifiers/softmax.py": {
-            "softmax_loss_naive": "softmax_loss_naive",
-            "softmax_loss_vectorized": "softmax_loss_vectorized",
-        },
+        "cs231n_core/classifiers/softmax.py": _same_names(
+            "softmax_loss_naive", "softmax_loss_vectorized"),
     }),
     Section("two_layer_net", "assignment1", "two_layer_net.ipynb", 25, {
-        "cs231n_core/layers.py": {
-            "affine_forward": "affine_forward",
-            "affine_backward": "affine_backward",
-            "relu_forward": "relu_forward",
-            "relu_backward": "relu_backward",
-            "svm_loss": "svm_loss",
-            "softmax_loss": "softmax_loss",
-        },
-        "cs231n_core/classifiers/fc_net.py": {
-            "TwoLayerNet": "TwoLayerNet",
-        },
+        "cs231n_core/layers.py": _same_names(
+            "affine_forward", "affine_backward", "relu_forward", "relu_backward", "svm_loss",
+            "softmax_loss"),
+        "cs231n_core/classifiers/fc_net.py": _same_names("TwoLayerNet"),
     }),
     Section("features", "assignment1", "features.ipynb", 10, {
-        "cs231n_core/features_setup.py": {
-            "features_net_setup": "features_net_setup",
-        },
+        "cs231n_core/features_setup.py": _same_names("features_net_setup"),
     }),
     # ---- assignment2 ----
     Section("fc_nets", "assignment2", "FullyConnectedNets.ipynb", 17, {
-        "cs231n_core/classifiers/fc_net.py": {
-            "FullyConnectedNet": "FullyConnectedNet",
-        },
-        "cs231n_core/optim.py": {
-            "sgd_momentum": "sgd_momentum",
-            "rmsprop": "rmsprop",
-            "adam": "adam",
-        },
+        "cs231n_core/classifiers/fc_net.py": _same_names("FullyConnectedNet"),
+        "cs231n_core/optim.py": _same_names("sgd_momentum", "rmsprop", "adam"),
     }),
     Section("fc_challenge", "assignment2", "FullyConnectedNets.ipynb", 3, {
-        "cs231n_core/fc_challenge.py": {
-            "fc_challenge_setup": "fc_challenge_setup",
-        },
+        "cs231n_core/fc_challenge.py": _same_names("fc_challenge_setup"),
     }),
     Section("batchnorm", "assignment2", "BatchNormalization.ipynb", 30, {
-        "cs231n_core/layers.py": {
-            "batchnorm_forward": "batchnorm_forward",
-            "batchnorm_backward": "batchnorm_backward",
-            "batchnorm_backward_alt": "batchnorm_backward_alt",
-            "layernorm_forward": "layernorm_forward",
-            "layernorm_backward": "layernorm_backward",
-        },
+        "cs231n_core/layers.py": _same_names(
+            "batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
+            "layernorm_forward", "layernorm_backward"),
     }),
     Section("dropout", "assignment2", "Dropout.ipynb", 10, {
-        "cs231n_core/layers.py": {
-            "dropout_forward": "dropout_forward",
-            "dropout_backward": "dropout_backward",
-        },
+        "cs231n_core/layers.py": _same_names("dropout_forward", "dropout_backward"),
     }),
     Section("cnn", "assignment2", "ConvolutionalNetworks.ipynb", 18, {
-        "cs231n_core/layers.py": {
-            "conv_forward_naive": "conv_forward_naive",
-            "conv_backward_naive": "conv_backward_naive",
-            "max_pool_forward_naive": "max_pool_forward_naive",
-            "max_pool_backward_naive": "max_pool_backward_naive",
-        },
-        "cs231n_core/classifiers/cnn.py": {
-            "ThreeLayerConvNet": "ThreeLayerConvNet",
-        },
+        "cs231n_core/layers.py": _same_names(
+            "conv_forward_naive", "conv_backward_naive", "max_pool_forward_naive",
+            "max_pool_backward_naive"),
+        "cs231n_core/classifiers/cnn.py": _same_names("ThreeLayerConvNet"),
     }),
     Section("fast_layers", "assignment2", "ConvolutionalNetworks.ipynb", 6, {
-        "cs231n_core/fast_layers.py": {
-            "conv_forward_fast": "conv_forward_fast",
-            "conv_backward_fast": "conv_backward_fast",
-            "max_pool_forward_fast": "max_pool_forward_fast",
-            "max_pool_backward_fast": "max_pool_backward_fast",
-        },
+        "cs231n_core/fast_layers.py": _same_names(
+            "conv_forward_fast", "conv_backward_fast", "max_pool_forward_fast",
+            "max_pool_backward_fast"),
     }),
     Section("spatial_norm", "assignment2", "ConvolutionalNetworks.ipynb", 6, {
-        "cs231n_core/layers.py": {
-            "spatial_batchnorm_forward": "spatial_batchnorm_forward",
-            "spatial_batchnorm_backward": "spatial_batchnorm_backward",
-            "spatial_groupnorm_forward": "spatial_groupnorm_forward",
-            "spatial_groupnorm_backward": "spatial_groupnorm_backward",
-        },
+        "cs231n_core/layers.py": _same_names(
+            "spatial_batchnorm_forward", "spatial_batchnorm_backward", "spatial_groupnorm_forward",
+            "spatial_groupnorm_backward"),
     }),
     Section("pytorch", "assignment2", "PyTorch.ipynb", 7, {
         "cs231n_core/pytorch_models.py": {
@@ -142,102 +108,51 @@ SECTIONS = (
         },
     }),
     Section("pytorch_challenge", "assignment2", "PyTorch.ipynb", 3, {
-        "cs231n_core/pytorch_challenge.py": {
-            "challenge_setup": "challenge_setup",
-        },
+        "cs231n_core/pytorch_challenge.py": _same_names("challenge_setup"),
     }),
     # ---- assignment3 ----
     Section("architectures", "assignment3", "CNNArchitectures.ipynb", 15, {
-        "cs231n_core/architectures.py": {
-            "alexnet": "alexnet",
-            "vgg16": "vgg16",
-            "Inception": "Inception",
-            "googlenet": "googlenet",
-            "BasicBlock": "BasicBlock",
-            "Bottleneck": "Bottleneck",
-            "resnet18": "resnet18",
-            "Fire": "Fire",
-            "squeezenet": "squeezenet",
-        },
+        "cs231n_core/architectures.py": _same_names(
+            "alexnet", "vgg16", "Inception", "googlenet", "BasicBlock", "Bottleneck", "resnet18",
+            "Fire", "squeezenet"),
     }),
     Section("cnn_practice", "assignment3", "CNNArchitectures.ipynb", 10, {
-        "cs231n_core/architectures.py": {
-            "receptive_field": "receptive_field",
-            "count_params_and_flops": "count_params_and_flops",
-            "RandomHorizontalFlip": "RandomHorizontalFlip",
-            "RandomCrop": "RandomCrop",
-            "ColorJitter": "ColorJitter",
-            "conv_fft": "conv_fft",
-        },
+        "cs231n_core/architectures.py": _same_names(
+            "receptive_field", "count_params_and_flops", "RandomHorizontalFlip", "RandomCrop",
+            "ColorJitter", "conv_fft"),
     }),
     Section("detection", "assignment3", "Detection.ipynb", 12, {
-        "cs231n_core/detection.py": {
-            "box_iou": "box_iou",
-            "nms": "nms",
-            "batched_nms": "batched_nms",
-            "generate_anchors": "generate_anchors",
-            "encode_boxes": "encode_boxes",
-            "decode_boxes": "decode_boxes",
-            "match_anchors": "match_anchors",
-        },
+        "cs231n_core/detection.py": _same_names(
+            "box_iou", "nms", "batched_nms", "generate_anchors", "encode_boxes", "decode_boxes",
+            "match_anchors"),
     }),
     Section("detector", "assignment3", "Detection.ipynb", 8, {
-        "cs231n_core/detection.py": {
-            "DigitDetector": "DigitDetector",
-            "detection_loss": "detection_loss",
-            "mean_average_precision": "mean_average_precision",
-        },
+        "cs231n_core/detection.py": _same_names(
+            "DigitDetector", "detection_loss", "mean_average_precision"),
     }),
     Section("segmentation", "assignment3", "Detection.ipynb", 5, {
-        "cs231n_core/segmentation.py": {
-            "Upsample2x": "Upsample2x",
-            "SegmentationFCN": "SegmentationFCN",
-            "mean_iou": "mean_iou",
-        },
+        "cs231n_core/segmentation.py": _same_names("Upsample2x", "SegmentationFCN", "mean_iou"),
     }),
     Section("network_visualization", "assignment3", "NetworkVisualization.ipynb", 15, {
-        "cs231n_core/visualization.py": {
-            "compute_saliency_maps": "compute_saliency_maps",
-            "occlusion_map": "occlusion_map",
-            "grad_cam": "grad_cam",
-            "make_fooling_image": "make_fooling_image",
-            "class_visualization_update_step": "class_visualization_update_step",
-        },
+        "cs231n_core/visualization.py": _same_names(
+            "compute_saliency_maps", "occlusion_map", "grad_cam", "make_fooling_image",
+            "class_visualization_update_step"),
     }),
     Section("style_transfer", "assignment3", "StyleTransfer.ipynb", 10, {
-        "cs231n_core/visualization.py": {
-            "content_loss": "content_loss",
-            "gram_matrix": "gram_matrix",
-            "style_loss": "style_loss",
-            "tv_loss": "tv_loss",
-        },
+        "cs231n_core/visualization.py": _same_names(
+            "content_loss", "gram_matrix", "style_loss", "tv_loss"),
     }),
     Section("vae", "assignment3", "Generative.ipynb", 8, {
-        "cs231n_core/generative.py": {
-            "reparametrize": "reparametrize",
-            "vae_loss": "vae_loss",
-            "VAE": "VAE",
-            "CVAE": "CVAE",
-        },
+        "cs231n_core/generative.py": _same_names("reparametrize", "vae_loss", "VAE", "CVAE"),
     }),
     Section("gan", "assignment3", "Generative.ipynb", 12, {
-        "cs231n_core/generative.py": {
-            "sample_noise": "sample_noise",
-            "discriminator": "discriminator",
-            "generator": "generator",
-            "discriminator_loss": "discriminator_loss",
-            "generator_loss": "generator_loss",
-            "ls_discriminator_loss": "ls_discriminator_loss",
-            "ls_generator_loss": "ls_generator_loss",
-            "build_dc_classifier": "build_dc_classifier",
-            "build_dc_generator": "build_dc_generator",
-        },
+        "cs231n_core/generative.py": _same_names(
+            "sample_noise", "discriminator", "generator", "discriminator_loss", "generator_loss",
+            "ls_discriminator_loss", "ls_generator_loss", "build_dc_classifier",
+            "build_dc_generator"),
     }),
     Section("pixelcnn", "assignment3", "Generative.ipynb", 5, {
-        "cs231n_core/generative.py": {
-            "MaskedConv2d": "MaskedConv2d",
-            "PixelCNN": "PixelCNN",
-        },
+        "cs231n_core/generative.py": _same_names("MaskedConv2d", "PixelCNN"),
     }),
 )
 

@@ -12,6 +12,7 @@ any array is read.
 """
 import io
 import json
+import os
 import struct
 import zipfile
 
@@ -30,6 +31,30 @@ FRAME_LENGTH = struct.Struct(">Q")
 def frame(data):
     """`data` (bytes) as one frame."""
     return FRAME_LENGTH.pack(len(data)) + data
+
+
+def read_frame(fd, cap=None, wait=None):
+    """The data of the next frame on the pipe `fd`, read in chunks of at most 1 MiB.
+    `wait()`, when given, runs before each read (the trusted side waits there for the
+    pipe, and raises once its deadline has passed). Raises EOFError when the pipe closes
+    before the frame is whole, and ProtocolError for a frame larger than `cap` bytes."""
+    (size,) = FRAME_LENGTH.unpack(_read_exact(fd, FRAME_LENGTH.size, wait))
+    if cap is not None and size > cap:
+        raise ProtocolError("a frame of %d bytes, more than the %d expected" % (size, cap))
+    return _read_exact(fd, size, wait)
+
+
+def _read_exact(fd, size, wait):
+    chunks = []
+    while size:
+        if wait is not None:
+            wait()
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 class ProtocolError(Exception):

@@ -79,22 +79,6 @@ def own_ipc_namespace():
         raise IsolationError("capset: %s" % os.strerror(ctypes.get_errno()))
 
 
-def read_exact(fd, size):
-    chunks = []
-    while size:
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise EOFError
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
-
-
-def read_frame(fd):
-    (size,) = protocol.FRAME_LENGTH.unpack(read_exact(fd, protocol.FRAME_LENGTH.size))
-    return read_exact(fd, size)
-
-
 def write_frame(fd, data):
     view = memoryview(protocol.frame(data))
     while view:
@@ -286,8 +270,8 @@ def main():
     write_frame(reply_fd, json.dumps({"ready": True, "preloaded": loaded}).encode())
     while True:
         try:
-            header = json.loads(read_frame(control_fd))
-            request = read_frame(control_fd)
+            header = json.loads(protocol.read_frame(control_fd))
+            request = protocol.read_frame(control_fd)
         except EOFError:
             break
         reply, result = serve_one(header, request, is_init)

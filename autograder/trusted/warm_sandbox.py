@@ -52,25 +52,19 @@ class _Late(Exception):
     """The zygote did not answer before the deadline."""
 
 
-def _read_exact(fd, size, deadline):
-    chunks = []
-    while size:
+def _read_frame(fd, deadline, cap):
+    """The next frame from the zygote: _Late when it is not whole by `deadline`
+    (time.monotonic()), _Gone when the pipe closes first or the frame is larger than
+    anything the zygote may send (`cap` bytes)."""
+    def wait():
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
             raise _Late
-        chunk = os.read(fd, min(size, 1 << 20))
-        if not chunk:
-            raise _Gone
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
 
-
-def _read_frame(fd, deadline, cap):
-    (size,) = protocol.FRAME_LENGTH.unpack(_read_exact(fd, protocol.FRAME_LENGTH.size, deadline))
-    if size > cap:
-        raise _Gone  # a frame larger than anything the zygote may send
-    return _read_exact(fd, size, deadline)
+    try:
+        return protocol.read_frame(fd, cap, wait)
+    except (EOFError, protocol.ProtocolError):
+        raise _Gone from None
 
 
 def _descendants(root):

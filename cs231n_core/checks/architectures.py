@@ -6,6 +6,8 @@ storage, so even VGG-16 is counted instantly and without memory. The parameter c
 are the published ones (see the module's docstring). torch is imported inside each
 check, and each check leaves torch's global random numbers as it found them.
 """
+import functools
+
 import numpy as np
 
 from . import public_check
@@ -41,30 +43,23 @@ def _network_check(t, name, expected, **kwargs):
     t.ok("a (2, 3, 224, 224) minibatch gives scores of shape (2, 1000)")
 
 
-@public_check("alexnet")
-def _check_alexnet(t):
-    _network_check(t, "alexnet", 61_100_840)
+# The published parameter counts of each network: {name: [(keyword arguments, count)]}.
+PUBLISHED_COUNTS = {
+    "alexnet": [({}, 61_100_840)],
+    "vgg16": [({}, 138_357_544)],
+    "googlenet": [({}, 6_624_904)],
+    "resnet18": [({}, 11_689_512)],
+    "squeezenet": [({}, 1_248_424), ({"version": "1.1"}, 1_235_496)],
+}
 
 
-@public_check("vgg16")
-def _check_vgg16(t):
-    _network_check(t, "vgg16", 138_357_544)
+def _check_published_network(t, name):
+    for kwargs, expected in PUBLISHED_COUNTS[name]:
+        _network_check(t, name, expected, **kwargs)
 
 
-@public_check("googlenet")
-def _check_googlenet(t):
-    _network_check(t, "googlenet", 6_624_904)
-
-
-@public_check("resnet18")
-def _check_resnet18(t):
-    _network_check(t, "resnet18", 11_689_512)
-
-
-@public_check("squeezenet")
-def _check_squeezenet(t):
-    _network_check(t, "squeezenet", 1_248_424)
-    _network_check(t, "squeezenet", 1_235_496, version="1.1")
+for _name in PUBLISHED_COUNTS:
+    public_check(_name)(functools.partial(_check_published_network, name=_name))
 
 
 def _block_check(t, build, args, kwargs, in_shape, out_shape, params):

@@ -8,7 +8,8 @@ the ones in CS231n's notebook. The other small examples can be worked out by han
 import numpy as np
 
 from . import public_check
-from .numpy_tools import _pair, _scalar, _values
+from .numpy_tools import (_expect_numerical_grads, _expect_param_keys, _loss_of, _pair, _scores_of,
+                          _seeded, _values)
 
 # --------------------------------------------------------------------------------------
 # conv_forward_naive
@@ -288,21 +289,13 @@ SMALL_CONVNET_SCORES = np.array([
 @public_check("ThreeLayerConvNet")
 def _check_three_layer_convnet(t):
     from cs231n_core.classifiers.cnn import ThreeLayerConvNet
-    from cs231n_core.gradient_check import eval_numerical_gradient, rel_error
 
     # 1. Initialization (NumPy's global random state is left as it was).
-    state = np.random.get_state()
-    try:
-        np.random.seed(0)
-        std = 1e-2
-        net = t.call(ThreeLayerConvNet, input_dim=(2, 5, 6), num_filters=3, filter_size=3,
-                     hidden_dim=6, num_classes=4, weight_scale=std)
-    finally:
-        np.random.set_state(state)
-    params = getattr(net, "params", None)
-    if not isinstance(params, dict) or sorted(params) != sorted(NET_PARAMS):
-        t.fail("self.params should have the keys W1, b1, W2, b2, W3, b3, got %s"
-               % (sorted(params) if isinstance(params, dict) else params,))
+    std = 1e-2
+    net = _seeded(t, ThreeLayerConvNet, input_dim=(2, 5, 6), num_filters=3, filter_size=3,
+                  hidden_dim=6, num_classes=4, weight_scale=std)
+    params = _expect_param_keys(t, net, NET_PARAMS,
+                                "self.params should have the keys W1, b1, W2, b2, W3, b3")
     shapes = {"W1": (3, 2, 3, 3), "b1": (3,), "W2": (18, 6), "b2": (6,), "W3": (6, 4), "b3": (4,)}
     if np.shape(params["W2"]) in ((90, 6), (22, 6)):
         t.fail("params['W2'] has shape %s for 5x6 images and 3 filters, expected (18, 6): the "
@@ -322,46 +315,24 @@ def _check_three_layer_convnet(t):
     small, X, y = _small_convnet_problem()
     net.params = {k: v.copy() for k, v in small.items()}
     net.reg = 0.0
-    scores = t.call(net.loss, X.copy())
-    if isinstance(scores, tuple):
-        t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array(scores, (3, 4), "the scores of 3 examples and 4 classes", "float",
-                            report=False)
+    scores = _scores_of(t, net, X, (3, 4), "the scores of 3 examples and 4 classes",
+                        report=False)
     t.expect_close(scores, SMALL_CONVNET_SCORES, 1e-8,
                    "the scores of a small net with given parameters")
-    loss0, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    loss0 = _scalar(t, loss0, "the loss")
+    loss0, _ = _loss_of(t, net, X, y)
     net.reg = 0.5
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
+    loss, _ = _loss_of(t, net, X, y)
     reg_term = 0.25 * sum(np.sum(small[k] ** 2) for k in ("W1", "W2", "W3"))
 
     def reg_hint(got, exp):
         if np.isclose(got - loss0, 2 * reg_term):
             return "the regularization is 0.5 * reg * (sum(W1 * W1) + sum(W2 * W2) + sum(W3 * W3))"
         return "regularize all three weight arrays W1, W2, W3 (not the biases)"
-    t.expect_close(_scalar(t, loss, "the loss"), loss0 + reg_term, 1e-8,
+    t.expect_close(loss, loss0 + reg_term, 1e-8,
                    "your loss without regularization plus 0.5 * reg * sum(W * W) of W1, W2, W3",
                    hint=reg_hint)
 
     # 3. CS231n's gradient check, against numerical gradients of your own loss.
     for reg in (0.0, 0.5):
         net.reg = reg
-        _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")
-        if not isinstance(grads, dict) or sorted(grads) != sorted(NET_PARAMS):
-            t.fail("grads should be a dictionary with the keys of self.params")
-        worst = 0.0
-        for k in NET_PARAMS:
-            if np.shape(grads[k]) != np.shape(net.params[k]):
-                t.fail("grads[%r] has shape %s, expected the shape of params[%r], %s"
-                       % (k, np.shape(grads[k]), k, np.shape(net.params[k])))
-            numeric = eval_numerical_gradient(lambda _: t.call(net.loss, X, y)[0], net.params[k],
-                                              verbose=False, h=1e-6)
-            error = rel_error(grads[k], numeric)
-            worst = max(worst, error)
-            if not error < 1e-5:
-                t.fail("grads[%r] differs from a numerical gradient of your loss (relative error "
-                       "%.1e with reg=%g)%s" % (k, error, reg,
-                                                "; is the regularization gradient reg * W there?"
-                                                if reg and k.startswith("W") else ""))
-        t.ok("the gradients match numerical gradients of your loss with reg=%g (largest "
-             "relative error %.1e)" % (reg, worst))
+        _expect_numerical_grads(t, net, X, y, NET_PARAMS, " with reg=%g" % reg, 1e-5, h=1e-6)

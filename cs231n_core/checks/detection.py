@@ -8,14 +8,7 @@ check leaves torch's global random numbers as it found them.
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, expect_indices, keeps_torch_rng
-
-
-def _modules():
-    import torch
-
-    from cs231n_core import detection, segmentation
-    return torch, detection, segmentation
+from .torch_tools import as_numpy, detection_modules, expect_indices, keeps_torch_rng
 
 
 # Boxes of the hand-made cases: a 10x10 square, the same moved right by half its width, a
@@ -27,7 +20,7 @@ FAR, TOUCHING = [20, 20, 30, 25], [10, 10, 12, 12]
 @public_check("box_iou")
 @keeps_torch_rng
 def _check_box_iou(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     boxes1 = torch.tensor([SQUARE, CORNER], dtype=torch.float64)
     boxes2 = torch.tensor([SQUARE, HALF, CORNER, FAR, TOUCHING], dtype=torch.float64)
     iou = as_numpy(t, t.call(detection.box_iou, boxes1, boxes2), "box_iou of 2 and 5 boxes")
@@ -53,7 +46,7 @@ def _check_box_iou(t):
 @public_check("nms")
 @keeps_torch_rng
 def _check_nms(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     # Box 0 and box 2 are the same square with equal scores: box 0 (lower index) is kept
     # and box 2 suppressed (IoU 1). Box 1 overlaps box 0 by exactly 1/2: it survives at
     # threshold 0.5 (only IoUs above it suppress) but not at 0.4. Box 3 is far away.
@@ -72,7 +65,7 @@ def _check_nms(t):
 @public_check("batched_nms")
 @keeps_torch_rng
 def _check_batched_nms(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     # boxes 0 and 1: the same square, different classes: both kept; box 2 overlaps box 0
     # (same class) by 0.81 and goes; box 3 is alone in its class.
     boxes = torch.tensor([SQUARE, SQUARE, [1, 1, 10, 10], FAR], dtype=torch.float64)
@@ -87,7 +80,7 @@ def _check_batched_nms(t):
 @public_check("generate_anchors")
 @keeps_torch_rng
 def _check_generate_anchors(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     anchors = as_numpy(t, t.call(detection.generate_anchors, (1, 2), 8, (8.0,), (1.0, 4.0),
                                dtype=torch.float64), "generate_anchors((1, 2), 8, (8,), (1, 4))")
     # cell (0, 0) is centred at (4, 4), cell (0, 1) at (12, 4); size 8 with ratio 1 is an
@@ -110,7 +103,7 @@ def _check_generate_anchors(t):
 @public_check("encode_boxes")
 @keeps_torch_rng
 def _check_encode_boxes(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     # box: centre (20, 40), 20 wide, 40 high; anchor: centre (5, 5), 10 x 10
     box = torch.tensor([[10.0, 20.0, 30.0, 60.0]], dtype=torch.float64)
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
@@ -125,7 +118,7 @@ def _check_encode_boxes(t):
 @public_check("decode_boxes")
 @keeps_torch_rng
 def _check_decode_boxes(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     anchor = torch.tensor([[0.0, 0.0, 10.0, 10.0]], dtype=torch.float64)
     deltas = torch.tensor([[1.5, 3.5, np.log(2), np.log(4)]], dtype=torch.float64)
     boxes = as_numpy(t, t.call(detection.decode_boxes, deltas, anchor), "decode_boxes")
@@ -138,7 +131,7 @@ def _check_decode_boxes(t):
 @public_check("match_anchors")
 @keeps_torch_rng
 def _check_match_anchors(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     anchors = torch.tensor([[0, 0, 10, 1], [0, 0, 7, 1], [0, 5, 10, 6], [50, 50, 60, 60], [50, 50, 60, 60],
                             [90, 90, 99, 99]], dtype=torch.float64)
     boxes = torch.tensor([[0, 0, 7, 1], [0, 5, 3, 6], [52, 52, 58, 58]], dtype=torch.float64)

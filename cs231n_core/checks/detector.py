@@ -9,20 +9,13 @@ check leaves torch's global random numbers as it found them.
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, keeps_torch_rng
-
-
-def _modules():
-    import torch
-
-    from cs231n_core import detection, segmentation
-    return torch, detection, segmentation
+from .torch_tools import as_numpy, detection_modules, keeps_torch_rng
 
 
 @public_check("DigitDetector")
 @keeps_torch_rng
 def _check_digit_detector(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     torch.manual_seed(0)
     model = t.call(detection.DigitDetector, num_classes=3, width=4, anchor_sizes=(10, 20), aspect_ratios=(1.0, 2.0))
     shapes = sorted(tuple(p.shape) for p in model.parameters())
@@ -71,7 +64,7 @@ def _loss_case(torch):
 @public_check("detection_loss")
 @keeps_torch_rng
 def _check_detection_loss(t):
-    torch, detection, _ = _modules()
+    torch, detection, _ = detection_modules()
     logits, deltas, anchors, boxes, labels = _loss_case(torch)
     logits.requires_grad_()
     deltas.requires_grad_()
@@ -98,7 +91,7 @@ SQUARE = [0, 0, 10, 10]  # a ground-truth box of the mean average precision case
 @public_check("mean_average_precision")
 @keeps_torch_rng
 def _check_mean_average_precision(t):
-    _, detection, _ = _modules()
+    _, detection, _ = detection_modules()
     gt_boxes = [np.array([SQUARE, [20, 20, 30, 30]]), np.array([SQUARE])]
     gt_labels = [np.array([0, 1]), np.array([0])]
     pred_boxes = [np.array([SQUARE, [1, 0, 10, 10], [40, 40, 50, 50]]), np.array([[0, 0, 10, 9]])]

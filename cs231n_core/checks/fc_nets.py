@@ -7,7 +7,8 @@ rules' inputs are CS231n's own (np.linspace), so the numbers match CS231n's note
 import numpy as np
 
 from . import public_check
-from .numpy_tools import _check_grads_dict, _scalar, _values
+from .numpy_tools import (_expect_numerical_grads, _expect_param_keys, _loss_of, _scores_of, _seeded,
+                          _values)
 
 # --------------------------------------------------------------------------------------
 # FullyConnectedNet
@@ -51,26 +52,10 @@ def _expected_keys(num_layers, normalization):
 
 
 def _numerical_check(t, net, X, y, what):
-    from cs231n_core.gradient_check import eval_numerical_gradient, rel_error
-
-    _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")
-    _check_grads_dict(t, grads, net.params)
-    worst = 0.0
-    for k in sorted(net.params):
-        numeric = eval_numerical_gradient(lambda _: t.call(net.loss, X, y)[0], net.params[k],
-                                          verbose=False, h=1e-5)
-        error = rel_error(grads[k], numeric)
-        if np.max(np.abs(np.asarray(grads[k]))) < 1e-9 and np.max(np.abs(numeric)) < 1e-7:
-            error = 0.0  # a gradient that is zero (b before a batch norm): noise only
-        worst = max(worst, error)
-        if not error < 1e-5:
-            hint = ""
-            if k.startswith("W") and net.reg:
-                hint = "; is the regularization gradient reg * W there for every layer?"
-            t.fail("grads[%r] differs from a numerical gradient of your loss (relative error "
-                   "%.1e, %s)%s" % (k, error, what, hint))
-    t.ok("the gradients match numerical gradients of your loss, %s (largest relative "
-         "error %.1e)" % (what, worst))
+    """CS231n's numerical gradient check of every parameter of a FullyConnectedNet."""
+    _expect_numerical_grads(t, net, X, y, sorted(net.params), ", " + what, 1e-5,
+                            reg_hint="; is the regularization gradient reg * W there for every "
+                            "layer?")
 
 
 def _norm_works(t, name):
@@ -91,18 +76,12 @@ def _check_fully_connected_net(t):
     from cs231n_core.classifiers.fc_net import FullyConnectedNet
 
     # 1. Initialization (NumPy's global random state is left as it was).
-    state = np.random.get_state()
-    try:
-        np.random.seed(0)
-        std = 5e-2
-        net = t.call(FullyConnectedNet, [40, 30, 20], input_dim=50, num_classes=7,
-                     weight_scale=std, dtype=np.float64)
-    finally:
-        np.random.set_state(state)
-    params = getattr(net, "params", None)
-    if not isinstance(params, dict) or sorted(params) != _expected_keys(4, False):
-        t.fail("self.params of FullyConnectedNet([40, 30, 20]) should have the keys W1..W4 "
-               "and b1..b4, got %s" % (sorted(params) if isinstance(params, dict) else params,))
+    std = 5e-2
+    net = _seeded(t, FullyConnectedNet, [40, 30, 20], input_dim=50, num_classes=7,
+                  weight_scale=std, dtype=np.float64)
+    params = _expect_param_keys(t, net, _expected_keys(4, False), "self.params of "
+                                "FullyConnectedNet([40, 30, 20]) should have the keys W1..W4 "
+                                "and b1..b4")
     dims = [50, 40, 30, 20, 7]
     for i in range(1, 5):
         t.expect_array(params["W%d" % i], (dims[i - 1], dims[i]), "params['W%d']" % i, "float",
@@ -128,26 +107,20 @@ def _check_fully_connected_net(t):
     X, y = _fc_data()
     net = t.call(FullyConnectedNet, FC_DIMS[1:-1], input_dim=6, num_classes=3, dtype=np.float64)
     net.params = _fc_params(FC_DIMS)
-    scores = t.call(net.loss, X.copy())
-    if isinstance(scores, tuple):
-        t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array(scores, (4, 3), "the scores of 4 examples and 3 classes", "float")
+    scores = _scores_of(t, net, X, (4, 3), "the scores of 4 examples and 3 classes")
     t.expect_close(scores, FC_SCORES, 1e-8, "the scores of a 3-layer net",
                    hint=lambda got, exp: "is there a ReLU after every hidden layer, and none "
                    "after the last one?")
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS, 1e-8,
+    t.expect_close(_loss_of(t, net, X, y)[0], FC_LOSS, 1e-8,
                    "the loss of a 3-layer net without regularization")
     net.reg = 0.9
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_LOSS_REG, 1e-8,
+    t.expect_close(_loss_of(t, net, X, y)[0], FC_LOSS_REG, 1e-8,
                    "the loss of a 3-layer net with reg=0.9",
                    hint=lambda got, exp: "add 0.5 * reg * sum(W * W) for every weight matrix "
                    "W1, W2, W3 (not for the biases)")
     one = t.call(FullyConnectedNet, [], input_dim=6, num_classes=3, reg=0.9, dtype=np.float64)
     one.params = _fc_params([6, 3])
-    loss, _ = _values(t, t.call(one.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), FC_ONE_LAYER_LOSS_REG, 1e-8,
+    t.expect_close(_loss_of(t, one, X, y)[0], FC_ONE_LAYER_LOSS_REG, 1e-8,
                    "the loss of a net without hidden layers (hidden_dims=[]) with reg=0.9")
 
     # 3. Numerical gradients of your own loss, as in CS231n's notebook.
@@ -181,8 +154,7 @@ def _check_fully_connected_net(t):
         if not _norm_works(t, normalization):
             continue
         net.params = _fc_params(FC_DIMS, normalization=True)
-        loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-        t.expect_close(_scalar(t, loss, "the loss"), expected, 1e-7,
+        t.expect_close(_loss_of(t, net, X, y)[0], expected, 1e-7,
                        "the loss with normalization=%r and reg=0.3" % normalization,
                        hint=lambda got, exp: "normalize after each hidden affine layer, before "
                        "its ReLU, with params gamma_i, beta_i and self.bn_params[i - 1]")
@@ -196,10 +168,20 @@ def _check_fully_connected_net(t):
 OPT_N, OPT_D = 4, 5
 
 
-def _opt_inputs():
-    w = np.linspace(-0.4, 0.6, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    dw = np.linspace(-0.6, 0.4, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    return w, dw
+def _opt_array(start, stop):
+    """np.linspace(start, stop) laid out as an (OPT_N, OPT_D) array, as CS231n builds its inputs."""
+    return np.linspace(start, stop, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
+
+
+def cs231n_step_inputs(rule_name):
+    """CS231n's inputs of one step of the update rule `rule_name`: (w, dw, config), w and
+    dw of shape (OPT_N, OPT_D), config with the rule's learning rate and state."""
+    configs = {
+        "sgd_momentum": {"learning_rate": 1e-3, "velocity": _opt_array(0.6, 0.9)},
+        "rmsprop": {"learning_rate": 1e-2, "cache": _opt_array(0.6, 0.9)},
+        "adam": {"learning_rate": 1e-2, "m": _opt_array(0.6, 0.9), "v": _opt_array(0.7, 0.5), "t": 5},
+    }
+    return _opt_array(-0.4, 0.6), _opt_array(-0.6, 0.4), configs[rule_name]
 
 
 MOMENTUM_NEXT_W = np.array([
@@ -237,6 +219,14 @@ ADAM_M = np.array([
     [0.57736842, 0.59684211, 0.61631579, 0.63578947, 0.65526316],
     [0.67473684, 0.69421053, 0.71368421, 0.73315789, 0.75263158],
     [0.77210526, 0.79157895, 0.81105263, 0.83052632, 0.85]])
+# CS231n's published values after one step from cs231n_step_inputs(rule), each with the
+# tolerance it is compared at (CS231n prints them to 8 decimals: about 1e-7 relative
+# near 0.02).
+CS231N_STEP = {
+    "sgd_momentum": {"next_w": (MOMENTUM_NEXT_W, 1e-8), "velocity": (MOMENTUM_VELOCITY, 1e-8)},
+    "rmsprop": {"next_w": (RMSPROP_NEXT_W, 1e-7), "cache": (RMSPROP_CACHE, 1e-8)},
+    "adam": {"next_w": (ADAM_NEXT_W, 5e-7), "m": (ADAM_M, 1e-8), "v": (ADAM_V, 1e-8)},
+}
 DEFAULT_DW = np.array([0.5, -2.0, 0.0])  # one step from w = 0 with config=None
 DEFAULTS_NEXT_W = {"sgd_momentum": -1e-2 * DEFAULT_DW,
                    "rmsprop": -1e-2 * DEFAULT_DW / (np.sqrt(0.01 * DEFAULT_DW ** 2) + 1e-8),
@@ -264,23 +254,37 @@ def _check_defaults(t, rule, name):
     t.expect_close(next_w, DEFAULTS_NEXT_W[name], 1e-7, "one step from config=None (the defaults)")
 
 
+def _cs231n_step(t, rule, name):
+    """One step of the update rule `name` (the student's `rule`) from CS231n's inputs:
+    (w, dw, the state it started from, next_w, the returned config)."""
+    w, dw, config = cs231n_step_inputs(name)
+    state = dict(config)  # the rule may replace the arrays of its config
+    next_w, config = _update(t, rule, name, w, dw, config)
+    return w, dw, state, next_w, config
+
+
+def _expect_cs231n(t, name, key, next_w, config, hint=None):
+    """next_w (key "next_w") or config[key] against CS231n's published value after one
+    step of the rule `name`."""
+    expected, tol = CS231N_STEP[name][key]
+    got = next_w if key == "next_w" else config.get(key, np.zeros(0))
+    t.expect_close(got, expected, tol, "CS231n's %s" % key, hint=hint)
+
+
 @public_check("sgd_momentum")
 def _check_sgd_momentum(t):
     from cs231n_core.optim import sgd_momentum
 
-    w, dw = _opt_inputs()
-    v = np.linspace(0.6, 0.9, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    next_w, config = _update(t, sgd_momentum, "sgd_momentum", w, dw,
-                             {"learning_rate": 1e-3, "velocity": v})
+    w, dw, state, next_w, config = _cs231n_step(t, sgd_momentum, "sgd_momentum")
 
     def hint(got, exp):
-        if np.allclose(got, w + 0.9 * v + 1e-3 * dw):
+        if np.allclose(got, w + 0.9 * state["velocity"] + 1e-3 * dw):
             return "the gradient step goes downhill: v = momentum * v - learning_rate * dw"
         return None
-    t.expect_close(next_w, MOMENTUM_NEXT_W, 1e-8, "CS231n's next_w", hint=hint)
+    _expect_cs231n(t, "sgd_momentum", "next_w", next_w, config, hint=hint)
     if "velocity" not in config:
         t.fail("store the new velocity in config['velocity'] for the next step")
-    t.expect_close(config["velocity"], MOMENTUM_VELOCITY, 1e-8, "CS231n's velocity")
+    _expect_cs231n(t, "sgd_momentum", "velocity", next_w, config)
     _check_defaults(t, sgd_momentum, "sgd_momentum")
 
 
@@ -288,14 +292,11 @@ def _check_sgd_momentum(t):
 def _check_rmsprop(t):
     from cs231n_core.optim import rmsprop
 
-    w, dw = _opt_inputs()
-    cache = np.linspace(0.6, 0.9, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    next_w, config = _update(t, rmsprop, "rmsprop", w, dw,
-                             {"learning_rate": 1e-2, "cache": cache})
-    t.expect_close(config.get("cache", np.zeros(0)), RMSPROP_CACHE, 1e-8, "CS231n's cache",
+    _, _, _, next_w, config = _cs231n_step(t, rmsprop, "rmsprop")
+    _expect_cs231n(t, "rmsprop", "cache", next_w, config,
                    hint=lambda got, exp: "cache = decay_rate * cache + (1 - decay_rate) * dw**2, "
                    "stored in config['cache']")
-    t.expect_close(next_w, RMSPROP_NEXT_W, 1e-7, "CS231n's next_w")
+    _expect_cs231n(t, "rmsprop", "next_w", next_w, config)
     _check_defaults(t, rmsprop, "rmsprop")
     tiny = np.array([1e-6, -1e-6])
     next_w, _ = _update(t, rmsprop, "rmsprop", np.zeros(2), tiny,
@@ -308,17 +309,13 @@ def _check_rmsprop(t):
 def _check_adam(t):
     from cs231n_core.optim import adam
 
-    w, dw = _opt_inputs()
-    m = np.linspace(0.6, 0.9, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    v = np.linspace(0.7, 0.5, num=OPT_N * OPT_D).reshape(OPT_N, OPT_D)
-    next_w, config = _update(t, adam, "adam", w, dw,
-                             {"learning_rate": 1e-2, "m": m, "v": v, "t": 5})
-    t.expect_close(config.get("m", np.zeros(0)), ADAM_M, 1e-8, "CS231n's m")
-    t.expect_close(config.get("v", np.zeros(0)), ADAM_V, 1e-8, "CS231n's v")
+    _, _, _, next_w, config = _cs231n_step(t, adam, "adam")
+    _expect_cs231n(t, "adam", "m", next_w, config)
+    _expect_cs231n(t, "adam", "v", next_w, config)
     if config.get("t") != 6:
         t.fail("config['t'] should go from 5 to 6 in one step, got %r" % (config.get("t"),))
 
     def hint(got, exp):
         return "increment t before the bias correction: m / (1 - beta1**t) with the new t"
-    t.expect_close(next_w, ADAM_NEXT_W, 5e-7, "CS231n's next_w", hint=hint)
+    _expect_cs231n(t, "adam", "next_w", next_w, config, hint=hint)
     _check_defaults(t, adam, "adam")

@@ -33,28 +33,41 @@ def _check_sample_noise(t):
     t.ok("dtype=torch.float64 is honoured")
 
 
-@public_check("discriminator")
-@_keeps_torch_rng
-def _check_discriminator(t):
+def _register(name, check, **kwargs):
+    """Register check(t, name=name, **kwargs) as the public checks of `name`."""
+    public_check(name)(_keeps_torch_rng(functools.partial(check, name=name, **kwargs)))
+
+
+def _check_classifier(t, name, args, count, images, logits_what, fixed_what):
+    """A network gen.<name>(*args) of `count` learnable values that gives one logit per
+    image of a minibatch of 5 images of shape `images` (5, ...)."""
     torch, gen = _torch()
-    model = t.call(gen.discriminator)
-    _count(t, model, 267009, "discriminator()")
-    _shape(t, _forward(t, model, torch.rand(5, 1, 28, 28)), (5, 1), "the logits of 5 images")
+    model = t.call(getattr(gen, name), *args)
+    _count(t, model, count, "%s()" % name)
+    _shape(t, _forward(t, model, torch.rand(*images)), (5, 1), logits_what)
     t.ok("one logit per image")
-    _check_fixed_output(t, torch, gen, "discriminator", "the logits of discriminator(input_size=20, hidden_dim=6)")
+    _check_fixed_output(t, torch, gen, name, fixed_what)
 
 
-@public_check("generator")
-@_keeps_torch_rng
-def _check_generator(t):
+def _check_image_generator(t, name, count, ok_what, fixed_what):
+    """A network gen.<name>(4) of `count` learnable values that maps 5 noise vectors of
+    dimension 4 to 5 images, rows of 784 values in [-1, 1]."""
     torch, gen = _torch()
-    model = t.call(gen.generator, 4)
-    _count(t, model, 1858320, "generator(4)")
-    images = _shape(t, _forward(t, model, torch.rand(5, 4) * 2 - 1), (5, 784), "the images of 5 noise vectors")
+    model = t.call(getattr(gen, name), 4)
+    _count(t, model, count, "%s(4)" % name)
+    images = _shape(t, _forward(t, model, torch.rand(5, 4) * 2 - 1), (5, 784),
+                    "the images of 5 noise vectors")
     if not (images.min() >= -1 and images.max() <= 1):
         t.fail("the images must lie in [-1, 1]: end with a TanH")
-    t.ok("images as rows in [-1, 1]")
-    _check_fixed_output(t, torch, gen, "generator", "the images of generator(3, output_size=20, hidden_dim=6)")
+    t.ok(ok_what)
+    _check_fixed_output(t, torch, gen, name, fixed_what)
+
+
+_register("discriminator", _check_classifier, args=(), count=267009, images=(5, 1, 28, 28),
+          logits_what="the logits of 5 images",
+          fixed_what="the logits of discriminator(input_size=20, hidden_dim=6)")
+_register("generator", _check_image_generator, count=1858320, ok_what="images as rows in [-1, 1]",
+          fixed_what="the images of generator(3, output_size=20, hidden_dim=6)")
 
 
 LOSSES = {"discriminator_loss": 1.44315659243, "generator_loss": 1.17280427089,
@@ -78,29 +91,10 @@ def _check_loss(t, name):
 
 
 for _name in LOSSES:
-    public_check(_name)(_keeps_torch_rng(functools.partial(_check_loss, name=_name)))
-
-
-@public_check("build_dc_classifier")
-@_keeps_torch_rng
-def _check_dc_classifier(t):
-    torch, gen = _torch()
-    model = t.call(gen.build_dc_classifier, 5)
-    _count(t, model, 1102721, "build_dc_classifier()")
-    _shape(t, _forward(t, model, torch.rand(5, 784)), (5, 1), "the logits of 5 images given as rows")
-    t.ok("one logit per image")
-    _check_fixed_output(t, torch, gen, "build_dc_classifier", "the logits of build_dc_classifier()")
-
-
-@public_check("build_dc_generator")
-@_keeps_torch_rng
-def _check_dc_generator(t):
-    torch, gen = _torch()
-    model = t.call(gen.build_dc_generator, 4)
-    _count(t, model, 6580801, "build_dc_generator(4)")
-    images = _shape(t, _forward(t, model, torch.rand(5, 4) * 2 - 1), (5, 784), "the images of 5 noise vectors")
-    if not (images.min() >= -1 and images.max() <= 1):
-        t.fail("the images must lie in [-1, 1]: end with a TanH")
-    t.ok("images as rows (N, 784) in [-1, 1]")
-    _check_fixed_output(t, torch, gen, "build_dc_generator",
-                        "the images of build_dc_generator(3) (training mode: batch statistics)")
+    _register(_name, _check_loss)
+_register("build_dc_classifier", _check_classifier, args=(5,), count=1102721, images=(5, 784),
+          logits_what="the logits of 5 images given as rows",
+          fixed_what="the logits of build_dc_classifier()")
+_register("build_dc_generator", _check_image_generator, count=6580801,
+          ok_what="images as rows (N, 784) in [-1, 1]",
+          fixed_what="the images of build_dc_generator(3) (training mode: batch statistics)")

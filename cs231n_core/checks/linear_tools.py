@@ -60,6 +60,18 @@ def _ratio_hint(got, expected, num_train):
     return None
 
 
+def _halved_or_missing_hint(halved, missing):
+    """A hint (got, expected) -> sentence for a regularization term: `halved` when got
+    is half the expected, `missing` when it is 0, else None."""
+    def hint(got, expected):
+        if np.allclose(got, 0.5 * expected):
+            return halved
+        if np.allclose(got, 0.0):
+            return missing
+        return None
+    return hint
+
+
 def _regularization_checks(t, fn, W, X, y):
     """loss(reg) - loss(0) = reg * sum(W * W) and dW(reg) - dW(0) = 2 * reg * W."""
     reg = 0.7
@@ -67,27 +79,19 @@ def _regularization_checks(t, fn, W, X, y):
     loss1, dW1 = _call_loss(t, fn, W, X, y, reg)
     penalty = reg * float(np.sum(W * W))
 
-    def loss_hint(got, expected):
-        if np.isclose(got, 0.5 * expected):
-            return "use reg * np.sum(W * W), without a factor 0.5"
-        if np.isclose(got, 0.0):
-            return "did you forget to add the regularization to the loss?"
-        return None
-
     t.expect_close(loss1 - loss0, penalty, 1e-7,
                    "reg * sum(W * W) as the loss's regularization (loss with reg=0.7 minus "
-                   "loss with reg=0)", hint=loss_hint)
-
-    def grad_hint(got, expected):
-        if np.allclose(got, 0.5 * expected):
-            return "the gradient of reg * sum(W * W) is 2 * reg * W, not reg * W"
-        if np.allclose(got, 0.0):
-            return "did you forget the regularization's gradient 2 * reg * W?"
-        return None
-
+                   "loss with reg=0)",
+                   hint=_halved_or_missing_hint("use reg * np.sum(W * W), without a factor 0.5",
+                                                "did you forget to add the regularization to the "
+                                                "loss?"))
     t.expect_close(dW1 - dW0, 2 * reg * W, 1e-7,
                    "2 * reg * W as the gradient of the regularization (dW with reg=0.7 "
-                   "minus dW with reg=0)", hint=grad_hint)
+                   "minus dW with reg=0)",
+                   hint=_halved_or_missing_hint("the gradient of reg * sum(W * W) is 2 * reg * W, "
+                                                "not reg * W",
+                                                "did you forget the regularization's gradient "
+                                                "2 * reg * W?"))
 
 
 def _numerical_gradient_check(t, fn, W, X, y, reg):
@@ -124,3 +128,21 @@ def _compare_with_other(t, fn, other, W, X, y, reg):
     else:
         t.note("differs from %s (loss difference %.1e, gradient difference %.1e); run check(%r)"
                % (other.__name__, loss_diff, grad_diff, other.__name__))
+
+
+def _random_example_checks(t, fn, expected_loss, expected_dW):
+    """The regularization checks and the stored values (reg=0.05) of the random example;
+    returns the example, (W (6, 4), X (8, 6), y (8,))."""
+    W, X, y = _random_example()
+    _regularization_checks(t, fn, W, X, y)
+    loss, dW = _call_loss(t, fn, W, X, y, RAND_REG)
+    t.expect_close(loss, expected_loss, 1e-7, "the expected loss of a random example (reg=0.05)")
+    t.expect_close(dW, expected_dW, 1e-7, "the expected gradient of a random example (reg=0.05)")
+    return W, X, y
+
+
+def _property_checks(t, fn, other, W, X, y):
+    """A numerical gradient of the loss, and agreement with the other implementation, on
+    the random example with reg=0.05."""
+    _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
+    _compare_with_other(t, fn, other, W, X, y, RAND_REG)

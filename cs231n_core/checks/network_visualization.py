@@ -42,6 +42,13 @@ def _labels(torch):
     return torch.tensor([0, 2])
 
 
+def _tiny_problem():
+    """torch, the visualization module, the tiny model, its images X (2, 2, 4, 4) and
+    their labels y (2,)."""
+    torch, vis = _torch()
+    return torch, vis, _tiny_model(torch), _images(torch), _labels(torch)
+
+
 # ---- expected values (computed once with the reference; see the module's docstring) ----
 SALIENCY = np.array([
     0.22940586282, 0.349226429069, 0.156284936604, 0.180299002248, 0.280721035326,
@@ -93,14 +100,20 @@ def _unchanged(t, X, before, what):
     t.ok("the input images are left as they were")
 
 
+def _maps(t, maps, name, shape, what):
+    """The maps a target returned (a tensor, `name` in a failure) as an array of `shape`."""
+    maps = as_numpy(t, maps, name)
+    t.expect_array(maps, shape, what, "float")
+    return maps
+
+
 @public_check("compute_saliency_maps")
 @keeps_torch_rng
 def _check_saliency(t):
-    torch, vis = _torch()
-    model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
+    _, vis, model, X, y = _tiny_problem()
     before = X.clone()
-    saliency = as_numpy(t, t.call(vis.compute_saliency_maps, X, y, model), "the saliency maps")
-    t.expect_array(saliency, (2, 4, 4), "the saliency maps of X (2, 2, 4, 4)", "float")
+    saliency = _maps(t, t.call(vis.compute_saliency_maps, X, y, model), "the saliency maps",
+                     (2, 4, 4), "the saliency maps of X (2, 2, 4, 4)")
     if np.any(saliency < 0):
         t.fail("the saliency maps have negative entries; take the absolute value of the gradient")
     t.expect_close(saliency, SALIENCY, 1e-6, "the expected saliency maps",
@@ -112,20 +125,18 @@ def _check_saliency(t):
 @public_check("occlusion_map")
 @keeps_torch_rng
 def _check_occlusion(t):
-    torch, vis = _torch()
-    model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
+    _, vis, model, X, y = _tiny_problem()
     before = X.clone()
-    drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=2, stride=2), "the occlusion maps")
-    t.expect_array(drops, (2, 2, 2), "occlusion maps with patch_size=2, stride=2 on 4x4 images",
-                   "float")
+    drops = _maps(t, t.call(vis.occlusion_map, X, y, model, patch_size=2, stride=2),
+                  "the occlusion maps", (2, 2, 2),
+                  "occlusion maps with patch_size=2, stride=2 on 4x4 images")
     t.expect_close(drops, OCCLUSION[0], 1e-6,
                    "the expected drops of the correct class's probability",
                    hint=lambda got, exp: "the probability before minus the probability with the patch"
                    if np.allclose(got, -exp) else None)
-    drops = as_numpy(t, t.call(vis.occlusion_map, X, y, model, patch_size=3, stride=1, fill_value=0.5),
-                   "the occlusion maps")
-    t.expect_array(drops, (2, 2, 2), "occlusion maps with patch_size=3, stride=1 on 4x4 images",
-                   "float")
+    drops = _maps(t, t.call(vis.occlusion_map, X, y, model, patch_size=3, stride=1, fill_value=0.5),
+                  "the occlusion maps", (2, 2, 2),
+                  "occlusion maps with patch_size=3, stride=1 on 4x4 images")
     t.expect_close(drops, OCCLUSION[1], 1e-6, "the expected drops with fill_value=0.5")
     _unchanged(t, X, before, "occlusion_map")
 
@@ -133,10 +144,9 @@ def _check_occlusion(t):
 @public_check("grad_cam")
 @keeps_torch_rng
 def _check_grad_cam(t):
-    torch, vis = _torch()
-    model, X, y = _tiny_model(torch), _images(torch), _labels(torch)
-    cam = as_numpy(t, t.call(vis.grad_cam, X, y, model, model[1]), "the Grad-CAM maps")
-    t.expect_array(cam, (2, 4, 4), "Grad-CAM at the ReLU of output (2, 3, 4, 4)", "float")
+    _, vis, model, X, y = _tiny_problem()
+    cam = _maps(t, t.call(vis.grad_cam, X, y, model, model[1]), "the Grad-CAM maps", (2, 4, 4),
+                "Grad-CAM at the ReLU of output (2, 3, 4, 4)")
     t.expect_close(cam, GRAD_CAM, 1e-6, "the expected Grad-CAM maps",
                    hint=lambda got, exp: "each channel's weight is the mean of its gradient over the "
                    "positions; sum the weighted activations over the channels, then a ReLU")

@@ -41,3 +41,66 @@ def _check_grads_dict(t, grads, params):
         if np.shape(grads[k]) != np.shape(params[k]):
             t.fail("grads[%r] has shape %s, expected the shape of params[%r], %s"
                    % (k, np.shape(grads[k]), k, np.shape(params[k])))
+
+
+# ---- the networks' checks (TwoLayerNet, FullyConnectedNet, ThreeLayerConvNet) ----------
+
+def _seeded(t, build, *args, **kwargs):
+    """t.call(build, *args, **kwargs) after np.random.seed(0), NumPy's global random
+    state left as it was: a network's random initialization, the same on every run."""
+    state = np.random.get_state()
+    try:
+        np.random.seed(0)
+        return t.call(build, *args, **kwargs)
+    finally:
+        np.random.set_state(state)
+
+
+def _expect_param_keys(t, net, keys, sentence):
+    """net.params, a dict with exactly the keys `keys`; else fail with `sentence`
+    ("self.params should have the keys ...") and what it holds."""
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict) or sorted(params) != sorted(keys):
+        t.fail("%s, got %s" % (sentence, sorted(params) if isinstance(params, dict) else params))
+    return params
+
+
+def _scores_of(t, net, X, shape, what, report=True):
+    """net.loss(X) without labels (on a copy of X): the scores, an array of `shape` (N, C)."""
+    scores = t.call(net.loss, X.copy())
+    if isinstance(scores, tuple):
+        t.fail("loss(X) without labels should return the scores only, got a tuple")
+    return t.expect_array(scores, shape, what, "float", report=report)
+
+
+def _loss_of(t, net, X, y):
+    """net.loss(X, y) on copies of X (N, ...) and y (N,): (the loss as a float, grads)."""
+    loss, grads = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
+    return _scalar(t, loss, "the loss"), grads
+
+
+def _expect_numerical_grads(t, net, X, y, keys, setting, tol, h=1e-5,
+                            reg_hint="; is the regularization gradient reg * W there?"):
+    """The gradients of net.loss(X, y) against numerical gradients (step h) of the
+    student's own loss, as CS231n's notebooks check them: grads[k] of each of `keys`,
+    relative error below tol. `setting` follows "your loss" in the sentences
+    (" with reg=0.5", ", with dropout"); `reg_hint` is added to the failure of a weight
+    when net.reg is not 0."""
+    from cs231n_core.gradient_check import eval_numerical_gradient, rel_error
+
+    _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")
+    _check_grads_dict(t, grads, net.params)
+    worst = 0.0
+    for k in keys:
+        numeric = eval_numerical_gradient(lambda _: t.call(net.loss, X, y)[0], net.params[k],
+                                          verbose=False, h=h)
+        error = rel_error(grads[k], numeric)
+        if np.max(np.abs(np.asarray(grads[k]))) < 1e-9 and np.max(np.abs(numeric)) < 1e-7:
+            error = 0.0  # a gradient that is zero (b before a batch norm): noise only
+        worst = max(worst, error)
+        if not error < tol:
+            t.fail("grads[%r] differs from a numerical gradient of your loss (relative error "
+                   "%.1e%s)%s" % (k, error, setting,
+                                  reg_hint if net.reg and k.startswith("W") else ""))
+    t.ok("the gradients match numerical gradients of your loss%s (largest relative error %.1e)"
+         % (setting, worst))

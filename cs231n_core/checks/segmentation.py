@@ -8,20 +8,13 @@ check leaves torch's global random numbers as it found them.
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, keeps_torch_rng
-
-
-def _modules():
-    import torch
-
-    from cs231n_core import detection, segmentation
-    return torch, detection, segmentation
+from .torch_tools import as_numpy, detection_modules, keeps_torch_rng
 
 
 @public_check("Upsample2x")
 @keeps_torch_rng
 def _check_upsample(t):
-    torch, _, segmentation = _modules()
+    torch, _, segmentation = detection_modules()
     x = torch.tensor([[[[1.0, 2.0], [3.0, 4.0]]]])
     nearest = as_numpy(t, t.call(segmentation.Upsample2x("nearest"), x), "nearest upsampling")
     t.expect_close(nearest[0, 0], [[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 4, 4], [3, 3, 4, 4]], 0,
@@ -48,7 +41,7 @@ def _check_upsample(t):
 @public_check("SegmentationFCN")
 @keeps_torch_rng
 def _check_segmentation_fcn(t):
-    torch, _, segmentation = _modules()
+    torch, _, segmentation = detection_modules()
     for mode in segmentation.UPSAMPLING_MODES:
         torch.manual_seed(0)
         model = t.call(segmentation.SegmentationFCN, num_classes=5, in_channels=2, width=3, upsampling=mode)
@@ -68,7 +61,7 @@ def _check_segmentation_fcn(t):
 @public_check("mean_iou")
 @keeps_torch_rng
 def _check_mean_iou(t):
-    _, _, segmentation = _modules()
+    _, _, segmentation = detection_modules()
     targets = np.array([[[0, 0, 1], [1, 2, 2]]])
     predictions = np.array([[[0, 1, 1], [1, 2, 0]]])
     # class 0: 1 pixel in both of 3 in either; class 1: 2 of 3; class 2: 1 of 2; class 3 nowhere

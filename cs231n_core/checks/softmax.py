@@ -3,12 +3,13 @@
 The expected values below were computed once with the reference solution; the small
 examples can be checked by hand.
 """
+import functools
+
 import numpy as np
 
 from . import public_check
-from .linear_tools import (HAND_X, HAND_Y, RAND_REG, _call_loss, _compare_with_other,
-                           _numerical_gradient_check, _random_example, _ratio_hint,
-                           _regularization_checks)
+from .linear_tools import (HAND_X, HAND_Y, _call_loss, _property_checks, _random_example_checks,
+                           _ratio_hint)
 
 
 # --------------------------------------------------------------------------------------
@@ -72,15 +73,9 @@ def _softmax_checks(t, name, other_name):
                    hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
                        "the gradient of the scores is p - onehot(y): did you subtract 1 "
                        "at the correct class?"))
-    # 2. The regularization: what reg=0.7 adds to the loss and to dW.
-    W, X, y = _random_example()
-    _regularization_checks(t, fn, W, X, y)
-    # 3. Stored values of a random example with regularization.
-    loss, dW = _call_loss(t, fn, W, X, y, RAND_REG)
-    t.expect_close(loss, SOFTMAX_RAND_LOSS, 1e-7,
-                   "the expected loss of a random example (reg=0.05)")
-    t.expect_close(dW, SOFTMAX_RAND_DW, 1e-7,
-                   "the expected gradient of a random example (reg=0.05)")
+    # 2. The regularization: what reg=0.7 adds to the loss and to dW; 3. stored values of
+    #    a random example with regularization.
+    W, X, y = _random_example_checks(t, fn, SOFTMAX_RAND_LOSS, SOFTMAX_RAND_DW)
     # 4. Numerical stability: scores around 1000.
     WL, XL, yL = _large_example()
     loss, dW = _call_loss(t, fn, WL, XL, yL, 0.0)
@@ -90,18 +85,12 @@ def _softmax_checks(t, name, other_name):
     t.expect_close(loss, SOFTMAX_LARGE_LOSS, 1e-7, "the expected loss for scores around 1000")
     t.expect_close(dW, SOFTMAX_LARGE_DW, 1e-7, "the expected gradient for scores around 1000")
     # 5. Properties: a numerical gradient, agreement with the other implementation.
-    _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
-    _compare_with_other(t, fn, other, W, X, y, RAND_REG)
+    _property_checks(t, fn, other, W, X, y)
 
 
-@public_check("softmax_loss_naive")
-def _check_softmax_loss_naive(t):
-    _softmax_checks(t, "softmax_loss_naive", "softmax_loss_vectorized")
-
-
-@public_check("softmax_loss_vectorized")
-def _check_softmax_loss_vectorized(t):
-    _softmax_checks(t, "softmax_loss_vectorized", "softmax_loss_naive")
+for _name, _other in (("softmax_loss_naive", "softmax_loss_vectorized"),
+                      ("softmax_loss_vectorized", "softmax_loss_naive")):
+    public_check(_name)(functools.partial(_softmax_checks, name=_name, other_name=_other))
 
 
 # --------------------------------------------------------------------------------------

@@ -4,12 +4,13 @@ LinearClassifier's train and predict (classifiers/linear_classifier.py).
 The expected values below were computed once with the reference solution; the small
 examples can be checked by hand.
 """
+import functools
+
 import numpy as np
 
 from . import public_check
-from .linear_tools import (HAND_W, HAND_X, HAND_Y, RAND_REG, _call_loss, _compare_with_other,
-                           _loss_pair, _numerical_gradient_check, _random_example, _ratio_hint,
-                           _regularization_checks)
+from .linear_tools import (HAND_W, HAND_X, HAND_Y, _call_loss, _loss_pair, _property_checks,
+                           _random_example_checks, _ratio_hint)
 
 
 # --------------------------------------------------------------------------------------
@@ -53,26 +54,16 @@ def _svm_checks(t, name, other_name):
                    hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
                        "each positive margin adds X[i] to column j AND subtracts X[i] from "
                        "column y[i]"))
-    # 2. The regularization: what reg=0.7 adds to the loss and to dW.
-    W, X, y = _random_example()
-    _regularization_checks(t, fn, W, X, y)
-    # 3. Stored values of a random example with regularization.
-    loss, dW = _call_loss(t, fn, W, X, y, RAND_REG)
-    t.expect_close(loss, SVM_RAND_LOSS, 1e-7, "the expected loss of a random example (reg=0.05)")
-    t.expect_close(dW, SVM_RAND_DW, 1e-7, "the expected gradient of a random example (reg=0.05)")
+    # 2. The regularization: what reg=0.7 adds to the loss and to dW; 3. stored values of
+    #    a random example with regularization.
+    W, X, y = _random_example_checks(t, fn, SVM_RAND_LOSS, SVM_RAND_DW)
     # 4. Properties: a numerical gradient, agreement with the other implementation.
-    _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
-    _compare_with_other(t, fn, other, W, X, y, RAND_REG)
+    _property_checks(t, fn, other, W, X, y)
 
 
-@public_check("svm_loss_naive")
-def _check_svm_loss_naive(t):
-    _svm_checks(t, "svm_loss_naive", "svm_loss_vectorized")
-
-
-@public_check("svm_loss_vectorized")
-def _check_svm_loss_vectorized(t):
-    _svm_checks(t, "svm_loss_vectorized", "svm_loss_naive")
+for _name, _other in (("svm_loss_naive", "svm_loss_vectorized"),
+                      ("svm_loss_vectorized", "svm_loss_naive")):
+    public_check(_name)(functools.partial(_svm_checks, name=_name, other_name=_other))
 
 
 # LinearClassifier.train

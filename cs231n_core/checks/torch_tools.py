@@ -27,6 +27,15 @@ def keeps_torch_rng(check=None, *, seed=None):
     return wrapped
 
 
+def detection_modules():
+    """torch and the library's detection and segmentation modules, imported when a check
+    runs (the checks of the detection, detector and segmentation sections)."""
+    import torch
+
+    from cs231n_core import detection, segmentation
+    return torch, detection, segmentation
+
+
 def as_numpy(t, value, what, double=False):
     """A returned tensor as a NumPy array (detached; float64 with double=True), or a
     failure in one sentence."""

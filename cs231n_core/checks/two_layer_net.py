@@ -6,7 +6,8 @@ are CS231n's own (np.linspace), so the numbers match the ones in CS231n's notebo
 import numpy as np
 
 from . import public_check
-from .numpy_tools import _check_grads_dict, _pair, _scalar, _values
+from .numpy_tools import (_check_grads_dict, _expect_numerical_grads, _expect_param_keys, _loss_of,
+                          _pair, _scalar, _scores_of, _seeded, _values)
 
 
 # --------------------------------------------------------------------------------------
@@ -327,21 +328,13 @@ def _linspace_params():
 @public_check("TwoLayerNet")
 def _check_two_layer_net(t):
     from cs231n_core.classifiers.fc_net import TwoLayerNet
-    from cs231n_core.gradient_check import eval_numerical_gradient, rel_error
 
     # 1. Initialization (NumPy's global random state is left as it was).
-    state = np.random.get_state()
-    try:
-        np.random.seed(0)
-        std = 1e-2
-        net = t.call(TwoLayerNet, input_dim=NET_D, hidden_dim=NET_H, num_classes=NET_C,
-                     weight_scale=std)
-    finally:
-        np.random.set_state(state)
-    params = getattr(net, "params", None)
-    if not isinstance(params, dict) or sorted(params) != sorted(PARAM_NAMES):
-        t.fail("self.params should have the keys W1, b1, W2, b2, got %s"
-               % (sorted(params) if isinstance(params, dict) else params,))
+    std = 1e-2
+    net = _seeded(t, TwoLayerNet, input_dim=NET_D, hidden_dim=NET_H, num_classes=NET_C,
+                  weight_scale=std)
+    params = _expect_param_keys(t, net, PARAM_NAMES,
+                                "self.params should have the keys W1, b1, W2, b2")
     shapes = {"W1": (NET_D, NET_H), "b1": (NET_H,), "W2": (NET_H, NET_C), "b2": (NET_C,)}
     for k in PARAM_NAMES:
         t.expect_array(params[k], shapes[k], "params[%r]" % k, "float", report=False)
@@ -360,16 +353,12 @@ def _check_two_layer_net(t):
     net.params = _linspace_params()
     net.reg = 0.0
     X = np.linspace(-5.5, 4.5, num=NET_N * NET_D).reshape(NET_D, NET_N).T
-    scores = t.call(net.loss, X.copy())
-    if isinstance(scores, tuple):
-        t.fail("loss(X) without labels should return the scores only, got a tuple")
-    scores = t.expect_array(scores, (3, 7), "the scores of 3 examples and 7 classes", "float")
+    scores = _scores_of(t, net, X, (3, 7), "the scores of 3 examples and 7 classes")
     t.expect_close(scores, NET_SCORES, 1e-8, "CS231n's example: the scores")
-    loss, grads = _values(t, t.call(net.loss, X.copy(), NET_LABELS.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), NET_LOSS, 1e-8,
+    t.expect_close(_loss_of(t, net, X, NET_LABELS)[0], NET_LOSS, 1e-8,
                    "CS231n's example: the loss without regularization")
     net.reg = 1.0
-    loss, grads = _values(t, t.call(net.loss, X.copy(), NET_LABELS.copy()), 2, "loss(X, y)")
+    loss, grads = _loss_of(t, net, X, NET_LABELS)
 
     def reg_hint(got, exp):
         if np.isclose(got - NET_LOSS, 2 * (exp - NET_LOSS)):
@@ -377,7 +366,7 @@ def _check_two_layer_net(t):
         if np.isclose(got, NET_LOSS):
             return "add the regularization 0.5 * reg * (sum(W1 * W1) + sum(W2 * W2))"
         return None
-    t.expect_close(_scalar(t, loss, "the loss"), NET_LOSS_REG1, 1e-8,
+    t.expect_close(loss, NET_LOSS_REG1, 1e-8,
                    "CS231n's example: the loss with reg=1.0", hint=reg_hint)
     _check_grads_dict(t, grads, net.params)
     t.expect_close([np.sum(grads[k]) for k in PARAM_NAMES],
@@ -396,23 +385,8 @@ def _check_two_layer_net(t):
                             "float", report=False)
     t.expect_close(scores, SMALL_SCORES, 1e-8, "the scores of a small random net (ReLU active)",
                    hint=lambda got, exp: "is the ReLU of the hidden layer there?")
-    loss, _ = _values(t, t.call(net.loss, X.copy(), y.copy()), 2, "loss(X, y)")
-    t.expect_close(_scalar(t, loss, "the loss"), SMALL_LOSS_REG07, 1e-8,
+    t.expect_close(_loss_of(t, net, X, y)[0], SMALL_LOSS_REG07, 1e-8,
                    "the loss of a small random net with reg=0.7")
     for reg in (0.0, 0.7):
         net.reg = reg
-        _, grads = _values(t, t.call(net.loss, X, y), 2, "loss(X, y)")
-        _check_grads_dict(t, grads, net.params)
-        worst = 0.0
-        for k in PARAM_NAMES:
-            numeric = eval_numerical_gradient(lambda _: t.call(net.loss, X, y)[0], net.params[k],
-                                              verbose=False)
-            error = rel_error(grads[k], numeric)
-            worst = max(worst, error)
-            if not error < 1e-6:
-                t.fail("grads[%r] differs from a numerical gradient of your loss (relative error "
-                       "%.1e with reg=%g)%s" % (k, error, reg,
-                                                "; is the regularization gradient reg * W there?"
-                                                if reg and k.startswith("W") else ""))
-        t.ok("the gradients match numerical gradients of your loss with reg=%g (largest "
-             "relative error %.1e)" % (reg, worst))
+        _expect_numerical_grads(t, net, X, y, PARAM_NAMES, " with reg=%g" % reg, 1e-6)

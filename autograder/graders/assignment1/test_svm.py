@@ -20,100 +20,24 @@ from autograder.trusted.submission import call, get
 from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
 from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
 
-from .linear_common import (check_against_reference, check_speed, random_problem,
-                            unpack_loss)
+from .linear_common import LinearLoss, loss_graders, random_problem, unpack_loss
 
 SECTION_WEIGHT = 25
 MODULE = "cs231n_core.classifiers.linear_svm"
-NAIVE = MODULE + ":svm_loss_naive"
-VECTORIZED = MODULE + ":svm_loss_vectorized"
+NAIVE = LinearLoss(MODULE + ":svm_loss_naive", reference, w_scale=0.1)
+VECTORIZED = LinearLoss(MODULE + ":svm_loss_vectorized", reference, w_scale=0.1)
 CLASSIFIERS = "cs231n_core.classifiers.linear_classifier"
 
 
 # --- svm_loss_naive and svm_loss_vectorized ---------------------------------------
+# Their tests are test_<naive|vectorized>_<check>, one for each of linear_common.py's
+# LOSS_CHECKS, worth the points of NAIVE_POINTS and VECTORIZED_POINTS.
 
-def check_no_reg(submission, rng, path, part):
-    W, X, y = random_problem(rng, 37, 23, 6)
-    check_against_reference(submission, path, reference, W, X, y, 0.0,
-                            "(random data, reg=0)", parts=(part,))
+NAIVE_POINTS = {"loss": 1.5, "gradient": 1.5, "regularization": 1, "edge_shapes": 1}
+VECTORIZED_POINTS = dict(NAIVE_POINTS, is_fast=3)
 
-
-def check_reg(submission, rng, path):
-    W, X, y = random_problem(rng, 29, 17, 5, w_scale=0.5)
-    reg = float(rng.uniform(0.5, 3.0))
-    check_against_reference(submission, path, reference, W, X, y, reg, "(random data, reg > 0)")
-
-
-def check_edge_shapes(submission, rng, path):
-    W, X, y = random_problem(rng, 1, 3, 2)
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(one example, two classes)")
-    W, X, y = random_problem(rng, 4, 2, 11)  # more classes than examples or dimensions
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(4 examples, 11 classes)")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "loss")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "dW")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1)
-def test_naive_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, NAIVE)
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1)
-def test_naive_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, NAIVE)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1.5)
-def test_vectorized_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "loss")
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1.5)
-def test_vectorized_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "dW")
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1)
-def test_vectorized_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1)
-def test_vectorized_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(3)
-def test_vectorized_is_fast(submission, rng):
-    """as fast as a vectorized implementation (within 10x of the reference) and right"""
-    check_speed(submission, VECTORIZED, reference, rng)
+globals().update(loss_graders("naive", NAIVE, NAIVE_POINTS))
+globals().update(loss_graders("vectorized", VECTORIZED, VECTORIZED_POINTS))
 
 
 # --- LinearClassifier.train ---------------------------------------------------------

@@ -17,6 +17,7 @@ from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_l
                                        expect_close, expect_labels)
 from autograder.trusted.held_out import augment_images
 from autograder.trusted.submission import call, get
+from autograder.graders.graded import graded
 from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
 from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
 
@@ -50,18 +51,21 @@ def _digits():
     return digits.data / 16.0, digits.target.astype(np.int64)
 
 
-def digits_problem(rng, num_train=1297):
+def digits_problem(rng, num_train=1297, distorted=False):
     """scikit-learn's handwritten digits (8x8), pixels scaled to [0, 1], mean image of
-    the training split subtracted, and a constant 1 appended (the bias trick)."""
+    the training split subtracted, and a constant 1 appended (the bias trick). With
+    `distorted`, the held-out images are distorted afresh (held_out.augment_images), so
+    that none of them is in a file the worker can read."""
     X, y = _digits()
     order = rng.permutation(len(y))
     train, test = order[:num_train], order[num_train:]
     mean = X[train].mean(axis=0)
+    held_out = augment_images(rng, X[test] * 16.0, 8, 16.0) / 16.0 if distorted else X[test]
 
-    def prepared(rows):
-        return np.hstack([X[rows] - mean, np.ones((len(rows), 1))])
+    def prepared(pixels):
+        return np.hstack([pixels - mean, np.ones((len(pixels), 1))])
 
-    return prepared(train), y[train], prepared(test), y[test]
+    return prepared(X[train]), y[train], prepared(held_out), y[test]
 
 
 def reference_train(classifier, X, y, seed, **kwargs):
@@ -123,18 +127,10 @@ def check_one_step(submission, rng, classifier):
     expect_close(history, own_loss.reshape(1), 1e-8, "the loss recorded by train for its one step")
 
 
-@pytest.mark.target("LinearClassifier.train")
-@pytest.mark.points(2)
-def test_train_one_sgd_step(submission, rng):
-    """one step updates W by -learning_rate * the gradient of self.loss (LinearSVM)"""
-    check_one_step(submission, rng, "LinearSVM")
-
-
-@pytest.mark.target("LinearClassifier.train")
-@pytest.mark.points(1)
-def test_train_one_sgd_step_softmax(submission, rng):
-    """train calls self.loss: the same step with the Softmax subclass"""
-    check_one_step(submission, rng, "Softmax")
+test_train_one_sgd_step = graded("LinearClassifier.train", 2, "one step updates W by -learning_rate * the "
+                                 "gradient of self.loss (LinearSVM)", check_one_step, "LinearSVM")
+test_train_one_sgd_step_softmax = graded("LinearClassifier.train", 1, "train calls self.loss: the same step with "
+                                         "the Softmax subclass", check_one_step, "Softmax")
 
 
 @pytest.mark.target("LinearClassifier.train")
@@ -230,15 +226,9 @@ PREDICT_AGREEMENT = 0.99
 @pytest.mark.points(1.5)
 def test_predict_digits_accuracy(submission, rng):
     """held-out digits with weights trained by the reference: the reference's predictions"""
-    pixels, y = _digits()
-    order = rng.permutation(len(y))
-    train, held_out = order[:1297], order[1297:]
-    mean = pixels[train].mean(axis=0)
-    X_train = np.hstack([pixels[train] - mean, np.ones((len(train), 1))])
-    distorted = augment_images(rng, pixels[held_out] * 16.0, 8, 16.0) / 16.0
-    X_test = np.hstack([distorted - mean, np.ones((len(held_out), 1))])
+    X_train, y_train, X_test, _ = digits_problem(rng, distorted=True)
     svm = LinearSVM()
-    reference_train(svm, X_train, y[train], int(rng.integers(2**31)), **TRAIN_SETTINGS)
+    reference_train(svm, X_train, y_train, int(rng.integers(2**31)), **TRAIN_SETTINGS)
     labels = student_predictions(submission, svm.W, X_test)  # held-out labels stay here
     agreement = float(np.mean(labels == svm.predict(X_test)))
     expect_at_least(agreement, PREDICT_AGREEMENT,

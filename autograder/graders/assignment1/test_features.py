@@ -38,7 +38,8 @@ from autograder.trusted.expect import GradingFailure
 from autograder.trusted.held_out import augment_images, secret_rotation
 from autograder.trusted.submission import call, saved
 from autograder.graders.open_ended import accuracy_graders
-from autograder.graders.assignment1.test_two_layer_net import NET, SOLVER
+from autograder.graders.assignment1.test_two_layer_net import NET
+from autograder.graders.trained import SOLVER
 from cs231n_core.data_utils import get_data
 from cs231n_core.features import color_histograms_hsv, hog_features
 

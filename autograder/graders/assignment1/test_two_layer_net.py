@@ -15,14 +15,12 @@ reference itself passes on these inputs: checked here before the student's answe
 """
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
-from autograder.trusted.expect import expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.trusted.digits import load_digits
-from autograder.trusted.held_out import augment_images, secret_rotation
-from autograder.trusted.submission import call, forward_outputs, get, saved
+from autograder.trusted.submission import call, forward_outputs, get
 from autograder.graders.graded import graded
+from autograder.graders.trained import rotated_digits_split, trained_accuracies
 from autograder.graders.answers import (expect_gaussian_init, expect_grads, expect_numeric_gradient,
                                         numeric_net_problem, scalar, unpack)
 from cs231n_core import layers
@@ -33,7 +31,6 @@ from cs231n_core.gradient_check import (eval_numerical_gradient,
 SECTION_WEIGHT = 25
 LAYERS = "cs231n_core.layers:"
 NET = "cs231n_core.classifiers.fc_net:TwoLayerNet"
-SOLVER = "cs231n_core.solver:Solver"
 VALUE_TOL = 1e-7
 GRAD_TOL = 1e-8
 NET_GRAD_TOL = 1e-7
@@ -402,48 +399,14 @@ DISTORTION = 0.5
 ACCURACY_MARGIN = 0.04
 
 
-def digits_split(rng):
-    pixels, y = load_digits()
-    order = rng.permutation(len(y))
-    train, val, test = order[:1000], order[1000:1200], order[1200:]
-    X = {name: augment_images(rng, pixels[rows], 8, 16.0, DISTORTION) / 16.0
-         for name, rows in (("train", train), ("val", val), ("test", test))}
-    mean = X["train"].mean(axis=0)
-    rotation = secret_rotation(rng, pixels.shape[1])
-    X = {name: (value - mean) @ rotation for name, value in X.items()}
-    data = {"X_train": X["train"], "y_train": y[train], "X_val": X["val"], "y_val": y[val]}
-    return data, X["test"], y[test]
-
-
-def trained_accuracy(submission, data, X_test, y_test, net_config, solver_config, seed=0):
-    """(student's, reference's) held-out accuracy after training the same way; the
-    held-out labels never leave this process."""
-    from cs231n_core.solver import Solver
-
-    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, **net_config)
-    with threadpool_limits(1):  # small matrices: threads only cost time, as in the worker
-        np.random.seed(seed)
-        reference = TwoLayerNet(**net_args)
-        Solver(reference, data, **solver_config).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(NET, save="net", **net_args),
-        call(SOLVER, saved("net"), data, save="solver", **solver_config),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out data")
-    accuracy = float(np.mean(np.argmax(result["scores"], axis=1) == y_test))
-    return accuracy, reference_accuracy
-
-
 @pytest.mark.target("TwoLayerNet")
 @pytest.mark.points(2)
 def test_net_trains_on_digits(submission, rng):
     """trained with the Solver on handwritten digits, held-out accuracy within 4 points of the reference"""
-    data, X_test, y_test = digits_split(rng)
-    accuracy, reference_accuracy = trained_accuracy(submission, data, X_test, y_test,
-                                                    TRAIN_CONFIG, SOLVER_CONFIG)
+    data, X_test, y_test = rotated_digits_split(rng, 1000, 200, distortion=DISTORTION)
+    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, **TRAIN_CONFIG)
+    accuracy, reference_accuracy = trained_accuracies(submission, NET, TwoLayerNet, net_args, data, SOLVER_CONFIG,
+                                                      X_test, y_test, seed=0)
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of TwoLayerNet trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))

@@ -18,16 +18,16 @@ checked here before the student's answer is), 1e-7 for the network's loss and gr
 """
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
-from autograder.trusted.expect import expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
 from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images
-from autograder.trusted.submission import call, forward_outputs, get, saved
+from autograder.trusted.submission import call, forward_outputs, get
 from autograder.graders.answers import (expect_gaussian_init, expect_grads, expect_numeric_gradient,
                                         numeric_net_problem, scalar, unpack)
 from autograder.graders.graded import graded
+from autograder.graders.trained import trained_accuracies
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
 from cs231n_core.classifiers import cnn as reference_cnn
@@ -35,7 +35,6 @@ from cs231n_core.classifiers import cnn as reference_cnn
 SECTION_WEIGHT = 18
 LAYERS = "cs231n_core.layers:"
 CONVNET = "cs231n_core.classifiers.cnn:ThreeLayerConvNet"
-SOLVER = "cs231n_core.solver:Solver"
 LAYER_TOL = 1e-9
 NUMERIC_TOL = 1e-7
 NET_TOL = 1e-7
@@ -375,10 +374,11 @@ def test_net_scores(submission, rng):
                  "the scores of ThreeLayerConvNet.loss(X) for X of shape %s" % (X.shape,))
 
 
-test_net_loss_and_grads = graded("ThreeLayerConvNet", 1, "loss and gradients match the reference without "
-                                 "regularization (filters 3x3, 5x5, 1x1)", check_net_losses, False)
-test_net_regularization = graded("ThreeLayerConvNet", 1, "loss and gradients match the reference with L2 "
-                                 "regularization 0.5 * reg * sum(W * W) of W1, W2, W3", check_net_losses, True)
+WITHOUT_REG = "loss and gradients match the reference without regularization (filters 3x3, 5x5, 1x1)"
+WITH_REG = "loss and gradients match the reference with L2 regularization 0.5 * reg * sum(W * W) of W1, W2, W3"
+
+test_net_loss_and_grads = graded("ThreeLayerConvNet", 1, WITHOUT_REG, check_net_losses, False)
+test_net_regularization = graded("ThreeLayerConvNet", 1, WITH_REG, check_net_losses, True)
 
 
 @pytest.mark.target("ThreeLayerConvNet")
@@ -438,24 +438,11 @@ def digit_images(rng):
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
     """trained with the Solver on handwritten digits, held-out accuracy within 8 points of the reference"""
-    from cs231n_core.solver import Solver
-
     data, X_test, y_test = digit_images(rng)
     net_args = dict(input_dim=[1, 8, 8], num_classes=10, **TRAIN_NET)
-    seed = int(rng.integers(1000))
-    with threadpool_limits(1):  # small arrays: threads only cost time, as in the worker
-        np.random.seed(seed)
-        reference = reference_cnn.ThreeLayerConvNet(**net_args)
-        Solver(reference, data, **TRAIN_SOLVER).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(CONVNET, save="net", **net_args),
-        call(SOLVER, saved("net"), data, save="solver", **TRAIN_SOLVER),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out digits")
-    accuracy = float(np.mean(np.argmax(result["scores"], axis=1) == y_test))
+    accuracy, reference_accuracy = trained_accuracies(submission, CONVNET, reference_cnn.ThreeLayerConvNet, net_args,
+                                                      data, TRAIN_SOLVER, X_test, y_test, int(rng.integers(1000)),
+                                                      held_out="digits")
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of ThreeLayerConvNet trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))

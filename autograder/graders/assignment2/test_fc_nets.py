@@ -20,14 +20,12 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
-from autograder.trusted.digits import load_digits
-from autograder.trusted.held_out import augment_images, secret_rotation
 from autograder.trusted.submission import call, get, saved
 from autograder.graders.answers import expect_grads, numeric_net_problem, scalar, unpack
 from autograder.graders.graded import graded
+from autograder.graders.trained import rotated_digits_split, trained_accuracies
 from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
 
@@ -304,29 +302,25 @@ def test_net_dropout(submission, rng):
                      what + ": the test-time scores (no dropout at test time)")
 
 
-@pytest.mark.target("FullyConnectedNet")
-@pytest.mark.points(1)
-def test_net_batchnorm(submission, rng):
-    """with batch normalization: loss, every gradient, and the test-time scores with the running averages match the reference"""
+def check_normalized_nets(submission, rng, normalization):
+    """Two nets with `normalization` (3 and 4 layers, the first regularized): loss, every
+    gradient, and the test-time scores after a training call."""
     check_against_reference(submission, [
-        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization="batchnorm",
+        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization=normalization,
              reg=float(rng.uniform(0.1, 1.0))),
-        Case(rng, [int(rng.integers(4, 8))] * 3, normalization="batchnorm")], test_scores=True)
+        Case(rng, [int(rng.integers(4, 8))] * 3, normalization=normalization)], test_scores=True)
 
 
-@pytest.mark.target("FullyConnectedNet")
-@pytest.mark.points(1)
-def test_net_layernorm(submission, rng):
-    """with layer normalization: loss, every gradient and the test-time scores match the reference"""
-    check_against_reference(submission, [
-        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization="layernorm",
-             reg=float(rng.uniform(0.1, 1.0))),
-        Case(rng, [int(rng.integers(4, 8))] * 3, normalization="layernorm")], test_scores=True)
+test_net_batchnorm = graded("FullyConnectedNet", 1, "with batch normalization: loss, every gradient, and the "
+                            "test-time scores with the running averages match the reference",
+                            check_normalized_nets, "batchnorm")
+test_net_layernorm = graded("FullyConnectedNet", 1, "with layer normalization: loss, every gradient and the "
+                            "test-time scores match the reference", check_normalized_nets, "layernorm")
 
 
 # Training on scikit-learn's handwritten digits (8x8): 300 training images, 200 held out,
 # plain SGD (given code, so that the update rules' graders stay separate). No input is
-# in a file the worker can read (digits_split): the nearest public image's label is right
+# in a file the worker can read (rotated_digits_split): the nearest public image's label is right
 # for at most 13.5% of the held-out inputs. Calibrated on the reference over 8 random
 # splits x 5 initializations: 74.0% to 88.5% held-out accuracy (mean 80.9%), at most 8.5
 # points between two initializations on one split (a correct net that draws its weights
@@ -339,51 +333,14 @@ DISTORTION = 0.5
 ACCURACY_MARGIN = 0.10
 
 
-def digits_split(rng, num_train=300, num_val=100, num_test=200):
-    """Every image distorted afresh and the pixels rotated by a secret orthogonal matrix
-    (references.augment_images, secret_rotation), so that no input is in a file the
-    worker can read; a fully connected net learns them as well as plain pixels."""
-    pixels, y = load_digits()
-    order = rng.permutation(len(y))
-    rows = {"train": order[:num_train], "val": order[num_train:num_train + num_val],
-            "test": order[num_train + num_val:num_train + num_val + num_test]}
-    X = {name: augment_images(rng, pixels[index], 8, 16.0, DISTORTION) / 16.0
-         for name, index in rows.items()}
-    mean = X["train"].mean(axis=0)
-    rotation = secret_rotation(rng, pixels.shape[1])
-    X = {name: (value - mean) @ rotation for name, value in X.items()}
-    data = {"X_train": X["train"], "y_train": y[rows["train"]], "X_val": X["val"], "y_val": y[rows["val"]]}
-    return data, X["test"], y[rows["test"]]
-
-
-def trained_accuracy(submission, data, X_test, y_test, seed):
-    """(student's, reference's) held-out accuracy after the same training; the held-out
-    labels never leave this process."""
-    from cs231n_core.solver import Solver
-
-    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, dtype=np.float64, **TRAIN_NET)
-    with threadpool_limits(1):
-        np.random.seed(seed)
-        reference = fc_net.FullyConnectedNet(**net_args)
-        Solver(reference, data, **TRAIN_SOLVER).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(NET_PATH, save="net", **dict(net_args, dtype="float64")),
-        call("cs231n_core.solver:Solver", saved("net"), data, save="solver", **TRAIN_SOLVER),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out data")
-    return float(np.mean(np.argmax(result["scores"], axis=1) == y_test)), reference_accuracy
-
-
 @pytest.mark.target("FullyConnectedNet")
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
     """a 3-layer net trained with the Solver on 300 handwritten digits: held-out accuracy within 10 points of the reference"""
-    data, X_test, y_test = digits_split(rng)
-    accuracy, reference_accuracy = trained_accuracy(submission, data, X_test, y_test,
-                                                    int(rng.integers(1000)))
+    data, X_test, y_test = rotated_digits_split(rng, 300, 100, 200, distortion=DISTORTION)
+    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, dtype="float64", **TRAIN_NET)
+    accuracy, reference_accuracy = trained_accuracies(submission, NET_PATH, fc_net.FullyConnectedNet, net_args,
+                                                      data, TRAIN_SOLVER, X_test, y_test, int(rng.integers(1000)))
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of FullyConnectedNet([64, 64]) trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))

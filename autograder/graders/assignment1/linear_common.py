@@ -1,10 +1,13 @@
 """Shared pieces of the graders of the linear classifiers' losses (test_svm.py and
 test_softmax.py): calling a loss `(W, X, y, reg) -> (loss, dW)` in the worker, the
-random problems, the checks against the reference and the speed check.
+random problems, the checks against the reference and the speed check, and the graders
+that the naive and the vectorized SVM and softmax losses share (`loss_graders`).
 
 Not a test module (pytest collects only test_*.py); the reference answers are computed
 here, in the trusted process, with the instructor's cs231n_core.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
@@ -12,6 +15,7 @@ from cs231n_core.gradient_check import rel_error
 from cs231n_core import gradient_check
 from autograder.trusted.submission import call
 from autograder.graders import speed
+from autograder.graders.graded import graded
 
 LOSS_TOL = 1e-7   # CS231n's relative error, on the loss
 GRAD_TOL = 1e-7   # and on every entry of the gradient (floor 1e-8 in the denominator)
@@ -87,11 +91,42 @@ def check_against_reference(submission, path, reference, W, X, y, reg, what, par
                          "%s: the gradient dW %s against a numerical gradient" % (name, what))
 
 
-def check_speed(submission, path, reference, rng):
+# A loss under grading: where the worker finds the student's ("module:function"), the
+# reference, and the scale of W in the problems without regularization (larger for the
+# softmax, so that its probabilities are far from uniform).
+LinearLoss = namedtuple("LinearLoss", "path reference w_scale")
+
+
+def check_no_reg(submission, rng, loss, part):
+    """One part of the answer, `part` "loss" or "dW", on random data without
+    regularization."""
+    W, X, y = random_problem(rng, 37, 23, 6, w_scale=loss.w_scale)
+    check_against_reference(submission, loss.path, loss.reference, W, X, y, 0.0,
+                            "(random data, reg=0)", parts=(part,))
+
+
+def check_reg(submission, rng, loss):
+    W, X, y = random_problem(rng, 29, 17, 5, w_scale=0.5)
+    reg = float(rng.uniform(0.5, 3.0))
+    check_against_reference(submission, loss.path, loss.reference, W, X, y, reg,
+                            "(random data, reg > 0)")
+
+
+def check_edge_shapes(submission, rng, loss):
+    W, X, y = random_problem(rng, 1, 3, 2)
+    check_against_reference(submission, loss.path, loss.reference, W, X, y, 0.25,
+                            "(one example, two classes)")
+    W, X, y = random_problem(rng, 4, 2, 11)  # more classes than examples or dimensions
+    check_against_reference(submission, loss.path, loss.reference, W, X, y, 0.25,
+                            "(4 examples, 11 classes)")
+
+
+def check_speed(submission, rng, loss):
     """The vectorized loss runs within SPEED_MAX_RATIO x the reference's CPU time (plus
     slack), and gives the right values on the large problem. The number of examples is
     drawn afresh; the engine's own cost is measured by a run without the submission's
     code (autograder/graders/speed.py)."""
+    path, reference = loss.path, loss.reference
     name = path.split(":")[-1]
     W, X, y = random_problem(rng, speed.jitter(rng, SPEED_N), SPEED_D, SPEED_C, w_scale=0.3)
     reg = 0.1
@@ -107,3 +142,30 @@ def check_speed(submission, path, reference, rng):
                   "%s, %d calls (CPU time)" % (what, SPEED_REPEAT))
     expect_faster(wall_s, reference_s, SPEED_WALL_RATIO, SPEED_WALL_SLACK_S,
                   "%s, %d calls (wall time)" % (what, SPEED_REPEAT))
+
+
+# The checks of both losses, by the end of their tests' names: (what the check tests,
+# check(submission, rng, loss, *args), *args).
+LOSS_CHECKS = {
+    "loss": ("the loss matches the reference (random data, no regularization)", check_no_reg, "loss"),
+    "gradient": ("the gradient matches the reference (random data, no regularization)",
+                 check_no_reg, "dW"),
+    "regularization": ("regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient",
+                       check_reg),
+    "edge_shapes": ("one example and two classes; more classes than examples", check_edge_shapes),
+    "is_fast": ("as fast as a vectorized implementation (within 10x of the reference) and right",
+                check_speed),
+}
+
+
+def loss_graders(kind, loss, points, checks=LOSS_CHECKS):
+    """{"test_<kind>_<check>": grader} of `loss` (a LinearLoss), one grader for each
+    check named in `points` ({check: raw points}, in the module's order of tests), graded
+    as the loss's function. A module binds them to their names:
+    globals().update(loss_graders(...))."""
+    target = loss.path.split(":")[-1]
+    graders = {}
+    for name, raw_points in points.items():
+        what, check, *args = checks[name]
+        graders["test_%s_%s" % (kind, name)] = graded(target, raw_points, what, check, loss, *args)
+    return graders

@@ -12,6 +12,7 @@ from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images
 from autograder.trusted.submission import call
 from autograder.graders import speed
+from autograder.graders.graded import graded
 from cs231n_core.classifiers.k_nearest_neighbor import KNearestNeighbor
 
 SECTION_WEIGHT = 20
@@ -49,46 +50,19 @@ def check_distances(submission, rng, method, num_train, num_test, dim):
 
 # --- the three distance functions ------------------------------------------------
 
-@pytest.mark.target("compute_distances_two_loops")
-@pytest.mark.points(3)
-def test_two_loops_values(submission, rng):
-    """distances match the reference on random data"""
-    check_distances(submission, rng, "compute_distances_two_loops", 23, 11, 7)
+TWO_LOOPS, ONE_LOOP, NO_LOOPS = ("compute_distances_two_loops", "compute_distances_one_loop",
+                                 "compute_distances_no_loops")
+RANDOM_DATA = "distances match the reference on random data"
+ONE_DIMENSION = "one test point and one-dimensional data"
 
-
-@pytest.mark.target("compute_distances_two_loops")
-@pytest.mark.points(1)
-def test_two_loops_edge_shapes(submission, rng):
-    """one test point and one-dimensional data"""
-    check_distances(submission, rng, "compute_distances_two_loops", 9, 1, 1)
-
-
-@pytest.mark.target("compute_distances_one_loop")
-@pytest.mark.points(3)
-def test_one_loop_values(submission, rng):
-    """distances match the reference on random data"""
-    check_distances(submission, rng, "compute_distances_one_loop", 31, 13, 6)
-
-
-@pytest.mark.target("compute_distances_one_loop")
-@pytest.mark.points(1)
-def test_one_loop_edge_shapes(submission, rng):
-    """one test point and one-dimensional data"""
-    check_distances(submission, rng, "compute_distances_one_loop", 9, 1, 1)
-
-
-@pytest.mark.target("compute_distances_no_loops")
-@pytest.mark.points(3)
-def test_no_loops_values(submission, rng):
-    """distances match the reference on random data"""
-    check_distances(submission, rng, "compute_distances_no_loops", 37, 17, 12)
-
-
-@pytest.mark.target("compute_distances_no_loops")
-@pytest.mark.points(1)
-def test_no_loops_edge_shapes(submission, rng):
-    """one test point, one-dimensional data, more test than training points"""
-    check_distances(submission, rng, "compute_distances_no_loops", 3, 8, 1)
+# check_distances(submission, rng, method, num_train, num_test, dim)
+test_two_loops_values = graded(TWO_LOOPS, 3, RANDOM_DATA, check_distances, TWO_LOOPS, 23, 11, 7)
+test_two_loops_edge_shapes = graded(TWO_LOOPS, 1, ONE_DIMENSION, check_distances, TWO_LOOPS, 9, 1, 1)
+test_one_loop_values = graded(ONE_LOOP, 3, RANDOM_DATA, check_distances, ONE_LOOP, 31, 13, 6)
+test_one_loop_edge_shapes = graded(ONE_LOOP, 1, ONE_DIMENSION, check_distances, ONE_LOOP, 9, 1, 1)
+test_no_loops_values = graded(NO_LOOPS, 3, RANDOM_DATA, check_distances, NO_LOOPS, 37, 17, 12)
+test_no_loops_edge_shapes = graded(NO_LOOPS, 1, "one test point, one-dimensional data, more test than training points",
+                                   check_distances, NO_LOOPS, 3, 8, 1)
 
 
 @pytest.mark.target("compute_distances_no_loops")
@@ -130,18 +104,10 @@ def check_votes(submission, rng, k):
                   "predict_labels with k=%d" % k)
 
 
-@pytest.mark.target("predict_labels")
-@pytest.mark.points(1.5)
-def test_predict_labels_k1(submission, rng):
-    """k=1 predicts the label of the nearest training point"""
-    check_votes(submission, rng, 1)
-
-
-@pytest.mark.target("predict_labels")
-@pytest.mark.points(1.5)
-def test_predict_labels_k5(submission, rng):
-    """k=5 predicts the majority label of the five nearest"""
-    check_votes(submission, rng, 5)
+test_predict_labels_k1 = graded("predict_labels", 1.5, "k=1 predicts the label of the nearest training point",
+                                check_votes, 1)
+test_predict_labels_k5 = graded("predict_labels", 1.5, "k=5 predicts the majority label of the five nearest",
+                                check_votes, 5)
 
 
 @pytest.mark.target("predict_labels")

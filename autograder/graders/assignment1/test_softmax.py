@@ -4,124 +4,37 @@ Inputs are drawn fresh for every grading run; the reference answers are computed
 in the trusted process, by the instructor's edition of cs231n_core.
 
 Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+
+The naive and the vectorized loss share the SVM loss's checks (linear_common.py's
+LOSS_CHECKS) and one of their own, large scores: their tests are
+test_<naive|vectorized>_<check>, worth the points of NAIVE_POINTS and VECTORIZED_POINTS.
 """
-import numpy as np
-import pytest
 
 from cs231n_core.classifiers.softmax import softmax_loss_vectorized as reference
 
-from .linear_common import check_against_reference, check_speed, random_problem
+from .linear_common import LOSS_CHECKS, LinearLoss, check_against_reference, loss_graders, random_problem
 
 SECTION_WEIGHT = 20
 MODULE = "cs231n_core.classifiers.softmax"
-NAIVE = MODULE + ":softmax_loss_naive"
-VECTORIZED = MODULE + ":softmax_loss_vectorized"
+NAIVE = LinearLoss(MODULE + ":softmax_loss_naive", reference, w_scale=0.3)
+VECTORIZED = LinearLoss(MODULE + ":softmax_loss_vectorized", reference, w_scale=0.3)
 
 
-def check_no_reg(submission, rng, path, part):
-    W, X, y = random_problem(rng, 37, 23, 6, w_scale=0.3)
-    check_against_reference(submission, path, reference, W, X, y, 0.0,
-                            "(random data, reg=0)", parts=(part,))
-
-
-def check_reg(submission, rng, path):
-    W, X, y = random_problem(rng, 29, 17, 5, w_scale=0.5)
-    reg = float(rng.uniform(0.5, 3.0))
-    check_against_reference(submission, path, reference, W, X, y, reg, "(random data, reg > 0)")
-
-
-def check_edge_shapes(submission, rng, path):
-    W, X, y = random_problem(rng, 1, 3, 2)
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(one example, two classes)")
-    W, X, y = random_problem(rng, 4, 2, 11)  # more classes than examples or dimensions
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(4 examples, 11 classes)")
-
-
-def check_large_scores(submission, rng, path):
+def check_large_scores(submission, rng, loss):
     """Scores of about 1000 (exp overflows above about 709): the bias trick's constant
     input 1 times a large bias shared by every class, plus a spread of a few units. The
     probabilities are ordinary numbers; only an unshifted exp overflows."""
     W, X, y = random_problem(rng, 23, 12, 7, w_scale=0.4)
     X[:, -1] = 1.0
     W[-1, :] = float(rng.uniform(900.0, 1100.0)) + rng.normal(size=W.shape[1])
-    check_against_reference(submission, path, reference, W, X, y, 0.0,
+    check_against_reference(submission, loss.path, loss.reference, W, X, y, 0.0,
                             "with scores around 1000 (reg=0)")
 
 
-@pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(2)
-def test_naive_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "loss")
+CHECKS = dict(LOSS_CHECKS, large_scores=("numerically stable: finite and right for scores around 1000",
+                                         check_large_scores))
+NAIVE_POINTS = {"loss": 2, "gradient": 2, "regularization": 1.5, "edge_shapes": 1, "large_scores": 1.5}
+VECTORIZED_POINTS = dict(NAIVE_POINTS, large_scores=2, is_fast=3.5)
 
-
-@pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(2)
-def test_naive_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "dW")
-
-
-@pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, NAIVE)
-
-
-@pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1)
-def test_naive_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, NAIVE)
-
-
-@pytest.mark.target("softmax_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_large_scores(submission, rng):
-    """numerically stable: finite and right for scores around 1000"""
-    check_large_scores(submission, rng, NAIVE)
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(2)
-def test_vectorized_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "loss")
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(2)
-def test_vectorized_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "dW")
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1.5)
-def test_vectorized_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(1)
-def test_vectorized_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(2)
-def test_vectorized_large_scores(submission, rng):
-    """numerically stable: finite and right for scores around 1000"""
-    check_large_scores(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("softmax_loss_vectorized")
-@pytest.mark.points(3.5)
-def test_vectorized_is_fast(submission, rng):
-    """as fast as a vectorized implementation (within 10x of the reference) and right"""
-    check_speed(submission, VECTORIZED, reference, rng)
+globals().update(loss_graders("naive", NAIVE, NAIVE_POINTS, CHECKS))
+globals().update(loss_graders("vectorized", VECTORIZED, VECTORIZED_POINTS, CHECKS))

@@ -17,103 +17,28 @@ from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_l
                                        expect_close, expect_labels)
 from autograder.trusted.held_out import augment_images
 from autograder.trusted.submission import call, get
+from autograder.graders.graded import graded
 from cs231n_core.classifiers.linear_classifier import LinearClassifier, LinearSVM
 from cs231n_core.classifiers.linear_svm import svm_loss_vectorized as reference
 
-from .linear_common import (check_against_reference, check_speed, random_problem,
-                            unpack_loss)
+from .linear_common import LinearLoss, loss_graders, random_problem, unpack_loss
 
 SECTION_WEIGHT = 25
 MODULE = "cs231n_core.classifiers.linear_svm"
-NAIVE = MODULE + ":svm_loss_naive"
-VECTORIZED = MODULE + ":svm_loss_vectorized"
+NAIVE = LinearLoss(MODULE + ":svm_loss_naive", reference, w_scale=0.1)
+VECTORIZED = LinearLoss(MODULE + ":svm_loss_vectorized", reference, w_scale=0.1)
 CLASSIFIERS = "cs231n_core.classifiers.linear_classifier"
 
 
 # --- svm_loss_naive and svm_loss_vectorized ---------------------------------------
+# Their tests are test_<naive|vectorized>_<check>, one for each of linear_common.py's
+# LOSS_CHECKS, worth the points of NAIVE_POINTS and VECTORIZED_POINTS.
 
-def check_no_reg(submission, rng, path, part):
-    W, X, y = random_problem(rng, 37, 23, 6)
-    check_against_reference(submission, path, reference, W, X, y, 0.0,
-                            "(random data, reg=0)", parts=(part,))
+NAIVE_POINTS = {"loss": 1.5, "gradient": 1.5, "regularization": 1, "edge_shapes": 1}
+VECTORIZED_POINTS = dict(NAIVE_POINTS, is_fast=3)
 
-
-def check_reg(submission, rng, path):
-    W, X, y = random_problem(rng, 29, 17, 5, w_scale=0.5)
-    reg = float(rng.uniform(0.5, 3.0))
-    check_against_reference(submission, path, reference, W, X, y, reg, "(random data, reg > 0)")
-
-
-def check_edge_shapes(submission, rng, path):
-    W, X, y = random_problem(rng, 1, 3, 2)
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(one example, two classes)")
-    W, X, y = random_problem(rng, 4, 2, 11)  # more classes than examples or dimensions
-    check_against_reference(submission, path, reference, W, X, y, 0.25,
-                            "(4 examples, 11 classes)")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "loss")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1.5)
-def test_naive_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, NAIVE, "dW")
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1)
-def test_naive_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, NAIVE)
-
-
-@pytest.mark.target("svm_loss_naive")
-@pytest.mark.points(1)
-def test_naive_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, NAIVE)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1.5)
-def test_vectorized_loss(submission, rng):
-    """the loss matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "loss")
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1.5)
-def test_vectorized_gradient(submission, rng):
-    """the gradient matches the reference (random data, no regularization)"""
-    check_no_reg(submission, rng, VECTORIZED, "dW")
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1)
-def test_vectorized_regularization(submission, rng):
-    """regularization reg * sum(W * W) in the loss and 2 * reg * W in the gradient"""
-    check_reg(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(1)
-def test_vectorized_edge_shapes(submission, rng):
-    """one example and two classes; more classes than examples"""
-    check_edge_shapes(submission, rng, VECTORIZED)
-
-
-@pytest.mark.target("svm_loss_vectorized")
-@pytest.mark.points(3)
-def test_vectorized_is_fast(submission, rng):
-    """as fast as a vectorized implementation (within 10x of the reference) and right"""
-    check_speed(submission, VECTORIZED, reference, rng)
+globals().update(loss_graders("naive", NAIVE, NAIVE_POINTS))
+globals().update(loss_graders("vectorized", VECTORIZED, VECTORIZED_POINTS))
 
 
 # --- LinearClassifier.train ---------------------------------------------------------
@@ -126,18 +51,21 @@ def _digits():
     return digits.data / 16.0, digits.target.astype(np.int64)
 
 
-def digits_problem(rng, num_train=1297):
+def digits_problem(rng, num_train=1297, distorted=False):
     """scikit-learn's handwritten digits (8x8), pixels scaled to [0, 1], mean image of
-    the training split subtracted, and a constant 1 appended (the bias trick)."""
+    the training split subtracted, and a constant 1 appended (the bias trick). With
+    `distorted`, the held-out images are distorted afresh (held_out.augment_images), so
+    that none of them is in a file the worker can read."""
     X, y = _digits()
     order = rng.permutation(len(y))
     train, test = order[:num_train], order[num_train:]
     mean = X[train].mean(axis=0)
+    held_out = augment_images(rng, X[test] * 16.0, 8, 16.0) / 16.0 if distorted else X[test]
 
-    def prepared(rows):
-        return np.hstack([X[rows] - mean, np.ones((len(rows), 1))])
+    def prepared(pixels):
+        return np.hstack([pixels - mean, np.ones((len(pixels), 1))])
 
-    return prepared(train), y[train], prepared(test), y[test]
+    return prepared(X[train]), y[train], prepared(held_out), y[test]
 
 
 def reference_train(classifier, X, y, seed, **kwargs):
@@ -199,18 +127,10 @@ def check_one_step(submission, rng, classifier):
     expect_close(history, own_loss.reshape(1), 1e-8, "the loss recorded by train for its one step")
 
 
-@pytest.mark.target("LinearClassifier.train")
-@pytest.mark.points(2)
-def test_train_one_sgd_step(submission, rng):
-    """one step updates W by -learning_rate * the gradient of self.loss (LinearSVM)"""
-    check_one_step(submission, rng, "LinearSVM")
-
-
-@pytest.mark.target("LinearClassifier.train")
-@pytest.mark.points(1)
-def test_train_one_sgd_step_softmax(submission, rng):
-    """train calls self.loss: the same step with the Softmax subclass"""
-    check_one_step(submission, rng, "Softmax")
+test_train_one_sgd_step = graded("LinearClassifier.train", 2, "one step updates W by -learning_rate * the "
+                                 "gradient of self.loss (LinearSVM)", check_one_step, "LinearSVM")
+test_train_one_sgd_step_softmax = graded("LinearClassifier.train", 1, "train calls self.loss: the same step with "
+                                         "the Softmax subclass", check_one_step, "Softmax")
 
 
 @pytest.mark.target("LinearClassifier.train")
@@ -306,15 +226,9 @@ PREDICT_AGREEMENT = 0.99
 @pytest.mark.points(1.5)
 def test_predict_digits_accuracy(submission, rng):
     """held-out digits with weights trained by the reference: the reference's predictions"""
-    pixels, y = _digits()
-    order = rng.permutation(len(y))
-    train, held_out = order[:1297], order[1297:]
-    mean = pixels[train].mean(axis=0)
-    X_train = np.hstack([pixels[train] - mean, np.ones((len(train), 1))])
-    distorted = augment_images(rng, pixels[held_out] * 16.0, 8, 16.0) / 16.0
-    X_test = np.hstack([distorted - mean, np.ones((len(held_out), 1))])
+    X_train, y_train, X_test, _ = digits_problem(rng, distorted=True)
     svm = LinearSVM()
-    reference_train(svm, X_train, y[train], int(rng.integers(2**31)), **TRAIN_SETTINGS)
+    reference_train(svm, X_train, y_train, int(rng.integers(2**31)), **TRAIN_SETTINGS)
     labels = student_predictions(submission, svm.W, X_test)  # held-out labels stay here
     agreement = float(np.mean(labels == svm.predict(X_test)))
     expect_at_least(agreement, PREDICT_AGREEMENT,

@@ -15,13 +15,14 @@ reference itself passes on these inputs: checked here before the student's answe
 """
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
-from autograder.trusted.digits import load_digits
-from autograder.trusted.held_out import augment_images, secret_rotation
-from autograder.trusted.submission import call, forward_outputs, get, saved
+from autograder.trusted.submission import call, forward_outputs, get
+from autograder.graders.graded import graded
+from autograder.graders.trained import rotated_digits_split, trained_accuracies
+from autograder.graders.answers import (expect_gaussian_init, expect_grads, expect_numeric_gradient,
+                                        numeric_net_problem, scalar, unpack)
 from cs231n_core import layers
 from cs231n_core.classifiers.fc_net import TwoLayerNet
 from cs231n_core.gradient_check import (eval_numerical_gradient,
@@ -30,7 +31,6 @@ from cs231n_core.gradient_check import (eval_numerical_gradient,
 SECTION_WEIGHT = 25
 LAYERS = "cs231n_core.layers:"
 NET = "cs231n_core.classifiers.fc_net:TwoLayerNet"
-SOLVER = "cs231n_core.solver:Solver"
 VALUE_TOL = 1e-7
 GRAD_TOL = 1e-8
 NET_GRAD_TOL = 1e-7
@@ -50,33 +50,6 @@ def run_layers(submission, name, arg_lists):
     steps = [call(LAYERS + name, *args, save="result%d" % i) for i, args in enumerate(arg_lists)]
     result = submission.run(steps, returns=["result%d" % i for i in range(len(arg_lists))])
     return [result["result%d" % i] for i in range(len(arg_lists))]
-
-
-def unpack(result, count, what):
-    if not isinstance(result, tuple) or len(result) != count:
-        got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
-    return result
-
-
-def scalar(value, what):
-    """A loss: a finite number (a 0-d array or an array of one element)."""
-    if value is None:
-        raise GradingFailure("%s: got None instead of a number" % what)
-    value = np.asarray(value)
-    if value.size != 1:
-        raise GradingFailure("%s: expected a single number, got an array of shape %s"
-                             % (what, value.shape))
-    value = value.reshape(())
-    expect_array(value, (), what)
-    return value
-
-
-def expect_numeric_gradient(student, reference, numeric, what):
-    """The student's gradient against a numerical one, once the reference passed."""
-    if not rel_error(reference, numeric) <= NUMERIC_TOL:
-        raise RuntimeError("the reference fails its own numerical check (%s)" % what)
-    expect_close(student, numeric, NUMERIC_TOL, what + " against a numerical gradient")
 
 
 def random_loss_problem(rng, num_examples, num_classes, scale):
@@ -165,7 +138,7 @@ def test_affine_backward_numerical(submission, rng):
         eval_numerical_gradient_array(lambda v: layers.affine_forward(x, w, v)[0], b.copy(), dout))
     got = student_affine_backward(submission, [(x, w, b, dout)])[0]
     for name, value, reference, numerical in zip(("dx", "dw", "db"), got, expected, numeric):
-        expect_numeric_gradient(value, reference, numerical, "affine_backward's " + name)
+        expect_numeric_gradient(value, reference, numerical, NUMERIC_TOL, "affine_backward's " + name)
 
 
 @pytest.mark.target("affine_backward")
@@ -246,7 +219,7 @@ def test_relu_backward_numerical(submission, rng):
     x, dout = relu_problem(rng, (7, 9))
     numeric = eval_numerical_gradient_array(lambda v: layers.relu_forward(v)[0], x.copy(), dout)
     dx = run_layer(submission, "relu_backward", dout, x)
-    expect_numeric_gradient(dx, layers.relu_backward(dout, x), numeric, "relu_backward's dx")
+    expect_numeric_gradient(dx, layers.relu_backward(dout, x), numeric, NUMERIC_TOL, "relu_backward's dx")
 
 
 # --- svm_loss and softmax_loss -----------------------------------------------------
@@ -262,7 +235,12 @@ def check_losses(submission, name, problems):
         expect_close(dx, expected_dx, GRAD_TOL, "%s's dx %s" % (name, what))
 
 
-def check_loss_numerical(submission, name, rng):
+def check_loss_values(submission, rng, name):
+    x, y = random_loss_problem(rng, int(rng.integers(20, 40)), int(rng.integers(5, 12)), 1.0)
+    check_losses(submission, name, [(x, y, "on random scores")])
+
+
+def check_loss_numerical(submission, rng, name):
     fn = getattr(layers, name)
     for _ in range(20):  # redraw the rare scores with a hinge within a step of its kink
         x, y = random_loss_problem(rng, 8, 5, 1.0)
@@ -270,58 +248,27 @@ def check_loss_numerical(submission, name, rng):
         if rel_error(fn(x, y)[1], numeric) <= NUMERIC_TOL:
             break
     _, dx = unpack(run_layer(submission, name, x, y), 2, name)
-    expect_numeric_gradient(dx, fn(x, y)[1], numeric, "%s's dx" % name)
+    expect_numeric_gradient(dx, fn(x, y)[1], numeric, NUMERIC_TOL, "%s's dx" % name)
 
 
-def check_loss_edges(submission, name, rng):
+def check_loss_edges(submission, rng, name):
     check_losses(submission, name, [
         random_loss_problem(rng, 12, 10, 1e3) + ("for scores around 1e3",),
         random_loss_problem(rng, 1, 4, 1.0) + ("for a single example",),
         random_loss_problem(rng, 9, 2, 1.0) + ("for two classes",)])
 
 
-@pytest.mark.target("svm_loss")
-@pytest.mark.points(1)
-def test_svm_loss_values(submission, rng):
-    """loss and dx match the reference on random scores"""
-    x, y = random_loss_problem(rng, int(rng.integers(20, 40)), int(rng.integers(5, 12)), 1.0)
-    check_losses(submission, "svm_loss", [(x, y, "on random scores")])
+RANDOM_SCORES = "loss and dx match the reference on random scores"
+NUMERICAL = "dx matches a numerical gradient of the loss"
 
-
-@pytest.mark.target("svm_loss")
-@pytest.mark.points(1)
-def test_svm_loss_numerical(submission, rng):
-    """dx matches a numerical gradient of the loss"""
-    check_loss_numerical(submission, "svm_loss", rng)
-
-
-@pytest.mark.target("svm_loss")
-@pytest.mark.points(1)
-def test_svm_loss_edges(submission, rng):
-    """scores around 1e3, one example, two classes"""
-    check_loss_edges(submission, "svm_loss", rng)
-
-
-@pytest.mark.target("softmax_loss")
-@pytest.mark.points(1)
-def test_softmax_loss_values(submission, rng):
-    """loss and dx match the reference on random scores"""
-    x, y = random_loss_problem(rng, int(rng.integers(20, 40)), int(rng.integers(5, 12)), 1.0)
-    check_losses(submission, "softmax_loss", [(x, y, "on random scores")])
-
-
-@pytest.mark.target("softmax_loss")
-@pytest.mark.points(1)
-def test_softmax_loss_numerical(submission, rng):
-    """dx matches a numerical gradient of the loss"""
-    check_loss_numerical(submission, "softmax_loss", rng)
-
-
-@pytest.mark.target("softmax_loss")
-@pytest.mark.points(1)
-def test_softmax_loss_edges(submission, rng):
-    """finite and right for scores around 1e3 (numerically stable), one example, two classes"""
-    check_loss_edges(submission, "softmax_loss", rng)
+test_svm_loss_values = graded("svm_loss", 1, RANDOM_SCORES, check_loss_values, "svm_loss")
+test_svm_loss_numerical = graded("svm_loss", 1, NUMERICAL, check_loss_numerical, "svm_loss")
+test_svm_loss_edges = graded("svm_loss", 1, "scores around 1e3, one example, two classes",
+                             check_loss_edges, "svm_loss")
+test_softmax_loss_values = graded("softmax_loss", 1, RANDOM_SCORES, check_loss_values, "softmax_loss")
+test_softmax_loss_numerical = graded("softmax_loss", 1, NUMERICAL, check_loss_numerical, "softmax_loss")
+test_softmax_loss_edges = graded("softmax_loss", 1, "finite and right for scores around 1e3 (numerically stable), "
+                                 "one example, two classes", check_loss_edges, "softmax_loss")
 
 
 # --- TwoLayerNet ---------------------------------------------------------------------
@@ -350,16 +297,6 @@ def student_net_steps(params, reg):
             call("net.params.update", params)]
 
 
-def expect_grads(grads, expected, tol, what):
-    if not isinstance(grads, dict):
-        raise GradingFailure("%s: grads must be a dictionary, got %s" % (what, type(grads).__name__))
-    missing = [k for k in PARAM_NAMES if k not in grads]
-    if missing:
-        raise GradingFailure("%s: grads lacks %s" % (what, ", ".join(missing)))
-    for name in PARAM_NAMES:
-        expect_close(grads[name], expected[name], tol, "%s: grads[%r]" % (what, name))
-
-
 def student_loss(submission, params, reg, X, y):
     result = submission.run(student_net_steps(params, reg)
                             + [call("net.loss", X, y, save="result")], returns=["result"])
@@ -367,7 +304,8 @@ def student_loss(submission, params, reg, X, y):
     return scalar(loss, "TwoLayerNet.loss(X, y)'s loss"), grads
 
 
-def check_net_loss(submission, rng, reg):
+def check_net_loss(submission, rng, regularized):
+    reg = float(rng.uniform(0.5, 3.0)) if regularized else 0.0
     input_shape = (3, 2, 2)  # examples of shape (d_1, d_2, d_3), D = 12
     params = random_params(rng, 12, int(rng.integers(6, 12)), int(rng.integers(3, 7)))
     X = rng.normal(size=(int(rng.integers(5, 10)),) + input_shape)
@@ -376,30 +314,7 @@ def check_net_loss(submission, rng, reg):
     loss, grads = student_loss(submission, params, reg, X, y)
     what = "TwoLayerNet.loss(X, y) with reg=%g" % reg
     expect_close(loss, expected_loss, VALUE_TOL, what + ": the loss")
-    expect_grads(grads, expected_grads, NET_GRAD_TOL, what)
-
-
-def expect_init_stats(params, shapes, weight_scale, what):
-    if not isinstance(params, dict) or sorted(params) != sorted(PARAM_NAMES):
-        keys = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise GradingFailure("%s: self.params must have the keys W1, b1, W2, b2, got %s" % (what, keys))
-    for name in PARAM_NAMES:
-        expect_array(params[name], shapes[name], "%s: params[%r]" % (what, name))
-    for name in ("b1", "b2"):
-        if np.any(params[name] != 0):
-            raise GradingFailure("%s: params[%r] must start at zero" % (what, name))
-    for name in ("W1", "W2"):
-        w = params[name]
-        # A Gaussian sample's mean and std are within 5 standard errors of the truth.
-        sem = weight_scale / np.sqrt(w.size)
-        if abs(np.mean(w)) > 5 * sem:
-            raise GradingFailure("%s: params[%r] should be centred at 0 (its mean is %.3g "
-                                 "with weight_scale=%g)" % (what, name, np.mean(w), weight_scale))
-        ratio = np.std(w) / weight_scale
-        if abs(ratio - 1) > 5 * np.sqrt(0.5 / w.size) + 0.01:
-            raise GradingFailure("%s: the standard deviation of params[%r] is %.3g x "
-                                 "weight_scale (weight_scale=%g), expected about 1"
-                                 % (what, name, ratio, weight_scale))
+    expect_grads(grads, expected_grads, NET_GRAD_TOL, what, PARAM_NAMES)
 
 
 @pytest.mark.target("TwoLayerNet")
@@ -418,12 +333,12 @@ def test_net_initialization(submission, rng):
         returns=["params", "reg", "default_params"])
     shapes = {"W1": (input_dim, hidden_dim), "b1": (hidden_dim,),
               "W2": (hidden_dim, num_classes), "b2": (num_classes,)}
-    expect_init_stats(result["params"], shapes, weight_scale,
-                      "TwoLayerNet(%d, %d, %d, weight_scale=%g)"
-                      % (input_dim, hidden_dim, num_classes, weight_scale))
+    expect_gaussian_init(result["params"], shapes, weight_scale,
+                         "TwoLayerNet(%d, %d, %d, weight_scale=%g)"
+                         % (input_dim, hidden_dim, num_classes, weight_scale))
     expect_close(scalar(result["reg"], "self.reg"), reg, VALUE_TOL, "self.reg")
     shapes = {"W1": (3072, 100), "b1": (100,), "W2": (100, 10), "b2": (10,)}
-    expect_init_stats(result["default_params"], shapes, 1e-3, "TwoLayerNet() with its defaults")
+    expect_gaussian_init(result["default_params"], shapes, 1e-3, "TwoLayerNet() with its defaults")
 
 
 @pytest.mark.target("TwoLayerNet")
@@ -439,18 +354,10 @@ def test_net_scores(submission, rng):
                  "the scores of TwoLayerNet.loss(X) for X of shape %s" % (X.shape,))
 
 
-@pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(1)
-def test_net_loss_and_grads(submission, rng):
-    """loss and gradients match the reference without regularization"""
-    check_net_loss(submission, rng, 0.0)
-
-
-@pytest.mark.target("TwoLayerNet")
-@pytest.mark.points(1)
-def test_net_regularization(submission, rng):
-    """loss and gradients match the reference with L2 regularization 0.5 * reg * sum(W * W)"""
-    check_net_loss(submission, rng, float(rng.uniform(0.5, 3.0)))
+test_net_loss_and_grads = graded("TwoLayerNet", 1, "loss and gradients match the reference without regularization",
+                                 check_net_loss, False)
+test_net_regularization = graded("TwoLayerNet", 1, "loss and gradients match the reference with L2 regularization "
+                                 "0.5 * reg * sum(W * W)", check_net_loss, True)
 
 
 @pytest.mark.target("TwoLayerNet")
@@ -458,20 +365,18 @@ def test_net_regularization(submission, rng):
 def test_net_numerical_gradients(submission, rng):
     """gradients match numerical gradients of the loss (with regularization)"""
     reg = float(rng.uniform(0.1, 1.0))
-    for _ in range(20):  # redraw the rare inputs with a hidden unit within a step of its kink
+
+    def draw():
         params = random_params(rng, 5, 6, 3)
         X = rng.normal(size=(4, 5))
         y = rng.integers(0, 3, size=4)
-        net = reference_net(params, reg)
-        _, expected = net.loss(X, y)
-        numeric = {name: eval_numerical_gradient(lambda _: net.loss(X, y)[0], net.params[name],
-                                                 verbose=False) for name in PARAM_NAMES}
-        if all(rel_error(expected[k], numeric[k]) <= NUMERIC_TOL for k in PARAM_NAMES):
-            break
+        return reference_net(params, reg), X, y, params
+
+    (_, X, y, params), expected, numeric = numeric_net_problem(draw, PARAM_NAMES, NUMERIC_TOL)
     _, grads = student_loss(submission, params, reg, X, y)
-    expect_grads(grads, expected, NET_GRAD_TOL, "TwoLayerNet.loss(X, y) with reg=%g" % reg)
+    expect_grads(grads, expected, NET_GRAD_TOL, "TwoLayerNet.loss(X, y) with reg=%g" % reg, PARAM_NAMES)
     for name in PARAM_NAMES:
-        expect_numeric_gradient(grads[name], expected[name], numeric[name], "grads[%r]" % name)
+        expect_numeric_gradient(grads[name], expected[name], numeric[name], NUMERIC_TOL, "grads[%r]" % name)
 
 
 # Training on scikit-learn's handwritten digits (8x8, 1797 images), held out in a form
@@ -494,48 +399,14 @@ DISTORTION = 0.5
 ACCURACY_MARGIN = 0.04
 
 
-def digits_split(rng):
-    pixels, y = load_digits()
-    order = rng.permutation(len(y))
-    train, val, test = order[:1000], order[1000:1200], order[1200:]
-    X = {name: augment_images(rng, pixels[rows], 8, 16.0, DISTORTION) / 16.0
-         for name, rows in (("train", train), ("val", val), ("test", test))}
-    mean = X["train"].mean(axis=0)
-    rotation = secret_rotation(rng, pixels.shape[1])
-    X = {name: (value - mean) @ rotation for name, value in X.items()}
-    data = {"X_train": X["train"], "y_train": y[train], "X_val": X["val"], "y_val": y[val]}
-    return data, X["test"], y[test]
-
-
-def trained_accuracy(submission, data, X_test, y_test, net_config, solver_config, seed=0):
-    """(student's, reference's) held-out accuracy after training the same way; the
-    held-out labels never leave this process."""
-    from cs231n_core.solver import Solver
-
-    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, **net_config)
-    with threadpool_limits(1):  # small matrices: threads only cost time, as in the worker
-        np.random.seed(seed)
-        reference = TwoLayerNet(**net_args)
-        Solver(reference, data, **solver_config).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(NET, save="net", **net_args),
-        call(SOLVER, saved("net"), data, save="solver", **solver_config),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out data")
-    accuracy = float(np.mean(np.argmax(result["scores"], axis=1) == y_test))
-    return accuracy, reference_accuracy
-
-
 @pytest.mark.target("TwoLayerNet")
 @pytest.mark.points(2)
 def test_net_trains_on_digits(submission, rng):
     """trained with the Solver on handwritten digits, held-out accuracy within 4 points of the reference"""
-    data, X_test, y_test = digits_split(rng)
-    accuracy, reference_accuracy = trained_accuracy(submission, data, X_test, y_test,
-                                                    TRAIN_CONFIG, SOLVER_CONFIG)
+    data, X_test, y_test = rotated_digits_split(rng, 1000, 200, distortion=DISTORTION)
+    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, **TRAIN_CONFIG)
+    accuracy, reference_accuracy = trained_accuracies(submission, NET, TwoLayerNet, net_args, data, SOLVER_CONFIG,
+                                                      X_test, y_test, seed=0)
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of TwoLayerNet trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))

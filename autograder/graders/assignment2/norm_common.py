@@ -11,6 +11,7 @@ backward passes their points (the mistake bank says so with "affects").
 from autograder.trusted.expect import GradingFailure, expect_close
 from cs231n_core.gradient_check import rel_error
 from autograder.trusted.submission import call, saved
+from autograder.graders.answers import unpack
 from cs231n_core import gradient_check
 
 LAYERS = "cs231n_core.layers:"
@@ -44,13 +45,6 @@ def student_forwards(submission, name, arg_lists):
     for i in range(len(arg_lists)):
         expect_pair(result, str(i), name)
     return [result["out%d" % i] for i in range(len(arg_lists))]
-
-
-def unpack(result, count, what):
-    if not isinstance(result, tuple) or len(result) != count:
-        got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
-    return result
 
 
 def student_backwards(submission, forward, backward, problems, repeat=1):

@@ -17,11 +17,13 @@ import pytest
 from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
 from autograder.trusted.submission import call, saved
 from autograder.graders import speed
+from autograder.graders.answers import unpack
+from autograder.graders.graded import graded
 from cs231n_core import layers
 
 from .norm_common import (GRAD_TOL, LAYERS, VALUE_TOL, expect_grads, expect_numeric_grads,
                           expect_pair, features, forward_steps, numerical_problem,
-                          student_backwards, student_forwards, unpack)
+                          student_backwards, student_forwards)
 
 SECTION_WEIGHT = 30
 
@@ -180,48 +182,24 @@ def check_bn_backward_numerical(submission, rng, name):
     expect_numeric_grads(got, numeric, name)
 
 
-@pytest.mark.target("batchnorm_backward")
-@pytest.mark.points(3)
-def test_batchnorm_backward_values(submission, rng):
-    """dx, dgamma and dbeta match the reference (default eps, and a given eps)"""
-    check_bn_backward(submission, rng, "batchnorm_backward", [random_shape(rng)])
-    check_bn_backward(submission, rng, "batchnorm_backward", [random_shape(rng)], with_eps=True)
+def check_bn_backward_values(submission, rng, name):
+    check_bn_backward(submission, rng, name, [random_shape(rng)])
+    check_bn_backward(submission, rng, name, [random_shape(rng)], with_eps=True)
 
 
-@pytest.mark.target("batchnorm_backward")
-@pytest.mark.points(2)
-def test_batchnorm_backward_numerical(submission, rng):
-    """dx, dgamma and dbeta match numerical gradients of batch normalization"""
-    check_bn_backward_numerical(submission, rng, "batchnorm_backward")
+def backward_graders(name, values, numerical, odd_shapes):
+    """{"test_<name>_<check>": grader} of the three checks that both backward passes get,
+    worth `values`, `numerical` and `odd_shapes` raw points."""
+    return {"test_%s_values" % name: graded(name, values, "dx, dgamma and dbeta match the reference (default "
+                                            "eps, and a given eps)", check_bn_backward_values, name),
+            "test_%s_numerical" % name: graded(name, numerical, "dx, dgamma and dbeta match numerical gradients "
+                                               "of batch normalization", check_bn_backward_numerical, name),
+            "test_%s_odd_shapes" % name: graded(name, odd_shapes, "one example, two examples, one feature, more "
+                                                "features than examples", check_bn_backward, name, ODD_SHAPES)}
 
 
-@pytest.mark.target("batchnorm_backward")
-@pytest.mark.points(2)
-def test_batchnorm_backward_odd_shapes(submission, rng):
-    """one example, two examples, one feature, more features than examples"""
-    check_bn_backward(submission, rng, "batchnorm_backward", ODD_SHAPES)
-
-
-@pytest.mark.target("batchnorm_backward_alt")
-@pytest.mark.points(2)
-def test_batchnorm_backward_alt_values(submission, rng):
-    """dx, dgamma and dbeta match the reference (default eps, and a given eps)"""
-    check_bn_backward(submission, rng, "batchnorm_backward_alt", [random_shape(rng)])
-    check_bn_backward(submission, rng, "batchnorm_backward_alt", [random_shape(rng)], with_eps=True)
-
-
-@pytest.mark.target("batchnorm_backward_alt")
-@pytest.mark.points(1)
-def test_batchnorm_backward_alt_numerical(submission, rng):
-    """dx, dgamma and dbeta match numerical gradients of batch normalization"""
-    check_bn_backward_numerical(submission, rng, "batchnorm_backward_alt")
-
-
-@pytest.mark.target("batchnorm_backward_alt")
-@pytest.mark.points(1)
-def test_batchnorm_backward_alt_odd_shapes(submission, rng):
-    """one example, two examples, one feature, more features than examples"""
-    check_bn_backward(submission, rng, "batchnorm_backward_alt", ODD_SHAPES)
+globals().update(backward_graders("batchnorm_backward", values=3, numerical=2, odd_shapes=2))
+globals().update(backward_graders("batchnorm_backward_alt", values=2, numerical=1, odd_shapes=1))
 
 
 # The speed check: a wide and a very tall minibatch (about half a million values each,

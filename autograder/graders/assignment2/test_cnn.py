@@ -18,13 +18,16 @@ checked here before the student's answer is), 1e-7 for the network's loss and gr
 """
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import expect_at_least, expect_close
 from cs231n_core.gradient_check import rel_error
 from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images
-from autograder.trusted.submission import call, forward_outputs, get, saved
+from autograder.trusted.submission import call, forward_outputs, get
+from autograder.graders.answers import (expect_gaussian_init, expect_grads, expect_numeric_gradient,
+                                        numeric_net_problem, scalar, unpack)
+from autograder.graders.graded import graded
+from autograder.graders.trained import trained_accuracies
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
 from cs231n_core.classifiers import cnn as reference_cnn
@@ -32,7 +35,6 @@ from cs231n_core.classifiers import cnn as reference_cnn
 SECTION_WEIGHT = 18
 LAYERS = "cs231n_core.layers:"
 CONVNET = "cs231n_core.classifiers.cnn:ThreeLayerConvNet"
-SOLVER = "cs231n_core.solver:Solver"
 LAYER_TOL = 1e-9
 NUMERIC_TOL = 1e-7
 NET_TOL = 1e-7
@@ -48,37 +50,6 @@ def backward_results(submission, name, arg_lists):
     steps = [call(LAYERS + name, *args, save="grads%d" % i) for i, args in enumerate(arg_lists)]
     result = submission.run(steps, returns=["grads%d" % i for i in range(len(arg_lists))])
     return [result["grads%d" % i] for i in range(len(arg_lists))]
-
-
-def values_of(result, count, what):
-    if count == 1:
-        if isinstance(result, tuple):
-            raise GradingFailure("%s must return one array, got %d values" % (what, len(result)))
-        return (result,)
-    if not isinstance(result, tuple) or len(result) != count:
-        got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
-    return result
-
-
-def one_number(value, what):
-    """A loss: a finite number (a 0-d array or an array of one element)."""
-    if value is None:
-        raise GradingFailure("%s: got None instead of a number" % what)
-    value = np.asarray(value)
-    if value.size != 1:
-        raise GradingFailure("%s: expected a single number, got an array of shape %s"
-                             % (what, value.shape))
-    value = value.reshape(())
-    expect_array(value, (), what)
-    return value
-
-
-def against_numerical(student, reference, numeric, tol, what):
-    """The student's gradient against a numerical one, once the reference passed."""
-    if not rel_error(reference, numeric) <= tol:
-        raise RuntimeError("the reference fails its own numerical check (%s)" % what)
-    expect_close(student, numeric, tol, what + " against a numerical gradient")
 
 
 def describe(shape, param):
@@ -109,12 +80,14 @@ def odd_conv_cases(rng):
             conv_case(rng, r(1, 2), r(2, 3), r(4, 7), r(4, 7), r(2, 3), 1, 1, 1, 2)]
 
 
-def cs231n_conv_case(rng):
+def cs231n_conv_cases(rng):
     """CS231n's shapes (x (2, 3, 4, 4), w (3, 3, 4, 4), stride 2, pad 1), random values."""
-    return conv_case(rng, 2, 3, 4, 4, 3, 4, 4, 2, 1)
+    return [conv_case(rng, 2, 3, 4, 4, 3, 4, 4, 2, 1)]
 
 
-def check_conv_forward(submission, problems):
+def check_conv_forward(submission, rng, cases):
+    """The output for each problem of cases(rng), in one worker run."""
+    problems = cases(rng)
     outs = forward_outputs(submission, LAYERS + "conv_forward_naive", problems)
     for (x, w, b, conv_param), out in zip(problems, outs):
         expected = reference_layers.conv_forward_naive(x, w, b, conv_param)[0]
@@ -130,12 +103,14 @@ def conv_backward_problems(rng, problems):
     return with_dout
 
 
-def check_conv_backward(submission, rng, problems):
+def check_conv_backward(submission, rng, cases):
+    """dx, dw and db for each problem of cases(rng), in one worker run."""
+    problems = cases(rng)
     with_dout = conv_backward_problems(rng, problems)
     results = backward_results(submission, "conv_backward_naive", with_dout)
     for (dout, cache), result in zip(with_dout, results):
         expected = reference_layers.conv_backward_naive(dout, cache)
-        got = values_of(result, 3, "conv_backward_naive")
+        got = unpack(result, 3, "conv_backward_naive")
         for name, value, reference in zip(("dx", "dw", "db"), got, expected):
             expect_close(value, reference, LAYER_TOL, "conv_backward_naive's %s for %s and w of shape %s"
                          % (name, describe(cache[0].shape, cache[3]), cache[1].shape))
@@ -143,34 +118,18 @@ def check_conv_backward(submission, rng, problems):
 
 # --- conv_forward_naive ----------------------------------------------------------------
 
-@pytest.mark.target("conv_forward_naive")
-@pytest.mark.points(1)
-def test_conv_forward_values(submission, rng):
-    """output matches the reference on CS231n's shapes (stride 2, pad 1)"""
-    check_conv_forward(submission, [cs231n_conv_case(rng)])
+ODD_CONV_SHAPES = "odd sizes, non-square filters, strides 1 to 3, paddings 0 to 2"
 
-
-@pytest.mark.target("conv_forward_naive")
-@pytest.mark.points(2)
-def test_conv_forward_odd_shapes(submission, rng):
-    """odd sizes, non-square filters, strides 1 to 3, paddings 0 to 2"""
-    check_conv_forward(submission, odd_conv_cases(rng))
+test_conv_forward_values = graded("conv_forward_naive", 1, "output matches the reference on CS231n's shapes "
+                                  "(stride 2, pad 1)", check_conv_forward, cs231n_conv_cases)
+test_conv_forward_odd_shapes = graded("conv_forward_naive", 2, ODD_CONV_SHAPES, check_conv_forward, odd_conv_cases)
 
 
 # --- conv_backward_naive ---------------------------------------------------------------
 
-@pytest.mark.target("conv_backward_naive")
-@pytest.mark.points(1)
-def test_conv_backward_values(submission, rng):
-    """dx, dw and db match the reference on CS231n's shapes (stride 2, pad 1)"""
-    check_conv_backward(submission, rng, [cs231n_conv_case(rng)])
-
-
-@pytest.mark.target("conv_backward_naive")
-@pytest.mark.points(2)
-def test_conv_backward_odd_shapes(submission, rng):
-    """odd sizes, non-square filters, strides 1 to 3, paddings 0 to 2"""
-    check_conv_backward(submission, rng, odd_conv_cases(rng))
+test_conv_backward_values = graded("conv_backward_naive", 1, "dx, dw and db match the reference on CS231n's "
+                                   "shapes (stride 2, pad 1)", check_conv_backward, cs231n_conv_cases)
+test_conv_backward_odd_shapes = graded("conv_backward_naive", 2, ODD_CONV_SHAPES, check_conv_backward, odd_conv_cases)
 
 
 @pytest.mark.target("conv_backward_naive")
@@ -188,10 +147,10 @@ def test_conv_backward_numerical(submission, rng):
         expected = reference_layers.conv_backward_naive(dout, cache)
         if all(rel_error(e, n) <= NUMERIC_TOL for e, n in zip(expected, numeric)):
             break
-    got = values_of(backward_results(submission, "conv_backward_naive", [(dout, cache)])[0], 3,
+    got = unpack(backward_results(submission, "conv_backward_naive", [(dout, cache)])[0], 3,
                     "conv_backward_naive")
     for name, value, reference, numerical in zip(("dx", "dw", "db"), got, expected, numeric):
-        against_numerical(value, reference, numerical, NUMERIC_TOL, "conv_backward_naive's " + name)
+        expect_numeric_gradient(value, reference, numerical, NUMERIC_TOL, "conv_backward_naive's " + name)
 
 
 # --- max pooling: problems -------------------------------------------------------------
@@ -215,7 +174,16 @@ def odd_pool_cases(rng):
             pool_case(rng, r(1, 2), r(2, 3), r(6, 8), r(5, 7), 1, 2, 2)]
 
 
-def check_pool_forward(submission, problems):
+def cs231n_pool_cases(rng):
+    """2x2 windows of stride 2 (CS231n's), even sizes."""
+    N, C = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    H, W = 2 * int(rng.integers(2, 5)), 2 * int(rng.integers(2, 5))
+    return [pool_case(rng, N, C, H, W, 2, 2, 2)]
+
+
+def check_pool_forward(submission, rng, cases):
+    """The output for each problem of cases(rng), in one worker run."""
+    problems = cases(rng)
     outs = forward_outputs(submission, LAYERS + "max_pool_forward_naive", problems)
     for (x, pool_param), out in zip(problems, outs):
         expected = reference_layers.max_pool_forward_naive(x, pool_param)[0]
@@ -235,27 +203,17 @@ def check_pool_backward(submission, rng, problems, what=""):
     with_dout = pool_backward_problems(rng, problems)
     results = backward_results(submission, "max_pool_backward_naive", with_dout)
     for (dout, cache), result in zip(with_dout, results):
-        dx, = values_of(result, 1, "max_pool_backward_naive")
+        dx, = unpack(result, 1, "max_pool_backward_naive")
         expect_close(dx, reference_layers.max_pool_backward_naive(dout, cache), LAYER_TOL,
                      "max_pool_backward_naive's dx for %s%s" % (describe(cache[0].shape, cache[1]), what))
 
 
 # --- max_pool_forward_naive ------------------------------------------------------------
 
-@pytest.mark.target("max_pool_forward_naive")
-@pytest.mark.points(1)
-def test_max_pool_forward_values(submission, rng):
-    """output matches the reference for 2x2 windows of stride 2 (CS231n's)"""
-    N, C = int(rng.integers(2, 4)), int(rng.integers(2, 4))
-    H, W = 2 * int(rng.integers(2, 5)), 2 * int(rng.integers(2, 5))
-    check_pool_forward(submission, [pool_case(rng, N, C, H, W, 2, 2, 2)])
-
-
-@pytest.mark.target("max_pool_forward_naive")
-@pytest.mark.points(1)
-def test_max_pool_forward_odd_shapes(submission, rng):
-    """non-square and overlapping windows, leftover rows and columns, strides 1 to 3"""
-    check_pool_forward(submission, odd_pool_cases(rng))
+test_max_pool_forward_values = graded("max_pool_forward_naive", 1, "output matches the reference for 2x2 windows "
+                                      "of stride 2 (CS231n's)", check_pool_forward, cs231n_pool_cases)
+test_max_pool_forward_odd_shapes = graded("max_pool_forward_naive", 1, "non-square and overlapping windows, leftover "
+                                          "rows and columns, strides 1 to 3", check_pool_forward, odd_pool_cases)
 
 
 # --- max_pool_backward_naive -----------------------------------------------------------
@@ -264,9 +222,7 @@ def test_max_pool_forward_odd_shapes(submission, rng):
 @pytest.mark.points(1)
 def test_max_pool_backward_values(submission, rng):
     """dx matches the reference for 2x2 windows of stride 2 and for odd shapes"""
-    N, C = int(rng.integers(2, 4)), int(rng.integers(2, 4))
-    H, W = 2 * int(rng.integers(2, 5)), 2 * int(rng.integers(2, 5))
-    check_pool_backward(submission, rng, [pool_case(rng, N, C, H, W, 2, 2, 2)] + odd_pool_cases(rng))
+    check_pool_backward(submission, rng, cs231n_pool_cases(rng) + odd_pool_cases(rng))
 
 
 @pytest.mark.target("max_pool_backward_naive")
@@ -283,8 +239,8 @@ def test_max_pool_backward_numerical(submission, rng):
         if rel_error(expected, numeric) <= NUMERIC_TOL:
             break
     result, = backward_results(submission, "max_pool_backward_naive", [(dout, cache)])
-    dx, = values_of(result, 1, "max_pool_backward_naive")
-    against_numerical(dx, expected, numeric, NUMERIC_TOL, "max_pool_backward_naive's dx")
+    dx, = unpack(result, 1, "max_pool_backward_naive")
+    expect_numeric_gradient(dx, expected, numeric, NUMERIC_TOL, "max_pool_backward_naive's dx")
 
 
 @pytest.mark.target("max_pool_backward_naive")
@@ -343,16 +299,6 @@ def net_problem(rng, filter_size=3):
     return input_dim, params, X, y
 
 
-def expect_net_grads(grads, expected, tol, what):
-    if not isinstance(grads, dict):
-        raise GradingFailure("%s: grads must be a dictionary, got %s" % (what, type(grads).__name__))
-    missing = [k for k in PARAM_NAMES if k not in grads]
-    if missing:
-        raise GradingFailure("%s: grads lacks %s" % (what, ", ".join(missing)))
-    for name in PARAM_NAMES:
-        expect_close(grads[name], expected[name], tol, "%s: grads[%r]" % (what, name))
-
-
 def student_net_losses(submission, problems):
     """(loss, grads) of the student's net for each (input_dim, params, reg, X, y), one run."""
     steps = []
@@ -361,12 +307,15 @@ def student_net_losses(submission, problems):
     result = submission.run(steps, returns=["lossgrads%d" % i for i in range(len(problems))])
     answers = []
     for i in range(len(problems)):
-        loss, grads = values_of(result["lossgrads%d" % i], 2, "ThreeLayerConvNet.loss(X, y)")
-        answers.append((one_number(loss, "ThreeLayerConvNet.loss(X, y)'s loss"), grads))
+        loss, grads = unpack(result["lossgrads%d" % i], 2, "ThreeLayerConvNet.loss(X, y)")
+        answers.append((scalar(loss, "ThreeLayerConvNet.loss(X, y)'s loss"), grads))
     return answers
 
 
-def check_net_losses(submission, rng, regs):
+def check_net_losses(submission, rng, regularized):
+    """Loss and gradients of three nets (filters 3x3, 5x5, 1x1), each with its own reg
+    when `regularized`, in one worker run."""
+    regs = [float(rng.uniform(0.5, 3.0)) for _ in range(3)] if regularized else [0.0, 0.0, 0.0]
     problems = []
     for reg, filter_size in zip(regs, (3, 5, 1)):
         input_dim, params, X, y = net_problem(rng, filter_size)
@@ -377,33 +326,7 @@ def check_net_losses(submission, rng, regs):
         what = "ThreeLayerConvNet.loss(X, y) with reg=%g, filter_size=%d, X of shape %s" % (
             reg, params["W1"].shape[2], X.shape)
         expect_close(loss, expected_loss, NET_TOL, what + ": the loss")
-        expect_net_grads(grads, expected_grads, NET_TOL, what)
-
-
-def expect_net_init(params, shapes, weight_scale, dtype, what):
-    if not isinstance(params, dict) or sorted(params) != sorted(PARAM_NAMES):
-        keys = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise GradingFailure("%s: self.params must have the keys W1, b1, W2, b2, W3, b3, got %s"
-                             % (what, keys))
-    for name in PARAM_NAMES:
-        expect_array(params[name], shapes[name], "%s: params[%r]" % (what, name))
-        if params[name].dtype != dtype:
-            raise GradingFailure("%s: params[%r] has dtype %s, expected %s"
-                                 % (what, name, params[name].dtype, np.dtype(dtype)))
-    for name in ("b1", "b2", "b3"):
-        if np.any(params[name] != 0):
-            raise GradingFailure("%s: params[%r] must start at zero" % (what, name))
-    for name in ("W1", "W2", "W3"):
-        w = params[name].astype(np.float64)
-        # A Gaussian sample's mean and std are within 5 standard errors of the truth.
-        if abs(np.mean(w)) > 5 * weight_scale / np.sqrt(w.size):
-            raise GradingFailure("%s: params[%r] should be centred at 0 (its mean is %.3g "
-                                 "with weight_scale=%g)" % (what, name, np.mean(w), weight_scale))
-        ratio = np.std(w) / weight_scale
-        if abs(ratio - 1) > 5 * np.sqrt(0.5 / w.size) + 0.01:
-            raise GradingFailure("%s: the standard deviation of params[%r] is %.3g x "
-                                 "weight_scale (weight_scale=%g), expected about 1"
-                                 % (what, name, ratio, weight_scale))
+        expect_grads(grads, expected_grads, NET_TOL, what, PARAM_NAMES)
 
 
 @pytest.mark.target("ThreeLayerConvNet")
@@ -427,15 +350,16 @@ def test_net_initialization(submission, rng):
     shapes = {"W1": (num_filters, C, filter_size, filter_size), "b1": (num_filters,),
               "W2": (num_filters * (H // 2) * (W // 2), hidden_dim), "b2": (hidden_dim,),
               "W3": (hidden_dim, num_classes), "b3": (num_classes,)}
-    expect_net_init(result["params"], shapes, weight_scale, np.float32,
-                    "ThreeLayerConvNet(input_dim=%s, num_filters=%d, filter_size=%d, hidden_dim=%d, "
-                    "num_classes=%d, weight_scale=%g)" % (input_dim, num_filters, filter_size,
-                                                          hidden_dim, num_classes, weight_scale))
-    expect_close(one_number(result["reg"], "self.reg"), reg, NET_TOL, "self.reg")
+    expect_gaussian_init(result["params"], shapes, weight_scale,
+                         "ThreeLayerConvNet(input_dim=%s, num_filters=%d, filter_size=%d, hidden_dim=%d, "
+                         "num_classes=%d, weight_scale=%g)" % (input_dim, num_filters, filter_size,
+                                                               hidden_dim, num_classes, weight_scale),
+                         dtype=np.float32)
+    expect_close(scalar(result["reg"], "self.reg"), reg, NET_TOL, "self.reg")
     shapes = {"W1": (32, 3, 7, 7), "b1": (32,), "W2": (32 * 16 * 16, 100), "b2": (100,),
               "W3": (100, 10), "b3": (10,)}
-    expect_net_init(result["default_params"], shapes, 1e-3, np.float32,
-                    "ThreeLayerConvNet() with its defaults")
+    expect_gaussian_init(result["default_params"], shapes, 1e-3, "ThreeLayerConvNet() with its defaults",
+                         dtype=np.float32)
 
 
 @pytest.mark.target("ThreeLayerConvNet")
@@ -450,18 +374,11 @@ def test_net_scores(submission, rng):
                  "the scores of ThreeLayerConvNet.loss(X) for X of shape %s" % (X.shape,))
 
 
-@pytest.mark.target("ThreeLayerConvNet")
-@pytest.mark.points(1)
-def test_net_loss_and_grads(submission, rng):
-    """loss and gradients match the reference without regularization (filters 3x3, 5x5, 1x1)"""
-    check_net_losses(submission, rng, [0.0, 0.0, 0.0])
+WITHOUT_REG = "loss and gradients match the reference without regularization (filters 3x3, 5x5, 1x1)"
+WITH_REG = "loss and gradients match the reference with L2 regularization 0.5 * reg * sum(W * W) of W1, W2, W3"
 
-
-@pytest.mark.target("ThreeLayerConvNet")
-@pytest.mark.points(1)
-def test_net_regularization(submission, rng):
-    """loss and gradients match the reference with L2 regularization 0.5 * reg * sum(W * W) of W1, W2, W3"""
-    check_net_losses(submission, rng, [float(rng.uniform(0.5, 3.0)) for _ in range(3)])
+test_net_loss_and_grads = graded("ThreeLayerConvNet", 1, WITHOUT_REG, check_net_losses, False)
+test_net_regularization = graded("ThreeLayerConvNet", 1, WITH_REG, check_net_losses, True)
 
 
 @pytest.mark.target("ThreeLayerConvNet")
@@ -469,22 +386,19 @@ def test_net_regularization(submission, rng):
 def test_net_numerical_gradients(submission, rng):
     """gradients match numerical gradients of the loss (with regularization)"""
     reg = float(rng.uniform(0.1, 1.0))
-    for _ in range(20):  # redraw the rare inputs with a unit within a step of a kink
-        input_dim = (2, 5, 6)
+    input_dim = (2, 5, 6)
+
+    def draw():
         params = random_net_params(rng, input_dim, 3, 3, 5, 4)
         X = rng.normal(size=(3,) + input_dim)
         y = rng.integers(0, 4, size=3)
-        net = reference_net(params, input_dim, reg)
-        _, expected = net.loss(X, y)
-        numeric = {name: gradient_check.eval_numerical_gradient(
-            lambda _: net.loss(X, y)[0], net.params[name], verbose=False, h=1e-6)
-            for name in PARAM_NAMES}
-        if all(rel_error(expected[k], numeric[k]) <= NET_NUMERIC_TOL for k in PARAM_NAMES):
-            break
+        return reference_net(params, input_dim, reg), X, y, params
+
+    (_, X, y, params), expected, numeric = numeric_net_problem(draw, PARAM_NAMES, NET_NUMERIC_TOL, h=1e-6)
     (_, grads), = student_net_losses(submission, [(input_dim, params, reg, X, y)])
-    expect_net_grads(grads, expected, NET_TOL, "ThreeLayerConvNet.loss(X, y) with reg=%g" % reg)
+    expect_grads(grads, expected, NET_TOL, "ThreeLayerConvNet.loss(X, y) with reg=%g" % reg, PARAM_NAMES)
     for name in PARAM_NAMES:
-        against_numerical(grads[name], expected[name], numeric[name], NET_NUMERIC_TOL,
+        expect_numeric_gradient(grads[name], expected[name], numeric[name], NET_NUMERIC_TOL,
                           "grads[%r]" % name)
 
 
@@ -524,24 +438,11 @@ def digit_images(rng):
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
     """trained with the Solver on handwritten digits, held-out accuracy within 8 points of the reference"""
-    from cs231n_core.solver import Solver
-
     data, X_test, y_test = digit_images(rng)
     net_args = dict(input_dim=[1, 8, 8], num_classes=10, **TRAIN_NET)
-    seed = int(rng.integers(1000))
-    with threadpool_limits(1):  # small arrays: threads only cost time, as in the worker
-        np.random.seed(seed)
-        reference = reference_cnn.ThreeLayerConvNet(**net_args)
-        Solver(reference, data, **TRAIN_SOLVER).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(CONVNET, save="net", **net_args),
-        call(SOLVER, saved("net"), data, save="solver", **TRAIN_SOLVER),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out digits")
-    accuracy = float(np.mean(np.argmax(result["scores"], axis=1) == y_test))
+    accuracy, reference_accuracy = trained_accuracies(submission, CONVNET, reference_cnn.ThreeLayerConvNet, net_args,
+                                                      data, TRAIN_SOLVER, X_test, y_test, int(rng.integers(1000)),
+                                                      held_out="digits")
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of ThreeLayerConvNet trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))

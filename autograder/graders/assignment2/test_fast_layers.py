@@ -19,9 +19,11 @@ naive layers, is hundreds of times slower and fails them.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.expect import expect_close, expect_faster
 from autograder.trusted.submission import call, forward_outputs
 from autograder.graders import speed
+from autograder.graders.answers import unpack
+from autograder.graders.graded import graded
 from cs231n_core import fast_layers as reference_fast
 
 SECTION_WEIGHT = 6
@@ -42,17 +44,6 @@ def student_backward(submission, name, arg_lists, count):
     steps = [call(MODULE + name, *args, save="grads%d" % i) for i, args in enumerate(arg_lists)]
     result = submission.run(steps, returns=["grads%d" % i for i in range(len(arg_lists))])
     return [unpack(result["grads%d" % i], count, name) for i in range(len(arg_lists))]
-
-
-def unpack(result, count, what):
-    if count == 1:
-        if isinstance(result, tuple):
-            raise GradingFailure("%s must return one array, got %d values" % (what, len(result)))
-        return (result,)
-    if not isinstance(result, tuple) or len(result) != count:
-        got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
-    return result
 
 
 def describe(x, param, w=None):
@@ -101,6 +92,12 @@ def odd_conv_problems(rng):
     return problems
 
 
+def cs231n_odd_conv_problems(rng):
+    """CS231n's test made odd (x (2, 3, 7, 7), w (3, 3, 4, 4), stride 2, pad 1), then
+    odd_conv_problems."""
+    return [conv_problem(rng, 2, 3, 7, 7, 3, 4, 4, 2, 1)] + odd_conv_problems(rng)
+
+
 def leftover_conv_problems(rng):
     """Sizes that the stride does not divide (H' = 1 + (H + 2 pad - HH) // stride), and
     float32 inputs."""
@@ -109,7 +106,9 @@ def leftover_conv_problems(rng):
             conv_problem(rng, 3, 2, 7, 8, 4, 3, 3, 2, 1, dtype=np.float32)]
 
 
-def check_conv_forward(submission, problems):
+def check_conv_forward(submission, rng, problems_of):
+    """The output for each problem of problems_of(rng), in one worker run."""
+    problems = problems_of(rng)
     outs = forward_outputs(submission, MODULE + "conv_forward_fast", problems)
     for (x, w, b, conv_param), out in zip(problems, outs):
         expected = reference_fast.conv_forward_fast(x, w, b, conv_param)[0]
@@ -126,7 +125,9 @@ def conv_backward_problems(rng, problems):
     return with_dout
 
 
-def check_conv_backward(submission, rng, problems):
+def check_conv_backward(submission, rng, problems_of):
+    """dx, dw and db for each problem of problems_of(rng), in one worker run."""
+    problems = problems_of(rng)
     with_dout = conv_backward_problems(rng, problems)
     results = student_backward(submission, "conv_backward_fast", with_dout, 3)
     for (dout, cache), got in zip(with_dout, results):
@@ -164,12 +165,13 @@ def odd_pool_problems(rng, ties=False):
             pool_problem(rng, 2, 2, r(6, 8), r(6, 8), 2, 3, 2, ties, dtype=np.float32)]
 
 
-def check_pool_forward(submission, problems):
+def check_pool_forward(submission, rng, problems_of):
+    """The output for each problem of problems_of(rng), in one worker run."""
+    problems = problems_of(rng)
     outs = forward_outputs(submission, MODULE + "max_pool_forward_fast", problems)
     for (x, pool_param), out in zip(problems, outs):
-        expected = reference_fast.max_pool_forward_fast(x, pool_param)[0]
-        expect_dtype_close(out, expected, VALUE_TOL, "max_pool_forward_fast's output for "
-                           + describe(x, pool_param))
+        expect_dtype_close(out, reference_fast.max_pool_forward_fast(x, pool_param)[0], VALUE_TOL,
+                           "max_pool_forward_fast's output for " + describe(x, pool_param))
 
 
 def check_pool_backward(submission, rng, problems, what=""):
@@ -214,19 +216,12 @@ def speed_pool_problem(rng):
 
 # --- conv_forward_fast -----------------------------------------------------------------
 
-@pytest.mark.target("conv_forward_fast")
-@pytest.mark.points(1)
-def test_conv_forward_fast_odd_shapes(submission, rng):
-    """output matches the reference: odd sizes, non-square kernels, strides 1-3, pads 0-2"""
-    x, w, b, conv_param = conv_problem(rng, 2, 3, 7, 7, 3, 4, 4, 2, 1)  # CS231n's test, odd
-    check_conv_forward(submission, [(x, w, b, conv_param)] + odd_conv_problems(rng))
-
-
-@pytest.mark.target("conv_forward_fast")
-@pytest.mark.points(0.5)
-def test_conv_forward_fast_leftover_and_float32(submission, rng):
-    """sizes the stride does not divide (H' rounds down), and float32 inputs"""
-    check_conv_forward(submission, leftover_conv_problems(rng))
+test_conv_forward_fast_odd_shapes = graded("conv_forward_fast", 1, "output matches the reference: odd sizes, "
+                                           "non-square kernels, strides 1-3, pads 0-2", check_conv_forward,
+                                           cs231n_odd_conv_problems)
+test_conv_forward_fast_leftover_and_float32 = graded("conv_forward_fast", 0.5, "sizes the stride does not divide "
+                                                     "(H' rounds down), and float32 inputs", check_conv_forward,
+                                                     leftover_conv_problems)
 
 
 @pytest.mark.target("conv_forward_fast")
@@ -245,19 +240,12 @@ def test_conv_forward_fast_is_fast(submission, rng):
 
 # --- conv_backward_fast ----------------------------------------------------------------
 
-@pytest.mark.target("conv_backward_fast")
-@pytest.mark.points(1)
-def test_conv_backward_fast_odd_shapes(submission, rng):
-    """dx, dw and db match the reference: odd sizes, non-square kernels, strides 1-3, pads 0-2"""
-    x, w, b, conv_param = conv_problem(rng, 2, 3, 7, 7, 3, 4, 4, 2, 1)
-    check_conv_backward(submission, rng, [(x, w, b, conv_param)] + odd_conv_problems(rng))
-
-
-@pytest.mark.target("conv_backward_fast")
-@pytest.mark.points(0.5)
-def test_conv_backward_fast_leftover_and_float32(submission, rng):
-    """sizes the stride does not divide (the last rows and columns get no gradient), float32"""
-    check_conv_backward(submission, rng, leftover_conv_problems(rng))
+test_conv_backward_fast_odd_shapes = graded("conv_backward_fast", 1, "dx, dw and db match the reference: odd "
+                                            "sizes, non-square kernels, strides 1-3, pads 0-2", check_conv_backward,
+                                            cs231n_odd_conv_problems)
+test_conv_backward_fast_leftover_and_float32 = graded("conv_backward_fast", 0.5, "sizes the stride does not divide "
+                                                      "(the last rows and columns get no gradient), float32",
+                                                      check_conv_backward, leftover_conv_problems)
 
 
 @pytest.mark.target("conv_backward_fast")
@@ -278,11 +266,9 @@ def test_conv_backward_fast_is_fast(submission, rng):
 
 # --- max_pool_forward_fast -------------------------------------------------------------
 
-@pytest.mark.target("max_pool_forward_fast")
-@pytest.mark.points(0.5)
-def test_max_pool_forward_fast_odd_shapes(submission, rng):
-    """output matches the reference: 2x2 stride 2, non-square, overlapping and gapped windows"""
-    check_pool_forward(submission, odd_pool_problems(rng))
+test_max_pool_forward_fast_odd_shapes = graded(
+    "max_pool_forward_fast", 0.5, "output matches the reference: 2x2 stride 2, non-square, overlapping and gapped "
+    "windows", check_pool_forward, odd_pool_problems)
 
 
 @pytest.mark.target("max_pool_forward_fast")

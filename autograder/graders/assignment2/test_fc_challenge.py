@@ -20,10 +20,10 @@ FLOOR = 0.5 for the first point (the net learns), BAR = 0.799 for the other two:
 reference's worst seed less BAR_MARGIN = 0.05 (6.5 standard deviations below its mean).
 """
 import numpy as np
-import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_at_least
+from autograder.trusted.expect import GradingFailure
 from autograder.trusted.submission import call, saved
+from autograder.graders.open_ended import accuracy_graders
 
 from .challenge_common import accuracy_of, challenge_digits, finite_array
 
@@ -33,7 +33,6 @@ CPU_BUDGET_S = 10.0      # the reference's worker runs take 0.26 to 0.33 s
 VALIDATION = 200         # of the 1,000 training digits, for the Solver's choice of epoch
 REFERENCE_WORST = 0.849  # its worst held-out accuracy over the grading seeds 0-9
 BAR_MARGIN = 0.05
-BAR = REFERENCE_WORST - BAR_MARGIN
 FLOOR = 0.5            # a net that does not learn scores about 0.1 (10 classes)
 MAX_WIDTH = 4096       # hidden units per layer the trusted side agrees to rebuild
 MAX_LAYERS = 20
@@ -99,16 +98,7 @@ SETTING = ("held-out accuracy of your fc_challenge_setup() trained with train_fc
            "distorted digits of 64 pixels (at most %g s of CPU)" % CPU_BUDGET_S)
 
 
-@pytest.mark.target("fc_challenge_setup")
-@pytest.mark.points(1)
-def test_fc_challenge_learns(shared):
-    """the net trained on 1,000 digits classifies held-out digits well above chance"""
-    expect_at_least(fc_challenge_accuracy(shared), FLOOR, SETTING, " (a net that does not learn scores about 0.10)")
-
-
-@pytest.mark.target("fc_challenge_setup")
-@pytest.mark.points(2)
-def test_fc_challenge_reaches_the_bar(shared):
-    """the net reaches the bar calibrated on the reference's set-up"""
-    expect_at_least(fc_challenge_accuracy(shared), BAR, SETTING,
-                    " (the reference's worst seed: %.3f; margin %.2f)" % (REFERENCE_WORST, BAR_MARGIN))
+globals().update(accuracy_graders(
+    "fc_challenge", "fc_challenge_setup", fc_challenge_accuracy, SETTING, FLOOR, REFERENCE_WORST, BAR_MARGIN,
+    learns="the net trained on 1,000 digits classifies held-out digits well above chance",
+    reaches="the net reaches the bar calibrated on the reference's set-up"))

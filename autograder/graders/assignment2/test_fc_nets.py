@@ -20,16 +20,14 @@ from unittest import mock
 
 import numpy as np
 import pytest
-from threadpoolctl import threadpool_limits
 
 from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
-from cs231n_core.gradient_check import rel_error
-from autograder.trusted.digits import load_digits
-from autograder.trusted.held_out import augment_images, secret_rotation
 from autograder.trusted.submission import call, get, saved
+from autograder.graders.answers import expect_grads, numeric_net_problem, scalar, unpack
+from autograder.graders.graded import graded
+from autograder.graders.trained import rotated_digits_split, trained_accuracies
 from cs231n_core import layers, optim
 from cs231n_core.classifiers import fc_net
-from cs231n_core import gradient_check
 
 SECTION_WEIGHT = 17
 NET_PATH = "cs231n_core.classifiers.fc_net:FullyConnectedNet"
@@ -42,25 +40,6 @@ RULE_TOL = {"sgd_momentum": 1e-8, "rmsprop": 1e-7, "adam": 1e-7}  # CS231n's, fl
 
 
 # --- helpers ---------------------------------------------------------------------
-
-def scalar(value, what):
-    if value is None:
-        raise GradingFailure("%s: got None instead of a number" % what)
-    value = np.asarray(value)
-    if value.size != 1:
-        raise GradingFailure("%s: expected a single number, got an array of shape %s"
-                             % (what, value.shape))
-    value = value.reshape(())
-    expect_array(value, (), what)
-    return value
-
-
-def unpack(result, count, what):
-    if not isinstance(result, tuple) or len(result) != count:
-        got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
-    return result
-
 
 def param_names(num_layers, normalization):
     names = ["W%d" % i for i in range(1, num_layers + 1)] + ["b%d" % i for i in range(1, num_layers + 1)]
@@ -119,16 +98,6 @@ class Case:
         kwargs = dict(self.kwargs, dtype=np.dtype(self.kwargs["dtype"]).name)  # a name travels
         return [call(NET_PATH, self.hidden_dims, save=name, **kwargs),
                 call(name + ".params.update", self.params)]
-
-
-def expect_grads(grads, expected, tol, what):
-    if not isinstance(grads, dict):
-        raise GradingFailure("%s: grads must be a dictionary, got %s" % (what, type(grads).__name__))
-    missing = sorted(k for k in expected if k not in grads)
-    if missing:
-        raise GradingFailure("%s: grads lacks %s" % (what, ", ".join(missing)))
-    for name in sorted(expected):
-        expect_close(grads[name], expected[name], tol, "%s: grads[%r]" % (what, name))
 
 
 def student_losses(submission, cases, test_scores=False):
@@ -258,24 +227,16 @@ def test_net_regularization(submission, rng):
         for depth in range(5)])
 
 
-def numeric_grads(net, X, y):
-    return {name: gradient_check.eval_numerical_gradient(lambda _: net.loss(X, y)[0],
-                                                         net.params[name], verbose=False, h=1e-5)
-            for name in net.params}
-
-
 @pytest.mark.target("FullyConnectedNet")
 @pytest.mark.points(1)
 def test_net_numerical_gradients(submission, rng):
     """every gradient matches a numerical gradient of the loss (3 layers, with regularization)"""
-    for _ in range(20):  # redraw the rare inputs with a hidden unit within a step of its kink
+    def draw():
         case = Case(rng, [5, 4], reg=float(rng.uniform(0.1, 1.0)), num_examples=4, input_shape=(5,),
                     num_classes=3)
-        net = case.reference()
-        _, expected = net.loss(case.X, case.y)
-        numeric = numeric_grads(net, case.X, case.y)
-        if all(rel_error(expected[k], numeric[k]) <= NUMERIC_TOL for k in expected):
-            break
+        return case.reference(), case.X, case.y, case
+
+    (_, _, _, case), expected, numeric = numeric_net_problem(draw, param_names(3, None), NUMERIC_TOL)
     _, grads = student_losses(submission, [case])[0]
     expect_grads(grads, expected, NET_GRAD_TOL, case.describe())
     for name in sorted(expected):
@@ -341,29 +302,25 @@ def test_net_dropout(submission, rng):
                      what + ": the test-time scores (no dropout at test time)")
 
 
-@pytest.mark.target("FullyConnectedNet")
-@pytest.mark.points(1)
-def test_net_batchnorm(submission, rng):
-    """with batch normalization: loss, every gradient, and the test-time scores with the running averages match the reference"""
+def check_normalized_nets(submission, rng, normalization):
+    """Two nets with `normalization` (3 and 4 layers, the first regularized): loss, every
+    gradient, and the test-time scores after a training call."""
     check_against_reference(submission, [
-        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization="batchnorm",
+        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization=normalization,
              reg=float(rng.uniform(0.1, 1.0))),
-        Case(rng, [int(rng.integers(4, 8))] * 3, normalization="batchnorm")], test_scores=True)
+        Case(rng, [int(rng.integers(4, 8))] * 3, normalization=normalization)], test_scores=True)
 
 
-@pytest.mark.target("FullyConnectedNet")
-@pytest.mark.points(1)
-def test_net_layernorm(submission, rng):
-    """with layer normalization: loss, every gradient and the test-time scores match the reference"""
-    check_against_reference(submission, [
-        Case(rng, [int(rng.integers(4, 8)), int(rng.integers(4, 8))], normalization="layernorm",
-             reg=float(rng.uniform(0.1, 1.0))),
-        Case(rng, [int(rng.integers(4, 8))] * 3, normalization="layernorm")], test_scores=True)
+test_net_batchnorm = graded("FullyConnectedNet", 1, "with batch normalization: loss, every gradient, and the "
+                            "test-time scores with the running averages match the reference",
+                            check_normalized_nets, "batchnorm")
+test_net_layernorm = graded("FullyConnectedNet", 1, "with layer normalization: loss, every gradient and the "
+                            "test-time scores match the reference", check_normalized_nets, "layernorm")
 
 
 # Training on scikit-learn's handwritten digits (8x8): 300 training images, 200 held out,
 # plain SGD (given code, so that the update rules' graders stay separate). No input is
-# in a file the worker can read (digits_split): the nearest public image's label is right
+# in a file the worker can read (rotated_digits_split): the nearest public image's label is right
 # for at most 13.5% of the held-out inputs. Calibrated on the reference over 8 random
 # splits x 5 initializations: 74.0% to 88.5% held-out accuracy (mean 80.9%), at most 8.5
 # points between two initializations on one split (a correct net that draws its weights
@@ -376,51 +333,14 @@ DISTORTION = 0.5
 ACCURACY_MARGIN = 0.10
 
 
-def digits_split(rng, num_train=300, num_val=100, num_test=200):
-    """Every image distorted afresh and the pixels rotated by a secret orthogonal matrix
-    (references.augment_images, secret_rotation), so that no input is in a file the
-    worker can read; a fully connected net learns them as well as plain pixels."""
-    pixels, y = load_digits()
-    order = rng.permutation(len(y))
-    rows = {"train": order[:num_train], "val": order[num_train:num_train + num_val],
-            "test": order[num_train + num_val:num_train + num_val + num_test]}
-    X = {name: augment_images(rng, pixels[index], 8, 16.0, DISTORTION) / 16.0
-         for name, index in rows.items()}
-    mean = X["train"].mean(axis=0)
-    rotation = secret_rotation(rng, pixels.shape[1])
-    X = {name: (value - mean) @ rotation for name, value in X.items()}
-    data = {"X_train": X["train"], "y_train": y[rows["train"]], "X_val": X["val"], "y_val": y[rows["val"]]}
-    return data, X["test"], y[rows["test"]]
-
-
-def trained_accuracy(submission, data, X_test, y_test, seed):
-    """(student's, reference's) held-out accuracy after the same training; the held-out
-    labels never leave this process."""
-    from cs231n_core.solver import Solver
-
-    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, dtype=np.float64, **TRAIN_NET)
-    with threadpool_limits(1):
-        np.random.seed(seed)
-        reference = fc_net.FullyConnectedNet(**net_args)
-        Solver(reference, data, **TRAIN_SOLVER).train()
-        reference_accuracy = float(np.mean(np.argmax(reference.loss(X_test), axis=1) == y_test))
-    result = submission.run([
-        call("numpy.random:seed", seed),
-        call(NET_PATH, save="net", **dict(net_args, dtype="float64")),
-        call("cs231n_core.solver:Solver", saved("net"), data, save="solver", **TRAIN_SOLVER),
-        call("solver.train"),
-        call("net.loss", X_test, save="scores")], returns=["scores"])
-    expect_array(result["scores"], (len(y_test), 10), "the scores of the trained net on held-out data")
-    return float(np.mean(np.argmax(result["scores"], axis=1) == y_test)), reference_accuracy
-
-
 @pytest.mark.target("FullyConnectedNet")
 @pytest.mark.points(1)
 def test_net_trains_on_digits(submission, rng):
     """a 3-layer net trained with the Solver on 300 handwritten digits: held-out accuracy within 10 points of the reference"""
-    data, X_test, y_test = digits_split(rng)
-    accuracy, reference_accuracy = trained_accuracy(submission, data, X_test, y_test,
-                                                    int(rng.integers(1000)))
+    data, X_test, y_test = rotated_digits_split(rng, 300, 100, 200, distortion=DISTORTION)
+    net_args = dict(input_dim=data["X_train"].shape[1], num_classes=10, dtype="float64", **TRAIN_NET)
+    accuracy, reference_accuracy = trained_accuracies(submission, NET_PATH, fc_net.FullyConnectedNet, net_args,
+                                                      data, TRAIN_SOLVER, X_test, y_test, int(rng.integers(1000)))
     expect_at_least(accuracy, reference_accuracy - ACCURACY_MARGIN,
                     "held-out accuracy of FullyConnectedNet([64, 64]) trained on digits",
                     " (the reference reaches %.3f; margin %.2f)" % (reference_accuracy, ACCURACY_MARGIN))
@@ -544,64 +464,24 @@ def check_defaults(submission, rng, rule):
                  "%s with only the learning rate given (the other defaults)" % rule)
 
 
-@pytest.mark.target("sgd_momentum")
-@pytest.mark.points(1)
-def test_sgd_momentum_given_state(submission, rng):
-    """next_w and the velocity match the reference for given hyperparameters and velocity"""
-    check_given_state(submission, rng, "sgd_momentum")
+def rule_graders(rule, given_state, defaults, several_steps="next_w and every config entry match the reference "
+                                                            "over 5 steps"):
+    """{"test_<rule>_<check>": grader} of the three checks of an update rule, 1 raw point each;
+    the other arguments say what each of them checks."""
+    return {"test_%s_given_state" % rule: graded(rule, 1, given_state, check_given_state, rule),
+            "test_%s_several_steps" % rule: graded(rule, 1, several_steps, check_several_steps, rule),
+            "test_%s_defaults" % rule: graded(rule, 1, defaults, check_defaults, rule)}
 
 
-@pytest.mark.target("sgd_momentum")
-@pytest.mark.points(1)
-def test_sgd_momentum_several_steps(submission, rng):
-    """next_w and every config entry match the reference over 5 steps"""
-    check_several_steps(submission, rng, "sgd_momentum")
-
-
-@pytest.mark.target("sgd_momentum")
-@pytest.mark.points(1)
-def test_sgd_momentum_defaults(submission, rng):
-    """with config=None or a partial config, the defaults (learning_rate 1e-2, momentum 0.9) are filled in"""
-    check_defaults(submission, rng, "sgd_momentum")
-
-
-@pytest.mark.target("rmsprop")
-@pytest.mark.points(1)
-def test_rmsprop_given_state(submission, rng):
-    """next_w and the cache match the reference for given hyperparameters and cache"""
-    check_given_state(submission, rng, "rmsprop")
-
-
-@pytest.mark.target("rmsprop")
-@pytest.mark.points(1)
-def test_rmsprop_several_steps(submission, rng):
-    """next_w and every config entry match the reference over 5 steps"""
-    check_several_steps(submission, rng, "rmsprop")
-
-
-@pytest.mark.target("rmsprop")
-@pytest.mark.points(1)
-def test_rmsprop_defaults(submission, rng):
-    """with config=None or a partial config, the defaults (learning_rate 1e-2, decay_rate 0.99, epsilon 1e-8) are filled in"""
-    check_defaults(submission, rng, "rmsprop")
-
-
-@pytest.mark.target("adam")
-@pytest.mark.points(1)
-def test_adam_given_state(submission, rng):
-    """next_w, m, v and t match the reference for given hyperparameters and state"""
-    check_given_state(submission, rng, "adam")
-
-
-@pytest.mark.target("adam")
-@pytest.mark.points(1)
-def test_adam_several_steps(submission, rng):
-    """next_w and every config entry match the reference over 5 steps (t incremented before use)"""
-    check_several_steps(submission, rng, "adam")
-
-
-@pytest.mark.target("adam")
-@pytest.mark.points(1)
-def test_adam_defaults(submission, rng):
-    """with config=None or a partial config, the defaults (learning_rate 1e-2, beta1 0.9, beta2 0.999, epsilon 1e-8) are filled in"""
-    check_defaults(submission, rng, "adam")
+globals().update(rule_graders(
+    "sgd_momentum", "next_w and the velocity match the reference for given hyperparameters and velocity",
+    "with config=None or a partial config, the defaults (learning_rate 1e-2, momentum 0.9) are filled in"))
+globals().update(rule_graders(
+    "rmsprop", "next_w and the cache match the reference for given hyperparameters and cache",
+    "with config=None or a partial config, the defaults (learning_rate 1e-2, decay_rate 0.99, epsilon 1e-8) "
+    "are filled in"))
+globals().update(rule_graders(
+    "adam", "next_w, m, v and t match the reference for given hyperparameters and state",
+    "with config=None or a partial config, the defaults (learning_rate 1e-2, beta1 0.9, beta2 0.999, "
+    "epsilon 1e-8) are filled in",
+    several_steps="next_w and every config entry match the reference over 5 steps (t incremented before use)"))

@@ -572,15 +572,31 @@ def train_problem(rng):
     return steps, ["exact_trained", "digits_scores"], {"exact": exact, "digits": digits}
 
 
+def train_run(shared, part):
+    """(the worker's results of train_problem, its `part`: "exact" or "digits")."""
+    result, context = shared.get("train", train_problem)
+    return result, context[part]
+
+
+def reference_trainee(part, batchnorm, seeded=False):
+    """(torch, the instructor's pytorch_models, the reference model with the initial state
+    of train_problem's `part`, its SGD optimizer), torch's generator first seeded with the
+    part's seed when `seeded`, as the worker's was."""
+    torch, reference_models = torch_reference()
+    if seeded:
+        torch.manual_seed(part["seed"])
+    model = reference_mlp(torch, part["dims"], batchnorm, part["state"])
+    optimizer = ReferenceSGD(model.parameters(), lr=part["lr"], momentum=part["momentum"])
+    return torch, reference_models, model, optimizer
+
+
 @pytest.mark.target("train")
 @pytest.mark.points(0.5)
 def test_train_steps_like_the_reference(shared):
     """two epochs of SGD with momentum give the reference's weights and batch norm averages"""
-    result, context = shared.get("train", train_problem)
-    exact = context["exact"]
-    torch, reference_models = torch_reference()
-    model = reference_mlp(torch, exact["dims"], True, exact["state"]).eval()
-    optimizer = ReferenceSGD(model.parameters(), lr=exact["lr"], momentum=exact["momentum"])
+    result, exact = train_run(shared, "exact")
+    _, reference_models, model, optimizer = reference_trainee(exact, batchnorm=True)
+    model.eval()
     loader = reference_models.as_loader([exact["x"], exact["y"]], batch_size=exact["batch"], shuffle=True,
                                         seed=exact["seed"])
     reference_models.train(model, optimizer, loader, epochs=exact["epochs"], device="cpu", progress=False)
@@ -598,12 +614,8 @@ def test_train_steps_like_the_reference(shared):
 @pytest.mark.points(0.5)
 def test_train_reaches_the_reference_accuracy(shared):
     """a small net trained with train on handwritten digits: held-out accuracy within 3 points of the reference"""
-    result, context = shared.get("train", train_problem)
-    digits = context["digits"]
-    torch, reference_models = torch_reference()
-    torch.manual_seed(digits["seed"])
-    model = reference_mlp(torch, digits["dims"], False, digits["state"])
-    optimizer = ReferenceSGD(model.parameters(), lr=digits["lr"], momentum=digits["momentum"])
+    result, digits = train_run(shared, "digits")
+    torch, reference_models, model, optimizer = reference_trainee(digits, batchnorm=False, seeded=True)
     reference_models.train(model, optimizer, [digits["X_train"], digits["y_train"]], epochs=digits["epochs"],
                            device="cpu", batch_size=digits["batch"], progress=False)
     with torch.no_grad():

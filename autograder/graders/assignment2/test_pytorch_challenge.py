@@ -18,11 +18,11 @@ learns), BAR = 0.897 for the other two: the reference's worst seed less BAR_MARG
 (8.0 standard deviations below its mean).
 """
 import numpy as np
-import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_at_least
+from autograder.trusted.expect import GradingFailure
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import seed_of, state_arrays
+from autograder.graders.open_ended import accuracy_graders
 
 from .challenge_common import accuracy_of, challenge_digits, finite_array
 
@@ -32,7 +32,6 @@ CHALLENGE = "cs231n_core.pytorch_challenge:"
 CPU_BUDGET_S = 10.0      # the reference's worker runs take 2.5 to 3.3 s
 REFERENCE_WORST = 0.947  # its worst held-out accuracy over the grading seeds 0-9
 BAR_MARGIN = 0.05
-BAR = REFERENCE_WORST - BAR_MARGIN
 FLOOR = 0.5            # a network that does not learn scores about 0.1 (10 classes)
 
 
@@ -91,17 +90,8 @@ SETTING = ("held-out accuracy of your challenge_setup(1, (8, 8), 10) trained wit
            "1,000 distorted 8x8 digits (at most %g s of CPU)" % CPU_BUDGET_S)
 
 
-@pytest.mark.target("challenge_setup")
-@pytest.mark.points(1)
-def test_challenge_learns(shared):
-    """the challenge network trained on 1,000 digits classifies held-out digits well above chance"""
-    expect_at_least(challenge_accuracy(shared), FLOOR, SETTING,
-                    " (a network that does not learn scores about 0.10)")
-
-
-@pytest.mark.target("challenge_setup")
-@pytest.mark.points(2)
-def test_challenge_reaches_the_bar(shared):
-    """the challenge network reaches the bar calibrated on the reference's set-up"""
-    expect_at_least(challenge_accuracy(shared), BAR, SETTING,
-                    " (the reference's worst seed: %.3f; margin %.2f)" % (REFERENCE_WORST, BAR_MARGIN))
+globals().update(accuracy_graders(
+    "challenge", "challenge_setup", challenge_accuracy, SETTING, FLOOR, REFERENCE_WORST, BAR_MARGIN,
+    learns="the challenge network trained on 1,000 digits classifies held-out digits well above chance",
+    reaches="the challenge network reaches the bar calibrated on the reference's set-up",
+    learner="network"))

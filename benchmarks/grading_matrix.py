@@ -118,7 +118,8 @@ def run(configs, names, mistakes_per_assignment, out=print):
                         shutil.rmtree(root, ignore_errors=True)
                         shutil.copytree(models[assignment], root)
                         apply_mistake(root, mistake)
-                        mutant = grade(root, assignment, session, timeout_s=TIMEOUT_S, seed=SEED)
+                        mutant = grade(root, assignment, session, timeout_s=TIMEOUT_S, seed=SEED,
+                                       diagnose=False)
                         own, collateral = lost_points(mutant, mistake)
                         caught += own
                         if not own:

@@ -9,25 +9,49 @@ never a hidden input, a reference value or a held-out label. The rules are calle
 use `assert` on hidden data.
 """
 import functools
+import inspect
 
 from cs231n_core.checks import compare
 
 
 class GradingFailure(AssertionError):
-    """A submission's answer is wrong; the message is shown to the student."""
+    """A submission's answer is wrong; the message is shown to the student. `failure`
+    is (site, answer) for the diagnosis (trusted/diagnosis.py): the check that failed,
+    named by its rule, its description and how many checks of the test came before, and
+    the answer it was given. Neither ever leaves the trusted process."""
+
+    failure = None
 
 
-def _graded(rule):
+class Trace:
+    """The checks of the test being run, counted, for naming where one failed."""
+    checks = 0
+
+    @classmethod
+    def start(cls):
+        cls.checks = 0
+
+
+def _graded(rule, diagnosable=True):
     """`rule` of compare.py, raising GradingFailure instead of its Mismatch and never
-    revealing expected values."""
+    revealing expected values. A rule's failure is diagnosable when its answer is a
+    value of the submission's code (not a time)."""
+    parameters = inspect.signature(rule)
+
     @functools.wraps(rule)
     def expect(*args, **kwargs):
         if "reveal" in kwargs:
             raise TypeError("graders never reveal expected values")
+        Trace.checks += 1
         try:
             return rule(*args, **kwargs)
         except compare.Mismatch as e:
-            raise GradingFailure(str(e)) from None
+            failure = GradingFailure(str(e))
+            if diagnosable:
+                bound = parameters.bind(*args, **kwargs).arguments
+                site = "%s#%d:%s" % (rule.__name__, Trace.checks, bound.get("what"))
+                failure.failure = (site, args[0] if args else None)
+            raise failure from None
     return expect
 
 
@@ -40,4 +64,4 @@ expect_dtype = _graded(compare.expect_dtype)
 expect_at_least = _graded(compare.expect_at_least)
 expect_count = _graded(compare.expect_count)
 expect_gradients = _graded(compare.expect_gradients)
-expect_faster = _graded(compare.expect_faster)
+expect_faster = _graded(compare.expect_faster, diagnosable=False)

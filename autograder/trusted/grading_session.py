@@ -119,6 +119,8 @@ class GradingSession:
                 args.append("--share-zygote")
             if job.require_sandbox:
                 args.append("--require-sandbox")
+            if job.diagnose:
+                args.append("--diagnose")
             code, output = self._run_pytest(args)
             # pytest exits 0 (all passed) or 1 (some failed); anything else means the
             # trusted process itself was disturbed, and its results file is not believed.

@@ -50,14 +50,16 @@ def grade_handed_in(path, assignment, session=None, **options):
 
 
 def grade(folder, assignment, session=None, timeout_s=60.0, seed=None, hide=(), only=None,
-          require_sandbox=False):
+          require_sandbox=False, diagnose=True):
     """Steps 2 to 4 on `folder` as it is: the GradeReport of its cs231n_core/.
 
     `session` (a GradingSession) saves each of many submissions the trusted process's
     start-up; without one, a process is started for this submission alone. `only`
     restricts grading to some targets (the notebooks' hidden test cells). With
-    require_sandbox, grading refuses to run where the sandbox does not work here."""
-    job = stage(folder, assignment, timeout_s, seed, hide, require_sandbox)
+    require_sandbox, grading refuses to run where the sandbox does not work here. With
+    diagnose, a failed check names the known mistakes that give the submission's answer
+    (trusted/diagnosis.py); the mistake bank's own grading turns it off."""
+    job = stage(folder, assignment, timeout_s, seed, hide, require_sandbox, diagnose)
     started = time.monotonic()
     with contextlib.nullcontext(session) if session is not None else GradingSession() as running:
         records = run_graders(running, job, only)
@@ -72,9 +74,11 @@ class GradingJob:
     timeout_s: float
     hide: tuple
     require_sandbox: bool
+    diagnose: bool = True
 
 
-def stage(folder, assignment, timeout_s=60.0, seed=None, hide=(), require_sandbox=False):
+def stage(folder, assignment, timeout_s=60.0, seed=None, hide=(), require_sandbox=False,
+          diagnose=True):
     """Step 2: the grading run, checked before anything starts; a fresh seed unless one
     is given. Raises GradingError."""
     if assignment not in assignments():
@@ -90,7 +94,7 @@ def stage(folder, assignment, timeout_s=60.0, seed=None, hide=(), require_sandbo
     return GradingJob(folder=os.path.abspath(folder), assignment=assignment,
                       seed=secrets.randbelow(2**31) if seed is None else int(seed),
                       timeout_s=timeout_s, hide=tuple(os.path.abspath(p) for p in hide),
-                      require_sandbox=bool(require_sandbox))
+                      require_sandbox=bool(require_sandbox), diagnose=bool(diagnose))
 
 
 def run_graders(session, job, only=None):

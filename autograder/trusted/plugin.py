@@ -29,7 +29,8 @@ import zlib
 import numpy as np
 import pytest
 
-from .expect import GradingFailure
+from .diagnosis import Diagnosis
+from .expect import GradingFailure, Trace
 from .isolation import Limits
 from .shared_runs import SharedRuns
 from .submission import Submission, SubmissionError
@@ -50,6 +51,8 @@ def pytest_addoption(parser):
                     help="grade only this target (repeatable)")
     group.addoption("--require-sandbox", action="store_true",
                     help="refuse to run a worker where the sandbox does not work")
+    group.addoption("--diagnose", action="store_true",
+                    help="name the known mistake behind a failed check (diagnosis.py)")
     group.addoption("--share-zygote", action="store_true",
                     help="let submissions graded by this process share a zygote (the "
                          "instructor's own mutants only, never students')")
@@ -71,6 +74,7 @@ def submission(request):
         require_sandbox()
     preload = sorted({name for item in request.session.items
                       for name in getattr(item.module, "WORKER_PRELOAD", ())})
+    config._cs231n_preload = preload
     handle = Submission(config.getoption("--submission"), config.getoption("--scratch"),
                         Limits(timeout_s=config.getoption("--worker-timeout")),
                         hide=config.getoption("--hide"), preload=preload,
@@ -123,11 +127,30 @@ def pytest_collection_modifyitems(session, config, items):
         items[:] = kept
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Count the test's checks; when one fails on the submission's answer and the run
+    diagnoses, name the known mistakes that give that answer (diagnosis.py)."""
+    Trace.start()
+    outcome = yield
+    exc = outcome.excinfo[1] if outcome.excinfo else None
+    if not (isinstance(exc, GradingFailure) and exc.failure and item.config.getoption("--diagnose")):
+        return
+    config = item.config
+    if getattr(config, "_cs231n_diagnosis", None) is None:
+        config._cs231n_diagnosis = Diagnosis(
+            config.getoption("--scratch"), Limits(timeout_s=config.getoption("--worker-timeout")),
+            config.getoption("--hide"), getattr(config, "_cs231n_preload", ()), config.getoption("--seed"))
+    assignment = os.path.basename(os.path.dirname(str(item.fspath)))
+    exc.diagnosis = config._cs231n_diagnosis.sentence(item, assignment, _marker_arg(item, "target"), exc.failure)
+
+
 def _student_message(excinfo):
     """(message for the student, detail for the instructor) of a failed test."""
     exc = excinfo.value
     if isinstance(exc, GradingFailure):
-        return str(exc), ""
+        diagnosis = getattr(exc, "diagnosis", "")
+        return str(exc) + ("; " + diagnosis if diagnosis else ""), ""
     if isinstance(exc, SubmissionError):
         detail = getattr(exc, "traceback_text", "")
         shown = str(exc)
@@ -180,6 +203,9 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_sessionfinish(session, exitstatus):
+    diagnosis = getattr(session.config, "_cs231n_diagnosis", None)
+    if diagnosis is not None:
+        diagnosis.close()
     path = session.config.getoption("--results")
     if not path:
         return

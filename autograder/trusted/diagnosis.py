@@ -22,6 +22,7 @@ import zlib
 import numpy as np
 
 from autograder.mistakes import apply_mistake, load_bank
+from cs231n_core.checks.diagnosis import naming
 from cs231n_core.checks.fingerprint import fingerprint, is_informative, matches
 
 from .expect import GradingFailure, Trace
@@ -97,9 +98,4 @@ class Diagnosis:
             if (theirs is not None and theirs[0] == site and matches(fingerprint(theirs[1]), print_)
                     and mistake["why"] not in whys):
                 whys.append(mistake["why"])
-        if not whys:
-            return ""
-        if len(whys) == 1:
-            return "your answer is exactly what this known mistake gives: " + whys[0]
-        return ("your answer is exactly what each of these known mistakes gives: "
-                + " ".join("(%d) %s" % (i + 1, why) for i, why in enumerate(whys)))
+        return naming(whys)

@@ -70,6 +70,11 @@ def name_mistakes(target, failure):
         whys = matching_mistakes(target, failure)
     except Exception:  # noqa: BLE001 - an answer no fingerprint can read: no diagnosis
         return ""
+    return naming(whys)
+
+
+def naming(whys):
+    """The sentence that names these misconceptions (the graders' too), or ""."""
     if not whys:
         return ""
     if len(whys) == 1:

@@ -20,7 +20,7 @@ The zip holds:
     package/          the sources pip installs: pyproject.toml, README.md,
                       cs231n_core/ (instructor's edition, with the reference bodies of
                       later assignments stripped), autograder/ (the grading engine, this
-                      assignment's hidden graders; no mistake bank, no other graders)
+                      assignment's hidden graders and mistake bank; no other assignment's)
 
 The hidden graders and reference solutions reach only the trusted process: the
 sandboxed worker that runs the student's code sees an allow-list of the machine (the
@@ -52,9 +52,6 @@ SKIP = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache", "build"}
 VISIBILITY_FILE = "visibility.json"
 # Gradescope's visibility of a test (and its output) to the student.
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
-# autograder/ folders that grading never needs: the mistake bank (mutants of the
-# reference solutions of every assignment)
-SKIP_AUTOGRADER = {"mistakes"}
 
 SETUP_SH = r"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image
@@ -123,7 +120,7 @@ exit 0
 def _package_files(assignment):
     """(path on disk, path in the zip) for every source file pip needs to install the
     package: pyproject.toml, README.md, cs231n_core/, autograder/ with this
-    assignment's graders only and no mistake bank."""
+    assignment's graders and mistake bank only."""
     files = [(os.path.join(PROJECT_ROOT, name), name) for name in ("pyproject.toml", "README.md")]
     for package in ("cs231n_core", "autograder"):
         top = os.path.join(PROJECT_ROOT, package)
@@ -131,9 +128,10 @@ def _package_files(assignment):
             relative = os.path.relpath(folder, PROJECT_ROOT)
             parts = relative.split(os.sep)
             dirs[:] = sorted(d for d in dirs if d not in SKIP and not d.startswith("."))
-            if parts == ["autograder"]:
-                dirs[:] = [d for d in dirs if d not in SKIP_AUTOGRADER]
-            if parts[:2] == ["autograder", "graders"] and len(parts) >= 3 and parts[2] != assignment:
+            # Another assignment's graders, or its mistakes (the graders name this
+            # assignment's known mistakes in their feedback: trusted/diagnosis.py).
+            if parts[:2] in (["autograder", "graders"], ["autograder", "mistakes"]) \
+                    and len(parts) >= 3 and parts[2] != assignment:
                 dirs[:] = []
                 continue
             for name in sorted(names):

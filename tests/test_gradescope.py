@@ -127,17 +127,21 @@ def torch_version():
     return torch.__version__.split("+")[0]
 
 
-def test_bundle_carries_only_this_assignments_reference_and_no_mistake_bank(bundle):
+def test_bundle_carries_only_this_assignments_reference_and_mistakes(bundle):
     """Issue: the bundle carried the solutions of all three assignments and every mistake
     bank. An assignment 1 bundle keeps assignment 1's reference bodies (its graders
-    need them), strips those of later assignments, and leaves out the mistake bank
-    and the other assignments' graders; its dependencies are pinned."""
+    need them) and its mistake bank (its graders' feedback names those mistakes; they
+    patch only bodies the bundle holds anyway), strips the reference bodies of later
+    assignments, and leaves out the other assignments' graders and mistakes; its
+    dependencies are pinned."""
     with zipfile.ZipFile(bundle) as archive:
         names = archive.namelist()
         layers = archive.read("package/cs231n_core/layers.py").decode()
         svm = archive.read("package/cs231n_core/classifiers/linear_svm.py").decode()
         pins = archive.read("constraints.txt").decode().split()
-    assert not [n for n in names if "/mistakes/" in n], "the mistake bank is in the bundle"
+    mistakes = [n for n in names if "/mistakes/" in n]
+    assert "package/autograder/mistakes/assignment1/knn.json" in mistakes
+    assert not [n for n in mistakes if "/assignment2/" in n or "/assignment3/" in n], mistakes
     assert not [n for n in names if "/graders/assignment2" in n or "/graders/assignment3" in n]
     assert "NotImplementedError" not in svm and "def svm_loss_vectorized" in svm
     assert 'raise NotImplementedError("batchnorm_forward' in layers  # assignment 2's target
@@ -153,6 +157,23 @@ def test_model_submission_scores_100(gradescope_root, model_submission):
     assert all(t["status"] == "passed" for t in data["tests"])
     # graded by the bundle's own sources, not by this checkout
     assert os.path.join(gradescope_root, "source", "package", "autograder") in stdout
+
+
+def test_a_known_mistake_is_named_in_the_feedback(gradescope_root, model_submission, tmp_path):
+    """The bundle carries its assignment's mistake bank, so the feedback names the
+    misconception of a submission whose answers are a known mistake's."""
+    from autograder.mistakes import apply_mistake, load_bank
+
+    mistake = next(m for m in load_bank("assignment1") if m["id"] == "two_loops_squared")
+    folder = tmp_path / "mistaken"
+    shutil.copytree(model_submission, folder)
+    apply_mistake(folder, mistake)
+    submit_into(gradescope_root, str(folder))
+    data, _ = run_autograder(gradescope_root)
+    check_contract(data)
+    failed = [t for t in data["tests"] if t["status"] == "failed"]
+    assert failed and all(t["name"].startswith("compute_distances_two_loops: ") for t in failed)
+    assert any(mistake["why"] in t["output"] for t in failed), failed
 
 
 def test_empty_submission_scores_0_and_says_why(gradescope_root):

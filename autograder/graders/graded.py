@@ -38,6 +38,18 @@ def graded_on_shared(target, points, what, check, *args):
     return _marked(grader, target, points, what)
 
 
+def graders_on_shared(targets, checks):
+    """{"test_<target>_<name>": grader} for targets that get the same checks of the shared
+    worker runs: `checks` lists each check as (name, points, check), and `targets` maps
+    each target to the descriptions of its checks, in that order; a grader runs
+    `check(shared, target)`. A module binds them: globals().update(graders_on_shared(...))."""
+    graders = {}
+    for target, whats in targets.items():
+        for (name, points, check), what in zip(checks, whats):
+            graders["test_%s_%s" % (target, name)] = graded_on_shared(target, points, what, check, target)
+    return graders
+
+
 def _marked(grader, target, points, what):
     grader.__doc__ = what
     return pytest.mark.target(target)(pytest.mark.points(points)(grader))

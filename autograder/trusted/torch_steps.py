@@ -61,6 +61,14 @@ def count_steps(module, save):
             call(save + "_vector.numel", save=save)]
 
 
+def load_state_steps(module, state):
+    """Steps that load `state`, a dict of arrays, into the saved `module` (strict: a missing
+    or extra entry fails), each array sent as a tensor."""
+    names = {key: "%s_state%d" % (module, i) for i, key in enumerate(sorted(state))}
+    return ([tensor(name, state[key]) for key, name in names.items()]
+            + [call(module + ".load_state_dict", {key: saved(name) for key, name in names.items()})])
+
+
 def state_steps(module, save):
     """Steps that save a copy of the module's state_dict (later steps may train it)."""
     return [call(module + ".state_dict", save=save + "_live"),
@@ -100,11 +108,14 @@ class Probes:
         """(steps, returns, context): what a problem function gives the `shared` fixture."""
         return self.steps, self.returns, context
 
-    def _name(self, save):
-        """`save`, returned to the grader; or a fresh name that stays in the worker."""
+    def _name(self, save, label=None):
+        """`save`, returned to the grader; or `label` or a fresh name, which stays in the
+        worker."""
         if save is not None:
             self.returns.append(save)
             return save
+        if label is not None:
+            return label
         self._names += 1
         return "_probe%d" % self._names
 
@@ -131,23 +142,24 @@ class Probes:
         self.steps.append(tensor(name, array))
         return saved(name)
 
-    def attribute(self, path):
+    def attribute(self, path, save=None):
         """An attribute of a module or of something saved ("torch:float64"), kept in the
-        worker."""
-        name = self._name(None)
+        worker or, with `save`, returned under that name."""
+        name = self._name(save)
         self.steps.append(get(path, save=name))
         return saved(name)
 
-    def function(self, path, *args, save=None, grads=None, wrt=None, of=None, dout=None,
+    def function(self, path, *args, save=None, label=None, grads=None, wrt=None, of=None, dout=None,
                  as_tensors=True, **kwargs):
         """Call `path` ("module:function", or "name.method" of something saved) with
-        `args`, arrays as tensors (as NumPy arrays with as_tensors=False). `grads` saves
-        autograd's gradients of the output (its attribute `of`, if given) with respect to
-        the array arguments at the positions `wrt` (default: all): of the output itself
-        when it is a scalar, else of sum(output * dout)."""
+        `args`, arrays as tensors (as NumPy arrays with as_tensors=False). `label` names an
+        output that stays in the worker (an error raised by calling it, a module's forward
+        pass, names it). `grads` saves autograd's gradients of the output (its attribute
+        `of`, if given) with respect to the array arguments at the positions `wrt` (default:
+        all): of the output itself when it is a scalar, else of sum(output * dout)."""
         wrt = range(len(args)) if wrt is None else wrt
         inputs, leaves = self._inputs(args, wrt if grads is not None else (), as_tensors)
-        output = self._name(save)
+        output = self._name(save, label)
         self.steps.append(call(path, *inputs, save=output, **kwargs))
         if grads is not None:
             differentiated = output if of is None else self.attribute("%s.%s" % (output, of)).name
@@ -161,14 +173,23 @@ class Probes:
             self.steps.append(get("%s.%s" % (value.name, name), save=self._name(name)))
 
     def module(self, path, *args, count=None, state=None, **kwargs):
-        """Build the module path(*args, **kwargs); `count` saves its number of learnable
-        values, `state` a copy of its state_dict (taken now: later probes may train it)."""
+        """Build the module path(*args, **kwargs) (`label` names it in the worker, as for
+        function()); `count` saves its number of learnable values, `state` a copy of its
+        state_dict (taken now: later probes may train it)."""
         module = self.function(path, *args, **kwargs)
         if count is not None:
-            self.steps += count_steps(module.name, self._name(count))
+            self.count(module, count)
         if state is not None:
             self.state(module, state)
         return module
+
+    def count(self, module, save):
+        """Save the module's number of learnable values now."""
+        self.steps += count_steps(module.name, self._name(save))
+
+    def load_state(self, module, state):
+        """Load `state`, a dict of arrays, into the module (strict)."""
+        self.steps += load_state_steps(module.name, state)
 
     def forward(self, module, *inputs, save, dtype=None, mode=None, grads=None, dout=None):
         """The output of `module` on `inputs`, after module.double() (dtype "double") and

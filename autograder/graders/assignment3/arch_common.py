@@ -1,23 +1,12 @@
-"""Shared by the graders of CNNArchitectures.ipynb: steps that load states into the
-worker's modules, checks of counts and shapes, and NumPy references (the trusted
-process never imports torch here: each grading run of one target costs one worker,
-about a second of CPU for importing torch, and little else)."""
+"""Shared by the graders of CNNArchitectures.ipynb: checks of counts and shapes, random
+states by name, and NumPy references (the trusted process never imports torch here:
+each grading run of one target costs one worker, about a second of CPU for importing
+torch, and little else)."""
 import numpy as np
 
 from autograder.trusted.expect import GradingFailure
-from autograder.trusted.submission import call, saved
-from autograder.trusted.torch_steps import tensor
 
 ARCH = "cs231n_core.architectures:"
-
-
-def load_state_steps(module, state, tag):
-    """Steps that load the dict of arrays `state` into the saved `module` (strict)."""
-    keys = sorted(state)
-    steps = [tensor("%s_state%d" % (tag, i), state[key]) for i, key in enumerate(keys)]
-    steps.append(call(module + ".load_state_dict",
-                      {key: saved("%s_state%d" % (tag, i)) for i, key in enumerate(keys)}))
-    return steps
 
 
 def as_int(value, what):
@@ -82,6 +71,17 @@ def bn_state(rng, state, prefix, channels):
     state[prefix + ".running_mean"] = rng.normal(size=channels) * 0.3
     state[prefix + ".running_var"] = rng.uniform(0.5, 2.0, channels)
     state[prefix + ".num_batches_tracked"] = np.array(0, dtype=np.int64)
+
+
+def conv_bn_states(rng, shapes):
+    """The state of convolutions without biases, each followed by a batch norm, named
+    conv1, bn1, conv2, bn2, ... as ResNet's blocks name them; `shapes` lists each
+    convolution's (out_channels, in_channels, kernel)."""
+    state = {}
+    for i, (out_channels, in_channels, kernel) in enumerate(shapes, 1):
+        conv_state(rng, state, "conv%d" % i, out_channels, in_channels, kernel, kernel, False)
+        bn_state(rng, state, "bn%d" % i, out_channels)
+    return state
 
 
 def learnable_count(state):

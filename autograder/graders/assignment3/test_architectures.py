@@ -25,14 +25,14 @@ import sys
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared, graders_on_shared
 from autograder.trusted.expect import GradingFailure, expect_count, expect_near
 from autograder.trusted.activations import relu
-from autograder.trusted.submission import call, get, saved
-from autograder.trusted.torch_steps import count_steps, state_arrays, tensor
+from autograder.trusted.torch_steps import Probes, state_arrays
 from cs231n_core import data_utils
 
-from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_state,
-                          learnable_count, load_state_steps, max_pool_3x3_same)
+from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_bn_states, conv_state,
+                          learnable_count, max_pool_3x3_same)
 
 SECTION_WEIGHT = 15
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -65,8 +65,10 @@ NETWORKS = {
     "squeezenet": (1_248_424, 512, [("features", (512, 13, 13)), ("classifier", (K, 1, 1)),
                                     ("flatten", (K,))]),
 }
-SQUEEZENET_1_1 = 1_235_496
-GOOGLENET_5X5 = 6_624_904 + 16 * 23_808  # the paper's 5x5 third branch: 7,005,832
+EXTRA_COUNTS = {  # network: [(tag, keyword arguments, count at 1000 classes)] of its other versions
+    "googlenet": [("paper", {"branch3_kernel_size": 5}, 6_624_904 + 16 * 23_808)],  # the paper's 5x5 branch: 7,005,832
+    "squeezenet": [("v11", {"version": "1.1"}, 1_235_496)],
+}
 
 
 def with_classes(count, last_inputs, classes):
@@ -74,35 +76,36 @@ def with_classes(count, last_inputs, classes):
     return count - (last_inputs + 1) * 1000 + (last_inputs + 1) * classes
 
 
-def chain_steps(net, children, batch, size, channels=3):
-    """Steps that run a meta minibatch through the named children of `net` one after
-    the other, saving each output's shape as shape<i>, then through the whole net."""
-    steps = [call("torch:empty", batch, channels, size, size, save="h0")]
-    returns = []
-    for i, (child, _) in enumerate(children):
-        steps += [call("%s.%s" % (net, child), saved("h%d" % i), save="h%d" % (i + 1)),
-                  get("h%d.shape" % (i + 1), save="shape%d" % (i + 1))]
-        returns.append("shape%d" % (i + 1))
-    steps += [call(net, saved("h0"), save="out"), get("out.shape", save="out_shape")]
-    return steps, returns + ["out_shape"]
+def shapes_through(probes, net, children, batch, size, channels=3):
+    """Run a meta minibatch through the named children of `net` one after the other,
+    saving each output's shape as shape<i>, then through the whole net (out_shape)."""
+    x = probes.function("torch:empty", batch, channels, size, size)
+    h = x
+    for i, (child, _) in enumerate(children, 1):
+        h = probes.function("%s.%s" % (net.name, child), h)
+        probes.attribute(h.name + ".shape", save="shape%d" % i)
+    probes.attribute(probes.function(net.name, x).name + ".shape", save="out_shape")
 
 
-def network_problem(name, extra=()):
-    """Steps of one network's checks: counts at 1000 classes (and of `extra` variants:
-    (tag, kwargs)), then the shapes with a random number of classes."""
+def network_problem(name):
+    """Probes of one network's checks, on the meta device: counts at 1000 classes (and of
+    its EXTRA_COUNTS), then the shapes with a random number of classes; resnet18's add a
+    small net without a stem (small_resnet_probes)."""
     def build(rng):
         classes = int(rng.integers(5, 200))
         batch = int(rng.integers(1, 3))
-        steps = [call("torch:set_default_device", "meta"), call(ARCH + name, save="net1000")]
-        steps += count_steps("net1000", "count1000")
-        returns = ["count1000"]
-        for tag, kwargs in extra:
-            steps += [call(ARCH + name, save="net_" + tag, **kwargs)] + count_steps("net_" + tag, "count_" + tag)
-            returns.append("count_" + tag)
-        steps += [call(ARCH + name, num_classes=classes, save="net")] + count_steps("net", "count")
-        steps.append(call("net.eval"))
-        chain, chain_returns = chain_steps("net", NETWORKS[name][2], batch, 224)
-        return steps + chain, returns + ["count"] + chain_returns, {"classes": classes, "batch": batch}
+        probes = Probes()
+        probes.function("torch:set_default_device", "meta")
+        probes.module(ARCH + name, count="count1000", label="net1000")
+        for tag, kwargs, _ in EXTRA_COUNTS.get(name, []):
+            probes.module(ARCH + name, count="count_" + tag, label="net_" + tag, **kwargs)
+        net = probes.module(ARCH + name, num_classes=classes, count="count", label="net")
+        probes.function(net.name + ".eval")
+        shapes_through(probes, net, NETWORKS[name][2], batch, 224)
+        context = {"classes": classes, "batch": batch}
+        if name == "resnet18":
+            context.update(small_resnet_probes(probes, rng))
+        return probes.problem(context)
     return build
 
 
@@ -118,67 +121,34 @@ def expect_chain(result, children, batch, classes, what):
         raise GradingFailure("%s: scores of shape %s, expected %s" % (what, got, (batch, classes)))
 
 
-def check_network_counts(shared, name, extra=(), extra_expected=()):
-    result, context = shared.get(name, network_problem(name, extra))
+def check_network_counts(shared, name):
+    result, context = shared.get(name, network_problem(name))
     count, last_inputs, _ = NETWORKS[name]
     expect_count(result["count1000"], count, "%s() (1000 classes)" % name)
-    for (tag, kwargs), expected in zip(extra, extra_expected):
+    for tag, kwargs, expected in EXTRA_COUNTS.get(name, []):
         arguments = ", ".join("%s=%r" % item for item in kwargs.items())
         expect_count(result["count_" + tag], expected, "%s(%s)" % (name, arguments))
     classes = context["classes"]
     expect_count(result["count"], with_classes(count, last_inputs, classes),
                  "%s(num_classes=%d)" % (name, classes))
+    if "small" in context:  # resnet18 at a small configuration, counted by formula
+        config = context["small"]
+        expect_count(result["count_small"], resnet_count(config["widths"], config["in_channels"], False,
+                                                         config["num_classes"]),
+                     "resnet18(%s)" % ", ".join("%s=%r" % item for item in config.items()))
 
 
-def check_network_shapes(shared, name, extra=()):
-    result, context = shared.get(name, network_problem(name, extra))
+def check_network_shapes(shared, name):
+    result, context = shared.get(name, network_problem(name))
     expect_chain(result, NETWORKS[name][2], context["batch"], context["classes"],
                  "%s(num_classes=%d)" % (name, context["classes"]))
-
-
-@pytest.mark.target("alexnet")
-@pytest.mark.points(1)
-def test_alexnet_count(shared):
-    """61,100,840 parameters at 1000 classes (torchvision's AlexNet); num_classes honoured"""
-    check_network_counts(shared, "alexnet")
-
-
-@pytest.mark.target("alexnet")
-@pytest.mark.points(1)
-def test_alexnet_shapes(shared):
-    """shapes after features, avgpool, flatten and classifier at 224 x 224"""
-    check_network_shapes(shared, "alexnet")
-
-
-@pytest.mark.target("vgg16")
-@pytest.mark.points(1)
-def test_vgg16_count(shared):
-    """138,357,544 parameters at 1000 classes; num_classes honoured"""
-    check_network_counts(shared, "vgg16")
-
-
-@pytest.mark.target("vgg16")
-@pytest.mark.points(1)
-def test_vgg16_shapes(shared):
-    """512 x 7 x 7 features at 224 x 224, then the classifier's scores"""
-    check_network_shapes(shared, "vgg16")
-
-
-GOOGLENET_EXTRA = [("paper", {"branch3_kernel_size": 5})]
-
-
-@pytest.mark.target("googlenet")
-@pytest.mark.points(1)
-def test_googlenet_count(shared):
-    """6,624,904 parameters without auxiliary heads (7,005,832 with the paper's 5x5 branch)"""
-    check_network_counts(shared, "googlenet", GOOGLENET_EXTRA, [GOOGLENET_5X5])
-
-
-@pytest.mark.target("googlenet")
-@pytest.mark.points(1)
-def test_googlenet_shapes(shared):
-    """the shape after each stem layer, pool and inception module at 224 x 224"""
-    check_network_shapes(shared, "googlenet", GOOGLENET_EXTRA)
+    if "small" in context:  # resnet18 without a stem on small images
+        config, size = context["small"], context["size"]
+        got = as_shape(result["small_shape"], "resnet18 without a stem")
+        if got != (2, config["num_classes"]):
+            raise GradingFailure("resnet18(%s) on images of shape %s: scores of shape %s, expected %s"
+                                 % (", ".join("%s=%r" % item for item in config.items()),
+                                    (2, config["in_channels"], size, size), got, (2, config["num_classes"])))
 
 
 def resnet_count(widths, in_channels, stem, classes):
@@ -201,53 +171,34 @@ def small_resnet_config(rng):
             "widths": [base, 2 * base, 3 * base, 4 * base + 1], "stem": False}
 
 
-def resnet_problem(rng):
-    steps, returns, context = network_problem("resnet18")(rng)
+def small_resnet_probes(probes, rng):
+    """A small resnet18 without a stem: its count (count_small) and the shape of its scores
+    of two small images (small_shape); returns its context (configuration, image size)."""
     config = small_resnet_config(rng)
     size = int(rng.integers(9, 14))
-    steps += [call(ARCH + "resnet18", save="small", **config)] + count_steps("small", "count_small")
-    steps += [call("small.eval"), call("torch:empty", 2, config["in_channels"], size, size, save="small_x"),
-              call("small", saved("small_x"), save="small_out"), get("small_out.shape", save="small_shape")]
-    context.update(small=config, size=size)
-    return steps, returns + ["count_small", "small_shape"], context
+    small = probes.module(ARCH + "resnet18", count="count_small", label="small", **config)
+    probes.function(small.name + ".eval")
+    scores = probes.function(small.name, probes.function("torch:empty", 2, config["in_channels"], size, size))
+    probes.attribute(scores.name + ".shape", save="small_shape")
+    return {"small": config, "size": size}
 
 
-@pytest.mark.target("resnet18")
-@pytest.mark.points(1)
-def test_resnet18_count(shared):
-    """11,689,512 parameters at 1000 classes; num_classes, in_channels, widths and stem honoured"""
-    check_resnet18_count(shared)
+NETWORK_CHECKS = {  # network: what the check of its counts and that of its shapes test
+    "alexnet": ("61,100,840 parameters at 1000 classes (torchvision's AlexNet); num_classes honoured",
+                "shapes after features, avgpool, flatten and classifier at 224 x 224"),
+    "vgg16": ("138,357,544 parameters at 1000 classes; num_classes honoured",
+              "512 x 7 x 7 features at 224 x 224, then the classifier's scores"),
+    "googlenet": ("6,624,904 parameters without auxiliary heads (7,005,832 with the paper's 5x5 branch)",
+                  "the shape after each stem layer, pool and inception module at 224 x 224"),
+    "resnet18": ("11,689,512 parameters at 1000 classes; num_classes, in_channels, widths and stem honoured",
+                 "the shape after the stem and each stage at 224 x 224; the small net without a stem"),
+    "squeezenet": ("1,248,424 parameters (version 1.0) and 1,235,496 (1.1) at 1000 classes",
+                   "512 x 13 x 13 features at 224 x 224, then a 1x1 convolution and average pooling to scores"),
+}
 
 
-def check_resnet18_count(shared):
-    result, context = shared.get("resnet18", resnet_problem)
-    count, last_inputs, _ = NETWORKS["resnet18"]
-    expect_count(result["count1000"], count, "resnet18() (1000 classes)")
-    expect_count(result["count"], with_classes(count, last_inputs, context["classes"]),
-                 "resnet18(num_classes=%d)" % context["classes"])
-    config = context["small"]
-    expect_count(result["count_small"], resnet_count(config["widths"], config["in_channels"], False,
-                                                     config["num_classes"]),
-                 "resnet18(%s)" % ", ".join("%s=%r" % item for item in config.items()))
-
-
-@pytest.mark.target("resnet18")
-@pytest.mark.points(1)
-def test_resnet18_shapes(shared):
-    """the shape after the stem and each stage at 224 x 224; the small net without a stem"""
-    check_resnet18_shapes(shared)
-
-
-def check_resnet18_shapes(shared):
-    result, context = shared.get("resnet18", resnet_problem)
-    expect_chain(result, NETWORKS["resnet18"][2], context["batch"], context["classes"],
-                 "resnet18(num_classes=%d)" % context["classes"])
-    config, size = context["small"], context["size"]
-    got = as_shape(result["small_shape"], "resnet18 without a stem")
-    if got != (2, config["num_classes"]):
-        raise GradingFailure("resnet18(%s) on images of shape %s: scores of shape %s, expected %s"
-                             % (", ".join("%s=%r" % item for item in config.items()),
-                                (2, config["in_channels"], size, size), got, (2, config["num_classes"])))
+globals().update(graders_on_shared(NETWORK_CHECKS, [("count", 1, check_network_counts),
+                                                    ("shapes", 1, check_network_shapes)]))
 
 
 # --- transfer learning: your resnet18 must learn --------------------------------------
@@ -267,7 +218,7 @@ def check_resnet18_shapes(shared):
 # on 25 of them, scores 0.51 to 0.69 (6 seeds); with shifts alone (what hurts a lookup
 # most) 0.55 to 0.59 against 0.45 to 0.64. A nearest neighbour over 2,500 labelled
 # digits is simply a better classifier than a net that saw 25 labels. So the worker
-# trains the two nets (transfer_steps) and returns their
+# trains the two nets (transfer_problem) and returns their
 # weights; their held-out accuracies are computed here, by the reference small_resnet
 # with those weights.
 TRANSFER = {"pretrain_examples": 2000, "pretrain_epochs": 2, "shots": 5, "finetune_epochs": 30,
@@ -303,36 +254,34 @@ def pooled_digits(seed):
     return X.astype(np.float32), data["y_train"]
 
 
-def transfer_steps(X_first, y_first, X_few, y_few, seed):
+def transfer_problem(rng):
     """architectures.transfer_experiment's training, step by step in the worker with its
     given helpers (small_resnet, fit) and the same seeds, ending with the two trained
     nets' states instead of their scores: the held-out images never enter the worker."""
-    finetune = (TRANSFER["finetune_epochs"], TRANSFER["finetune_lr"], TRANSFER["finetune_batch_size"])
-    return [call("torch:manual_seed", seed),
-            call(ARCH + "small_resnet", 5, 1, save="fine_tuned"),
-            call(ARCH + "fit", saved("fine_tuned"), X_first, y_first, TRANSFER["pretrain_epochs"],
-                 TRANSFER["pretrain_lr"], batch_size=64, seed=seed),
-            call("torch:manual_seed", seed + 1),
-            get("fine_tuned.fc.in_features", save="features"),
-            call("torch.nn:Linear", saved("features"), 5, save="head"),
-            call("builtins:setattr", saved("fine_tuned"), "fc", saved("head")),
-            call(ARCH + "fit", saved("fine_tuned"), X_few, y_few, *finetune, seed=seed + 1),
-            call("torch:manual_seed", seed + 2),
-            call(ARCH + "small_resnet", 5, 1, save="scratch"),
-            call(ARCH + "fit", saved("scratch"), X_few, y_few, *finetune, seed=seed + 1),
-            call("fine_tuned.state_dict", save="fine_tuned_state"),
-            call("scratch.state_dict", save="scratch_state")]
-
-
-def transfer_problem(rng):
     X, y = pooled_digits(int(rng.integers(2**31)))
     first = np.flatnonzero(y < 5)[:TRANSFER["pretrain_examples"]]
     second = np.flatnonzero(y >= 5)
     few = np.concatenate([second[y[second] == digit][:TRANSFER["shots"]] for digit in range(5, 10)])
     held_out = np.setdiff1d(second, few)
     held_out = rng.choice(held_out, TRANSFER["eval_examples"], replace=False)
-    steps = transfer_steps(X[first], y[first], X[few], y[few] - 5, int(rng.integers(2**31)))
-    return steps, ["fine_tuned_state", "scratch_state"], {"X_held_out": X[held_out], "y_held_out": y[held_out] - 5}
+    X_few, y_few = X[few], y[few] - 5
+    finetune = (TRANSFER["finetune_epochs"], TRANSFER["finetune_lr"], TRANSFER["finetune_batch_size"])
+    seed = int(rng.integers(2**31))
+    probes = Probes()
+    probes.seed(seed)
+    fine_tuned = probes.module(ARCH + "small_resnet", 5, 1)
+    probes.function(ARCH + "fit", fine_tuned, X[first], y[first], TRANSFER["pretrain_epochs"], TRANSFER["pretrain_lr"],
+                    batch_size=64, seed=seed, as_tensors=False)
+    probes.seed(seed + 1)
+    head = probes.function("torch.nn:Linear", probes.attribute(fine_tuned.name + ".fc.in_features"), 5)
+    probes.function("builtins:setattr", fine_tuned, "fc", head)
+    probes.function(ARCH + "fit", fine_tuned, X_few, y_few, *finetune, seed=seed + 1, as_tensors=False)
+    probes.seed(seed + 2)
+    scratch = probes.module(ARCH + "small_resnet", 5, 1)
+    probes.function(ARCH + "fit", scratch, X_few, y_few, *finetune, seed=seed + 1, as_tensors=False)
+    probes.function(fine_tuned.name + ".state_dict", save="fine_tuned_state")
+    probes.function(scratch.name + ".state_dict", save="scratch_state")
+    return probes.problem({"X_held_out": X[held_out], "y_held_out": y[held_out] - 5})
 
 
 def held_out_scores(state, X, what):
@@ -382,8 +331,8 @@ def test_resnet18_fine_tuning_beats_scratch(shared):
     # Training costs seconds: only a net of the right shape is worth it. An error raised by
     # the submission's code (a SubmissionError) is reported as it is.
     try:
-        check_resnet18_count(shared)
-        check_resnet18_shapes(shared)
+        check_network_counts(shared, "resnet18")
+        check_network_shapes(shared, "resnet18")
     except GradingFailure:
         raise GradingFailure("resnet18 is not trained until its parameter counts and shapes are right "
                              "(see its other checks)") from None
@@ -402,43 +351,23 @@ def test_resnet18_fine_tuning_beats_scratch(shared):
                              % (setting, 100 * TRANSFER_MARGIN))
 
 
-SQUEEZENET_EXTRA = [("v11", {"version": "1.1"})]
-
-
-@pytest.mark.target("squeezenet")
-@pytest.mark.points(1)
-def test_squeezenet_count(shared):
-    """1,248,424 parameters (version 1.0) and 1,235,496 (1.1) at 1000 classes"""
-    check_network_counts(shared, "squeezenet", SQUEEZENET_EXTRA, [SQUEEZENET_1_1])
-
-
-@pytest.mark.target("squeezenet")
-@pytest.mark.points(1)
-def test_squeezenet_shapes(shared):
-    """512 x 13 x 13 features at 224 x 224, then a 1x1 convolution and average pooling to scores"""
-    check_network_shapes(shared, "squeezenet", SQUEEZENET_EXTRA)
-
-
 # --- blocks, in float64 on the CPU -----------------------------------------------------
 
-def block_steps(tag, constructor, args, kwargs, state, x):
-    """Build a block in the worker, load `state`, evaluation mode, run it on x."""
-    steps = [call(ARCH + constructor, *args, save=tag, **kwargs), call(tag + ".double")]
-    steps += load_state_steps(tag, state, tag) + [call(tag + ".eval")]
-    steps += count_steps(tag, tag + "_count")
-    steps += [tensor(tag + "_x", x), call(tag, saved(tag + "_x"), save=tag + "_out")]
-    return steps, [tag + "_count", tag + "_out"]
-
-
-def run_blocks(build_cases):
-    """A problem from a list of cases (tag, constructor, args, kwargs, state, x, expected)."""
+def block_problem(build_cases):
+    """A problem from a list of cases (tag, constructor, args, kwargs, state, x, expected):
+    each block built in float64, loaded with `state`, counted, and run on x in evaluation
+    mode."""
     def build(rng):
-        steps, returns, cases = [], [], build_cases(rng)
+        cases = build_cases(rng)
+        probes = Probes()
         for tag, constructor, args, kwargs, state, x, _ in cases:
-            more_steps, more_returns = block_steps(tag, constructor, args, kwargs, state, x)
-            steps += more_steps
-            returns += more_returns
-        return steps, returns, cases
+            block = probes.module(ARCH + constructor, *args, label=tag, **kwargs)
+            probes.function(block.name + ".double")
+            probes.load_state(block, state)
+            probes.function(block.name + ".eval")
+            probes.count(block, tag + "_count")
+            probes.forward(block, x, save=tag + "_out")
+        return probes.problem(cases)
     return build
 
 
@@ -448,13 +377,13 @@ def describe(constructor, args, kwargs):
 
 
 def check_block_counts(shared, key, build_cases):
-    result, cases = shared.get(key, run_blocks(build_cases))
+    result, cases = shared.get(key, block_problem(build_cases))
     for tag, constructor, args, kwargs, state, _, _ in cases:
         expect_count(result[tag + "_count"], learnable_count(state), describe(constructor, args, kwargs))
 
 
 def check_block_values(shared, key, build_cases):
-    result, cases = shared.get(key, run_blocks(build_cases))
+    result, cases = shared.get(key, block_problem(build_cases))
     for tag, constructor, args, kwargs, _, x, expected in cases:
         expect_near(result[tag + "_out"], expected, VALUE_TOL,
                     "%s in evaluation mode on x of shape %s: the output" % (describe(constructor, args, kwargs),
@@ -472,11 +401,7 @@ def residual_shortcut(rng, state, x, in_channels, out_channels, stride):
 def basic_block_case(rng, tag, in_channels, out_channels, stride):
     size = int(rng.integers(5, 9))
     x = rng.normal(size=(2, in_channels, size, size))
-    state = {}
-    conv_state(rng, state, "conv1", out_channels, in_channels, 3, 3, False)
-    bn_state(rng, state, "bn1", out_channels)
-    conv_state(rng, state, "conv2", out_channels, out_channels, 3, 3, False)
-    bn_state(rng, state, "bn2", out_channels)
+    state = conv_bn_states(rng, [(out_channels, in_channels, 3), (out_channels, out_channels, 3)])
     out = relu(batchnorm_eval(conv2d(x, state["conv1.weight"], stride=stride, pad=1), state, "bn1"))
     out = batchnorm_eval(conv2d(out, state["conv2.weight"], pad=1), state, "bn2")
     out = relu(out + residual_shortcut(rng, state, x, in_channels, out_channels, stride))
@@ -490,30 +415,10 @@ def basic_block_cases(rng):
             basic_block_case(rng, "strided", c, c, 2)]
 
 
-@pytest.mark.target("BasicBlock")
-@pytest.mark.points(1)
-def test_basic_block_count(shared):
-    """two 3x3 convolutions without biases, two batch norms, a projection only where the shape changes"""
-    check_block_counts(shared, "BasicBlock", basic_block_cases)
-
-
-@pytest.mark.target("BasicBlock")
-@pytest.mark.points(1)
-def test_basic_block_values(shared):
-    """output equals ReLU(bn2(conv2(ReLU(bn1(conv1 x)))) + shortcut x), identity and projected"""
-    check_block_values(shared, "BasicBlock", basic_block_cases)
-
-
 def bottleneck_case(rng, tag, in_channels, width, out_channels, stride):
     size = int(rng.integers(5, 9))
     x = rng.normal(size=(2, in_channels, size, size))
-    state = {}
-    conv_state(rng, state, "conv1", width, in_channels, 1, 1, False)
-    bn_state(rng, state, "bn1", width)
-    conv_state(rng, state, "conv2", width, width, 3, 3, False)
-    bn_state(rng, state, "bn2", width)
-    conv_state(rng, state, "conv3", out_channels, width, 1, 1, False)
-    bn_state(rng, state, "bn3", out_channels)
+    state = conv_bn_states(rng, [(width, in_channels, 1), (width, width, 3), (out_channels, width, 1)])
     out = relu(batchnorm_eval(conv2d(x, state["conv1.weight"]), state, "bn1"))
     out = relu(batchnorm_eval(conv2d(out, state["conv2.weight"], stride=stride, pad=1), state, "bn2"))
     out = batchnorm_eval(conv2d(out, state["conv3.weight"]), state, "bn3")
@@ -526,20 +431,6 @@ def bottleneck_cases(rng):
     return [bottleneck_case(rng, "same", 4 * width, width, 4 * width, 1),
             bottleneck_case(rng, "project", 2 * width + 1, width, 4 * width, 2),
             bottleneck_case(rng, "widen", 2 * width, width + 1, 4 * width + 1, 1)]
-
-
-@pytest.mark.target("Bottleneck")
-@pytest.mark.points(1)
-def test_bottleneck_count(shared):
-    """1x1, 3x3, 1x1 convolutions without biases, three batch norms, a projection where needed"""
-    check_block_counts(shared, "Bottleneck", bottleneck_cases)
-
-
-@pytest.mark.target("Bottleneck")
-@pytest.mark.points(1)
-def test_bottleneck_values(shared):
-    """output of the bottleneck block (stride on the 3x3 convolution) equals the reference"""
-    check_block_values(shared, "Bottleneck", bottleneck_cases)
 
 
 def conv_unit(rng, state, prefix, x, out_channels, kernel):
@@ -569,20 +460,6 @@ def inception_cases(rng):
     return [inception_case(rng, "k3", 3), inception_case(rng, "k5", 5)]
 
 
-@pytest.mark.target("Inception")
-@pytest.mark.points(1)
-def test_inception_count(shared):
-    """four branches of BasicConv2d units at random channel counts, with 3x3 and 5x5 third branches"""
-    check_block_counts(shared, "Inception", inception_cases)
-
-
-@pytest.mark.target("Inception")
-@pytest.mark.points(1)
-def test_inception_values(shared):
-    """the four branches (1x1; 1x1-3x3; 1x1-kxk; pool-1x1) concatenated in order"""
-    check_block_values(shared, "Inception", inception_cases)
-
-
 def fire_case(rng, tag):
     in_channels, squeeze, expand1, expand3 = (int(rng.integers(2, 7)) for _ in range(4))
     size = int(rng.integers(4, 8))
@@ -601,18 +478,33 @@ def fire_cases(rng):
     return [fire_case(rng, "first"), fire_case(rng, "second")]
 
 
-@pytest.mark.target("Fire")
-@pytest.mark.points(1)
-def test_fire_count(shared):
-    """1x1 squeeze, 1x1 and 3x3 expand convolutions, all with biases"""
-    check_block_counts(shared, "Fire", fire_cases)
+BLOCK_CHECKS = {
+    # block: (its tests' names, its cases, what the check of its counts and that of its values test)
+    "BasicBlock": ("basic_block", basic_block_cases,
+                   "two 3x3 convolutions without biases, two batch norms, a projection only where the shape changes",
+                   "output equals ReLU(bn2(conv2(ReLU(bn1(conv1 x)))) + shortcut x), identity and projected"),
+    "Bottleneck": ("bottleneck", bottleneck_cases,
+                   "1x1, 3x3, 1x1 convolutions without biases, three batch norms, a projection where needed",
+                   "output of the bottleneck block (stride on the 3x3 convolution) equals the reference"),
+    "Inception": ("inception", inception_cases,
+                  "four branches of BasicConv2d units at random channel counts, with 3x3 and 5x5 third branches",
+                  "the four branches (1x1; 1x1-3x3; 1x1-kxk; pool-1x1) concatenated in order"),
+    "Fire": ("fire", fire_cases, "1x1 squeeze, 1x1 and 3x3 expand convolutions, all with biases",
+             "ReLU after each convolution; the expansions concatenated, 1x1 first"),
+}
 
 
-@pytest.mark.target("Fire")
-@pytest.mark.points(1)
-def test_fire_values(shared):
-    """ReLU after each convolution; the expansions concatenated, 1x1 first"""
-    check_block_values(shared, "Fire", fire_cases)
+def block_graders():
+    """{"test_<block>_count": grader, "test_<block>_values": grader} of each block of
+    BLOCK_CHECKS, a point each."""
+    graders = {}
+    for block, (test, cases, counts, values) in BLOCK_CHECKS.items():
+        graders["test_%s_count" % test] = graded_on_shared(block, 1, counts, check_block_counts, block, cases)
+        graders["test_%s_values" % test] = graded_on_shared(block, 1, values, check_block_values, block, cases)
+    return graders
+
+
+globals().update(block_graders())
 
 
 # --- calibration of the transfer check (run by hand, never by the grading) ----------------

@@ -13,6 +13,7 @@ never imports torch.
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared
 from autograder.trusted.expect import GradingFailure, expect_array, expect_near
 from cs231n_core.checks.compare import scaled_error
 from autograder.trusted.submission import call, get, saved
@@ -122,28 +123,20 @@ NETS = {"conv": "a conv net (grouped and dilated convolutions, batch norm, pooli
         "mlp": "a fully connected net on vectors"}
 
 
-@pytest.mark.target("count_params_and_flops")
-@pytest.mark.points(1)
-def test_counter_params(shared):
-    """learnable parameters: weights, biases, batch norm's gamma and beta (no running averages)"""
+def check_counts(shared, index, noun):
+    """Entry `index` of count_params_and_flops's pair (params, macs), `noun`, of each net."""
     result, context = shared.get("count_params_and_flops", counter_problem)
     for key, what in NETS.items():
-        params, _ = counts_of(result, key + "_counts", "count_params_and_flops")
-        if params != context[key][0]:
-            raise GradingFailure("count_params_and_flops on %s, input shape %s: %s parameters is not the "
-                                 "count" % (what, context[key + "_input"], format(params, ",")))
+        count = counts_of(result, key + "_counts", "count_params_and_flops")[index]
+        if count != context[key][index]:
+            raise GradingFailure("count_params_and_flops on %s, input shape %s: %s %s is not the "
+                                 "count" % (what, context[key + "_input"], format(count, ","), noun))
 
 
-@pytest.mark.target("count_params_and_flops")
-@pytest.mark.points(1)
-def test_counter_macs(shared):
-    """multiply-adds of convolutions (groups, stride, padding, dilation) and linear layers"""
-    result, context = shared.get("count_params_and_flops", counter_problem)
-    for key, what in NETS.items():
-        _, macs = counts_of(result, key + "_counts", "count_params_and_flops")
-        if macs != context[key][1]:
-            raise GradingFailure("count_params_and_flops on %s, input shape %s: %s multiply-adds is not the "
-                                 "count" % (what, context[key + "_input"], format(macs, ",")))
+test_counter_params = graded_on_shared("count_params_and_flops", 1, "learnable parameters: weights, biases, batch "
+                                       "norm's gamma and beta (no running averages)", check_counts, 0, "parameters")
+test_counter_macs = graded_on_shared("count_params_and_flops", 1, "multiply-adds of convolutions (groups, stride, "
+                                     "padding, dilation) and linear layers", check_counts, 1, "multiply-adds")
 
 
 @pytest.mark.target("count_params_and_flops")
@@ -219,14 +212,21 @@ def flipped_mask(out, x, what):
     return mirrored
 
 
+def flip_run(shared):
+    """(result, cases, what, flipped): the flips' worker run, and which images of the case
+    "some" (p and classes drawn, `what`) came back mirrored."""
+    result, cases = shared.get("RandomHorizontalFlip", transforms_problem("RandomHorizontalFlip", flip_cases))
+    kwargs, x, y = cases["some"]
+    what = "RandomHorizontalFlip(p=%.2f, classes=%s, seed=...)" % (kwargs["p"], kwargs["classes"])
+    return result, cases, what, flipped_mask(pair_of(result, "some", x, y, what), x, what)
+
+
 @pytest.mark.target("RandomHorizontalFlip")
 @pytest.mark.points(1)
 def test_flip_mirrors_only_allowed_classes(shared):
     """labels kept; each image itself or its mirror; only the listed classes flipped; p = 0 and p = 1"""
-    result, cases = shared.get("RandomHorizontalFlip", transforms_problem("RandomHorizontalFlip", flip_cases))
-    kwargs, x, y = cases["some"]
-    what = "RandomHorizontalFlip(p=%.2f, classes=%s, seed=...)" % (kwargs["p"], kwargs["classes"])
-    flipped = flipped_mask(pair_of(result, "some", x, y, what), x, what)
+    result, cases, what, flipped = flip_run(shared)
+    kwargs, _, y = cases["some"]
     if np.any(flipped & ~np.isin(y, kwargs["classes"])):
         raise GradingFailure("%s flipped images whose label is not in classes (a mirrored 3 is no 3)" % what)
     _, x_all, y_all = cases["all"]
@@ -243,10 +243,8 @@ def test_flip_mirrors_only_allowed_classes(shared):
 @pytest.mark.points(1)
 def test_flip_rate_and_seed(shared):
     """the allowed images are flipped with probability p; the same seed flips the same images"""
-    result, cases = shared.get("RandomHorizontalFlip", transforms_problem("RandomHorizontalFlip", flip_cases))
+    result, cases, what, flipped = flip_run(shared)
     kwargs, x, y = cases["some"]
-    what = "RandomHorizontalFlip(p=%.2f, classes=%s, seed=...)" % (kwargs["p"], kwargs["classes"])
-    flipped = flipped_mask(pair_of(result, "some", x, y, what), x, what)
     allowed = np.isin(y, kwargs["classes"])
     rate, count = float(np.mean(flipped[allowed])), int(np.sum(allowed))
     spread = 5 * np.sqrt(kwargs["p"] * (1 - kwargs["p"]) / count)
@@ -286,14 +284,20 @@ def crop_offsets(out, x, padding, what):
     return tops, lefts
 
 
+def crop_run(shared):
+    """(result, cases, what, offsets): the crops' worker run, and the (tops, lefts) of the
+    windows of the case "crop" (padding drawn, `what`)."""
+    result, cases = shared.get("RandomCrop", transforms_problem("RandomCrop", crop_cases))
+    kwargs, x, y = cases["crop"]
+    what = "RandomCrop(padding=%d, seed=...)" % kwargs["padding"]
+    return result, cases, what, crop_offsets(pair_of(result, "crop", x, y, what), x, kwargs["padding"], what)
+
+
 @pytest.mark.target("RandomCrop")
 @pytest.mark.points(1)
 def test_crop_windows_of_the_padded_image(shared):
     """labels kept; each output a window of the zero-padded image; padding 0 changes nothing"""
-    result, cases = shared.get("RandomCrop", transforms_problem("RandomCrop", crop_cases))
-    kwargs, x, y = cases["crop"]
-    what = "RandomCrop(padding=%d, seed=...)" % kwargs["padding"]
-    crop_offsets(pair_of(result, "crop", x, y, what), x, kwargs["padding"], what)
+    result, cases, _, _ = crop_run(shared)
     _, x0, y0 = cases["zero"]
     if np.any(pair_of(result, "zero", x0, y0, "RandomCrop(padding=0)") != x0):
         raise GradingFailure("RandomCrop(padding=0) changed the images")
@@ -303,11 +307,9 @@ def test_crop_windows_of_the_padded_image(shared):
 @pytest.mark.points(1)
 def test_crop_offsets_uniform_and_seeded(shared):
     """each image its own offsets, top and left drawn independently and uniformly; seeds reproduce"""
-    result, cases = shared.get("RandomCrop", transforms_problem("RandomCrop", crop_cases))
+    result, cases, what, (tops, lefts) = crop_run(shared)
     kwargs, x, y = cases["crop"]
     padding = kwargs["padding"]
-    what = "RandomCrop(padding=%d, seed=...)" % padding
-    tops, lefts = crop_offsets(pair_of(result, "crop", x, y, what), x, padding, what)
     n, choices = len(tops), 2 * padding + 1
     for name, offsets in (("top", tops), ("left", lefts)):
         counts = np.bincount(offsets, minlength=choices)

@@ -44,14 +44,15 @@ def iou_matrix(boxes1, boxes2):
 
 
 def brute_force_nms(boxes, scores, threshold):
-    """Greedy suppression from the definition: each kept box against every box."""
-    order = sorted(range(len(scores)), key=lambda i: (-float(scores[i]), i))
-    alive = np.ones(len(scores), dtype=bool)
+    """Greedy suppression from the definition: in the order of decreasing score (equal
+    scores by index), a box that no kept box has suppressed is kept and suppresses every
+    box that overlaps it by an IoU above the threshold (checked against every box)."""
+    suppressed = np.zeros(len(scores), dtype=bool)
     keep = []
-    for i in order:
-        if alive[i]:
+    for i in sorted(range(len(scores)), key=lambda i: (-float(scores[i]), i)):
+        if not suppressed[i]:
             keep.append(i)
-            alive &= ~(iou_matrix(boxes[i:i + 1], boxes)[0] > threshold)
+            suppressed |= iou_matrix(boxes[i:i + 1], boxes)[0] > threshold
     return np.asarray(keep, dtype=np.int64)
 
 

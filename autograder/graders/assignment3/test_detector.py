@@ -17,6 +17,7 @@ digits at an mAP@0.5 of 0.99, and the digits can be looked up in the public MNIS
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_gradients,
                                        expect_near)
 from autograder.trusted.submission import call, saved
@@ -101,7 +102,9 @@ def loss_problem(rng):
     return steps, [r for tag in LOSS_CASES for r in (tag, tag + "_grads")], cases
 
 
-def expect_loss(result, cases, tag, what):
+def check_loss(shared, tag, what):
+    """The loss and its gradients of the case `tag` of LOSS_CASES."""
+    result, cases = shared.get("detection_loss", loss_problem)
     expected, expected_grads = reference_loss(cases[tag], **LOSS_CASES[tag][1])
     loss = np.asarray(result[tag], dtype=np.float64)
     if loss.size != 1:
@@ -113,29 +116,15 @@ def expect_loss(result, cases, tag, what):
     expect_gradients(grads, expected_grads, ["class_logits", "box_deltas"], what, GRAD_TOL)
 
 
-@pytest.mark.target("detection_loss")
-@pytest.mark.points(1.5)
-def test_detection_loss_default(shared):
-    """three images (one without boxes), default thresholds: the loss and its gradients match the reference"""
-    result, cases = shared.get("detection_loss", loss_problem)
-    expect_loss(result, cases, "default", "detection_loss of 3 images (one without boxes), 64 anchors, 3 classes")
-
-
-@pytest.mark.target("detection_loss")
-@pytest.mark.points(1)
-def test_detection_loss_arguments(shared):
-    """pos_threshold, neg_threshold and box_weight are honoured"""
-    result, cases = shared.get("detection_loss", loss_problem)
-    expect_loss(result, cases, "custom", "detection_loss with pos_threshold=0.6, neg_threshold=0.2, "
-                "box_weight=2.5")
-
-
-@pytest.mark.target("detection_loss")
-@pytest.mark.points(0.5)
-def test_detection_loss_without_boxes(shared):
-    """a minibatch without any box: only background is learnt, and the box deltas get no gradient"""
-    result, cases = shared.get("detection_loss", loss_problem)
-    expect_loss(result, cases, "no_boxes", "detection_loss of images without boxes (no positive anchor)")
+test_detection_loss_default = graded_on_shared(
+    "detection_loss", 1.5, "three images (one without boxes), default thresholds: the loss and its gradients match "
+    "the reference", check_loss, "default", "detection_loss of 3 images (one without boxes), 64 anchors, 3 classes")
+test_detection_loss_arguments = graded_on_shared(
+    "detection_loss", 1, "pos_threshold, neg_threshold and box_weight are honoured",
+    check_loss, "custom", "detection_loss with pos_threshold=0.6, neg_threshold=0.2, box_weight=2.5")
+test_detection_loss_without_boxes = graded_on_shared(
+    "detection_loss", 0.5, "a minibatch without any box: only background is learnt, and the box deltas get no "
+    "gradient", check_loss, "no_boxes", "detection_loss of images without boxes (no positive anchor)")
 
 
 # --- DigitDetector -------------------------------------------------------------------
@@ -309,6 +298,13 @@ def map_problem(rng):
     return steps, list(cases), cases
 
 
+def check_map(shared, *runs):
+    """mean_average_precision of the cases of `runs` [(tag, what)] of map_problem."""
+    result, cases = shared.get("mean_average_precision", map_problem)
+    for tag, what in runs:
+        expect_map(result, cases, tag, what)
+
+
 def expect_map(result, cases, tag, what):
     _, detection, _ = reference()
     case, options = cases[tag]
@@ -332,18 +328,10 @@ def expect_map(result, cases, tag, what):
                              "left out)" % what)
 
 
-@pytest.mark.target("mean_average_precision")
-@pytest.mark.points(1)
-def test_map_random(shared):
-    """APs (VOC all-point interpolation) and mAP@0.5 of noisy, duplicated and false detections match the reference"""
-    result, cases = shared.get("mean_average_precision", map_problem)
-    expect_map(result, cases, "plain", "mean_average_precision of 12 images, 3 classes")
-
-
-@pytest.mark.target("mean_average_precision")
-@pytest.mark.points(1)
-def test_map_threshold_difficult_and_empty_class(shared):
-    """iou_threshold=0.7, a class without boxes (NaN, left out of the mean), difficult boxes ignored"""
-    result, cases = shared.get("mean_average_precision", map_problem)
-    expect_map(result, cases, "strict", "mean_average_precision at IoU 0.7 with a class that has no box")
-    expect_map(result, cases, "difficult", "mean_average_precision with difficult boxes (neither hits nor misses)")
+test_map_random = graded_on_shared(
+    "mean_average_precision", 1, "APs (VOC all-point interpolation) and mAP@0.5 of noisy, duplicated and false "
+    "detections match the reference", check_map, ("plain", "mean_average_precision of 12 images, 3 classes"))
+test_map_threshold_difficult_and_empty_class = graded_on_shared(
+    "mean_average_precision", 1, "iou_threshold=0.7, a class without boxes (NaN, left out of the mean), difficult "
+    "boxes ignored", check_map, ("strict", "mean_average_precision at IoU 0.7 with a class that has no box"),
+    ("difficult", "mean_average_precision with difficult boxes (neither hits nor misses)"))

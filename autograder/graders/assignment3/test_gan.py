@@ -15,6 +15,7 @@ cover all ten classes.
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graders_on_shared
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
                                       expect_gradients, expect_near, expect_scalar)
 from autograder.trusted.activations import relu
@@ -36,19 +37,28 @@ def bce_mean(logits, target):
 
 
 LOSSES = {
-    # name: (arguments, loss(*args), gradients(*args))
+    # name: (arguments, loss(*args), gradients(*args), what the checks of its values and
+    # of its gradients test)
     "discriminator_loss": (("logits_real", "logits_fake"),
                            lambda r, f: bce_mean(r, 1.0) + bce_mean(f, 0.0),
-                           lambda r, f: [(sigmoid(r) - 1.0) / r.size, sigmoid(f) / f.size]),
+                           lambda r, f: [(sigmoid(r) - 1.0) / r.size, sigmoid(f) / f.size],
+                           ("the loss matches the reference on logits (N, 1) in float64 and (N,) in float32",
+                            "autograd's gradients with respect to both logits match the reference")),
     "generator_loss": (("logits_fake",),
                        lambda f: bce_mean(f, 1.0),
-                       lambda f: [(sigmoid(f) - 1.0) / f.size]),
+                       lambda f: [(sigmoid(f) - 1.0) / f.size],
+                       ("the loss matches the reference on logits (N, 1) in float64 and (N,) in float32",
+                        "autograd's gradient with respect to the logits matches the reference")),
     "ls_discriminator_loss": (("scores_real", "scores_fake"),
                               lambda r, f: 0.5 * np.mean((r - 1.0) ** 2) + 0.5 * np.mean(f ** 2),
-                              lambda r, f: [(r - 1.0) / r.size, f / f.size]),
+                              lambda r, f: [(r - 1.0) / r.size, f / f.size],
+                              ("the least-squares loss matches the reference on scores (N, 1) and (N,)",
+                               "autograd's gradients with respect to both scores match the reference")),
     "ls_generator_loss": (("scores_fake",),
                           lambda f: 0.5 * np.mean((f - 1.0) ** 2),
-                          lambda f: [(f - 1.0) / f.size]),
+                          lambda f: [(f - 1.0) / f.size],
+                          ("the least-squares loss matches the reference on scores (N, 1) and (N,)",
+                           "autograd's gradient with respect to the scores matches the reference")),
 }
 
 
@@ -96,60 +106,8 @@ def check_loss_gradients(shared, name):
                      detaching=DETACHING)
 
 
-@pytest.mark.target("discriminator_loss")
-@pytest.mark.points(0.5)
-def test_discriminator_loss_values(shared):
-    """the loss matches the reference on logits (N, 1) in float64 and (N,) in float32"""
-    check_loss_values(shared, "discriminator_loss")
-
-
-@pytest.mark.target("discriminator_loss")
-@pytest.mark.points(0.5)
-def test_discriminator_loss_gradients(shared):
-    """autograd's gradients with respect to both logits match the reference"""
-    check_loss_gradients(shared, "discriminator_loss")
-
-
-@pytest.mark.target("generator_loss")
-@pytest.mark.points(0.5)
-def test_generator_loss_values(shared):
-    """the loss matches the reference on logits (N, 1) in float64 and (N,) in float32"""
-    check_loss_values(shared, "generator_loss")
-
-
-@pytest.mark.target("generator_loss")
-@pytest.mark.points(0.5)
-def test_generator_loss_gradients(shared):
-    """autograd's gradient with respect to the logits matches the reference"""
-    check_loss_gradients(shared, "generator_loss")
-
-
-@pytest.mark.target("ls_discriminator_loss")
-@pytest.mark.points(0.5)
-def test_ls_discriminator_loss_values(shared):
-    """the least-squares loss matches the reference on scores (N, 1) and (N,)"""
-    check_loss_values(shared, "ls_discriminator_loss")
-
-
-@pytest.mark.target("ls_discriminator_loss")
-@pytest.mark.points(0.5)
-def test_ls_discriminator_loss_gradients(shared):
-    """autograd's gradients with respect to both scores match the reference"""
-    check_loss_gradients(shared, "ls_discriminator_loss")
-
-
-@pytest.mark.target("ls_generator_loss")
-@pytest.mark.points(0.5)
-def test_ls_generator_loss_values(shared):
-    """the least-squares loss matches the reference on scores (N, 1) and (N,)"""
-    check_loss_values(shared, "ls_generator_loss")
-
-
-@pytest.mark.target("ls_generator_loss")
-@pytest.mark.points(0.5)
-def test_ls_generator_loss_gradients(shared):
-    """autograd's gradient with respect to the scores matches the reference"""
-    check_loss_gradients(shared, "ls_generator_loss")
+globals().update(graders_on_shared({name: whats for name, (*_, whats) in LOSSES.items()},
+                                   [("values", 0.5, check_loss_values), ("gradients", 0.5, check_loss_gradients)]))
 
 
 # --- sample_noise --------------------------------------------------------------------

@@ -31,6 +31,7 @@ while asking for 38 of 40 fails it about once in 50,000 runs).
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared
 from autograder.trusted.expect import GradingFailure, expect_array, expect_near
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import leaf, tensor
@@ -45,8 +46,8 @@ FOOLING_PAIRS = 40
 FOOLING_SUCCESS = 0.95  # 38 of 40: the reference misses about one pair in 800 (docstring)
 FOOLING_MAX_L2 = 40.0
 SIZE = 12           # the random RGB networks see 12x12 images
-GRAD_CAM_LAYER = 4  # the second ReLU of vis_common.small_rgb_spec
-DIGITS_CAM_LAYER = 7  # relu3 of the digit classifier, (N, 32, 7, 7)
+CAM_LAYERS = {"random": 4,   # the second ReLU of vis_common.small_rgb_spec
+              "digits": 7}   # relu3 of the digit classifier, (N, 32, 7, 7)
 
 
 def random_net(rng, classes=7):
@@ -66,21 +67,26 @@ def digit_problem(rng, count, untied=False):
     return spec, params, x, y
 
 
-# --- compute_saliency_maps -------------------------------------------------------------
-
-def saliency_problem(rng):
+def random_and_digit_nets(rng):
+    """(steps, context): a random RGB ConvNet "net" with 5 images x and labels y, and the
+    held-out classifier "digits" with 4 untied digits dx and labels dy, built in the
+    worker; the context holds (spec, params, x, y) of each under "random" and "digits"."""
     spec, params = random_net(rng)
     x = rng.normal(size=(5, 3, SIZE, SIZE))
     y = rng.integers(0, 7, size=5)
     digit_spec, digit_params, digits, labels = digit_problem(rng, 4, untied=True)
     steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
-             + [tensor("x", x), tensor("y", y), tensor("dx", digits),
-                tensor("dy", labels),
-                call(VIS + "compute_saliency_maps", saved("x"), saved("y"), saved("net"), save="saliency"),
-                call(VIS + "compute_saliency_maps", saved("dx"), saved("dy"), saved("digits"),
-                     save="digit_saliency")])
-    return steps, ["saliency", "x", "digit_saliency"], {
-        "random": (spec, params, x, y), "digits": (digit_spec, digit_params, digits, labels)}
+             + [tensor("x", x), tensor("y", y), tensor("dx", digits), tensor("dy", labels)])
+    return steps, {"random": (spec, params, x, y), "digits": (digit_spec, digit_params, digits, labels)}
+
+
+# --- compute_saliency_maps -------------------------------------------------------------
+
+def saliency_problem(rng):
+    steps, context = random_and_digit_nets(rng)
+    steps += [call(VIS + "compute_saliency_maps", saved("x"), saved("y"), saved("net"), save="random_saliency"),
+              call(VIS + "compute_saliency_maps", saved("dx"), saved("dy"), saved("digits"), save="digits_saliency")]
+    return steps, ["random_saliency", "x", "digits_saliency"], context
 
 
 def saliency_reference(spec, params, x, y):
@@ -88,25 +94,21 @@ def saliency_reference(spec, params, x, y):
     return np.abs(dx).max(axis=1)
 
 
-@pytest.mark.target("compute_saliency_maps")
-@pytest.mark.points(2)
-def test_saliency_maps_of_a_random_net(shared):
-    """saliency maps of RGB images under a random ConvNet match the reference; X unchanged"""
+def check_saliency_maps(shared, net, what):
+    """The saliency maps of the net "random" or "digits" (`what`: of how many images)."""
     result, context = shared.get("compute_saliency_maps", saliency_problem)
-    spec, params, x, y = context["random"]
-    expect_near(result["saliency"], saliency_reference(spec, params, x, y), TOL,
-                       "compute_saliency_maps on %d RGB images (N, 3, %d, %d)" % (len(y), SIZE, SIZE))
-    common.expect_unchanged(result["x"], x, "the input X")
+    spec, params, x, y = context[net]
+    expect_near(result[net + "_saliency"], saliency_reference(spec, params, x, y), TOL, what % len(y))
+    if net == "random":  # the random images come back from the worker after the call
+        common.expect_unchanged(result["x"], x, "the input X")
 
 
-@pytest.mark.target("compute_saliency_maps")
-@pytest.mark.points(1)
-def test_saliency_maps_of_digits(shared):
-    """saliency maps of real digits under a trained classifier match the reference"""
-    result, context = shared.get("compute_saliency_maps", saliency_problem)
-    spec, params, x, y = context["digits"]
-    expect_near(result["digit_saliency"], saliency_reference(spec, params, x, y), TOL,
-                       "compute_saliency_maps on %d digits under a trained classifier" % len(y))
+test_saliency_maps_of_a_random_net = graded_on_shared(
+    "compute_saliency_maps", 2, "saliency maps of RGB images under a random ConvNet match the reference; X unchanged",
+    check_saliency_maps, "random", "compute_saliency_maps on %%d RGB images (N, 3, %d, %d)" % (SIZE, SIZE))
+test_saliency_maps_of_digits = graded_on_shared(
+    "compute_saliency_maps", 1, "saliency maps of real digits under a trained classifier match the reference",
+    check_saliency_maps, "digits", "compute_saliency_maps on %d digits under a trained classifier")
 
 
 # --- make_fooling_image ------------------------------------------------------------------
@@ -184,22 +186,20 @@ def class_visualization_reference(context, count):
     return img
 
 
-@pytest.mark.target("class_visualization_update_step")
-@pytest.mark.points(2)
-def test_class_visualization_one_step(shared):
-    """one step: normalized gradient ascent on the score minus l2_reg times the squared norm"""
+def check_class_visualization(shared, key, count, what):
+    """The image `key` of the worker, after `count` steps."""
     result, context = shared.get("class_visualization_update_step", class_visualization_problem)
-    expect_near(result["after_one"], class_visualization_reference(context, 1), TOL,
-                       "the image after one class_visualization_update_step")
+    expect_near(result[key], class_visualization_reference(context, count), TOL, what)
 
 
-@pytest.mark.target("class_visualization_update_step")
-@pytest.mark.points(1)
-def test_class_visualization_three_steps(shared):
-    """three steps in a row on the same image (each step starts from a cleared gradient)"""
-    result, context = shared.get("class_visualization_update_step", class_visualization_problem)
-    expect_near(result["img"], class_visualization_reference(context, 3), TOL,
-                       "the image after three class_visualization_update_step calls in a row")
+test_class_visualization_one_step = graded_on_shared(
+    "class_visualization_update_step", 2, "one step: normalized gradient ascent on the score minus l2_reg times "
+    "the squared norm", check_class_visualization, "after_one", 1,
+    "the image after one class_visualization_update_step")
+test_class_visualization_three_steps = graded_on_shared(
+    "class_visualization_update_step", 1, "three steps in a row on the same image (each step starts from a cleared "
+    "gradient)", check_class_visualization, "img", 3,
+    "the image after three class_visualization_update_step calls in a row")
 
 
 # --- occlusion_map -------------------------------------------------------------------------
@@ -231,47 +231,31 @@ def occlusion_reference(spec, params, x, y, patch_size, stride, fill_value):
     return drops
 
 
-def expect_occlusion(result, context, index):
+def check_occlusion(shared, index):
+    """The map of OCCLUSION_CONFIGS[index]."""
+    result, context = shared.get("occlusion_map", occlusion_problem)
     config = OCCLUSION_CONFIGS[index]
     expected = occlusion_reference(context["spec"], context["params"], context["x"], context["y"], **config)
     expect_near(result["map%d" % index], expected, TOL,
-                       "occlusion_map of %d images %dx%d with patch_size=%d, stride=%d, fill_value=%g"
-                       % (len(context["y"]), SIZE, SIZE, config["patch_size"], config["stride"],
-                          config["fill_value"]))
+                "occlusion_map of %d images %dx%d with patch_size=%d, stride=%d, fill_value=%g"
+                % (len(context["y"]), SIZE, SIZE, config["patch_size"], config["stride"], config["fill_value"]))
 
 
-@pytest.mark.target("occlusion_map")
-@pytest.mark.points(2)
-def test_occlusion_map_values(shared):
-    """drops of the correct class's probability for every position of a grey patch"""
-    result, context = shared.get("occlusion_map", occlusion_problem)
-    expect_occlusion(result, context, 0)
-
-
-@pytest.mark.target("occlusion_map")
-@pytest.mark.points(1)
-def test_occlusion_map_stride_and_fill(shared):
-    """a stride that does not divide the image and another fill value"""
-    result, context = shared.get("occlusion_map", occlusion_problem)
-    expect_occlusion(result, context, 1)
+test_occlusion_map_values = graded_on_shared("occlusion_map", 2, "drops of the correct class's probability for every "
+                                             "position of a grey patch", check_occlusion, 0)
+test_occlusion_map_stride_and_fill = graded_on_shared("occlusion_map", 1, "a stride that does not divide the image "
+                                                      "and another fill value", check_occlusion, 1)
 
 
 # --- grad_cam ------------------------------------------------------------------------------
 
 def grad_cam_problem(rng):
-    spec, params = random_net(rng)
-    x = rng.normal(size=(5, 3, SIZE, SIZE))
-    y = rng.integers(0, 7, size=5)
-    digit_spec, digit_params, digits, labels = digit_problem(rng, 4, untied=True)
-    steps = (common.network_steps("net", spec, params) + common.network_steps("digits", digit_spec, digit_params)
-             + [tensor("x", x), tensor("y", y), tensor("dx", digits),
-                tensor("dy", labels),
-                call(VIS + "grad_cam", saved("x"), saved("y"), saved("net"),
-                     saved("net_layer%d" % GRAD_CAM_LAYER), save="cam"),
-                call(VIS + "grad_cam", saved("dx"), saved("dy"), saved("digits"),
-                     saved("digits_layer%d" % DIGITS_CAM_LAYER), save="digit_cam")])
-    return steps, ["cam", "digit_cam"], {"random": (spec, params, x, y, GRAD_CAM_LAYER),
-                                         "digits": (digit_spec, digit_params, digits, labels, DIGITS_CAM_LAYER)}
+    steps, context = random_and_digit_nets(rng)
+    steps += [call(VIS + "grad_cam", saved("x"), saved("y"), saved("net"),
+                   saved("net_layer%d" % CAM_LAYERS["random"]), save="random_cam"),
+              call(VIS + "grad_cam", saved("dx"), saved("dy"), saved("digits"),
+                   saved("digits_layer%d" % CAM_LAYERS["digits"]), save="digits_cam")]
+    return steps, ["random_cam", "digits_cam"], context
 
 
 def grad_cam_reference(spec, params, x, y, layer):
@@ -284,20 +268,16 @@ def grad_cam_reference(spec, params, x, y, layer):
     return np.maximum((alpha * activations).sum(axis=1), 0.0)
 
 
-@pytest.mark.target("grad_cam")
-@pytest.mark.points(2)
-def test_grad_cam_of_a_random_net(shared):
-    """Grad-CAM maps at the last ReLU of a random ConvNet match the reference"""
+def check_grad_cam(shared, net, what):
+    """The Grad-CAM maps of the net "random" or "digits" (`what`: of how many images)."""
     result, context = shared.get("grad_cam", grad_cam_problem)
-    expect_near(result["cam"], grad_cam_reference(*context["random"]), TOL,
-                       "grad_cam on %d RGB images at a ReLU of output (N, 8, 6, 6)" % len(context["random"][3]))
+    spec, params, x, y = context[net]
+    expect_near(result[net + "_cam"], grad_cam_reference(spec, params, x, y, CAM_LAYERS[net]), TOL, what % len(y))
 
 
-@pytest.mark.target("grad_cam")
-@pytest.mark.points(1)
-def test_grad_cam_of_digits(shared):
-    """Grad-CAM maps of real digits under a trained classifier match the reference"""
-    result, context = shared.get("grad_cam", grad_cam_problem)
-    expect_near(result["digit_cam"], grad_cam_reference(*context["digits"]), TOL,
-                       "grad_cam on %d digits at the classifier's last convolutional ReLU (N, 32, 7, 7)"
-                       % len(context["digits"][3]))
+test_grad_cam_of_a_random_net = graded_on_shared(
+    "grad_cam", 2, "Grad-CAM maps at the last ReLU of a random ConvNet match the reference",
+    check_grad_cam, "random", "grad_cam on %d RGB images at a ReLU of output (N, 8, 6, 6)")
+test_grad_cam_of_digits = graded_on_shared(
+    "grad_cam", 1, "Grad-CAM maps of real digits under a trained classifier match the reference",
+    check_grad_cam, "digits", "grad_cam on %d digits at the classifier's last convolutional ReLU (N, 32, 7, 7)")

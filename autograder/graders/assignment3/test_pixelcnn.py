@@ -19,13 +19,13 @@ import pytest
 
 from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_near
 from autograder.trusted.activations import relu
-from autograder.trusted.submission import call, get, saved
-from autograder.trusted.torch_steps import count_steps, gradient_steps, leaf, seed_of, tensor
+from autograder.trusted.torch_steps import Probes, seed_of
 
 from .gen_common import GEN, F64_TOL, conv2d_same, raster_mask, sigmoid
 
 SECTION_WEIGHT = 5
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
+
 
 def one_pixel_per_example(height, width, channels):
     """dout (H * W, channels, H, W): example p is 1 at pixel p (every channel), 0 elsewhere."""
@@ -33,6 +33,13 @@ def one_pixel_per_example(height, width, channels):
     for p in range(height * width):
         dout[p, :, p // width, p % width] = 1.0
     return dout
+
+
+def input_gradient(grads, what):
+    """The input's gradient in autograd's answer (a tuple of one gradient)."""
+    if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
+        raise GradingFailure("%s: no gradient reaches the input" % what)
+    return grads[0]
 
 
 def expect_causal(grad, height, width, mask_type, what, window=None):
@@ -78,8 +85,10 @@ def expect_causal(grad, height, width, mask_type, what, window=None):
 # --- MaskedConv2d --------------------------------------------------------------------
 
 def masked_conv_problem(rng):
+    """A layer of each mask type: its count and mask, then with random weights loaded its
+    output and the input gradients of one output pixel per example."""
     cases = []
-    steps = []
+    probes = Probes()
     for i, mask_type in enumerate(("A", "B")):
         k = int(rng.choice([3, 5]))
         cin, cout = int(rng.integers(2, 4)), int(rng.integers(2, 5))
@@ -87,25 +96,18 @@ def masked_conv_problem(rng):
         w = rng.normal(size=(cout, cin, k, k)) / np.sqrt(cin * k * k)
         b = rng.normal(size=cout) * 0.1
         x = rng.normal(size=(3, cin, height, width))
-        name = "conv%d" % i
-        steps += [call(GEN + "MaskedConv2d", cin, cout, k, mask_type, save=name)]
-        steps += count_steps(name, "count%d" % i)
-        steps += [get(name + ".mask", save="mask%d" % i), call(name + ".double"),
-                  tensor("w%d" % i, w), call(name + ".weight.data.copy_", saved("w%d" % i)),
-                  tensor("b%d" % i, b), call(name + ".bias.data.copy_", saved("b%d" % i)),
-                  tensor("x%d" % i, x), call(name, saved("x%d" % i), save="out%d" % i)]
-        grad_x = rng.normal(size=(height * width, cin, height, width))
-        steps += leaf("gx%d" % i, grad_x) + [call(name, saved("gx%d" % i), save="gout%d" % i)]
-        steps += gradient_steps("gout%d" % i, ["gx%d" % i], save="grad%d" % i,
-                                dout=one_pixel_per_example(height, width, cout))
+        conv = probes.module(GEN + "MaskedConv2d", cin, cout, k, mask_type, count="count%d" % i, label="conv%d" % i)
+        probes.attribute(conv.name + ".mask", save="mask%d" % i)
+        probes.function(conv.name + ".double")
+        probes.function(conv.name + ".weight.data.copy_", w)
+        probes.function(conv.name + ".bias.data.copy_", b)
+        probes.forward(conv, x, save="out%d" % i)
+        probes.forward(conv, rng.normal(size=(height * width, cin, height, width)), save=None, grads="grad%d" % i,
+                       dout=one_pixel_per_example(height, width, cout))
         cases.append({"type": mask_type, "k": k, "cin": cin, "cout": cout, "h": height, "w": width,
-                      "weight": w, "bias": b, "x": x})
-    returns = ["count0", "count1", "mask0", "mask1", "out0", "out1", "grad0", "grad1"]
-    return steps, returns, cases
-
-
-def describe(case):
-    return "MaskedConv2d(%d, %d, %d, %r)" % (case["cin"], case["cout"], case["k"], case["type"])
+                      "weight": w, "bias": b, "x": x,
+                      "what": "MaskedConv2d(%d, %d, %d, %r)" % (cin, cout, k, mask_type)})
+    return probes.problem(cases)
 
 
 @pytest.mark.target("MaskedConv2d")
@@ -114,7 +116,7 @@ def test_masked_conv_parameters_and_mask(shared):
     """only the convolution's weight and bias are learnable; the mask is a buffer of 0s and 1s"""
     result, cases = shared.get("MaskedConv2d", masked_conv_problem)
     for i, case in enumerate(cases):
-        what = describe(case)
+        what = case["what"]
         expect_count(result["count%d" % i], case["cout"] * case["cin"] * case["k"] ** 2 + case["cout"], what)
         mask = result["mask%d" % i]
         if not isinstance(mask, np.ndarray):
@@ -138,7 +140,7 @@ def test_masked_conv_values(shared):
     for i, case in enumerate(cases):
         mask = raster_mask(case["k"], case["type"], case["cout"], case["cin"])
         expected = conv2d_same(case["x"], case["weight"] * mask, case["bias"])
-        expect_near(result["out%d" % i], expected, F64_TOL, describe(case) + "'s output")
+        expect_near(result["out%d" % i], expected, F64_TOL, case["what"] + "'s output")
 
 
 @pytest.mark.target("MaskedConv2d")
@@ -147,11 +149,8 @@ def test_masked_conv_causal(shared):
     """causal by gradients: type A sees only earlier pixels, type B also its own, even after the weights change"""
     result, cases = shared.get("MaskedConv2d", masked_conv_problem)
     for i, case in enumerate(cases):
-        grads = result["grad%d" % i]
-        if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
-            raise GradingFailure("%s: no gradient reaches the input" % describe(case))
-        expect_causal(grads[0], case["h"], case["w"], case["type"],
-                      describe(case) + " with dense weights loaded", window=case["k"])
+        expect_causal(input_gradient(result["grad%d" % i], case["what"]), case["h"], case["w"], case["type"],
+                      case["what"] + " with dense weights loaded", window=case["k"])
 
 
 # --- PixelCNN ------------------------------------------------------------------------
@@ -185,27 +184,25 @@ PIXELCNN = {"layers": 2, "k": 3, "k1": 5, "samples": 400}
 
 
 def pixelcnn_problem(rng):
+    """A PixelCNN with given dense weights: its count, its logits, the input gradients of
+    one output pixel per example, and samples with their logits."""
     hidden, side = int(rng.integers(6, 9)), int(rng.integers(5, 7))
     layers, k, k1 = PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"]
     arrays = pixelcnn_weights(rng, pixelcnn_shapes(hidden, layers, k, k1))
     x = (rng.random((3, 1, side, side)) < 0.4).astype(np.float64)
-    steps = [call(GEN + "PixelCNN", hidden, layers, k, k1, save="model")] + count_steps("model", "count")
-    steps += [call("model.double"), tensor("vector", np.concatenate([a.ravel() for a in arrays])),
-              call("model.parameters", save="parameters"),
-              call("torch.nn.utils:vector_to_parameters", saved("vector"), saved("parameters")),
-              tensor("x", x), call("model", saved("x"), save="logits")]
-    steps += leaf("gx", rng.random((side * side, 1, side, side)).round())
-    steps += [call("model", saved("gx"), save="gout")]
-    steps += gradient_steps("gout", ["gx"], save="grad", dout=one_pixel_per_example(side, side, 1))
-    steps += [call("torch:manual_seed", seed_of(rng)),
-              call("model.sample", PIXELCNN["samples"], [side, side], save="samples"),
-              call("model", saved("samples"), save="sample_logits")]
-    return steps, ["count", "logits", "grad", "samples", "sample_logits"], {
-        "hidden": hidden, "side": side, "arrays": arrays, "x": x}
-
-
-def describe_pixelcnn(context):
-    return "PixelCNN(%d, %d, %d, %d)" % (context["hidden"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
+    probes = Probes()
+    model = probes.module(GEN + "PixelCNN", hidden, layers, k, k1, count="count", label="model")
+    probes.function(model.name + ".double")
+    probes.function("torch.nn.utils:vector_to_parameters", np.concatenate([a.ravel() for a in arrays]),
+                    probes.function(model.name + ".parameters"))
+    probes.forward(model, x, save="logits")
+    probes.forward(model, rng.random((side * side, 1, side, side)).round(), save=None, grads="grad",
+                   dout=one_pixel_per_example(side, side, 1))
+    probes.seed(seed_of(rng))
+    samples = probes.function(model.name + ".sample", PIXELCNN["samples"], [side, side], save="samples")
+    probes.forward(model, samples, save="sample_logits")
+    return probes.problem({"hidden": hidden, "side": side, "arrays": arrays, "x": x,
+                           "what": "PixelCNN(%d, %d, %d, %d)" % (hidden, layers, k, k1)})
 
 
 @pytest.mark.target("PixelCNN")
@@ -213,7 +210,7 @@ def describe_pixelcnn(context):
 def test_pixelcnn_layers_and_logits(shared):
     """parameter count; logits of the type-A layer, the type-B layers and the 1x1 output layer, all with ReLUs between"""
     result, context = shared.get("PixelCNN", pixelcnn_problem)
-    what = describe_pixelcnn(context)
+    what = context["what"]
     shapes = pixelcnn_shapes(context["hidden"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
     expect_count(result["count"], int(sum(np.prod(s) for s in shapes)), what)
     expected = pixelcnn_logits(context["arrays"], context["x"], PIXELCNN["layers"], PIXELCNN["k"], PIXELCNN["k1"])
@@ -225,11 +222,8 @@ def test_pixelcnn_layers_and_logits(shared):
 def test_pixelcnn_causal(shared):
     """the logit at a pixel depends on earlier pixels only (by gradients through the whole network)"""
     result, context = shared.get("PixelCNN", pixelcnn_problem)
-    grads = result["grad"]
-    what = describe_pixelcnn(context)
-    if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
-        raise GradingFailure("%s: no gradient reaches the input" % what)
-    expect_causal(grads[0], context["side"], context["side"], "A", what)
+    what = context["what"]
+    expect_causal(input_gradient(result["grad"], what), context["side"], context["side"], "A", what)
 
 
 @pytest.mark.target("PixelCNN")
@@ -237,8 +231,8 @@ def test_pixelcnn_causal(shared):
 def test_pixelcnn_sample(shared):
     """sample draws every pixel from its Bernoulli conditional given the pixels drawn before it, in raster order"""
     result, context = shared.get("PixelCNN", pixelcnn_problem)
-    side, what = context["side"], describe_pixelcnn(context) + ".sample(%d, (%d, %d))" % (
-        PIXELCNN["samples"], context["side"], context["side"])
+    side = context["side"]
+    what = context["what"] + ".sample(%d, (%d, %d))" % (PIXELCNN["samples"], side, side)
     samples = result["samples"]
     expect_array(samples, (PIXELCNN["samples"], 1, side, side), what)
     if not np.all((samples == 0) | (samples == 1)):

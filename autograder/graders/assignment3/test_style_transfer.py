@@ -13,6 +13,7 @@ gram_matrix, as in CS231n: a wrong Gram matrix costs it points too.
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graders_on_shared
 from autograder.trusted.expect import GradingFailure, expect_close
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, tensor
@@ -93,26 +94,14 @@ def content_problem(rng):
     steps = (leaf("current", current) + [tensor("original", original)]
              + [call(VIS + "content_loss", weight, saved("current"), saved("original"), save="loss")]
              + gradient_steps("loss", ["current"], "grads"))
-    return steps, ["loss", "grads"], {"current": current, "original": original, "weight": weight}
+    return steps, ["loss", "grads"], {"current": current, "original": original, "weight": weight,
+                                      "what": "content_loss for features of shape %s" % (shape,),
+                                      "inputs": ["content_current"]}
 
 
-@pytest.mark.target("content_loss")
-@pytest.mark.points(1.5)
-def test_content_loss_value(shared):
-    """the weighted sum of squared differences of the features"""
-    result, context = shared.get("content_loss", content_problem)
-    expected = context["weight"] * np.sum((context["current"] - context["original"]) ** 2)
-    expect_close(result["loss"], expected, LOSS_TOL,
-                      "content_loss for features of shape %s" % (context["current"].shape,))
-
-
-@pytest.mark.target("content_loss")
-@pytest.mark.points(0.5)
-def test_content_loss_gradient(shared):
-    """autograd's gradient with respect to the current features"""
-    result, context = shared.get("content_loss", content_problem)
-    expected = 2 * context["weight"] * (context["current"] - context["original"])
-    expect_gradients(result["grads"], [expected], ["content_current"], LOSS_TOL, "content_loss")
+def content_reference(context):
+    difference = context["current"] - context["original"]
+    return context["weight"] * np.sum(difference ** 2), [2 * context["weight"] * difference]
 
 
 # --- style_loss ----------------------------------------------------------------------------
@@ -133,7 +122,9 @@ def style_problem(rng):
     steps.append(call(VIS + "style_loss", [saved("feat%d" % i) for i in range(len(feats))], layers,
                       [saved("target%d" % i) for i in range(len(targets))], weights, save="loss"))
     steps += gradient_steps("loss", ["feat%d" % i for i in range(len(feats))], "grads")
-    return steps, ["loss", "grads"], {"feats": feats, "layers": layers, "targets": targets, "weights": weights}
+    return steps, ["loss", "grads"], {"feats": feats, "layers": layers, "targets": targets, "weights": weights,
+                                      "what": "style_loss with style_layers=%s of five layers" % (layers,),
+                                      "inputs": ["feats[%d]" % i for i in range(len(feats))]}
 
 
 def style_reference(context):
@@ -148,26 +139,6 @@ def style_reference(context):
     return loss, grads
 
 
-@pytest.mark.target("style_loss")
-@pytest.mark.points(1.5)
-def test_style_loss_value(shared):
-    """the weighted squared distances of the Gram matrices at three of five layers"""
-    result, context = shared.get("style_loss", style_problem)
-    expected, _ = style_reference(context)
-    expect_close(result["loss"], expected, LOSS_TOL,
-                      "style_loss with style_layers=%s of five layers" % (context["layers"],))
-
-
-@pytest.mark.target("style_loss")
-@pytest.mark.points(0.5)
-def test_style_loss_gradient(shared):
-    """autograd's gradients with respect to every layer's features"""
-    result, context = shared.get("style_loss", style_problem)
-    _, expected = style_reference(context)
-    expect_gradients(result["grads"], expected, ["feats[%d]" % i for i in range(len(expected))],
-                     LOSS_TOL, "style_loss")
-
-
 # --- tv_loss -------------------------------------------------------------------------------
 
 def tv_problem(rng):
@@ -175,10 +146,12 @@ def tv_problem(rng):
     weight = float(rng.uniform(0.1, 1.0))
     steps = (leaf("img", img) + [call(VIS + "tv_loss", saved("img"), weight, save="loss")]
              + gradient_steps("loss", ["img"], "grads"))
-    return steps, ["loss", "grads"], {"img": img, "weight": weight}
+    return steps, ["loss", "grads"], {"img": img, "weight": weight,
+                                      "what": "tv_loss for an image of shape %s" % (img.shape,), "inputs": ["img"]}
 
 
-def tv_reference(img, weight):
+def tv_reference(context):
+    img, weight = context["img"], context["weight"]
     vertical = np.diff(img, axis=2)
     horizontal = np.diff(img, axis=3)
     loss = weight * (np.sum(vertical ** 2) + np.sum(horizontal ** 2))
@@ -187,23 +160,42 @@ def tv_reference(img, weight):
     grad[:, :, :-1, :] -= 2 * weight * vertical
     grad[:, :, :, 1:] += 2 * weight * horizontal
     grad[:, :, :, :-1] -= 2 * weight * horizontal
-    return loss, grad
+    return loss, [grad]
 
 
-@pytest.mark.target("tv_loss")
-@pytest.mark.points(1.5)
-def test_tv_loss_value(shared):
-    """the weighted sum of squared differences of vertical and horizontal neighbours"""
-    result, context = shared.get("tv_loss", tv_problem)
-    expected, _ = tv_reference(context["img"], context["weight"])
-    expect_close(result["loss"], expected, TV_TOL,
-                      "tv_loss for an image of shape %s" % (context["img"].shape,))
+# --- the losses' values and gradients --------------------------------------------------------
+
+LOSSES = {
+    # loss: (problem, reference(context) -> (loss, gradients), tolerance, what the checks of
+    # its value and of its gradients test)
+    "content_loss": (content_problem, content_reference, LOSS_TOL,
+                     ("the weighted sum of squared differences of the features",
+                      "autograd's gradient with respect to the current features")),
+    "style_loss": (style_problem, style_reference, LOSS_TOL,
+                   ("the weighted squared distances of the Gram matrices at three of five layers",
+                    "autograd's gradients with respect to every layer's features")),
+    "tv_loss": (tv_problem, tv_reference, TV_TOL,
+                ("the weighted sum of squared differences of vertical and horizontal neighbours",
+                 "autograd's gradient with respect to the image")),
+}
 
 
-@pytest.mark.target("tv_loss")
-@pytest.mark.points(0.5)
-def test_tv_loss_gradient(shared):
-    """autograd's gradient with respect to the image"""
-    result, context = shared.get("tv_loss", tv_problem)
-    _, expected = tv_reference(context["img"], context["weight"])
-    expect_gradients(result["grads"], [expected], ["img"], TV_TOL, "tv_loss")
+def loss_run(shared, name):
+    """(result, context, (loss, gradients) of the reference, tolerance) of a loss's run."""
+    problem, reference, tol, _ = LOSSES[name]
+    result, context = shared.get(name, problem)
+    return result, context, reference(context), tol
+
+
+def check_loss_value(shared, name):
+    result, context, (expected, _), tol = loss_run(shared, name)
+    expect_close(result["loss"], expected, tol, context["what"])
+
+
+def check_loss_gradients(shared, name):
+    result, context, (_, expected), tol = loss_run(shared, name)
+    expect_gradients(result["grads"], expected, context["inputs"], tol, name)
+
+
+globals().update(graders_on_shared({name: whats for name, (*_, whats) in LOSSES.items()},
+                                   [("value", 1.5, check_loss_value), ("gradient", 0.5, check_loss_gradients)]))

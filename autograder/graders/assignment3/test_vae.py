@@ -17,6 +17,7 @@ negative ELBO on held-out digits is computed here from its weights.
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_count, expect_gradients, expect_near,
                                       expect_scalar)
 from autograder.trusted.activations import relu
@@ -264,32 +265,14 @@ def check_vae_forward(shared, conditional):
                 "the decoder's means")
 
 
-@pytest.mark.target("VAE")
-@pytest.mark.points(0.5)
-def test_vae_layers(shared):
-    """encoder (3 linear + ReLU), mu_layer, logvar_layer and decoder (4 linear, sigmoid): parameter counts and shapes"""
-    check_vae_layers(shared, conditional=False)
-
-
-@pytest.mark.target("VAE")
-@pytest.mark.points(1)
-def test_vae_forward(shared):
-    """forward returns (x_hat, mu, logvar): mu and logvar from the encoder, x_hat decoded from z of x's shape"""
-    check_vae_forward(shared, conditional=False)
-
-
-@pytest.mark.target("CVAE")
-@pytest.mark.points(0.5)
-def test_cvae_layers(shared):
-    """the conditional VAE's layers see the one-hot label: parameter counts and shapes"""
-    check_vae_layers(shared, conditional=True)
-
-
-@pytest.mark.target("CVAE")
-@pytest.mark.points(0.5)
-def test_cvae_forward(shared):
-    """forward(x, c) encodes [x, c] and decodes [z, c]: mu, logvar and x_hat"""
-    check_vae_forward(shared, conditional=True)
+test_vae_layers = graded_on_shared("VAE", 0.5, "encoder (3 linear + ReLU), mu_layer, logvar_layer and decoder "
+                                   "(4 linear, sigmoid): parameter counts and shapes", check_vae_layers, False)
+test_vae_forward = graded_on_shared("VAE", 1, "forward returns (x_hat, mu, logvar): mu and logvar from the encoder, "
+                                    "x_hat decoded from z of x's shape", check_vae_forward, False)
+test_cvae_layers = graded_on_shared("CVAE", 0.5, "the conditional VAE's layers see the one-hot label: parameter "
+                                    "counts and shapes", check_vae_layers, True)
+test_cvae_forward = graded_on_shared("CVAE", 0.5, "forward(x, c) encodes [x, c] and decodes [z, c]: mu, logvar and "
+                                     "x_hat", check_vae_forward, True)
 
 
 # --- a VAE trained in the worker ------------------------------------------------------

@@ -19,7 +19,7 @@ import numpy as np
 
 from autograder.trusted.expect import GradingFailure, expect_array
 from autograder.trusted.submission import call, saved
-from autograder.trusted.torch_steps import tensor
+from autograder.trusted.torch_steps import load_state_steps
 from cs231n_core import fast_layers, layers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -60,10 +60,7 @@ def network_steps(tag, spec, params):
         names.append(name)
     steps += [call("torch.nn:Sequential", *[saved(n) for n in names], save=tag),
               call(tag + ".double"), call(tag + ".eval")]
-    keys = sorted(params)
-    steps += [tensor("%s_w%d" % (tag, i), params[key]) for i, key in enumerate(keys)]
-    steps.append(call(tag + ".load_state_dict", {key: saved("%s_w%d" % (tag, i)) for i, key in enumerate(keys)}))
-    return steps
+    return steps + load_state_steps(tag, params)
 
 
 # --- the NumPy reference network ------------------------------------------------------

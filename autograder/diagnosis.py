@@ -114,8 +114,9 @@ def _reseed(seed):
 
 def survey(bank, stable=None):
     """What the public checks say about each mistake, as a student would see it: one
-    record per mistake with "printed" (the check's output), "caught", "signature"
-    ({"id", "site", "print", "why"}, or None) and "reason" (why it has none).
+    record per mistake with "printed" (the check's output), "caught", "answer" (at the
+    failure), "signature" ({"id", "site", "print", "why"}, or None) and "reason" (why
+    it has none).
 
     A signature must not depend on the global random generators' state: with `stable`
     None each check runs a second time after reseeding them and keeps its signature
@@ -138,6 +139,7 @@ def survey(bank, stable=None):
             record["reason"] = "passes the public checks"
             continue
         site, answer = checker.failure_signature()
+        record["answer"] = answer
         print_ = fingerprint(answer)
         answers = references[target]
         if not is_informative(print_):

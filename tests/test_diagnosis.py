@@ -10,7 +10,7 @@ import pytest
 from autograder import diagnosis
 from cs231n_core.checks import check
 from cs231n_core.checks.diagnosis import signatures
-from cs231n_core.checks.fingerprint import fingerprint, matches
+from cs231n_core.checks.fingerprint import fingerprint, leaves, matches
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("diagnosis")]
 
@@ -47,9 +47,22 @@ def test_the_stored_signatures_are_those_of_the_bank(records):
         assert matches(stored[key]["print"], signature["print"]), key
 
 
+def _same_answer(a, b):
+    """The two answers themselves, not their fingerprints, agree (to float32 rounding)."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    a, b = leaves(a), leaves(b)
+    return len(a) == len(b) and all(
+        x == y if isinstance(x, str) or isinstance(y, str)
+        else x.shape == y.shape and np.allclose(x, y, rtol=1e-5, atol=1e-8, equal_nan=True)
+        for x, y in zip(a, b))
+
+
 def test_a_check_names_its_own_mistake_and_no_other(records):
     """The [hint] a student sees names the mistake they made, and another mistake's
-    sentence only when that mistake gives the very same answer at the same place."""
+    sentence only when that mistake gives the very same answer at the same place: the
+    answers themselves are compared, so a fingerprint that matched two different
+    answers would fail here."""
     by_id = {r["mistake"]["id"]: r for r in records}
     for record in records:
         hint, mistake, own = _hint_line(record), record["mistake"], record["signature"]
@@ -59,9 +72,10 @@ def test_a_check_names_its_own_mistake_and_no_other(records):
             why = other["mistake"]["why"]
             if why == mistake["why"] or why not in hint:
                 continue
-            theirs = by_id[other["mistake"]["id"]]["signature"]
-            assert own and theirs and theirs["site"] == own["site"] and matches(
-                theirs["print"], own["print"]), (mistake["id"], "is named as", other["mistake"]["id"])
+            theirs = by_id[other["mistake"]["id"]]
+            assert own and theirs["signature"] and theirs["signature"]["site"] == own["site"] \
+                and _same_answer(theirs["answer"], record["answer"]), \
+                (mistake["id"], "is named as", other["mistake"]["id"])
 
 
 def test_the_reference_gets_no_hint(capsys):

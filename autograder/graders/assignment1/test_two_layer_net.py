@@ -25,8 +25,8 @@ from autograder.graders.answers import (expect_gaussian_init, expect_grads, expe
                                         numeric_net_problem, scalar, unpack)
 from cs231n_core import layers
 from cs231n_core.classifiers.fc_net import TwoLayerNet
-from cs231n_core.gradient_check import (eval_numerical_gradient,
-                                        eval_numerical_gradient_array)
+from cs231n_core.gradient_check import (eval_numerical_gradient_array,
+                                        eval_numerical_gradient)
 
 SECTION_WEIGHT = 25
 LAYERS = "cs231n_core.layers:"

@@ -5,12 +5,13 @@
     python -m autograder.diagnosis measure          # how often a check names the mistake
 
 `build` applies each mistake of the bank, in this process, to the instructor's edition
-of cs231n_core (mutated.installed), runs its target's public checks, and stores where
-they failed and a fingerprint of the wrong answer (cs231n_core/checks/diagnosis.py).
-A mistake the public checks miss, or catch by a crash, gets no signature; so does one
-whose answer at a failure the check wrote itself equals the reference's there (the
-failure is about something else, such as a changed input), or one whose answer holds
-nothing but zeros.
+of cs231n_core (`installed`), runs its target's public checks, and stores where they
+failed and a fingerprint of the wrong answer, or of the exception it raised
+(cs231n_core/checks/diagnosis.py). A mistake the public checks miss gets no signature;
+nor does one whose answer at a failure the check wrote itself equals the reference's
+there (the failure is about something else, such as a changed input), one whose answer
+holds nothing but zeros, or one whose answer changes when the global random generators
+are reseeded.
 
 `measure` reports, per assignment, the share of the mistakes caught by a public check
 whose [hint] names their own misconception, and, honestly, what a mistake that is not in
@@ -30,7 +31,7 @@ import types
 
 from autograder.mistakes import load_bank
 from cs231n_core.checks import Checker, _run, known_targets
-from cs231n_core.checks.diagnosis import SIGNATURES_DIR, section_of
+from cs231n_core.checks.diagnosis import SIGNATURES_DIR, section_of, whys_matching
 from cs231n_core.checks.fingerprint import fingerprint, is_informative, matches
 from cs231n_core.targets import ASSIGNMENT_TARGETS, SECTIONS
 
@@ -211,10 +212,8 @@ def named(record, found):
     if signature is None:
         return []
     target = record["mistake"]["target"]
-    stored = found.get(section_of(target), {}).get(target, [])
-    failure = (signature["site"], None)
-    return [s["why"] for s in stored
-            if s["site"] == failure[0] and matches(s["print"], signature["print"])]
+    return whys_matching(signature["site"], signature["print"],
+                         found.get(section_of(target), {}).get(target, []))
 
 
 def fail_line(record):

@@ -46,18 +46,23 @@ def signatures(target):
     return _loaded[key].get(target, [])
 
 
-def matching_mistakes(target, failure, stored=None):
-    """The misconceptions (the bank's sentences, in stored order, without repeats) of
-    the known mistakes whose answer at the failing site matches the student's.
-    `failure` is (site, answer) or None; `stored` replaces the stored signatures."""
+def matching_mistakes(target, failure):
+    """The misconceptions of the known mistakes whose answer at the failing site
+    matches the student's. `failure` is (site, answer) or None."""
     if failure is None:
         return []
     site, answer = failure
     print_ = fingerprint(answer)
     if not is_informative(print_):
         return []
+    return whys_matching(site, print_, signatures(target))
+
+
+def whys_matching(site, print_, stored):
+    """The sentences (in stored order, without repeats) of the signatures in `stored`
+    at `site` whose fingerprint matches `print_`."""
     whys = []
-    for signature in (signatures(target) if stored is None else stored):
+    for signature in stored:
         if signature["site"] == site and matches(signature["print"], print_):
             if signature["why"] not in whys:
                 whys.append(signature["why"])

@@ -29,7 +29,7 @@ import os
 import sys
 import types
 
-from autograder.mistakes import load_bank
+from autograder.mistakes import load_bank, mutated_module
 from cs231n_core.checks import Checker, _run, known_targets
 from cs231n_core.checks.diagnosis import SIGNATURES_DIR, section_of, whys_matching
 from cs231n_core.checks.fingerprint import fingerprint, is_informative, matches
@@ -46,16 +46,9 @@ def installed(mistake):
     """The instructor's cs231n_core with `mistake` applied, for the duration of the
     block: its file runs again, patched, as a new module, and each function and class
     it defines replaces the original wherever a loaded cs231n_core module holds it."""
-    path = os.path.join(ROOT, mistake["file"])
-    with open(path, encoding="utf-8") as handle:
-        source = handle.read()
-    if source.count(mistake["find"]) != 1:
-        raise ValueError("mistake %r: its snippet does not occur once in %s" % (mistake["id"], mistake["file"]))
-    name = mistake["file"][:-3].replace("/", ".")
+    mutated = mutated_module(mistake, ROOT)
+    name = mutated.__name__
     original = __import__(name, fromlist=["_"])
-    mutated = types.ModuleType(name)
-    mutated.__file__, mutated.__package__ = path, name.rpartition(".")[0]
-    exec(compile(source.replace(mistake["find"], mistake["replace"]), path, "exec"), mutated.__dict__)
     replaced = []
     for attr, new in vars(mutated).items():
         old = getattr(original, attr, None)

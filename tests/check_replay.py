@@ -7,11 +7,11 @@ reference module itself is left as it is)."""
 import importlib
 import inspect
 import re
-import types
 from pathlib import Path
 
 import pytest
 
+from autograder.mistakes import mutated_module as bank_mutated_module
 from cs231n_core.checks import check
 from cs231n_core.targets import SECTIONS, section_targets
 
@@ -146,15 +146,7 @@ def mutated_module(mistake, name=None):
     """The reference file of a mistake of the bank (its "file", relative to the project)
     with the mistake applied, run as a new module object (named mutated_<file name>
     unless a name is given)."""
-    path = ROOT / mistake["file"]
-    source = path.read_text(encoding="utf-8")
-    assert source.count(mistake["find"]) == 1, mistake["id"]
-    module = types.ModuleType(name or "mutated_" + path.stem)
-    module.__file__ = str(path)
-    module.__package__ = ".".join(Path(mistake["file"]).parent.parts)
-    exec(compile(source.replace(mistake["find"], mistake["replace"]), str(path), "exec"),
-         module.__dict__)
-    return module
+    return bank_mutated_module(mistake, str(ROOT), name or "mutated_" + Path(mistake["file"]).stem)
 
 
 def patch_in_mistake(monkeypatch, mistake, module, names):

@@ -27,6 +27,7 @@ keeps full marks: a mistake the graders let through is a gap in the graders.
 """
 import json
 import os
+import types
 
 BANK_DIR = os.path.dirname(os.path.abspath(__file__))  # the JSON files sit beside this
 FIELDS = ("id", "target", "file", "find", "replace", "why")
@@ -84,3 +85,19 @@ def apply_mistake(submission_root, mistake):
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text.replace(mistake["find"], mistake["replace"]))
     return path
+
+
+def mutated_module(mistake, root, name=None):
+    """The file of `mistake` under `root` (the instructor's edition) with the mistake
+    applied, run as a new module object, named `name` (default: the file's own module
+    name) in the file's package; the module on disk is left as it is."""
+    path = os.path.join(root, mistake["file"])
+    with open(path, encoding="utf-8") as handle:
+        source = handle.read()
+    if source.count(mistake["find"]) != 1:
+        raise ValueError("mistake %r: its snippet does not occur once in %s" % (mistake["id"], mistake["file"]))
+    dotted = mistake["file"][:-3].replace("/", ".")
+    module = types.ModuleType(name or dotted)
+    module.__file__, module.__package__ = path, dotted.rpartition(".")[0]
+    exec(compile(source.replace(mistake["find"], mistake["replace"]), path, "exec"), module.__dict__)
+    return module

@@ -21,6 +21,7 @@ class GradingFailure(AssertionError):
     the answer it was given. Neither ever leaves the trusted process."""
 
     failure = None
+    slow = False     # a speed check's failure: right values, too slow; nothing to diagnose
 
 
 class Trace:
@@ -30,6 +31,18 @@ class Trace:
     @classmethod
     def start(cls):
         cls.checks = 0
+
+
+def wrong(answer, message, what):
+    """A GradingFailure a grader writes itself (a property of the answer the rules do not
+    cover: an initialization's spread, a loss that did not go down), diagnosable like a
+    rule's: `answer` is the submission's value the message is about, `what` names the
+    check. Use it where the answer is a value of the submission's code computed from the
+    run's inputs and seed, so that a known mistake gives the same one."""
+    Trace.checks += 1
+    failure = GradingFailure(message)
+    failure.failure = ("wrong#%d:%s" % (Trace.checks, what), answer)
+    return failure
 
 
 def _graded(rule, diagnosable=True):
@@ -47,6 +60,7 @@ def _graded(rule, diagnosable=True):
             return rule(*args, **kwargs)
         except compare.Mismatch as e:
             failure = GradingFailure(str(e))
+            failure.slow = not diagnosable
             if diagnosable:
                 bound = parameters.bind(*args, **kwargs).arguments
                 site = "%s#%d:%s" % (rule.__name__, Trace.checks, bound.get("what"))

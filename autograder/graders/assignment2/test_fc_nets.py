@@ -21,7 +21,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close, wrong
 from autograder.trusted.submission import call, get, saved
 from autograder.graders.answers import expect_grads, numeric_net_problem, scalar, unpack
 from autograder.graders.graded import graded
@@ -139,25 +139,25 @@ def expect_init(params, dims, normalization, weight_scale, dtype, what):
     names = param_names(len(dims) - 1, normalization)
     if not isinstance(params, dict) or sorted(params) != names:
         keys = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise GradingFailure("%s: self.params must have the keys %s, got %s"
-                             % (what, ", ".join(names), keys))
+        raise wrong(params, "%s: self.params must have the keys %s, got %s"
+                    % (what, ", ".join(names), keys), what)
     for i in range(1, len(dims)):
         expect_array(params["W%d" % i], (dims[i - 1], dims[i]), "%s: params['W%d']" % (what, i))
         expect_array(params["b%d" % i], (dims[i],), "%s: params['b%d']" % (what, i))
         if np.any(params["b%d" % i] != 0):
-            raise GradingFailure("%s: params['b%d'] must start at zero" % (what, i))
+            raise wrong(params, "%s: params['b%d'] must start at zero" % (what, i), what)
         w = params["W%d" % i]
         if abs(np.mean(w)) > 5 * weight_scale / np.sqrt(w.size):
-            raise GradingFailure("%s: params['W%d'] should be centred at 0" % (what, i))
+            raise wrong(params, "%s: params['W%d'] should be centred at 0" % (what, i), what)
         ratio = np.std(w) / weight_scale
         if abs(ratio - 1) > 5 * np.sqrt(0.5 / w.size) + 0.01:
-            raise GradingFailure("%s: the standard deviation of params['W%d'] is %.3g x "
-                                 "weight_scale, expected about 1" % (what, i, ratio))
+            raise wrong(params, "%s: the standard deviation of params['W%d'] is %.3g x "
+                        "weight_scale, expected about 1" % (what, i, ratio), what)
         if normalization and i < len(dims) - 1:
             for name, value in (("gamma", 1.0), ("beta", 0.0)):
                 expect_array(params["%s%d" % (name, i)], (dims[i],), "%s: params['%s%d']" % (what, name, i))
                 if np.any(params["%s%d" % (name, i)] != value):
-                    raise GradingFailure("%s: params['%s%d'] must start at %g" % (what, name, i, value))
+                    raise wrong(params, "%s: params['%s%d'] must start at %g" % (what, name, i, value), what)
     for name in names:
         if params[name].dtype != dtype:
             raise GradingFailure("%s: params[%r] has dtype %s, expected %s (the dtype argument)"

@@ -263,28 +263,37 @@ def read_failures(folder):
     return [dict(row, npz=os.path.join(folder, "%d.npz" % n)) for n, row in enumerate(rows)]
 
 
-def graders_naming(failures, bank):
+def graders_naming(failures, bank, durations=None):
     """What the hidden graders' diagnosis (autograder/trusted/diagnosis.py) says about
     each mistake of one target, worked out from the failures each mistake's grading
     logged on the same seed: a failed check of mistake X names mistake Y when Y's
     grading failed the same check at the same site with a matching fingerprint, which
     is what the diagnosis finds when it reruns Y's mutant on those inputs. As there,
     only the first CHECKS_PER_TARGET informative failures of the target are diagnosed.
+    With `durations` ({mistake id: {nodeid: seconds of that check in its grading}}),
+    the diagnosis's time budget is applied too: rerunning Y costs what Y's check took,
+    and once BUDGET_S is spent no further mutant is run.
 
     failures: {mistake id: [failure, ...]}; bank: the target's mistakes. Returns {mistake
     id: [(failure, [(named mistake id, its failure), ...]), ...]}."""
-    from autograder.trusted.diagnosis import CHECKS_PER_TARGET
+    from autograder.trusted.diagnosis import BUDGET_S, CHECKS_PER_TARGET
 
     said = {}
     for mistake in bank:
         own = [f for f in failures.get(mistake["id"], [])
                if f["target"] == mistake["target"] and f["site"] != "slow" and is_informative(f["print"])]
-        said[mistake["id"]] = [
-            (failure, [(other["id"], theirs) for other in bank
-                       for theirs in failures.get(other["id"], [])
-                       if (theirs["nodeid"], theirs["site"]) == (failure["nodeid"], failure["site"])
-                       and matches(theirs["print"], failure["print"])][:len(bank)])
-            for failure in own[:CHECKS_PER_TARGET]]
+        spent, said[mistake["id"]] = 0.0, []
+        for failure in own[:CHECKS_PER_TARGET]:
+            named = []
+            for other in bank:
+                if durations is not None:
+                    if spent > BUDGET_S:
+                        continue
+                    spent += durations.get(other["id"], {}).get(failure["nodeid"], 0.0)
+                named += [(other["id"], theirs) for theirs in failures.get(other["id"], [])
+                          if (theirs["nodeid"], theirs["site"]) == (failure["nodeid"], failure["site"])
+                          and matches(theirs["print"], failure["print"])]
+            said[mistake["id"]].append((failure, named))
     return said
 
 
@@ -339,7 +348,7 @@ def survey_graders(assignment, bank, model, session, scratch, seed=1234):
     rows = {}
     for target in dict.fromkeys(m["target"] for m in bank):
         mistakes = [m for m in bank if m["target"] == target]
-        failures, messages = {}, {}
+        failures, messages, durations = {}, {}, {}
         for mistake in mistakes:
             folder = os.path.join(scratch, mistake["id"])
             shutil.copytree(model, os.path.join(folder, "sub"))
@@ -349,8 +358,11 @@ def survey_graders(assignment, bank, model, session, scratch, seed=1234):
             failures[mistake["id"]] = read_failures(os.path.join(folder, "log"))
             messages[mistake["id"]] = [r["message"] for r in report.records
                                        if r["target"] == target and not r["passed"]]
+            durations[mistake["id"]] = {r["nodeid"]: r["duration"] for r in report.records}
             shutil.rmtree(os.path.join(folder, "sub"))
         rows[target] = graders_row(graders_naming(failures, mistakes), mistakes, messages, failures)
+        within = graders_row(graders_naming(failures, mistakes, durations), mistakes, messages, failures)
+        rows[target]["named_within_budget"] = within["named"]
     return rows
 
 
@@ -376,14 +388,16 @@ def measure_graders(assignments, targets=None):
 
 
 def _print_rows(rows, label):
-    print("%-28s %8s %7s %7s %7s %9s %10s" % (label, "mistakes", "caught", "named", "share",
-                                               "held-out", "explained"))
+    budget = any("named_within_budget" in row for row in rows.values())
+    print("%-28s %8s %7s %7s %7s %9s %10s%s" % (label, "mistakes", "caught", "named", "share",
+                                                 "held-out", "explained", "  in budget" if budget else ""))
     for name, row in rows.items():
-        print("%-28s %8d %7s %7d %6.0f%% %9d %9.0f%%" % (
+        print(("%-28s %8d %7s %7d %6.0f%% %9d %9.0f%%" + ("  %10d" if budget else "%s")) % (
             name, row["mistakes"], "%d%s" % (row["caught"], "+%d" % row["slow"] if row.get("slow") else ""),
             row["named"],
             100.0 * row["named"] / max(row["caught"], 1), row["held_out"],
-            100.0 * row["held_out_explained"] / max(row["held_out"], 1)))
+            100.0 * row["held_out_explained"] / max(row["held_out"], 1),
+            row.get("named_within_budget", "")))
 
 
 def total(rows):

@@ -126,11 +126,13 @@ NETS = {"conv": "a conv net (grouped and dilated convolutions, batch norm, pooli
 def check_counts(shared, index, noun):
     """Entry `index` of count_params_and_flops's pair (params, macs), `noun`, of each net."""
     result, context = shared.get("count_params_and_flops", counter_problem)
-    for key, what in NETS.items():
-        count = counts_of(result, key + "_counts", "count_params_and_flops")[index]
+    # The answer is this entry of both nets' pairs: a mistake that counts nothing in one
+    # (0, no value to tell mistakes by) counts something in the other
+    counts = np.array([counts_of(result, key + "_counts", "count_params_and_flops")[index] for key in NETS])
+    for (key, what), count in zip(NETS.items(), counts):
         if count != context[key][index]:
-            raise wrong(count, "count_params_and_flops on %s, input shape %s: %s %s is not the "
-                        "count" % (what, context[key + "_input"], format(count, ","), noun),
+            raise wrong(counts, "count_params_and_flops on %s, input shape %s: %s %s is not the "
+                        "count" % (what, context[key + "_input"], format(int(count), ","), noun),
                         "the %s of the %s net" % (noun, key))
 
 

@@ -10,7 +10,7 @@ are computed here, in the trusted process, by the instructor's edition of cs231n
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure, wrong
+from autograder.trusted.expect import wrong
 
 DETECTION = "cs231n_core.detection:"
 SEGMENTATION = "cs231n_core.segmentation:"
@@ -51,23 +51,24 @@ def expect_indices(value, expected, what):
 
 
 def expect_state_shapes(state, shapes, what):
-    """The state_dict has exactly the entries of `shapes` ({name: shape})."""
+    """The state_dict has exactly the entries of `shapes` ({name: shape}); a failure's
+    answer is the state (its weights come from the run's seeded generator)."""
     missing = sorted(set(shapes) - set(state))
     extra = sorted(set(state) - set(shapes))
     if missing or extra:
-        raise GradingFailure("%s: the module's parameters are named %s, expected %s"
-                             % (what, sorted(state), sorted(shapes)))
+        raise wrong(state, "%s: the module's parameters are named %s, expected %s"
+                    % (what, sorted(state), sorted(shapes)), what)
     for name, shape in shapes.items():
         if tuple(state[name].shape) != tuple(shape):
-            raise GradingFailure("%s: %s has shape %s, expected %s"
-                                 % (what, name, tuple(state[name].shape), tuple(shape)))
+            raise wrong(state, "%s: %s has shape %s, expected %s"
+                        % (what, name, tuple(state[name].shape), tuple(shape)), what)
 
 
 def finite_weights(value, name, what):
     """`value` as float32 weights, refused unless every entry is a finite number."""
     value = np.asarray(value)
     if value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
-        raise GradingFailure("%s: %s is not an array of finite numbers" % (what, name))
+        raise wrong(value, "%s: %s is not an array of finite numbers" % (what, name), what)
     return value.astype(np.float32)
 
 

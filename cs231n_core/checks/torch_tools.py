@@ -27,6 +27,15 @@ def keeps_torch_rng(check=None, *, seed=None):
     return wrapped
 
 
+def fail_with(t, answer, what, sentence):
+    """Fail the check with `sentence`, judging `answer` at the expectation `what`: the
+    values the sentence is about (a shape, which parameters are trainable), which the
+    diagnosis fingerprints instead of the last value the student's code returned (a
+    tensor on the "meta" device has no values, a model's mode is no value at all)."""
+    t.failed_at = (what, answer)
+    t.fail(sentence)
+
+
 def detection_modules():
     """torch and the library's detection and segmentation modules, imported when a check
     runs (the checks of the detection, detector and segmentation sections)."""
@@ -50,6 +59,7 @@ def as_numpy(t, value, what, double=False):
 def expect_indices(t, value, expected, what, hint=None):
     """Indices returned as a torch.int64 tensor, equal to `expected`."""
     got = as_numpy(t, value, what)
-    if got.dtype != np.int64:
-        t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
+    if got.dtype != np.int64:  # judged by its dtype alone (no boxes give no values)
+        fail_with(t, "dtype %s" % got.dtype, what,
+                  "%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
     t.expect_labels(got, np.asarray(expected, dtype=np.int64), what, hint=hint)

@@ -9,7 +9,7 @@ checks stays cheap; each check leaves torch's global random numbers as it found 
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, keeps_torch_rng
+from .torch_tools import as_numpy, fail_with, keeps_torch_rng
 
 
 def _torch():
@@ -95,8 +95,9 @@ CLASS_VIS_STEP = np.array([
 def _unchanged(t, X, before, what):
     import torch
 
-    if not torch.equal(X.detach(), before):
-        t.fail("%s changed the input images; work on a copy (X.clone())" % what)
+    if not torch.equal(X.detach(), before):  # judged by what became of the images
+        fail_with(t, X.detach().numpy(), "the input images",
+                  "%s changed the input images; work on a copy (X.clone())" % what)
     t.ok("the input images are left as they were")
 
 

@@ -144,6 +144,12 @@ KNN_VOTE_LABELS = np.array([3, 1, 2, 1, 3, 0])
 KNN_VOTE_DISTS = np.array([[0.1, 0.3, 0.2, 0.5, 0.4, 0.6]])
 KNN_VOTE_EXPECTED = {1: 3, 2: 2, 3: 1, 4: 3, 5: 1, 6: 1}  # k=2, 3, 5, 6 are ties
 
+# A clear majority: the training labels sorted by distance are 0, 1, 0, 2, 0, 0; with k=3
+# the vote is 0 (the nearest, the smallest and the most common label; the label 1 is
+# second).
+KNN_MAJORITY_LABELS = np.array([0, 1, 0, 2, 0, 0])
+KNN_MAJORITY_DISTS = np.array([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]])
+
 # Random distances: RandomState(3).uniform(size=(6, 15)), training labels below.
 KNN_RAND_LABELS = np.array([3, 0, 0, 0, 1, 0, 2, 1, 2, 3, 1, 2, 3, 1, 3])
 KNN_RAND_PREDICTIONS = {1: [1, 0, 0, 2, 2, 3], 3: [2, 0, 3, 2, 1, 0], 5: [1, 0, 3, 0, 1, 0],
@@ -160,6 +166,10 @@ def _check_predict_labels(t):
     if not np.array_equal(given, dists):
         t.fail("predict_labels changed the dists array it was given; sort a copy "
                "(np.argsort) instead of sorting in place")
+    majority = t.call(_knn(np.zeros((6, 1)), KNN_MAJORITY_LABELS.copy()).predict_labels,
+                      KNN_MAJORITY_DISTS.copy(), k=3)
+    t.expect_labels(majority, [0], "a clear majority among the 3 nearest (labels 0, 1, 0)",
+                    hint="the label is the most common one, not its position among the k nearest")
     t.expect_labels(y_pred, KNN_RAND_PREDICTIONS[1], "k=1 on random distances",
                     hint="with k=1 the label is that of the nearest training point")
     knn = _knn(np.zeros((6, 1)), KNN_VOTE_LABELS.copy())

@@ -78,20 +78,21 @@ def _regularization_checks(t, fn, W, X, y):
     loss0, dW0 = _call_loss(t, fn, W, X, y, 0.0)
     loss1, dW1 = _call_loss(t, fn, W, X, y, reg)
     penalty = reg * float(np.sum(W * W))
+    answers = ((loss0, dW0), (loss1, dW1))  # a forgotten term's difference would be only 0
 
     t.expect_close(loss1 - loss0, penalty, 1e-7,
                    "reg * sum(W * W) as the loss's regularization (loss with reg=0.7 minus "
                    "loss with reg=0)",
                    hint=_halved_or_missing_hint("use reg * np.sum(W * W), without a factor 0.5",
                                                 "did you forget to add the regularization to the "
-                                                "loss?"))
+                                                "loss?"), answer=answers)
     t.expect_close(dW1 - dW0, 2 * reg * W, 1e-7,
                    "2 * reg * W as the gradient of the regularization (dW with reg=0.7 "
                    "minus dW with reg=0)",
                    hint=_halved_or_missing_hint("the gradient of reg * sum(W * W) is 2 * reg * W, "
                                                 "not reg * W",
                                                 "did you forget the regularization's gradient "
-                                                "2 * reg * W?"))
+                                                "2 * reg * W?"), answer=answers)
 
 
 def _numerical_gradient_check(t, fn, W, X, y, reg):

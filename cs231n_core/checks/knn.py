@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _expect_no_loop, _traced
 
 # --------------------------------------------------------------------------------------
 # Assignment 1: k-nearest neighbours
@@ -100,6 +101,9 @@ def _distance_checks(t, method):
                "(largest |d[i, i]| is %.1e, smallest distance %.1e)" % (diag, np.min(self_dists)))
     t.ok("self-distances are symmetric with a zero diagonal (largest |d[i, i]| %.1e)" % diag)
 
+    if method == "compute_distances_no_loops":
+        _no_loops_checks(t, X_train, X_test)
+
     # 4. Agreement with the other two implementations (when they are implemented), on
     #    the random example. A difference is only a note: this target already matched
     #    the stored values above, so the other one is likely wrong.
@@ -122,6 +126,23 @@ def _distance_checks(t, method):
                    % (other, difference, other))
         else:
             t.ok("agrees with %s (Frobenius norm of the difference %.1e)" % (other, difference))
+
+
+def _no_loops_checks(t, X_train, X_test):
+    """compute_distances_no_loops reads no point at a time and builds no array larger
+    than the (num_test, num_train) distances: a (num_test, num_train, D) difference of
+    every pair is right on small inputs, but takes gigabytes on real ones."""
+    (train, test), record = _traced(X_train, X_test)
+    t.call(_knn(train, np.zeros(len(train), dtype=np.int64)).compute_distances_no_loops, test)
+    _expect_no_loop(t, record, len(test), "compute_distances_no_loops", "test points")
+    if np.prod(record["largest"]) > len(test) * len(train):
+        t.wrong(np.array(record["largest"], dtype=np.float64),
+                "compute_distances_no_loops built an array of shape %s from %d test and %d training "
+                "points, larger than the (%d, %d) distances: on real data it takes gigabytes; expand "
+                "||x - t||^2 = ||x||^2 - 2 x.t + ||t||^2 instead"
+                % (record["largest"], len(test), len(train), len(test), len(train)),
+                "no array larger than the distances")
+    t.ok("no array larger than the (%d, %d) distances" % (len(test), len(train)))
 
 
 @public_check("compute_distances_two_loops")

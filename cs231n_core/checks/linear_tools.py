@@ -3,6 +3,8 @@ hand, the regularization and numerical-gradient checks, and the comparison of th
 and vectorized implementations."""
 import numpy as np
 
+from .numpy_tools import _expect_no_loop, _traced
+
 
 # A small example to work by hand: scores X.dot(W) are [1, 2, 3] (label 0) and
 # [-1, 1, 3] (label 2).
@@ -144,6 +146,10 @@ def _random_example_checks(t, fn, expected_loss, expected_dW):
 
 def _property_checks(t, fn, other, W, X, y):
     """A numerical gradient of the loss, and agreement with the other implementation, on
-    the random example with reg=0.05."""
+    the random example with reg=0.05; a vectorized loss reads no example at a time."""
     _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
     _compare_with_other(t, fn, other, W, X, y, RAND_REG)
+    if fn.__name__.endswith("_vectorized"):
+        (traced,), record = _traced(X)
+        t.call(fn, W.copy(), traced, y.copy(), RAND_REG)
+        _expect_no_loop(t, record, len(y), fn.__name__, "examples")

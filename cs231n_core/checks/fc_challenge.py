@@ -5,25 +5,18 @@ import json
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _ten_clusters
 
 CLUSTER_EPOCHS = 10    # at most this many epochs of the set-up on the clusters (the reference's)
 CLUSTER_FLOOR = 0.6    # of the clusters classified: the reference 99%, set-ups that learn 86% or
                        # more, the bank's that do not 45% at most
 
 
-def _clusters():
-    """Ten well separated clusters of 20 examples each, 64 numbers as the digits' pixels:
-    (X (200, 64), y (200,))."""
-    rs = np.random.RandomState(1)
-    y = np.arange(200) % 10
-    return rs.randn(10, 64)[y] + rs.randn(200, 64), y
-
-
 def _learns(t, fc_challenge, setup):
     """The set-up, trained on the clusters, classifies them and does not diverge. A
     failure's answer is the set-up itself, as text (its numbers and names say which one
     is off)."""
-    X, y = _clusters()
+    X, y = _ten_clusters(200, (64,))  # 64 numbers, as the digits' pixels
     epochs = min(int(setup["solver"].get("num_epochs", 10)), CLUSTER_EPOCHS)
     data = {"X_train": X, "y_train": y, "X_val": X[:50], "y_val": y[:50]}
     net = t.call(fc_challenge.train_fc_challenge,

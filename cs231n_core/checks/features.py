@@ -10,18 +10,11 @@ import numbers
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _ten_clusters
 
 MAX_EPOCHS = 50  # the hidden grader trains at most this many epochs
 CLUSTER_EPOCHS = 20  # at most this many epochs of the set-up on the clusters (the reference's)
 CLUSTER_FLOOR = 0.5  # of the clusters classified: the reference 100%, a net that does not learn 10 to 20%
-
-
-def _clusters():
-    """Ten well separated clusters of 20 feature vectors each, 154 numbers as the digits'
-    features: (X (200, 154), y (200,))."""
-    rs = np.random.RandomState(1)
-    y = np.arange(200) % 10
-    return rs.randn(10, 154)[y] + rs.randn(200, 154), y
 
 
 def _number(t, part, key):
@@ -78,7 +71,7 @@ def _check_features_net_setup(t):
     # The set-up learns: its net, trained with its solver's settings, classifies ten well
     # separated clusters. A failure's answer is the set-up itself (its numbers say
     # which one is off).
-    X, y = _clusters()
+    X, y = _ten_clusters(200, (154,))  # 154 numbers, as the digits' features
     epochs = min(int(values["num_epochs"]), CLUSTER_EPOCHS)
     np.random.seed(0)
     net = t.call(TwoLayerNet, input_dim=154, num_classes=10, **model)

@@ -40,6 +40,15 @@ def _expect_no_loop(t, record, count, name, units):
          % (units, record["reads"], count, units))
 
 
+def _ten_clusters(size, shape):
+    """`size` examples of ten classes, each its class's random centre of `shape` plus
+    standard normal noise, well apart for an open-ended set-up that learns: (X (size,
+    *shape), y (size,)), y = 0, 1, ..., 9, 0, 1, ..."""
+    rs = np.random.RandomState(1)
+    y = np.arange(size) % 10
+    return rs.randn(10, *shape)[y] + rs.randn(size, *shape), y
+
+
 def _pair(t, result, name):
     """A forward pass returns (out, cache): return out, or fail with one sentence."""
     if not isinstance(result, (tuple, list)) or len(result) != 2:

@@ -4,20 +4,13 @@ measures its accuracy)."""
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _ten_clusters
 from .torch_tools import as_numpy, keeps_torch_rng
 
 
 CLUSTER_EPOCHS = 5     # at most this many epochs of the set-up on the clusters
 CLUSTER_FLOOR = 0.5    # of the clusters classified: the reference 87%, the bank's set-ups that
                        # do not learn 16% at most
-
-
-def _clusters():
-    """Ten clusters of 32 noisy 8x8 images each, around ten random images: (X (320, 1, 8, 8)
-    float32, y (320,))."""
-    rs = np.random.RandomState(1)
-    y = np.arange(320) % 10
-    return (rs.randn(10, 1, 8, 8)[y] + rs.randn(320, 1, 8, 8)).astype(np.float32), y
 
 
 def _described(setup):
@@ -89,7 +82,8 @@ def _check_challenge_setup(t):
     torch.manual_seed(0)
     setup = t.call(challenge.challenge_setup, 1, (8, 8), 10)
     epochs = min(int(setup["epochs"]), CLUSTER_EPOCHS)
-    X, y = _clusters()
+    X, y = _ten_clusters(320, (1, 8, 8))  # noisy 8x8 images around ten random ones
+    X = X.astype(np.float32)
     trained = t.call(challenge.train_challenge, dict(setup, epochs=epochs), X, y)
     with torch.no_grad():
         scores = as_numpy(t, t.call(trained, torch.from_numpy(X)), "the trained network's scores", double=True)

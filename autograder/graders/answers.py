@@ -54,7 +54,7 @@ def expect_grads(grads, expected, tol, what, names=None):
     `names` (all of `expected`'s keys, sorted, when None)."""
     names = sorted(expected) if names is None else names
     if not isinstance(grads, dict):
-        raise GradingFailure("%s: grads must be a dictionary, got %s" % (what, type(grads).__name__))
+        raise wrong(grads, "%s: grads must be a dictionary, got %s" % (what, type(grads).__name__), what)
     missing = [k for k in names if k not in grads]
     if missing:
         raise wrong(grads, "%s: grads lacks %s" % (what, ", ".join(missing)), what)

@@ -12,6 +12,7 @@ import functools
 import inspect
 
 from cs231n_core.checks import compare
+from cs231n_core.checks.fingerprint import telling_answer
 
 
 class GradingFailure(AssertionError):
@@ -41,14 +42,15 @@ def wrong(answer, message, what):
     run's inputs and seed, so that a known mistake gives the same one."""
     Trace.checks += 1
     failure = GradingFailure(message)
-    failure.failure = ("wrong#%d:%s" % (Trace.checks, what), answer)
+    failure.failure = ("wrong#%d:%s" % (Trace.checks, what), telling_answer(answer))
     return failure
 
 
 def _graded(rule, diagnosable=True):
     """`rule` of compare.py, raising GradingFailure instead of its Mismatch and never
     revealing expected values. A rule's failure is diagnosable when its answer is a
-    value of the submission's code (not a time)."""
+    value of the submission's code (not a time); an answer whose values tell nothing
+    (all NaN, or empty) is recorded as what does (fingerprint.telling_answer)."""
     parameters = inspect.signature(rule)
 
     @functools.wraps(rule)
@@ -64,7 +66,7 @@ def _graded(rule, diagnosable=True):
             if diagnosable:
                 bound = parameters.bind(*args, **kwargs).arguments
                 site = "%s#%d:%s" % (rule.__name__, Trace.checks, bound.get("what"))
-                failure.failure = (site, args[0] if args else None)
+                failure.failure = (site, telling_answer(args[0]) if args else None)
             raise failure from None
     return expect
 

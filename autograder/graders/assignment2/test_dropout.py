@@ -11,7 +11,7 @@ dropout_backward gets the cache that CS231n's forward pass builds, (dropout_para
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_close, wrong
+from autograder.trusted.expect import expect_array, expect_close, wrong
 from autograder.trusted.submission import call, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
@@ -40,8 +40,8 @@ def forward_runs(submission, problems, with_cache=False):
     out = []
     for i, (x, _) in enumerate(problems):
         if int(result["length%d" % i]) != 2:
-            raise GradingFailure("dropout_forward must return a pair (out, cache), got %d items"
-                                 % int(result["length%d" % i]))
+            raise wrong(result["length%d" % i], "dropout_forward must return a pair (out, cache), got %d items"
+                        % int(result["length%d" % i]), "the pair")
         expect_array(result["out%d" % i], x.shape, "dropout_forward's output for x of shape %s"
                      % (x.shape,))
         out.append((result["out%d" % i], result.get("mask%d" % i)))
@@ -122,8 +122,8 @@ def test_forward_seed_and_cache(submission, rng):
     if np.array_equal(first, other):
         raise wrong(first, "dropout_forward: two different seeds gave the same output", "two seeds")
     if mask is None or not isinstance(mask, np.ndarray) or mask.shape != x.shape:
-        raise GradingFailure("dropout_forward's cache must be (dropout_param, mask) with the mask "
-                             "of the shape of x")
+        raise wrong((first, mask), "dropout_forward's cache must be (dropout_param, mask) with the mask "
+                    "of the shape of x", "the cache's mask")
     expect_close(x * mask, first, TOL, "dropout_forward: x * (the cache's mask) against the output")
 
 

@@ -32,7 +32,7 @@ BANK = [dict(mistake, assignment=assignment)
         for assignment, bank in BANKS.items() for mistake in bank]
 TIMEOUT_S = 30
 SEED = 1234
-NAMED_SHARE = 0.0   # of a target's mistakes with a wrong answer, named by the graders' diagnosis
+NAMED_SHARE = 0.9   # of a target's mistakes with a wrong answer, named by the graders' diagnosis
 
 
 def _mentions(node):

@@ -36,7 +36,7 @@ from autograder.trusted.expect import (expect_array, expect_at_least, expect_cou
 from autograder.trusted.activations import relu
 from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images, secret_rotation
-from autograder.trusted.submission import call, get, saved
+from autograder.trusted.submission import SubmissionError, call, get, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
 
 SECTION_WEIGHT = 7
@@ -425,6 +425,34 @@ def check_accuracy_problem(rng):
                                                    "expected": float(np.mean(right == y))}
 
 
+# A model whose scores are whole numbers (the identity on x): an accuracy of 0 on the
+# graded problems, which any code that counts nothing right gives, says more here (a
+# highest score taken for its index equals a label now and then). Run only after such
+# a failure, for the diagnosis: it changes no check.
+WHOLE_SCORES_X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.5, 3.0], [4.0, 0.0]])
+WHOLE_SCORES_Y = np.array([1, 1, 0, 0, 0])
+
+
+def whole_scores_problem(rng):
+    steps = [call("torch.nn:Linear", 2, 2, bias=False, save="identity"), call("identity.double"),
+             tensor("eye", np.eye(2)), call("identity.load_state_dict", {"weight": saved("eye")}),
+             call(MODELS + "check_accuracy", [WHOLE_SCORES_X, WHOLE_SCORES_Y], saved("identity"), "cpu",
+                  batch_size=2, save="accuracy")]
+    return steps, ["accuracy"], None
+
+
+def accuracy_answer(shared, accuracy):
+    """The answer a failed check of check_accuracy judges: the accuracy returned, and when
+    it is 0, the accuracy on whole-number scores too (when that run works)."""
+    if float(accuracy.reshape(())) != 0:
+        return accuracy
+    try:
+        result, _ = shared.get("check_accuracy:whole scores", whole_scores_problem)
+    except SubmissionError:
+        return accuracy
+    return accuracy, np.asarray(result["accuracy"], dtype=np.float64)
+
+
 @pytest.mark.target("check_accuracy")
 @pytest.mark.points(1)
 def test_check_accuracy(shared):
@@ -440,9 +468,9 @@ def test_check_accuracy(shared):
         accuracy = float(answer.reshape(()))
         if not abs(accuracy - expected) <= 1e-9:
             hint = " (a fraction in [0, 1] is expected, not a percentage)" if accuracy > 1 else ""
-            raise wrong(answer, "check_accuracy on %d examples given as %s (model with batch "
-                        "normalization): %.4f, expected %.4f%s" % (n, what, accuracy, expected, hint),
-                        "the accuracy from " + key)
+            raise wrong(accuracy_answer(shared, answer), "check_accuracy on %d examples given as %s "
+                        "(model with batch normalization): %.4f, expected %.4f%s"
+                        % (n, what, accuracy, expected, hint), "the accuracy from " + key)
 
 
 # --- train ---------------------------------------------------------------------------

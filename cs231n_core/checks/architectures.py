@@ -15,7 +15,7 @@ import functools
 import numpy as np
 
 from . import public_check
-from .torch_tools import fail_with, keeps_torch_rng
+from .torch_tools import keeps_torch_rng
 
 
 def _modules():
@@ -79,7 +79,7 @@ CLASSES = 10  # the other number of classes the networks are built with
 def _expect_shape(t, got, expected, what, sentence):
     """The shape `got` of an output is `expected`; `sentence` % (got, expected) fails."""
     if tuple(got) != expected:
-        fail_with(t, np.array(got), what, sentence % (tuple(got), expected))
+        t.wrong(np.array(got), sentence % (tuple(got), expected), what)
 
 
 def _check_shapes(t, name, model):
@@ -141,9 +141,10 @@ def _check_resnet18(t):
     t.ok("%s has %s parameters" % (what, format(SMALL_RESNET_COUNT, ",")))
     trainable = np.array([p.requires_grad for p in model.parameters()], dtype=np.int64)
     if not trainable.all():
-        fail_with(t, trainable, "trainable parameters",
-                  "%d of %d parameters of %s are frozen (requires_grad False): a network trained from "
-                  "scratch trains all of them" % (int(np.sum(trainable == 0)), trainable.size, what))
+        t.wrong(trainable,
+                "%d of %d parameters of %s are frozen (requires_grad False): a network trained from "
+                "scratch trains all of them" % (int(np.sum(trainable == 0)), trainable.size, what),
+                "trainable parameters")
     t.ok("every parameter is trainable")
     x = torch.linspace(0.0, 1.0, 2 * 64).reshape(2, 1, 8, 8)
     x[1] = x[1].flip(-1)

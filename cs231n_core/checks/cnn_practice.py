@@ -11,7 +11,7 @@ generator instead of its own gives the same images at each run.
 import numpy as np
 
 from . import public_check
-from .torch_tools import fail_with, keeps_torch_rng
+from .torch_tools import keeps_torch_rng
 
 
 def _modules():
@@ -51,8 +51,9 @@ def _check_counter(t):
                "channels; count output positions)" % macs)
     t.ok("7040 multiply-adds")
     if not net.training:  # the answer is the mode left, in words (False is no value to tell mistakes by)
-        fail_with(t, "model.training: False", "the model's mode",
-                  "the model was left in evaluation mode: restore its mode")
+        t.wrong("model.training: False",
+                "the model was left in evaluation mode: restore its mode",
+                "the model's mode")
     t.ok("the model's mode is restored")
 
 
@@ -71,7 +72,9 @@ def _check_flip(t):
                "left-right (last axis) and the others left alone")
     t.ok("only the allowed classes are mirrored, left-right")
     if not torch.equal(x, before):
-        fail_with(t, x.numpy(), "x after the call", "x itself was flipped in place: flip a copy (x.clone())")
+        t.wrong(x.numpy(),
+                "x itself was flipped in place: flip a copy (x.clone())",
+                "x after the call")
     t.ok("x itself is left as it was")
     batch = x.repeat(8, 1, 1, 1)  # 32 images, none of them its own mirror image
     a, _ = t.call(arch.RandomHorizontalFlip(seed=5), batch, torch.zeros(32))

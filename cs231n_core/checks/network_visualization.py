@@ -9,7 +9,7 @@ checks stays cheap; each check leaves torch's global random numbers as it found 
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, fail_with, keeps_torch_rng
+from .torch_tools import as_numpy, keeps_torch_rng
 
 
 def _torch():
@@ -96,8 +96,9 @@ def _unchanged(t, X, before, what):
     import torch
 
     if not torch.equal(X.detach(), before):  # judged by what became of the images
-        fail_with(t, X.detach().numpy(), "the input images",
-                  "%s changed the input images; work on a copy (X.clone())" % what)
+        t.wrong(X.detach().numpy(),
+                "%s changed the input images; work on a copy (X.clone())" % what,
+                "the input images")
     t.ok("the input images are left as they were")
 
 

@@ -8,7 +8,7 @@ check leaves torch's global random numbers as it found them.
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, detection_modules, fail_with, keeps_torch_rng
+from .torch_tools import as_numpy, detection_modules, keeps_torch_rng
 
 
 @public_check("Upsample2x")
@@ -31,13 +31,15 @@ def _check_upsample(t):
     deconv = getattr(layer, "deconv", None)
     shape = tuple(deconv.weight.shape) if deconv is not None else None
     if shape != (3, 3, 4, 4):
-        fail_with(t, "self.deconv's weight of shape %s" % (shape,), "the transposed convolution's layer",
-                  "Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
-                  "stride=2, padding=1)")
+        t.wrong("self.deconv's weight of shape %s" % (shape,),
+                "Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
+                "stride=2, padding=1)",
+                "the transposed convolution's layer")
     out = as_numpy(t, t.call(layer, torch.zeros(2, 3, 5, 6)), "the transposed convolution")
     if out.shape != (2, 3, 10, 12):  # judged by the shape (the values are the layer's random bias)
-        fail_with(t, np.array(out.shape), "the transposed convolution's shape",
-                  "the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,))
+        t.wrong(np.array(out.shape),
+                "the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,),
+                "the transposed convolution's shape")
     t.ok("the transposed convolution doubles the height and width")
 
 
@@ -69,9 +71,10 @@ def _check_segmentation_fcn(t):
     for name, shape in FCN_SHAPES.items():
         got = tuple(dict(model.named_parameters())[name].shape)
         if got != shape:
-            fail_with(t, "%s of shape %s" % (name, got), "the layers' shapes",
-                      "SegmentationFCN(num_classes=5, in_channels=2, width=3): %s has shape %s, expected %s"
-                      % (name, got, shape))
+            t.wrong("%s of shape %s" % (name, got),
+                    "SegmentationFCN(num_classes=5, in_channels=2, width=3): %s has shape %s, expected %s"
+                    % (name, got, shape),
+                    "the layers' shapes")
     t.ok("the layers have the docstring's shapes (3x3 convolutions, a 1x1 classifier)")
     # Every layer copies input channel 0 at its kernel's centre, so that the network's
     # value at a pixel follows one number through its ReLUs: the image's channel 0 counts

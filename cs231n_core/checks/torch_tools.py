@@ -27,15 +27,6 @@ def keeps_torch_rng(check=None, *, seed=None):
     return wrapped
 
 
-def fail_with(t, answer, what, sentence):
-    """Fail the check with `sentence`, judging `answer` at the expectation `what`: the
-    values the sentence is about (a shape, which parameters are trainable), which the
-    diagnosis fingerprints instead of the last value the student's code returned (a
-    tensor on the "meta" device has no values, a model's mode is no value at all)."""
-    t.failed_at = (what, answer)
-    t.fail(sentence)
-
-
 def detection_modules():
     """torch and the library's detection and segmentation modules, imported when a check
     runs (the checks of the detection, detector and segmentation sections)."""
@@ -60,8 +51,9 @@ def expect_indices(t, value, expected, what, hint=None):
     """Indices returned as a torch.int64 tensor, equal to `expected`."""
     got = as_numpy(t, value, what)
     if got.dtype != np.int64:  # judged by its dtype alone (no boxes give no values)
-        fail_with(t, "dtype %s" % got.dtype, what,
-                  "%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
+        t.wrong("dtype %s" % got.dtype,
+                "%s has dtype %s, expected torch.int64 indices" % (what, got.dtype),
+                what)
     t.expect_labels(got, np.asarray(expected, dtype=np.int64), what, hint=hint)
 
 
@@ -73,4 +65,4 @@ def expect_in_graph(t, value, what, sentence):
 
     if not torch.is_tensor(value) or not value.requires_grad:
         returned = "a tensor cut from the graph" if torch.is_tensor(value) else "a %s" % type(value).__name__
-        fail_with(t, returned, what, sentence)
+        t.wrong(returned, sentence, what)

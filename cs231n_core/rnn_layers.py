@@ -393,29 +393,23 @@ def lstm_forward(x, h0, Wx, Wh, b):
     is internal: it is not returned) and runs lstm_step_forward on each time step in
     turn.
 
-    Inputs:
-    - x: array of shape (N, T, D), the input sequences.
-    - h0: array of shape (N, H), the initial hidden states.
-    - Wx: array of shape (D, 4H), the input-to-hidden weights.
-    - Wh: array of shape (H, 4H), the hidden-to-hidden weights.
-    - b: array of shape (4H,), the biases.
+    Inputs: x (N, T, D), the input sequences; h0 (N, H), the initial hidden states;
+    Wx (D, 4H), Wh (H, 4H) and b (4H,), the weights and biases of the four gates.
 
-    Returns a tuple of:
-    - h: array of shape (N, T, H), the hidden states of every time step.
-    - cache: what lstm_backward needs.
+    Returns (h, cache): h of shape (N, T, H), the hidden state after each time step,
+    and what lstm_backward needs.
     """
     h, cache = None, None
     # TODO: run lstm_step_forward over the T time steps, starting from h0 and a
     # cell state of zeros.
     # BEGIN SOLUTION
-    N, T, _ = x.shape
-    h = np.zeros((N, T, h0.shape[1]), dtype=np.result_type(x, h0, Wx))
-    cache = []
     prev_h, prev_c = h0, np.zeros_like(h0)
-    for t in range(T):
+    states, cache = [], []
+    for t in range(x.shape[1]):
         prev_h, prev_c, step_cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
-        h[:, t] = prev_h
+        states.append(prev_h)
         cache.append(step_cache)
+    h = np.stack(states, axis=1)   # (N, T, H)
     # END SOLUTION
     return h, cache
 
@@ -428,28 +422,23 @@ def lstm_backward(dh, cache):
       in rnn_backward: not the gradients that flow back from the next time step).
     - cache: what lstm_forward returned.
 
-    Returns a tuple of:
-    - dx: gradient with respect to x, of shape (N, T, D).
-    - dh0: gradient with respect to h0, of shape (N, H).
-    - dWx: gradient with respect to Wx, of shape (D, 4H).
-    - dWh: gradient with respect to Wh, of shape (H, 4H).
-    - db: gradient with respect to b, of shape (4H,).
+    Returns (dx, dh0, dWx, dWh, db), the gradients with respect to x (N, T, D), h0
+    (N, H), Wx (D, 4H), Wh (H, 4H) and b (4H,).
     """
     dx, dh0, dWx, dWh, db = None, None, None, None, None
     # TODO: run lstm_step_backward from the last time step to the first, carrying
     # the gradients of both the hidden and the cell state back in time (the final
     # cell state gets no gradient from above).
     # BEGIN SOLUTION
-    N, T, H = dh.shape
-    D = cache[0][0].shape[1]
-    dx = np.zeros((N, T, D), dtype=dh.dtype)
-    dWx, dWh, db = 0, 0, 0
-    dprev_h = np.zeros((N, H), dtype=dh.dtype)
-    dprev_c = np.zeros((N, H), dtype=dh.dtype)
-    for t in reversed(range(T)):
-        dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t = lstm_step_backward(
-            dh[:, t] + dprev_h, dprev_c, cache[t])
-        dWx, dWh, db = dWx + dWx_t, dWh + dWh_t, db + db_t
+    dprev_h = np.zeros_like(dh[:, 0])               # (N, H)
+    dprev_c = np.zeros_like(dprev_h)
+    dxs, step_grads = [], []
+    for t in reversed(range(dh.shape[1])):
+        dx_t, dprev_h, dprev_c, *weight_grads = lstm_step_backward(dh[:, t] + dprev_h, dprev_c, cache[t])
+        dxs.append(dx_t)
+        step_grads.append(weight_grads)
+    dx = np.stack(dxs[::-1], axis=1)                # (N, T, D)
+    dWx, dWh, db = (sum(g) for g in zip(*step_grads))   # each summed over the steps
     dh0 = dprev_h
     # END SOLUTION
     return dx, dh0, dWx, dWh, db

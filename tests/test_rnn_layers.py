@@ -123,27 +123,30 @@ def test_sigmoid_is_stable():
 
 # ---- numerical gradients ----------------------------------------------------------------
 
+def expect_numerical_gradients(forward, backward, args, dout, tol):
+    """backward(dout, cache of forward(*args)) against centred differences of forward's
+    output, argument by argument."""
+    grads = backward(dout, forward(*args)[1])
+    numeric = numeric_grads(forward, list(args), dout, len(grads))
+    for grad, num in zip(grads, numeric):
+        assert grad.shape == num.shape and rel_error(grad, num) < tol
+
+
 def test_rnn_step_backward_matches_numerical_gradients():
     rng = np.random.RandomState(231)
     x, h, Wx, Wh, b = rng.randn(4, 5), rng.randn(4, 6), rng.randn(5, 6), rng.randn(6, 6), rng.randn(6)
-    dnext_h = rng.randn(4, 6)
-    _, cache = L.rnn_step_forward(x, h, Wx, Wh, b)
-    grads = L.rnn_step_backward(dnext_h, cache)
-    numeric = numeric_grads(L.rnn_step_forward, [x, h, Wx, Wh, b], dnext_h, 5)
-    for grad, num in zip(grads, numeric):
-        assert grad.shape == num.shape and rel_error(grad, num) < 1e-8
+    expect_numerical_gradients(L.rnn_step_forward, L.rnn_step_backward, [x, h, Wx, Wh, b],
+                               rng.randn(4, 6), 1e-8)
 
 
-def test_rnn_backward_matches_numerical_gradients():
+@pytest.mark.parametrize("forward, backward, gates", [(L.rnn_forward, L.rnn_backward, 1),
+                                                      (L.lstm_forward, L.lstm_backward, 4)])
+def test_sequence_backward_matches_numerical_gradients(forward, backward, gates):
     rng = np.random.RandomState(231)
     N, D, T, H = 2, 3, 10, 5
-    x, h0, Wx, Wh, b = rng.randn(N, T, D), rng.randn(N, H), rng.randn(D, H), rng.randn(H, H), rng.randn(H)
-    dout = rng.randn(N, T, H)
-    _, cache = L.rnn_forward(x, h0, Wx, Wh, b)
-    grads = L.rnn_backward(dout, cache)
-    numeric = numeric_grads(L.rnn_forward, [x, h0, Wx, Wh, b], dout, 5)
-    for grad, num in zip(grads, numeric):
-        assert grad.shape == num.shape and rel_error(grad, num) < 1e-6
+    args = [rng.randn(N, T, D), rng.randn(N, H), rng.randn(D, gates * H), rng.randn(H, gates * H),
+            rng.randn(gates * H)]
+    expect_numerical_gradients(forward, backward, args, rng.randn(N, T, H), 1e-6)
 
 
 def test_word_embedding_backward_adds_repeated_words():
@@ -159,13 +162,11 @@ def test_word_embedding_backward_adds_repeated_words():
 
 def test_temporal_affine_backward_matches_numerical_gradients():
     rng = np.random.RandomState(231)
-    x, w, b, dout = rng.randn(2, 3, 4), rng.randn(4, 5), rng.randn(5), rng.randn(2, 3, 5)
-    out, cache = L.temporal_affine_forward(x, w, b)
+    x, w, b = rng.randn(2, 3, 4), rng.randn(4, 5), rng.randn(5)
+    out, _ = L.temporal_affine_forward(x, w, b)
     np.testing.assert_allclose(out[1, 2], x[1, 2] @ w + b)
-    grads = L.temporal_affine_backward(dout, cache)
-    numeric = numeric_grads(L.temporal_affine_forward, [x, w, b], dout, 3)
-    for grad, num in zip(grads, numeric):
-        assert grad.shape == num.shape and rel_error(grad, num) < 1e-9
+    expect_numerical_gradients(L.temporal_affine_forward, L.temporal_affine_backward, [x, w, b],
+                               rng.randn(2, 3, 5), 1e-9)
 
 
 def test_lstm_step_backward_matches_numerical_gradients():
@@ -186,19 +187,6 @@ def test_lstm_step_backward_matches_numerical_gradients():
         numeric = (eval_numerical_gradient_array(h_of, args[k].copy(), dnext_h)
                    + eval_numerical_gradient_array(c_of, args[k].copy(), dnext_c))
         assert grad.shape == args[k].shape and rel_error(grad, numeric) < 1e-7
-
-
-def test_lstm_backward_matches_numerical_gradients():
-    rng = np.random.RandomState(231)
-    N, D, T, H = 2, 3, 10, 6
-    x, h0 = rng.randn(N, T, D), rng.randn(N, H)
-    Wx, Wh, b = rng.randn(D, 4 * H), rng.randn(H, 4 * H), rng.randn(4 * H)
-    dout = rng.randn(N, T, H)
-    _, cache = L.lstm_forward(x, h0, Wx, Wh, b)
-    grads = L.lstm_backward(dout, cache)
-    numeric = numeric_grads(L.lstm_forward, [x, h0, Wx, Wh, b], dout, 5)
-    for grad, num in zip(grads, numeric):
-        assert grad.shape == num.shape and rel_error(grad, num) < 1e-6
 
 
 # ---- temporal_softmax_loss ---------------------------------------------------------------

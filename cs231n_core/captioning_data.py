@@ -17,7 +17,7 @@ Two sources, both returned in the layout of CS231n's ``load_coco_data``:
     data = load_digit_captions(num_train=2000, num_val=500, seed=0)
     data["train_captions"]      # int32 (M, CAPTION_LENGTH), <NULL>-padded word indices
     data["train_image_idxs"]    # int32 (M,): the image of each caption
-    data["train_features"]      # float32 (N, FEATURE_DIM): one row per image
+    data["train_features"]      # float32 (N, FEATURE_DIM): one row per image (standardized)
     data["train_images"]        # float32 (N, S, S) in [0, 1], for showing under captions
     data["idx_to_word"][data["word_to_idx"]["<END>"]]   # "<END>"
 
@@ -37,7 +37,7 @@ import numpy as np
 __all__ = [
     "NULL", "START", "END", "UNK", "SPECIAL_TOKENS", "WORDS", "CAPTION_LENGTH",
     "FEATURE_DIM", "CaptioningDataError", "caption_vocabulary", "describe_scene",
-    "encode_captions", "decode_captions", "caption_words", "scene_features",
+    "encode_captions", "decode_captions", "caption_words", "scene_features", "standardize_features",
     "make_captioned_scenes", "load_digit_captions", "sample_coco_minibatch",
     "load_coco_data", "coco_instructions", "COCO_FILES", "bleu_score", "BLEU_score", "evaluate_bleu",
 ]
@@ -297,6 +297,17 @@ def scene_features(images, batch_size=500):
     return out
 
 
+def standardize_features(train_features, *other_features):
+    """Features centred and scaled per dimension by the training split's mean and
+    standard deviation (as CS231n's PCA features are centred): a network whose first
+    layer is drawn for inputs of unit scale then starts neither saturated nor blind to
+    the differences between images. Returns float32 arrays, the training split's first.
+    """
+    mean = train_features.mean(axis=0)
+    std = train_features.std(axis=0) + 1e-3   # a dimension that never varies stays 0
+    return tuple(((f - mean) / std).astype(np.float32) for f in (train_features,) + other_features)
+
+
 # --------------------------------------------------------------------------------------
 # Captioned digit scenes
 # --------------------------------------------------------------------------------------
@@ -352,7 +363,8 @@ def load_digit_captions(num_train=2000, num_val=500, seed=0, captions_per_image=
     Returns a dict, for split in ("train", "val"):
     - "<split>_captions": int32 (M, CAPTION_LENGTH) word indices, <NULL>-padded;
     - "<split>_image_idxs": int32 (M,), the image (row of the features) of each caption;
-    - "<split>_features": float32 (N, FEATURE_DIM), scene_features of each image;
+    - "<split>_features": float32 (N, FEATURE_DIM), scene_features of each image,
+      standardized by the training split's statistics (standardize_features);
     - "<split>_images": float32 (N, S, S), the scenes, for plt.imshow;
     - "<split>_references": list of N lists of every caption of each image (strings);
     and "word_to_idx" (dict) and "idx_to_word" (list), "source": "digit scenes".
@@ -365,6 +377,8 @@ def load_digit_captions(num_train=2000, num_val=500, seed=0, captions_per_image=
                                      captions_per_image=captions_per_image)
         for key in ("captions", "image_idxs", "features", "images", "references"):
             data["%s_%s" % (split, key)] = part[key]
+    data["train_features"], data["val_features"] = standardize_features(
+        data["train_features"], data["val_features"])
     return data
 
 

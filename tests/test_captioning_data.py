@@ -9,7 +9,8 @@ import pytest
 from cs231n_core.captioning_data import (CAPTION_LENGTH, END, FEATURE_DIM, NULL, SPECIAL_TOKENS, START, UNK,
                                          CaptioningDataError, BLEU_score, bleu_score, caption_vocabulary,
                                          decode_captions, describe_scene, encode_captions, evaluate_bleu,
-                                         load_coco_data, load_digit_captions, sample_coco_minibatch)
+                                         load_coco_data, load_digit_captions, sample_coco_minibatch,
+                                         scene_features, standardize_features)
 from cs231n_core.detection_data import make_digit_scenes
 
 
@@ -106,10 +107,16 @@ def test_splits_use_their_own_scenes_and_features_are_fixed(data):
     scenes = make_digit_scenes(10, "val", seed=5)
     np.testing.assert_array_equal(data["val_images"], scenes["images"][:, 0])
     again = load_digit_captions(num_train=4, num_val=2, seed=5, captions_per_image=3)
-    np.testing.assert_array_equal(again["train_features"], data["train_features"][:4])
     np.testing.assert_array_equal(again["train_captions"], data["train_captions"][:len(again["train_captions"])])
-    assert np.all(data["train_features"] >= 0)                       # ReLU units
     assert len({row.tobytes() for row in data["train_features"]}) == 30  # no two images alike
+    raw = scene_features(scenes["images"])
+    np.testing.assert_array_equal(raw, scene_features(scenes["images"][:, 0]))
+    assert raw.shape == (10, FEATURE_DIM) and np.all(raw >= 0)            # maxima of ReLU units
+    # standardized by the training split's statistics
+    np.testing.assert_allclose(data["train_features"].mean(axis=0), 0, atol=1e-4)
+    assert np.all(data["train_features"].std(axis=0) <= 1) and data["train_features"].std() > 0.5
+    train, val = standardize_features(scene_features(make_digit_scenes(30, "train", seed=5)["images"]), raw)
+    np.testing.assert_allclose(val, data["val_features"], rtol=1e-5, atol=1e-5)
 
 
 def test_sample_coco_minibatch_keeps_captions_with_their_images(data):

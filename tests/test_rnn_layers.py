@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from cs231n_core import rnn_layers as L
+from cs231n_core.checks.rnn_tools import CAPTIONING_DIMS, CAPTIONING_VOCAB, cs231n_captioning_case, cs231n_case
 from cs231n_core.classifiers.rnn import CaptioningRNN
 from cs231n_core.gradient_check import eval_numerical_gradient, eval_numerical_gradient_array, rel_error
 
@@ -23,82 +24,20 @@ def numeric_grads(forward, args, dout, count):
 
 # ---- CS231n's printed values ------------------------------------------------------------
 
-def test_rnn_step_forward_gives_cs231ns_values():
-    N, D, H = 3, 10, 4
-    x = np.linspace(-0.4, 0.7, num=N * D).reshape(N, D)
-    prev_h = np.linspace(-0.2, 0.5, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.1, 0.9, num=D * H).reshape(D, H)
-    Wh = np.linspace(-0.3, 0.7, num=H * H).reshape(H, H)
-    b = np.linspace(-0.2, 0.4, num=H)
-    next_h, _ = L.rnn_step_forward(x, prev_h, Wx, Wh, b)
-    expected = np.array([[-0.58172089, -0.50182032, -0.41232771, -0.31410098],
-                         [0.66854692, 0.79562378, 0.87755553, 0.92795967],
-                         [0.97934501, 0.99144213, 0.99646691, 0.99854353]])
-    assert rel_error(next_h, expected) < 1e-7
-
-
-def test_rnn_forward_gives_cs231ns_values():
-    N, T, D, H = 2, 3, 4, 5
-    x = np.linspace(-0.1, 0.3, num=N * T * D).reshape(N, T, D)
-    h0 = np.linspace(-0.3, 0.1, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.2, 0.4, num=D * H).reshape(D, H)
-    Wh = np.linspace(-0.4, 0.1, num=H * H).reshape(H, H)
-    b = np.linspace(-0.7, 0.1, num=H)
-    h, _ = L.rnn_forward(x, h0, Wx, Wh, b)
-    expected = np.array([
-        [[-0.42070749, -0.27279261, -0.11074945, 0.05740409, 0.22236251],
-         [-0.39525808, -0.22554661, -0.0409454, 0.14649412, 0.32397316],
-         [-0.42305111, -0.24223728, -0.04287027, 0.15997045, 0.35014525]],
-        [[-0.55857474, -0.39065825, -0.19198182, 0.02378408, 0.23735671],
-         [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
-         [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043]]])
-    assert rel_error(h, expected) < 1e-7
+@pytest.mark.parametrize("name, outputs", [
+    ("rnn_step_forward", ["next_h"]), ("rnn_forward", ["h"]), ("word_embedding_forward", ["out"]),
+    ("lstm_step_forward", ["next_h", "next_c"]), ("lstm_forward", ["h"])])
+def test_forward_gives_cs231ns_values(name, outputs):
+    args, expected = cs231n_case(name)
+    result = getattr(L, name)(*args)
+    assert len(result) == len(outputs) + 1   # the outputs, then the cache
+    for value, key in zip(result, outputs):
+        assert value.shape == expected[key].shape and rel_error(value, expected[key]) < 1e-7
 
 
 def test_word_embedding_forward_looks_up_rows():
-    x = np.array([[0, 3, 1, 2], [2, 1, 0, 3]])
-    W = np.linspace(0, 1, num=5 * 3).reshape(5, 3)
-    out, _ = L.word_embedding_forward(x, W)
-    assert out.shape == (2, 4, 3)
-    np.testing.assert_allclose(out[0, 1], [0.64285714, 0.71428571, 0.78571429], rtol=1e-7)
-    np.testing.assert_array_equal(out, W[x])
-
-
-def test_lstm_step_forward_gives_cs231ns_values():
-    N, D, H = 3, 4, 5
-    x = np.linspace(-0.4, 1.2, num=N * D).reshape(N, D)
-    prev_h = np.linspace(-0.3, 0.7, num=N * H).reshape(N, H)
-    prev_c = np.linspace(-0.4, 0.9, num=N * H).reshape(N, H)
-    Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
-    Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
-    b = np.linspace(0.3, 0.7, num=4 * H)
-    next_h, next_c, _ = L.lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b)
-    expected_h = np.array([[0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
-                           [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
-                           [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299]])
-    expected_c = np.array([[0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
-                           [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
-                           [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]])
-    assert rel_error(next_h, expected_h) < 1e-7
-    assert rel_error(next_c, expected_c) < 1e-7
-
-
-def test_lstm_forward_gives_cs231ns_values():
-    N, D, H, T = 2, 5, 4, 3
-    x = np.linspace(-0.4, 0.6, num=N * T * D).reshape(N, T, D)
-    h0 = np.linspace(-0.4, 0.8, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.2, 0.9, num=4 * D * H).reshape(D, 4 * H)
-    Wh = np.linspace(-0.3, 0.6, num=4 * H * H).reshape(H, 4 * H)
-    b = np.linspace(0.2, 0.7, num=4 * H)
-    h, _ = L.lstm_forward(x, h0, Wx, Wh, b)
-    expected = np.array([
-        [[0.01764008, 0.01823233, 0.01882671, 0.0194232],
-         [0.11287491, 0.12146228, 0.13018446, 0.13902939],
-         [0.31358768, 0.33338627, 0.35304453, 0.37250975]],
-        [[0.45767879, 0.4761092, 0.4936887, 0.51041945],
-         [0.6704845, 0.69350089, 0.71486014, 0.7346449],
-         [0.81733511, 0.83677871, 0.85403753, 0.86935314]]])
-    assert rel_error(h, expected) < 1e-7
+    (x, W), _ = cs231n_case("word_embedding_forward")
+    np.testing.assert_array_equal(L.word_embedding_forward(x, W)[0], W[x])
 
 
 def test_lstm_gates_are_in_the_order_i_f_o_g():
@@ -231,23 +170,10 @@ def test_temporal_softmax_loss_ignores_masked_steps():
 
 # ---- CaptioningRNN -----------------------------------------------------------------------
 
-def linspace_model(cell_type):
-    """CS231n's check of the loss: every parameter a linspace."""
-    N, D, W, H, T = 10, 20, 30, 40, 13
-    word_to_idx = {"<NULL>": 0, "cat": 2, "dog": 3}
-    model = CaptioningRNN(word_to_idx, input_dim=D, wordvec_dim=W, hidden_dim=H, cell_type=cell_type,
-                          dtype=np.float64)
-    for name, value in model.params.items():
-        model.params[name] = np.linspace(-1.4, 1.3, num=value.size).reshape(*value.shape)
-    low, high = (-1.5, 0.3) if cell_type == "rnn" else (-0.5, 1.7)
-    features = np.linspace(low, high, num=N * D).reshape(N, D)
-    captions = (np.arange(N * T) % len(word_to_idx)).reshape(N, T)
-    return model, features, captions
-
-
-@pytest.mark.parametrize("cell_type, expected", [("rnn", 9.83235591003), ("lstm", 9.82445935443)])
-def test_captioning_loss_gives_cs231ns_values(cell_type, expected):
-    model, features, captions = linspace_model(cell_type)
+@pytest.mark.parametrize("cell_type", ["rnn", "lstm"])
+def test_captioning_loss_gives_cs231ns_values(cell_type):
+    model = CaptioningRNN(CAPTIONING_VOCAB, cell_type=cell_type, dtype=np.float64, **CAPTIONING_DIMS)
+    features, captions, expected = cs231n_captioning_case(model)
     loss, grads = model.loss(features, captions)
     assert abs(loss - expected) < 1e-10
     assert sorted(grads) == sorted(model.params)

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import public_check
 from .numpy_tools import _values
-from .rnn_tools import _check_backward
+from .rnn_tools import _backward_check, cs231n_case
 
 # One time step: N = 2, D = 3, H = 2 (four gates: 4H = 8 columns).
 STEP_X = np.linspace(-0.7, 0.8, num=6).reshape(2, 3)
@@ -66,6 +66,20 @@ SEQ_DB = np.array([0.0688242907316, 0.0799928243457, 0.0182806553354, -0.0069245
                    0.0583961239976, 0.0965893805039, 0.145229670662])
 
 
+# The backward passes: (forward pass, its arguments, the upstream gradients, the expected
+# gradients and their names), each checked by rnn_tools._check_backward.
+BACKWARD_CASES = {
+    "lstm_step_backward": ("lstm_step_forward", [STEP_X, STEP_H, STEP_C, STEP_WX, STEP_WH, STEP_B],
+                           [STEP_DNEXT_H, STEP_DNEXT_C],
+                           [STEP_DX, STEP_DPREV_H, STEP_DPREV_C, STEP_DWX, STEP_DWH, STEP_DB],
+                           ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"]),
+    "lstm_backward": ("lstm_forward", [SEQ_X, SEQ_H0, STEP_WX, STEP_WH, STEP_B], [SEQ_DH],
+                      [SEQ_DX, SEQ_DH0, SEQ_DWX, SEQ_DWH, SEQ_DB], ["dx", "dh0", "dWx", "dWh", "db"]),
+}
+for _target, _case in BACKWARD_CASES.items():
+    public_check(_target)(_backward_check(_target, *_case))
+
+
 def _gate_order_case(H=3):
     """Biases alone (no weights): the input gate open (i = 1), the forget gate shut
     (f = 0), the output gate half open (o = 1/2) and the block input g = 1/2, so that
@@ -89,60 +103,17 @@ def _check_lstm_step_forward(t):
     t.expect_close(next_h, np.full((2, 3), np.tanh(0.5) / 2), 1e-8, "next_h = o * tanh(next_c) on biases alone")
 
     # CS231n's check.
-    N, D, H = 3, 4, 5
-    x = np.linspace(-0.4, 1.2, num=N * D).reshape(N, D)
-    prev_h = np.linspace(-0.3, 0.7, num=N * H).reshape(N, H)
-    prev_c = np.linspace(-0.4, 0.9, num=N * H).reshape(N, H)
-    Wx = np.linspace(-2.1, 1.3, num=4 * D * H).reshape(D, 4 * H)
-    Wh = np.linspace(-0.7, 2.2, num=4 * H * H).reshape(H, 4 * H)
-    b = np.linspace(0.3, 0.7, num=4 * H)
-    next_h, next_c, _ = _values(t, t.call(lstm_step_forward, x, prev_h, prev_c, Wx, Wh, b), 3,
-                                "lstm_step_forward")
-    t.expect_close(next_c, [[0.32986176, 0.39145139, 0.451556, 0.51014116, 0.56717407],
-                            [0.66382255, 0.76674007, 0.87195994, 0.97902709, 1.08751345],
-                            [0.74192008, 0.90592151, 1.07717006, 1.25120233, 1.42395676]], 1e-7,
-                   "CS231n's expected next_c")
-    t.expect_close(next_h, [[0.24635157, 0.28610883, 0.32240467, 0.35525807, 0.38474904],
-                            [0.49223563, 0.55611431, 0.61507696, 0.66844003, 0.7159181],
-                            [0.56735664, 0.66310127, 0.74419266, 0.80889665, 0.858299]], 1e-7,
-                   "CS231n's expected next_h")
-
-
-@public_check("lstm_step_backward")
-def _check_lstm_step_backward(t):
-    from cs231n_core.rnn_layers import lstm_step_backward, lstm_step_forward
-
-    _check_backward(t, lstm_step_forward, lstm_step_backward,
-                    [STEP_X, STEP_H, STEP_C, STEP_WX, STEP_WH, STEP_B], [STEP_DNEXT_H, STEP_DNEXT_C],
-                    [STEP_DX, STEP_DPREV_H, STEP_DPREV_C, STEP_DWX, STEP_DWH, STEP_DB],
-                    ["dx", "dprev_h", "dprev_c", "dWx", "dWh", "db"])
+    args, expected = cs231n_case("lstm_step_forward")
+    next_h, next_c, _ = _values(t, t.call(lstm_step_forward, *args), 3, "lstm_step_forward")
+    t.expect_close(next_c, expected["next_c"], 1e-7, "CS231n's expected next_c")
+    t.expect_close(next_h, expected["next_h"], 1e-7, "CS231n's expected next_h")
 
 
 @public_check("lstm_forward")
 def _check_lstm_forward(t):
     from cs231n_core.rnn_layers import lstm_forward
 
-    N, D, H, T = 2, 5, 4, 3
-    x = np.linspace(-0.4, 0.6, num=N * T * D).reshape(N, T, D)
-    h0 = np.linspace(-0.4, 0.8, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.2, 0.9, num=4 * D * H).reshape(D, 4 * H)
-    Wh = np.linspace(-0.3, 0.6, num=4 * H * H).reshape(H, 4 * H)
-    b = np.linspace(0.2, 0.7, num=4 * H)
-    result = t.call(lstm_forward, x, h0, Wx, Wh, b)
-    h, _ = _values(t, result, 2, "lstm_forward (h, cache: the cell state is not returned)")
-    h = t.expect_array(h, (N, T, H), "h of 2 sequences of 3 steps and 4 hidden units", "float")
-    t.expect_close(h, [[[0.01764008, 0.01823233, 0.01882671, 0.0194232],
-                        [0.11287491, 0.12146228, 0.13018446, 0.13902939],
-                        [0.31358768, 0.33338627, 0.35304453, 0.37250975]],
-                       [[0.45767879, 0.4761092, 0.4936887, 0.51041945],
-                        [0.6704845, 0.69350089, 0.71486014, 0.7346449],
-                        [0.81733511, 0.83677871, 0.85403753, 0.86935314]]], 1e-7,
-                   "CS231n's expected h (the cell state starts at zero)")
-
-
-@public_check("lstm_backward")
-def _check_lstm_backward(t):
-    from cs231n_core.rnn_layers import lstm_backward, lstm_forward
-
-    _check_backward(t, lstm_forward, lstm_backward, [SEQ_X, SEQ_H0, STEP_WX, STEP_WH, STEP_B], [SEQ_DH],
-                    [SEQ_DX, SEQ_DH0, SEQ_DWX, SEQ_DWH, SEQ_DB], ["dx", "dh0", "dWx", "dWh", "db"])
+    args, expected = cs231n_case("lstm_forward")
+    h, _ = _values(t, t.call(lstm_forward, *args), 2, "lstm_forward (h, cache: the cell state is not returned)")
+    h = t.expect_array(h, (2, 3, 4), "h of 2 sequences of 3 steps and 4 hidden units", "float")
+    t.expect_close(h, expected["h"], 1e-7, "CS231n's expected h (the cell state starts at zero)")

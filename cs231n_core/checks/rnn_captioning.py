@@ -10,7 +10,8 @@ import numpy as np
 
 from . import public_check
 from .numpy_tools import _check_grads_dict, _pair, _scalar, _seeded, _values
-from .rnn_tools import _check_backward, _outputs
+from .rnn_tools import (CAPTIONING_DIMS, CAPTIONING_VOCAB, _backward_check, _outputs, cs231n_captioning_case,
+                        cs231n_case)
 
 # One time step: N = 2, D = 3, H = 4.
 STEP_X = np.linspace(-0.5, 0.6, num=6).reshape(2, 3)
@@ -95,6 +96,21 @@ LOSS_DX = np.array([[[0.358226653712, -0.3798959873, 0.014941815063, 0.006727518
                      [0, -0, 0, 0]]])
 
 
+# The backward passes: (forward pass, its arguments, the upstream gradients, the expected
+# gradients and their names), each checked by rnn_tools._check_backward.
+BACKWARD_CASES = {
+    "rnn_step_backward": ("rnn_step_forward", [STEP_X, STEP_H, STEP_WX, STEP_WH, STEP_B], [STEP_DNEXT],
+                          [STEP_DX, STEP_DPREV_H, STEP_DWX, STEP_DWH, STEP_DB],
+                          ["dx", "dprev_h", "dWx", "dWh", "db"]),
+    "rnn_backward": ("rnn_forward", [SEQ_X, SEQ_H0, STEP_WX, STEP_WH, STEP_B], [SEQ_DH],
+                     [SEQ_DX, SEQ_DH0, SEQ_DWX, SEQ_DWH, SEQ_DB], ["dx", "dh0", "dWx", "dWh", "db"]),
+    "temporal_affine_backward": ("temporal_affine_forward", [AFFINE_X, AFFINE_W, AFFINE_B], [AFFINE_DOUT],
+                                 [AFFINE_DX, AFFINE_DW, AFFINE_DB], ["dx", "dw", "db"]),
+}
+for _target, _case in BACKWARD_CASES.items():
+    public_check(_target)(_backward_check(_target, *_case))
+
+
 # --------------------------------------------------------------------------------------
 # The vanilla RNN
 # --------------------------------------------------------------------------------------
@@ -113,60 +129,22 @@ def _check_rnn_step_forward(t):
                    if np.allclose(got, [b, b]) else None)
 
     # CS231n's check.
-    N, D, H = 3, 10, 4
-    x = np.linspace(-0.4, 0.7, num=N * D).reshape(N, D)
-    prev_h = np.linspace(-0.2, 0.5, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.1, 0.9, num=D * H).reshape(D, H)
-    Wh = np.linspace(-0.3, 0.7, num=H * H).reshape(H, H)
-    b = np.linspace(-0.2, 0.4, num=H)
-    next_h = _pair(t, t.call(rnn_step_forward, x, prev_h, Wx, Wh, b), "rnn_step_forward")
-    expected = np.array([[-0.58172089, -0.50182032, -0.41232771, -0.31410098],
-                         [0.66854692, 0.79562378, 0.87755553, 0.92795967],
-                         [0.97934501, 0.99144213, 0.99646691, 0.99854353]])
-    t.expect_close(next_h, expected, 1e-7, "CS231n's expected next_h")
-
-
-@public_check("rnn_step_backward")
-def _check_rnn_step_backward(t):
-    from cs231n_core.rnn_layers import rnn_step_backward, rnn_step_forward
-
-    _check_backward(t, rnn_step_forward, rnn_step_backward, [STEP_X, STEP_H, STEP_WX, STEP_WH, STEP_B],
-                    [STEP_DNEXT], [STEP_DX, STEP_DPREV_H, STEP_DWX, STEP_DWH, STEP_DB],
-                    ["dx", "dprev_h", "dWx", "dWh", "db"])
+    args, expected = cs231n_case("rnn_step_forward")
+    next_h = _pair(t, t.call(rnn_step_forward, *args), "rnn_step_forward")
+    t.expect_close(next_h, expected["next_h"], 1e-7, "CS231n's expected next_h")
 
 
 @public_check("rnn_forward")
 def _check_rnn_forward(t):
     from cs231n_core.rnn_layers import rnn_forward
 
-    N, T, D, H = 2, 3, 4, 5
-    x = np.linspace(-0.1, 0.3, num=N * T * D).reshape(N, T, D)
-    h0 = np.linspace(-0.3, 0.1, num=N * H).reshape(N, H)
-    Wx = np.linspace(-0.2, 0.4, num=D * H).reshape(D, H)
-    Wh = np.linspace(-0.4, 0.1, num=H * H).reshape(H, H)
-    b = np.linspace(-0.7, 0.1, num=H)
-    h = _pair(t, t.call(rnn_forward, x, h0, Wx, Wh, b), "rnn_forward")
-    h = t.expect_array(h, (N, T, H), "h of 2 sequences of 3 steps and 5 hidden units", "float")
-    expected = np.array([
-        [[-0.42070749, -0.27279261, -0.11074945, 0.05740409, 0.22236251],
-         [-0.39525808, -0.22554661, -0.0409454, 0.14649412, 0.32397316],
-         [-0.42305111, -0.24223728, -0.04287027, 0.15997045, 0.35014525]],
-        [[-0.55857474, -0.39065825, -0.19198182, 0.02378408, 0.23735671],
-         [-0.27150199, -0.07088804, 0.13562939, 0.33099728, 0.50158768],
-         [-0.51014825, -0.30524429, -0.06755202, 0.17806392, 0.40333043]]])
-    t.expect_close(h[:, 0], expected[:, 0], 1e-7, "CS231n's expected first hidden state (from h0)")
-    t.expect_close(h, expected, 1e-7, "CS231n's expected h",
+    args, expected = cs231n_case("rnn_forward")
+    h = _pair(t, t.call(rnn_forward, *args), "rnn_forward")
+    h = t.expect_array(h, (2, 3, 5), "h of 2 sequences of 3 steps and 5 hidden units", "float")
+    t.expect_close(h[:, 0], expected["h"][:, 0], 1e-7, "CS231n's expected first hidden state (from h0)")
+    t.expect_close(h, expected["h"], 1e-7, "CS231n's expected h",
                    hint=lambda got, exp: "each step must start from the hidden state of the step "
                    "before, not from h0" if np.allclose(got[:, 0], exp[:, 0]) else None)
-
-
-@public_check("rnn_backward")
-def _check_rnn_backward(t):
-    from cs231n_core.rnn_layers import rnn_backward, rnn_forward
-
-    _check_backward(t, rnn_forward, rnn_backward, [SEQ_X, SEQ_H0, STEP_WX, STEP_WH, STEP_B],
-                    [SEQ_DH], [SEQ_DX, SEQ_DH0, SEQ_DWX, SEQ_DWH, SEQ_DB],
-                    ["dx", "dh0", "dWx", "dWh", "db"])
 
 
 # --------------------------------------------------------------------------------------
@@ -178,13 +156,10 @@ def _check_word_embedding_forward(t):
     from cs231n_core.rnn_layers import word_embedding_forward
 
     # CS231n's check: V = 5 words of dimension 3, word vectors k / 14.
-    x = np.array([[0, 3, 1, 2], [2, 1, 0, 3]])
-    W = np.linspace(0, 1, num=5 * 3).reshape(5, 3)
-    out = _pair(t, t.call(word_embedding_forward, x, W), "word_embedding_forward")
+    args, expected = cs231n_case("word_embedding_forward")
+    out = _pair(t, t.call(word_embedding_forward, *args), "word_embedding_forward")
     out = t.expect_array(out, (2, 4, 3), "out of 2 sequences of 4 words and 3 dimensions", "float")
-    expected = np.array([[[0, 1, 2], [9, 10, 11], [3, 4, 5], [6, 7, 8]],
-                         [[6, 7, 8], [3, 4, 5], [0, 1, 2], [9, 10, 11]]]) / 14
-    t.expect_close(out, expected, 1e-8, "CS231n's expected out (row x[i, t] of W)")
+    t.expect_close(out, expected["out"], 1e-8, "CS231n's expected out (row x[i, t] of W)")
 
 
 @public_check("word_embedding_backward")
@@ -219,14 +194,6 @@ def _check_temporal_affine_forward(t):
                 "temporal_affine_forward")
     out = t.expect_array(out, (2, 3, 5), "out of 2 sequences of 3 steps and 5 outputs", "float")
     t.expect_close(out, AFFINE_OUT, 1e-8, "the expected out (x[i, t] @ w + b at every step)")
-
-
-@public_check("temporal_affine_backward")
-def _check_temporal_affine_backward(t):
-    from cs231n_core.rnn_layers import temporal_affine_backward, temporal_affine_forward
-
-    _check_backward(t, temporal_affine_forward, temporal_affine_backward, [AFFINE_X, AFFINE_W, AFFINE_B],
-                    [AFFINE_DOUT], [AFFINE_DX, AFFINE_DW, AFFINE_DB], ["dx", "dw", "db"])
 
 
 @public_check("temporal_softmax_loss")
@@ -273,7 +240,6 @@ def _check_temporal_softmax_loss(t):
 # CaptioningRNN
 # --------------------------------------------------------------------------------------
 
-LINSPACE_VOCAB = {"<NULL>": 0, "cat": 2, "dog": 3}
 SAMPLE_VOCAB = {"<NULL>": 0, "<START>": 1, "<END>": 2, "a": 3, "b": 4, "c": 5}
 SAMPLE_CAPTIONS = {"rnn": np.array([[2, 0, 0, 0, 0, 0],
                                     [5, 4, 4, 5, 4, 4],
@@ -289,19 +255,14 @@ SAMPLE_CAPTIONS = {"rnn": np.array([[2, 0, 0, 0, 0, 0],
                                      [5, 3, 3, 3, 3, 3]])}
 
 
-def _linspace_loss(t, cell_type, low, high):
-    """CS231n's check of the loss: every parameter a linspace, features np.linspace(low,
-    high), captions counting 0, 1, 2, 0, ..."""
+def _linspace_loss(t, cell_type):
+    """CS231n's check of the loss: (its expected value, what loss returned)."""
     from cs231n_core.classifiers.rnn import CaptioningRNN
 
-    N, D, W, H, T = 10, 20, 30, 40, 13
-    model = _seeded(t, CaptioningRNN, LINSPACE_VOCAB, input_dim=D, wordvec_dim=W, hidden_dim=H,
-                    cell_type=cell_type, dtype=np.float64)
-    for name, value in model.params.items():
-        model.params[name] = np.linspace(-1.4, 1.3, num=value.size).reshape(*value.shape)
-    features = np.linspace(low, high, num=N * D).reshape(N, D)
-    captions = (np.arange(N * T) % len(LINSPACE_VOCAB)).reshape(N, T)
-    return model, t.call(model.loss, features, captions)
+    model = _seeded(t, CaptioningRNN, CAPTIONING_VOCAB, cell_type=cell_type, dtype=np.float64,
+                    **CAPTIONING_DIMS)
+    features, captions, expected_loss = cs231n_captioning_case(model)
+    return expected_loss, t.call(model.loss, features, captions)
 
 
 def _sample_model(t, cell_type):
@@ -330,21 +291,20 @@ def _check_captioning_rnn(t):
     from cs231n_core.classifiers.rnn import CaptioningRNN
     from cs231n_core.gradient_check import eval_numerical_gradient
 
-    model, result = _linspace_loss(t, "rnn", -1.5, 0.3)
+    expected_loss, result = _linspace_loss(t, "rnn")
     loss, grads = _values(t, result, 2, "loss(features, captions)")
-    _check_grads_dict(t, grads, model.params)
-    t.expect_close(_scalar(t, loss, "the loss"), 9.83235591003, 1e-9,
+    t.expect_close(_scalar(t, loss, "the loss"), expected_loss, 1e-9,
                    "CS231n's expected loss of a vanilla RNN (parameters set to linspaces)",
                    hint=lambda got, exp: "mask out the steps whose target (captions_out) is <NULL>")
 
     # Gradients against numerical ones, on a tiny model whose parameters are all of one
     # scale.
-    model = _seeded(t, CaptioningRNN, LINSPACE_VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6,
+    model = _seeded(t, CaptioningRNN, CAPTIONING_VOCAB, input_dim=4, wordvec_dim=5, hidden_dim=6,
                     dtype=np.float64)
     rs = np.random.RandomState(231)
     for name, value in sorted(model.params.items()):
         model.params[name] = 0.5 * rs.randn(*value.shape)
-    features, captions = rs.randn(2, 4), rs.randint(len(LINSPACE_VOCAB), size=(2, 3))
+    features, captions = rs.randn(2, 4), rs.randint(len(CAPTIONING_VOCAB), size=(2, 3))
     _, grads = _values(t, t.call(model.loss, features, captions), 2, "loss(features, captions)")
     _check_grads_dict(t, grads, model.params)
     for name in sorted(model.params):
@@ -366,9 +326,9 @@ def _check_captioning_rnn(t):
                     np.ones(4)) is None:
         t.note("skipped the LSTM's checks: lstm_forward is not implemented yet")
         return
-    _, result = _linspace_loss(t, "lstm", -0.5, 1.7)
+    expected_loss, result = _linspace_loss(t, "lstm")
     loss, _ = _values(t, result, 2, "loss(features, captions)")
-    t.expect_close(_scalar(t, loss, "the loss"), 9.82445935443, 1e-9,
+    t.expect_close(_scalar(t, loss, "the loss"), expected_loss, 1e-9,
                    "CS231n's expected loss of an LSTM (parameters set to linspaces)")
     model, features = _sample_model(t, "lstm")
     captions = t.call(model.sample, features, max_length=6)

@@ -125,7 +125,7 @@ def _check_rnn_step_forward(t):
                              STEP_WH[:3, :3].copy(), b), "rnn_step_forward")
     next_h = t.expect_array(next_h, (2, 3), "next_h of 2 examples and 3 hidden units", "float")
     t.expect_close(next_h, np.tanh([b, b]), 1e-8, "tanh(b) when x and prev_h are zero",
-                   hint=lambda got, exp: "apply tanh to x @ Wx + prev_h @ Wh + b"
+                   hint=lambda got, exp: "apply tanh to the activations (the affine terms plus b)"
                    if np.allclose(got, [b, b]) else None)
 
     # CS231n's check.
@@ -193,7 +193,7 @@ def _check_temporal_affine_forward(t):
     out = _pair(t, t.call(temporal_affine_forward, AFFINE_X.copy(), AFFINE_W.copy(), AFFINE_B.copy()),
                 "temporal_affine_forward")
     out = t.expect_array(out, (2, 3, 5), "out of 2 sequences of 3 steps and 5 outputs", "float")
-    t.expect_close(out, AFFINE_OUT, 1e-8, "the expected out (x[i, t] @ w + b at every step)")
+    t.expect_close(out, AFFINE_OUT, 1e-8, "the expected out (the affine layer at every time step)")
 
 
 @public_check("temporal_softmax_loss")

@@ -104,6 +104,23 @@ def _numerical(forward, args, k, upstream):
     return total
 
 
+def gradient_errors(forward, backward, args, upstream, names, grad_args=None):
+    """CS231n's gradient check of a backward pass, as its notebooks print it: for each
+    gradient, the relative error between backward(*upstream, cache of forward(*args))
+    and a numerical gradient of forward (centred differences); gradient k belongs to
+    argument grad_args[k] (by default argument k). Prints one line per gradient and
+    returns {name: relative error}."""
+    from cs231n_core.gradient_check import rel_error
+
+    grads = backward(*upstream, forward(*args)[-1])
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    errors = {}
+    for name, grad, k in zip(names, grads, grad_args or range(len(names))):
+        errors[name] = rel_error(_numerical(forward, args, k, upstream), grad)
+        print("%s error: %.3g" % (name, errors[name]))
+    return errors
+
+
 def _backward_check(backward, forward, args, upstream, expected, names):
     """The public check of rnn_layers.<backward> (see _check_backward), on fixed inputs:
     a section's module registers it, public_check(backward)(_backward_check(...))."""

@@ -315,7 +315,7 @@ def lstm_step_forward(x, prev_h, prev_c, Wx, Wh, b):
 
         i = sigmoid(a_i)   input gate        f = sigmoid(a_f)   forget gate
         o = sigmoid(a_o)   output gate       g = tanh(a_g)      block input
-        next_c = f * prev_c + i * g          next_h = o * tanh(next_c)
+        next_c = (f * prev_c) + (i * g)      next_h = o * tanh(next_c)
 
     Inputs:
     - x: array of shape (N, D), the inputs of this time step.

@@ -80,11 +80,12 @@ for _target, _case in BACKWARD_CASES.items():
     public_check(_target)(_backward_check(_target, *_case))
 
 
-def _gate_order_case(H=3):
-    """Biases alone (no weights): the input gate open (i = 1), the forget gate shut
-    (f = 0), the output gate half open (o = 1/2) and the block input g = 1/2, so that
-    next_c = 1/2 and next_h = tanh(1/2) / 2 whatever prev_c is."""
-    b = np.concatenate([np.full(H, 30.0), np.full(H, -30.0), np.zeros(H), np.full(H, np.arctanh(0.5))])
+def _gate_order_case(H=3, scale=30.0, output=0.0):
+    """Biases alone (no weights): the input gate open (i = 1, its activation `scale`), the
+    forget gate shut (f = 0, its activation -scale), the output gate's activation
+    `output` (o = 1/2 for 0) and the block input g = 1/2, so that next_c = 1/2 and
+    next_h = o * tanh(1/2) whatever prev_c is."""
+    b = np.concatenate([np.full(H, scale), np.full(H, -scale), np.full(H, output), np.full(H, np.arctanh(0.5))])
     return (np.ones((2, 4)), np.ones((2, H)), np.full((2, H), 7.0), np.zeros((4, 4 * H)),
             np.zeros((H, 4 * H)), b)
 
@@ -97,10 +98,17 @@ def _check_lstm_step_forward(t):
     next_h = t.expect_array(next_h, (2, 3), "next_h of 2 examples and 3 hidden units", "float")
     next_c = t.expect_array(next_c, (2, 3), "next_c", "float")
     t.expect_close(next_c, np.full((2, 3), 0.5), 1e-8,
-                   "next_c = f * prev_c + i * g on biases alone (gates in the order i, f, o, g)",
+                   "next_c = (f * prev_c) + (i * g) on biases alone (gates in the order i, f, o, g)",
                    hint=lambda got, exp: "split the activations into the gates in the order input, "
                    "forget, output, block input (i, f, o, g)")
     t.expect_close(next_h, np.full((2, 3), np.tanh(0.5) / 2), 1e-8, "next_h = o * tanh(next_c) on biases alone")
+    # The gates' activations at +-800: exp(800) overflows, a stable sigmoid gives 1 and 0.
+    next_h, _, _ = _values(t, t.call(lstm_step_forward, *_gate_order_case(scale=800.0, output=800.0)), 3,
+                           "lstm_step_forward")
+    t.expect_close(next_h, np.full((2, 3), np.tanh(0.5)), 1e-8,
+                   "next_h with the gates' activations at +-800 (i = o = 1, f = 0)",
+                   hint=lambda got, exp: "use the numerically stable sigmoid of rnn_layers.py: "
+                   "exp(800) overflows" if not np.all(np.isfinite(got)) else None)
 
     # CS231n's check.
     args, expected = cs231n_case("lstm_step_forward")

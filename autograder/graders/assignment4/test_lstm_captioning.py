@@ -36,7 +36,7 @@ def test_lstm_step_forward_gate_order(submission, rng):
     next_h, next_c = student_forwards(submission, "lstm_step_forward", [args])[0]
     expected_c = f * prev_c + i * (2 * g - 1)
     what = "lstm_step_forward with zero weights and biases setting i, f, o and g"
-    expect_close(next_c, expected_c, VALUE_TOL, what + ": next_c = f * prev_c + i * g")
+    expect_close(next_c, expected_c, VALUE_TOL, what + ": next_c = (f * prev_c) + (i * g)")
     expect_close(next_h, o * np.tanh(expected_c), VALUE_TOL, what + ": next_h = o * tanh(next_c)")
 
 

@@ -388,3 +388,20 @@ def test_train_classifier_learns_and_the_cnn_matches_a_size():
     size = training.count_params(training.digits_vit())
     assert abs(training.count_params(cnn) - size) <= 0.1 * size
     assert training.count_params(training.digits_cnn(8)) == 25162  # the course's DIGITS_CNN
+
+
+def test_compare_at_equal_size_trains_each_model_alike():
+    torch.manual_seed(0)
+    y = torch.randint(0, 10, (40,))
+    X = torch.rand(40, 1, 28, 28) * 0.2
+    for label in range(10):  # one bright row per class
+        X[y == label, :, 2 * label + 4] += 0.8
+    data = {"X_train": X[:30], "y_train": y[:30], "X_val": X[30:], "y_val": y[30:], "X_test": X[30:], "y_test": y[30:]}
+    cnn, _ = training.cnn_like(5000)
+    results = training.compare_at_equal_size({"cnn": cnn, "vit": training.digits_vit(num_layers=1, embed_dim=16,
+                                                                                     dim_feedforward=32)},
+                                             data, epochs=2, batch_size=16, progress=False)
+    assert set(results) == {"cnn", "vit"}
+    for result in results.values():
+        assert len(result["history"]["loss"]) == 4 and len(result["history"]["val_acc"]) == 2
+        assert 0.0 <= result["test_acc"] <= 1.0 and result["params"] > 0

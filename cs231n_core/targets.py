@@ -154,11 +154,21 @@ SECTIONS = (
     Section("pixelcnn", "assignment3", "Generative.ipynb", 5, {
         "cs231n_core/generative.py": _same_names("MaskedConv2d", "PixelCNN"),
     }),
+    # ---- assignment4 ----
+    Section("transformer_captioning", "assignment4", "Transformer_Captioning.ipynb", 30, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "MultiHeadAttention", "PositionalEncoding", "TransformerDecoderLayer"),
+        "cs231n_core/classifiers/transformer.py": _same_names("CaptioningTransformer"),
+    }),
+    Section("vision_transformer", "assignment4", "VisionTransformer.ipynb", 20, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"),
+    }),
 )
 
 # Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
 CHECK_HELPERS = ("__init__", "compare", "diagnosis", "fingerprint", "generative_tools", "linear_tools",
-                 "mismatch", "norm_tools", "numpy_tools", "torch_tools")
+                 "mismatch", "norm_tools", "numpy_tools", "torch_tools", "transformer_tools")
 
 
 def sections(assignment=None):
@@ -238,6 +248,11 @@ NOTEBOOK_TARGETS = {
             "generator", "discriminator_loss", "generator_loss", "ls_discriminator_loss",
             "ls_generator_loss", "build_dc_classifier", "build_dc_generator",
             "MaskedConv2d", "PixelCNN"],
+    },
+    "assignment4": {
+        "Transformer_Captioning.ipynb": ["MultiHeadAttention", "PositionalEncoding",
+                                         "TransformerDecoderLayer", "CaptioningTransformer"],
+        "VisionTransformer.ipynb": ["PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"],
     },
 }
 

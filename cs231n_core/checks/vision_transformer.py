@@ -1,0 +1,105 @@
+"""Public checks of assignment 4's Vision Transformer (transformer_layers.py: PatchEmbedding,
+TransformerEncoderLayer, VisionTransformer).
+
+Each check starts from torch.manual_seed(231) and builds the modules as CS231n's notebook
+does, so that they hold CS231n's weights; their evaluation-mode outputs are compared with
+the values that notebook prints (stored below). The order of the patches and of a
+patch's values is checked with an identity projection, dropout with p = 1.
+torch is imported inside each check, and each check leaves torch's global random
+numbers as it found them.
+"""
+import numpy as np
+
+from . import public_check
+from .torch_tools import as_numpy
+from .transformer_tools import (dependence, expect_all_dropped, expect_deterministic_in_eval, expect_values,
+                                forward, layer_norm, modules, seeded)
+
+# ---- CS231n's values (torch.manual_seed(231), evaluation mode) -----------------------------
+
+PATCH_EMBEDDING = [
+    [[-0.6312704, 0.02531429, 0.6112642, -0.49089882, 0.01412961, -0.6959372, -0.32862484, -0.45402682],
+     [0.18816411, -0.08142513, -0.9829535, -0.23975623, -0.23109074, 0.97950286, -0.40997326, 0.7457837],
+     [0.01810865, 0.15780598, -0.91804236, 0.36185235, 0.8379501, 1.0191797, -0.29667392, 0.20322265],
+     [-0.18697818, -0.45137224, -0.40339014, -1.4381214, -0.43450755, 0.7651071, -0.83683825, -0.16360264]],
+    [[-0.39786366, 0.16201034, -0.19008337, -1.0602452, -0.28693503, 0.09791763, 0.26614824, 0.41781986],
+     [0.35146567, -0.4469593, -0.1841726, 0.45757473, -0.61304873, -0.29104248, -0.16124889, -0.14987172],
+     [-0.2996967, 0.27353522, -0.09929767, 0.01973832, -1.2312065, -0.6374332, -0.22963578, 0.55696607],
+     [-0.93818814, 0.02465284, -0.21117875, 1.1860403, -0.06137538, -0.21062079, -0.094347, 0.50032747]]]
+ENCODER_LAYER = [[
+    [-0.48887438, -0.16470742, 0.7249629, -1.0907345, 1.5764195, 0.17484017, 0.8643941, -0.5209561,
+     -1.6651545, -1.1943513, 1.4809005, 0.30326116],
+    [-0.14663944, 1.052812, -0.96227, -0.20350897, -2.1478589, 1.2637341, 0.04015125, -0.945255,
+     1.408903, -0.43051198, 0.37110543, 0.69933903],
+    [0.08718029, 0.91050833, -1.208469, 1.1440394, -1.9794976, -0.38342738, -0.47407156, -0.17345548,
+     0.11738186, 1.9534125, 0.3525986, -0.3461999],
+    [-0.81389004, 0.76213264, -0.7094313, -1.5332246, 1.3837544, 0.4091982, 0.6569406, 0.7305365,
+     -1.197077, -1.3698943, 0.58292854, 1.0980265]]]
+VIT_SCORES = [
+    [-0.15802915, 0.15734261, -0.06002094, -0.1860142, -0.09376919, -0.08837911, 0.16224845, 0.0168601,
+     0.20606893, 0.13079852],
+    [-0.12838936, 0.20798579, -0.0620573, -0.11705838, -0.14088857, -0.11387511, 0.18839046, 0.03078492,
+     0.17386372, 0.06414902],
+    [-0.09435399, 0.20495278, -0.03362986, -0.12232997, -0.15535004, -0.10380758, 0.21114832, 0.03481449,
+     0.18798208, 0.12231653]]
+
+
+@public_check("PatchEmbedding")
+@seeded
+def _check_patch_embedding(t):
+    torch, layers, _ = modules()
+    embedding = t.call(layers.PatchEmbedding, img_size=16, patch_size=8, embed_dim=8)
+    x = torch.randn(2, 3, 16, 16)
+    expect_values(t, forward(t, embedding, x), PATCH_EMBEDDING, "CS231n's output of PatchEmbedding(16, 8, embed_dim=8)")
+    identity = t.call(layers.PatchEmbedding, img_size=6, patch_size=3, in_channels=2, embed_dim=18).double()
+    with torch.no_grad():
+        identity.proj.weight.copy_(torch.eye(18, dtype=torch.float64))
+        identity.proj.bias.zero_()
+    images = torch.arange(2 * 2 * 6 * 6, dtype=torch.float64).reshape(2, 2, 6, 6)
+    expected = np.stack([images[:, :, r:r + 3, c:c + 3].reshape(2, 18).numpy() for r in (0, 3) for c in (0, 3)], 1)
+    got = as_numpy(t, forward(t, identity, images), "the patches", double=True)
+    if got.shape != expected.shape:
+        t.fail("PatchEmbedding(6, 3, in_channels=2) on (2, 2, 6, 6) images returned shape %s, expected %s"
+               % (got.shape, expected.shape))
+    t.expect_close(got + 1.0, expected + 1.0, 1e-12,
+                   "the patches seen through an identity projection: row by row, each flattened as (C, P, P)")
+
+
+@public_check("TransformerEncoderLayer")
+@seeded
+def _check_encoder_layer(t):
+    torch, layers, _ = modules()
+    layer = t.call(layers.TransformerEncoderLayer, 12, 2, 48)
+    layer.eval()
+    x, mask = torch.randn(1, 4, 12), torch.randn(4, 4) < 0.5
+    expect_values(t, forward(t, layer, x, mask), ENCODER_LAYER, "CS231n's output of TransformerEncoderLayer(12, 2, 48)")
+    expect_deterministic_in_eval(t, layer, (x, mask), "TransformerEncoderLayer")
+    src = torch.randn(2, 5, 12, dtype=torch.float64, requires_grad=True)
+    diagonal = torch.eye(5, dtype=torch.bool)
+    if not np.array_equal(dependence(torch, forward(t, layer.double(), src, diagonal), src), np.eye(5, dtype=bool)):
+        t.fail("with src_mask the identity, each position must depend on itself only: pass src_mask to the "
+               "self-attention")
+    t.ok("src_mask reaches the self-attention (by gradients)")
+    dropped = t.call(layers.TransformerEncoderLayer, 12, 2, 48, dropout=1.0)
+    expect_all_dropped(t, dropped, (x,), layer_norm(torch, x), "TransformerEncoderLayer(dropout=1.0) in training mode",
+                       "with every sublayer's output dropped, each block must leave norm(src): apply "
+                       "dropout_self and dropout_ffn to the sublayers' outputs before adding the residual")
+
+
+@public_check("VisionTransformer")
+@seeded
+def _check_vision_transformer(t):
+    torch, layers, _ = modules()
+    images = torch.randn(3, 3, 32, 32)
+    model = t.call(layers.VisionTransformer)
+    model.eval()
+    expect_values(t, forward(t, model, images), VIT_SCORES, "CS231n's scores of VisionTransformer() on 3 images")
+    small = t.call(layers.VisionTransformer, img_size=8, patch_size=4, in_channels=1, embed_dim=8, num_layers=1,
+                   num_heads=2, dim_feedforward=16, num_classes=3).double()
+    small.eval()
+    x = torch.randn(2, 1, 8, 8, dtype=torch.float64)
+    with torch.no_grad():
+        tokens = small.transformer(small.positional_encoding(small.patch_embed(x)))
+        t.expect_close(as_numpy(t, forward(t, small, x), "the scores", double=True),
+                       small.head(tokens.mean(dim=1)).numpy(), 1e-10,
+                       "the scores of a small ViT: the head on the average of the encoded patches")

@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 __all__ = ["PositionalEncoding", "MultiHeadAttention", "FeedForwardNetwork",
-           "TransformerDecoderLayer", "TransformerEncoderLayer", "PatchEmbedding",
+           "TransformerDecoderLayer", "TransformerEncoderLayer", "PatchEmbedding", "add_blocks",
            "TransformerDecoder", "TransformerEncoder", "VisionTransformer", "clones",
            "init_transformer_weights"]
 
@@ -174,6 +174,22 @@ class FeedForwardNetwork(nn.Module):
         return self.fc2(self.dropout(self.gelu(self.fc1(x))))
 
 
+def add_blocks(layer, attentions, input_dim, num_heads, dim_feedforward, dropout):
+    """Give a Transformer layer its sublayers (given), in CS231n's order: for each name in
+    `attentions` ("self", "cross") a MultiHeadAttention <name>_attn, then the
+    FeedForwardNetwork ffn, then for each block (the attentions', then "ffn") its
+    nn.LayerNorm norm_<block>, then its nn.Dropout dropout_<block>. The order decides
+    the initial weights (each layer draws them when it is made)."""
+    for name in attentions:
+        setattr(layer, name + "_attn", MultiHeadAttention(input_dim, num_heads, dropout))
+    layer.ffn = FeedForwardNetwork(input_dim, dim_feedforward, dropout)
+    blocks = tuple(attentions) + ("ffn",)
+    for block in blocks:
+        setattr(layer, "norm_" + block, nn.LayerNorm(input_dim))
+    for block in blocks:
+        setattr(layer, "dropout_" + block, nn.Dropout(dropout))
+
+
 class TransformerDecoderLayer(nn.Module):
     """One layer of a Transformer decoder: three blocks, each a sublayer, dropout on its
     output, a residual connection and a layer norm (post-norm, as in the original paper):
@@ -183,7 +199,9 @@ class TransformerDecoderLayer(nn.Module):
         tgt = norm_ffn(tgt + dropout_ffn(ffn(tgt)))
 
     Inputs of __init__: input_dim D, num_heads, dim_feedforward (the feed-forward
-    network's hidden width), dropout.
+    network's hidden width), dropout. Layers (given, add_blocks): self_attn, cross_attn
+    (MultiHeadAttention), ffn (FeedForwardNetwork), norm_self, norm_cross, norm_ffn
+    (nn.LayerNorm), dropout_self, dropout_cross, dropout_ffn (nn.Dropout).
 
     forward(tgt, memory, tgt_mask=None):
     - tgt: (N, T, D), the sequence being decoded (the caption's words so far);
@@ -195,17 +213,7 @@ class TransformerDecoderLayer(nn.Module):
 
     def __init__(self, input_dim, num_heads, dim_feedforward=2048, dropout=0.1):
         super().__init__()
-        self.self_attn = MultiHeadAttention(input_dim, num_heads, dropout)
-        self.cross_attn = MultiHeadAttention(input_dim, num_heads, dropout)
-        self.ffn = FeedForwardNetwork(input_dim, dim_feedforward, dropout)
-
-        self.norm_self = nn.LayerNorm(input_dim)
-        self.norm_cross = nn.LayerNorm(input_dim)
-        self.norm_ffn = nn.LayerNorm(input_dim)
-
-        self.dropout_self = nn.Dropout(dropout)
-        self.dropout_cross = nn.Dropout(dropout)
-        self.dropout_ffn = nn.Dropout(dropout)
+        add_blocks(self, ("self", "cross"), input_dim, num_heads, dim_feedforward, dropout)
 
     def forward(self, tgt, memory, tgt_mask=None):
         # The self-attention block (given): the pattern of the other two.
@@ -235,7 +243,8 @@ class TransformerEncoderLayer(nn.Module):
         src = norm_self(src + dropout_self(self_attn(src, src, src, src_mask)))
         src = norm_ffn(src + dropout_ffn(ffn(src)))
 
-    Inputs of __init__: input_dim D, num_heads, dim_feedforward, dropout.
+    Inputs of __init__: input_dim D, num_heads, dim_feedforward, dropout. Layers (given,
+    add_blocks): self_attn, ffn, norm_self, norm_ffn, dropout_self, dropout_ffn.
 
     forward(src, src_mask=None): src (N, S, D), src_mask None or (S, S) (0/False:
     masked). Returns (N, S, D).
@@ -243,14 +252,7 @@ class TransformerEncoderLayer(nn.Module):
 
     def __init__(self, input_dim, num_heads, dim_feedforward=2048, dropout=0.1):
         super().__init__()
-        self.self_attn = MultiHeadAttention(input_dim, num_heads, dropout)
-        self.ffn = FeedForwardNetwork(input_dim, dim_feedforward, dropout)
-
-        self.norm_self = nn.LayerNorm(input_dim)
-        self.norm_ffn = nn.LayerNorm(input_dim)
-
-        self.dropout_self = nn.Dropout(dropout)
-        self.dropout_ffn = nn.Dropout(dropout)
+        add_blocks(self, ("self",), input_dim, num_heads, dim_feedforward, dropout)
 
     def forward(self, src, src_mask=None):
         # TODO: the self-attention block, then the feed-forward block (see the docstring

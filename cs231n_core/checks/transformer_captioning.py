@@ -15,8 +15,8 @@ import numpy as np
 
 from . import public_check
 from .torch_tools import as_numpy
-from .transformer_tools import (dependence, expect_all_dropped, expect_deterministic_in_eval, expect_values,
-                                forward, layer_norm, modules, seeded)
+from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence,
+                                expect_deterministic_in_eval, expect_values, forward, layer_norm, modules, seeded)
 
 # ---- CS231n's values (torch.manual_seed(231), evaluation mode) -----------------------------
 
@@ -32,6 +32,11 @@ CROSS_ATTENTION = [[
     [-0.19648182, 0.07016723, 0.52273434, -0.13876492, -0.35296705, 0.21628341, -0.26427844, -0.19017173],
     [-0.35920233, -0.08986745, 0.58356178, 0.00286411, -0.36434713, 0.26666829, -0.19725408, -0.16975427],
     [-0.37945694, 0.04329941, 0.56340933, -0.07486153, -0.43793014, 0.2714138, -0.22074005, -0.19800133]]]
+# Keys from other_data and values from a third draw (values, after other_data): not CS231n's.
+KEYS_AND_VALUES_APART = [[
+    [0.13453063, 0.23948595, 0.43505961, -0.33849216, -0.0478423, -0.10846186, -0.17635471, -0.11348899],
+    [0.10072191, 0.23605952, 0.50614542, -0.35766777, -0.10535646, 0.01394476, -0.22679639, -0.1919817],
+    [0.064084, 0.30214742, 0.51545393, -0.37007135, -0.1472258, 0.05816403, -0.24229908, -0.2087146]]]
 POSITIONAL_ENCODING = [[[-1.11058176, 1.00141215, 1.52802396, -0.07783377, -0.69635481, 1.1454854],
                         [0.81248266, -0.43026227, 0.49813938, 0.73197603, 1.13797522, 1.53305554]]]
 DECODER_LAYER = [[
@@ -73,6 +78,9 @@ def _check_multi_head_attention(t):
     other = torch.randn(1, 3, 8)
     expect_values(t, forward(t, attn, query=data, key=other, value=other), CROSS_ATTENTION,
                   "CS231n's attention of data to other_data (keys and values from other_data)")
+    values = torch.randn(1, 3, 8)
+    expect_values(t, forward(t, attn, query=data, key=other, value=values), KEYS_AND_VALUES_APART,
+                  "the attention of data to keys from other_data and values from another sequence")
     expect_deterministic_in_eval(t, attn, (data, data, data), "MultiHeadAttention")
     dropped = t.call(layers.MultiHeadAttention, 8, num_heads=2, dropout=1.0)
     expect_all_dropped(t, dropped, (data, other, other), dropped.proj.bias.detach().expand(1, 3, 8),
@@ -110,22 +118,18 @@ def _check_positional_encoding(t):
 @seeded
 def _check_decoder_layer(t):
     torch, layers, transformer = modules()
-    layer = t.call(layers.TransformerDecoderLayer, 12, 2, 48)
-    layer.eval()
-    tgt, memory = torch.randn(1, 4, 12), torch.randn(1, 5, 12)
-    mask = torch.randn(4, 4) < 0.5
-    expect_values(t, forward(t, layer, tgt, memory, mask), DECODER_LAYER,
-                  "CS231n's output of TransformerDecoderLayer(12, 2, 48)")
-    expect_deterministic_in_eval(t, layer, (tgt, memory, mask), "TransformerDecoderLayer")
+    layer, (tgt, memory, _) = check_cs231n_module(
+        t, layers.TransformerDecoderLayer, (12, 2, 48),
+        lambda: (torch.randn(1, 4, 12), torch.randn(1, 5, 12), torch.randn(4, 4) < 0.5),
+        DECODER_LAYER, "CS231n's output of TransformerDecoderLayer(12, 2, 48)")
     x = torch.randn(2, 6, 12, dtype=torch.float64, requires_grad=True)
-    out = forward(t, layer.double(), x, torch.randn(2, 5, 12, dtype=torch.float64), transformer.causal_mask(6))
-    if not np.array_equal(dependence(torch, out, x), np.tril(np.ones((6, 6), dtype=bool))):
-        t.fail("with a causal mask, output position i must depend on tgt positions j <= i only, and on all "
-               "of them (by gradients): apply tgt_mask in the self-attention only")
-    t.ok("with a causal mask, no output position depends on a later position (by gradients)")
-    dropped = t.call(layers.TransformerDecoderLayer, 12, 2, 48, dropout=1.0)
-    expect_all_dropped(t, dropped, (tgt, memory), layer_norm(torch, tgt),
-                       "TransformerDecoderLayer(dropout=1.0) in training mode",
+    expect_dependence(t, forward(t, layer.double(), x, torch.randn(2, 5, 12, dtype=torch.float64),
+                                 transformer.causal_mask(6)), x, np.tril(np.ones((6, 6), dtype=bool)),
+                      "with a causal mask, output position i must depend on tgt positions j <= i only, and on "
+                      "all of them (by gradients): apply tgt_mask in the self-attention only",
+                      "with a causal mask, no output position depends on a later position (by gradients)")
+    expect_all_dropped(t, t.call(layers.TransformerDecoderLayer, 12, 2, 48, dropout=1.0), (tgt, memory),
+                       layer_norm(torch, tgt), "TransformerDecoderLayer(dropout=1.0) in training mode",
                        "with every sublayer's output dropped, each block must leave norm(tgt): apply "
                        "dropout_cross and dropout_ffn to the sublayers' outputs before adding the residual")
 

@@ -36,6 +36,28 @@ def expect_values(t, out, expected, what, tol=VALUE_TOL):
     t.expect_close(as_numpy(t, out, what, double=True), np.asarray(expected), tol, what)
 
 
+def check_cs231n_module(t, cls, args, draw, expected, what):
+    """A cell of CS231n's notebook: the module cls(*args) (built first: CS231n's seeded
+    weights) in evaluation mode, then its inputs draw(); its output on them matches
+    `expected`, and a second pass gives the same output. Returns (module, inputs)."""
+    module = t.call(cls, *args)
+    module.eval()
+    inputs = draw()
+    expect_values(t, forward(t, module, *inputs), expected, what)
+    expect_deterministic_in_eval(t, module, inputs, type(module).__name__)
+    return module, inputs
+
+
+def expect_dependence(t, out, inputs, expected, sentence, ok_line):
+    """The positions of `out` depend on those of `inputs` exactly as the bool matrix
+    `expected` says (by gradients, see dependence); else fail with `sentence`."""
+    import torch
+
+    if not np.array_equal(dependence(torch, out, inputs), expected):
+        t.fail(sentence)
+    t.ok(ok_line)
+
+
 def expect_deterministic_in_eval(t, module, args, what):
     """Two forward passes in evaluation mode give the same output (dropout is off)."""
     module.eval()

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import public_check
 from .torch_tools import as_numpy
-from .transformer_tools import (dependence, expect_all_dropped, expect_deterministic_in_eval, expect_values,
+from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence, expect_values,
                                 forward, layer_norm, modules, seeded)
 
 # ---- CS231n's values (torch.manual_seed(231), evaluation mode) -----------------------------
@@ -69,19 +69,16 @@ def _check_patch_embedding(t):
 @seeded
 def _check_encoder_layer(t):
     torch, layers, _ = modules()
-    layer = t.call(layers.TransformerEncoderLayer, 12, 2, 48)
-    layer.eval()
-    x, mask = torch.randn(1, 4, 12), torch.randn(4, 4) < 0.5
-    expect_values(t, forward(t, layer, x, mask), ENCODER_LAYER, "CS231n's output of TransformerEncoderLayer(12, 2, 48)")
-    expect_deterministic_in_eval(t, layer, (x, mask), "TransformerEncoderLayer")
+    layer, (x, _) = check_cs231n_module(
+        t, layers.TransformerEncoderLayer, (12, 2, 48),
+        lambda: (torch.randn(1, 4, 12), torch.randn(4, 4) < 0.5),
+        ENCODER_LAYER, "CS231n's output of TransformerEncoderLayer(12, 2, 48)")
     src = torch.randn(2, 5, 12, dtype=torch.float64, requires_grad=True)
-    diagonal = torch.eye(5, dtype=torch.bool)
-    if not np.array_equal(dependence(torch, forward(t, layer.double(), src, diagonal), src), np.eye(5, dtype=bool)):
-        t.fail("with src_mask the identity, each position must depend on itself only: pass src_mask to the "
-               "self-attention")
-    t.ok("src_mask reaches the self-attention (by gradients)")
-    dropped = t.call(layers.TransformerEncoderLayer, 12, 2, 48, dropout=1.0)
-    expect_all_dropped(t, dropped, (x,), layer_norm(torch, x), "TransformerEncoderLayer(dropout=1.0) in training mode",
+    expect_dependence(t, forward(t, layer.double(), src, torch.eye(5, dtype=torch.bool)), src, np.eye(5, dtype=bool),
+                      "with src_mask the identity, each position must depend on itself only: pass src_mask to "
+                      "the self-attention", "src_mask reaches the self-attention (by gradients)")
+    expect_all_dropped(t, t.call(layers.TransformerEncoderLayer, 12, 2, 48, dropout=1.0), (x,), layer_norm(torch, x),
+                       "TransformerEncoderLayer(dropout=1.0) in training mode",
                        "with every sublayer's output dropped, each block must leave norm(src): apply "
                        "dropout_self and dropout_ffn to the sublayers' outputs before adding the residual")
 

@@ -26,15 +26,17 @@ scenes never enter the worker) must reach a floor calibrated on the reference.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_gradients, expect_near
-from autograder.trusted.torch_steps import Probes, gradient_steps, seed_of, state_arrays
+from autograder.graders.graded import graded_on_shared
+from autograder.trusted.expect import GradingFailure, expect_array, expect_gradients
+from autograder.trusted.torch_steps import Probes, gradient_steps, seed_of
 
-from .transformer_common import (CAPTION_LENGTH, CAPTIONING, DETACHING, F64_TOL, GRAD_TOL, LAYERS, MAX_DIGITS,
-                                 SCENE_WORDS, SLOT_DIM, TRAINING, attention, attention_state, causal,
-                                 captioning_scores, decoder_layer, decoder_state, expect_dropout_behaviour,
-                                 expect_output, greedy_captions, history_losses, layer_norm, learnable_count,
-                                 linear_state, mean_bleu, numerical_gradients, position_dependence,
-                                 positional_encoding, random_mask, scene_captions, trained_state)
+from .transformer_common import (CAPTIONING, CAPTION_LENGTH, DETACHING, F64_TOL, GRAD_TOL, LAYERS, MAX_DIGITS,
+                                 SCENE_WORDS, SLOT_DIM, TRAINING, all_dropped_probe, attention, attention_state,
+                                 calibrate, captioning_scores, causal, check_dropout, check_outputs, decoder_layer,
+                                 decoder_state, dropout_probes, expect_matches, greedy_captions, history_losses,
+                                 linear_state, loaded_module, mean_bleu, norms_only, numerical_gradients,
+                                 position_dependence, positional_encoding, random_mask, scene_captions,
+                                 trained_state)
 
 SECTION_WEIGHT = 30
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -56,66 +58,52 @@ def attention_problem(rng):
     dout = rng.normal(size=(2, 3, dim))
     probes = Probes()
     probes.seed(seed_of(rng))
-    attn = probes.module(LAYERS + "MultiHeadAttention", dim, heads, dropout=0.5, count="count", label="attn")
-    probes.function(attn.name + ".double")
-    probes.load_state(attn, state)
-    probes.function(attn.name + ".eval")
+    attn = loaded_module(probes, LAYERS + "MultiHeadAttention", (dim, heads), state, "attn", dropout=0.5)
     probes.forward(attn, x, x, x, save="self")
     probes.forward(attn, query, key, value, save="cross")
     probes.forward(attn, x, x, x, self_mask, save="self_masked")
     probes.forward(attn, query, key, value, mask.astype(np.int64), save="masked01")
     probes.forward(attn, *small, save="small", grads="grads", dout=dout)
-    probes.forward(attn, query, key, value, save="eval_a")
-    probes.forward(attn, query, key, value, save="eval_b")
-    probes.forward(attn, query, key, value, save="train_a", mode="train")
-    probes.forward(attn, query, key, value, save="train_b")
-    dropped = probes.module(LAYERS + "MultiHeadAttention", dim, heads, dropout=1.0, label="dropped")
-    probes.function(dropped.name + ".double")
-    probes.load_state(dropped, state)
-    probes.forward(dropped, query, key, value, save="dropped", mode="train")
+    dropout_probes(probes, attn, query, key, value)
+    all_dropped_probe(probes, LAYERS + "MultiHeadAttention", (dim, heads), (query, key, value), state=state)
     return probes.problem({"dim": dim, "heads": heads, "state": state, "x": x, "query": query, "key": key,
                            "value": value, "mask": mask, "self_mask": self_mask, "small": small, "dout": dout,
                            "what": "MultiHeadAttention(%d, %d)" % (dim, heads)})
 
 
-@pytest.mark.target("MultiHeadAttention")
-@pytest.mark.points(3)
-def test_attention_values(shared):
-    """parameter count; self-attention and attention to another sequence (keys and values from it) match the reference with the same weights"""
-    result, c = shared.get("MultiHeadAttention", attention_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
-    expected = attention(c["state"], "", c["x"], c["x"], c["x"], c["heads"])
-    expect_near(expect_output(result, "self", expected.shape, c["what"] + ": self-attention"), expected, F64_TOL,
-                c["what"] + ": self-attention (query = key = value)")
-    expected = attention(c["state"], "", c["query"], c["key"], c["value"], c["heads"])
-    expect_near(expect_output(result, "cross", expected.shape, c["what"] + ": attention to another sequence"),
-                expected, F64_TOL, c["what"] + ": attention of a query sequence to other keys and values")
+def attention_outputs(c):
+    x, state, heads = c["x"], c["state"], c["heads"]
+    return [("self", attention(state, "", x, x, x, heads), F64_TOL,
+             c["what"] + ": self-attention (query = key = value)"),
+            ("cross", attention(state, "", c["query"], c["key"], c["value"], heads), F64_TOL,
+             c["what"] + ": attention of a query sequence to other keys and values")]
 
 
-@pytest.mark.target("MultiHeadAttention")
-@pytest.mark.points(2)
-def test_attention_masks(shared):
-    """masked attention (0/False: may not attend), with a bool mask and with a 0/1 mask, matches the reference"""
-    result, c = shared.get("MultiHeadAttention", attention_problem)
-    expected = attention(c["state"], "", c["x"], c["x"], c["x"], c["heads"], c["self_mask"])
-    expect_near(expect_output(result, "self_masked", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + ": self-attention with a bool mask")
-    expected = attention(c["state"], "", c["query"], c["key"], c["value"], c["heads"], c["mask"])
-    expect_near(expect_output(result, "masked01", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + ": attention with a mask of 0s and 1s")
+def attention_masked_outputs(c):
+    x, state, heads = c["x"], c["state"], c["heads"]
+    return [("self_masked", attention(state, "", x, x, x, heads, c["self_mask"]), F64_TOL,
+             c["what"] + ": self-attention with a bool mask"),
+            ("masked01", attention(state, "", c["query"], c["key"], c["value"], heads, c["mask"]), F64_TOL,
+             c["what"] + ": attention with a mask of 0s and 1s")]
 
 
-@pytest.mark.target("MultiHeadAttention")
-@pytest.mark.points(2)
-def test_attention_dropout(shared):
-    """dropout acts on the attention weights, in training mode only"""
-    result, c = shared.get("MultiHeadAttention", attention_problem)
-    expect_dropout_behaviour(result, c["what"])
+def attention_dropped(c):
     n, s = c["query"].shape[:2]
-    expected = np.broadcast_to(c["state"]["proj.bias"], (n, s, c["dim"]))
-    expect_near(expect_output(result, "dropped", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + " with dropout 1 in training mode: with every attention weight dropped only "
-                "proj's bias is left (dropout belongs on the attention weights, after the softmax)")
+    return (np.broadcast_to(c["state"]["proj.bias"], (n, s, c["dim"])),
+            c["what"] + " with dropout 1 in training mode: with every attention weight dropped only proj's bias is "
+            "left (dropout belongs on the attention weights, after the softmax)")
+
+
+test_attention_values = graded_on_shared(
+    "MultiHeadAttention", 3, "parameter count; self-attention and attention to another sequence (keys and values "
+    "from it) match the reference with the same weights", check_outputs, "MultiHeadAttention", attention_problem,
+    attention_outputs)
+test_attention_masks = graded_on_shared(
+    "MultiHeadAttention", 2, "masked attention (0/False: may not attend), with a bool mask and with a 0/1 mask, "
+    "matches the reference", check_outputs, "MultiHeadAttention", attention_problem, attention_masked_outputs, False)
+test_attention_dropout = graded_on_shared(
+    "MultiHeadAttention", 2, "dropout acts on the attention weights, in training mode only", check_dropout,
+    "MultiHeadAttention", attention_problem, attention_dropped)
 
 
 @pytest.mark.target("MultiHeadAttention")
@@ -142,15 +130,10 @@ def positional_problem(rng):
     probes.attribute(encoding.name + ".pe", save="pe")
     probes.function(encoding.name + ".double")
     probes.forward(encoding, x, save="out", mode="eval")
-    probes.forward(encoding, x, save="eval_a")
-    probes.forward(encoding, x, save="eval_b")
-    probes.forward(encoding, x, save="train_a", mode="train")
-    probes.forward(encoding, x, save="train_b")
+    dropout_probes(probes, encoding, x)
     default = probes.module(LAYERS + "PositionalEncoding", dim, label="default")
     probes.attribute(default.name + ".pe.shape", save="default_shape")
-    dropped = probes.module(LAYERS + "PositionalEncoding", dim, dropout=1.0, max_len=length, label="dropped")
-    probes.function(dropped.name + ".double")
-    probes.forward(dropped, x, save="dropped", mode="train")
+    all_dropped_probe(probes, LAYERS + "PositionalEncoding", (dim,), (x,), max_len=length)
     return probes.problem({"dim": dim, "length": length, "x": x,
                            "what": "PositionalEncoding(%d, max_len=%d)" % (dim, length)})
 
@@ -164,33 +147,25 @@ def test_positional_encoding_buffer(shared):
         raise GradingFailure("%s has learnable parameters; the encoding is a fixed buffer "
                              "(self.register_buffer), never trained" % c["what"])
     expected = positional_encoding(c["length"], c["dim"])[None]
-    expect_near(expect_output(result, "pe", expected.shape, c["what"] + ": self.pe"), expected, PE_TOL,
-                c["what"] + ": the buffer pe")
+    expect_matches(result, "pe", expected, PE_TOL, c["what"] + ": the buffer pe")
     shape = tuple(int(np.asarray(v)) for v in result["default_shape"])
     if shape != (1, 5000, c["dim"]):
         raise GradingFailure("PositionalEncoding(%d): pe has shape %s, expected (1, 5000, %d) (max_len=5000 "
                              "by default)" % (c["dim"], shape, c["dim"]))
 
 
-@pytest.mark.target("PositionalEncoding")
-@pytest.mark.points(1)
-def test_positional_encoding_forward(shared):
-    """forward adds the encoding of the first S positions to x (N, S, D)"""
-    result, c = shared.get("PositionalEncoding", positional_problem)
-    s = c["x"].shape[1]
-    expected = c["x"] + positional_encoding(c["length"], c["dim"])[None, :s]
-    expect_near(expect_output(result, "out", expected.shape, c["what"]), expected, PE_TOL,
-                c["what"] + ": the output in evaluation mode")
+def encoding_outputs(c):
+    expected = c["x"] + positional_encoding(c["length"], c["dim"])[None, :c["x"].shape[1]]
+    return [("out", expected, PE_TOL, c["what"] + ": the output in evaluation mode")]
 
 
-@pytest.mark.target("PositionalEncoding")
-@pytest.mark.points(1)
-def test_positional_encoding_dropout(shared):
-    """dropout after adding the encoding, in training mode only"""
-    result, c = shared.get("PositionalEncoding", positional_problem)
-    expect_dropout_behaviour(result, c["what"])
-    expect_near(expect_output(result, "dropped", c["x"].shape, c["what"]), np.zeros(c["x"].shape), 0.0,
-                c["what"] + " with dropout 1 in training mode (everything is dropped)")
+test_positional_encoding_forward = graded_on_shared(
+    "PositionalEncoding", 1, "forward adds the encoding of the first S positions to x (N, S, D)", check_outputs,
+    "PositionalEncoding", positional_problem, encoding_outputs, False)
+test_positional_encoding_dropout = graded_on_shared(
+    "PositionalEncoding", 1, "dropout after adding the encoding, in training mode only", check_dropout,
+    "PositionalEncoding", positional_problem,
+    lambda c: (np.zeros(c["x"].shape), c["what"] + " with dropout 1 in training mode (everything is dropped)"))
 
 
 # --- TransformerDecoderLayer ----------------------------------------------------------------
@@ -203,11 +178,8 @@ def decoder_problem(rng):
     mask = random_mask(rng, t, t)
     probes = Probes()
     probes.seed(seed_of(rng))
-    layer = probes.module(LAYERS + "TransformerDecoderLayer", dim, heads, hidden, dropout=0.5, count="count",
-                          label="layer")
-    probes.function(layer.name + ".double")
-    probes.load_state(layer, state)
-    probes.function(layer.name + ".eval")
+    layer = loaded_module(probes, LAYERS + "TransformerDecoderLayer", (dim, heads, hidden), state, "layer",
+                          dropout=0.5)
     probes.forward(layer, tgt, memory, causal(t), save="causal_out")
     probes.forward(layer, tgt, memory, save="open_out")
     probes.forward(layer, tgt, memory, mask, save="masked_out")
@@ -215,30 +187,29 @@ def decoder_problem(rng):
         dout = np.zeros((n, t, dim))
         dout[:, position] = rng.normal(size=(n, dim))
         probes.function(layer.name, tgt, memory, causal(t), grads="dependence%d" % position, wrt=(0, 1), dout=dout)
-    probes.forward(layer, tgt, memory, save="eval_a")
-    probes.forward(layer, tgt, memory, save="eval_b")
-    probes.forward(layer, tgt, memory, save="train_a", mode="train")
-    probes.forward(layer, tgt, memory, save="train_b")
-    dropped = probes.module(LAYERS + "TransformerDecoderLayer", dim, heads, hidden, dropout=1.0, label="dropped")
-    probes.function(dropped.name + ".double")
-    probes.load_state(dropped, state)
-    probes.forward(dropped, tgt, memory, save="dropped", mode="train")
+    dropout_probes(probes, layer, tgt, memory)
+    all_dropped_probe(probes, LAYERS + "TransformerDecoderLayer", (dim, heads, hidden), (tgt, memory), state=state)
     return probes.problem({"state": state, "heads": heads, "tgt": tgt, "memory": memory, "mask": mask,
                            "what": "TransformerDecoderLayer(%d, %d, %d)" % (dim, heads, hidden)})
 
 
-@pytest.mark.target("TransformerDecoderLayer")
-@pytest.mark.points(3)
-def test_decoder_layer_values(shared):
-    """self-attention (with and without a mask), cross-attention to the memory and the feed-forward block, each with its dropout, residual and layer norm, match the reference"""
-    result, c = shared.get("TransformerDecoderLayer", decoder_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
+def decoder_outputs(c):
     t = c["tgt"].shape[1]
-    for name, mask, how in (("causal_out", causal(t), "with a causal mask"), ("open_out", None, "without a mask"),
-                            ("masked_out", c["mask"], "with a random mask")):
-        expected = decoder_layer(c["state"], "", c["tgt"], c["memory"], c["heads"], mask)
-        expect_near(expect_output(result, name, expected.shape, c["what"]), expected, F64_TOL,
-                    "%s %s (evaluation mode)" % (c["what"], how))
+    return [(name, decoder_layer(c["state"], "", c["tgt"], c["memory"], c["heads"], mask), F64_TOL,
+             "%s %s (evaluation mode)" % (c["what"], how))
+            for name, mask, how in (("causal_out", causal(t), "with a causal mask"),
+                                    ("open_out", None, "without a mask"),
+                                    ("masked_out", c["mask"], "with a random mask"))]
+
+
+test_decoder_layer_values = graded_on_shared(
+    "TransformerDecoderLayer", 3, "self-attention (with and without a mask), cross-attention to the memory and the "
+    "feed-forward block, each with its dropout, residual and layer norm, match the reference", check_outputs,
+    "TransformerDecoderLayer", decoder_problem, decoder_outputs)
+test_decoder_layer_dropout = graded_on_shared(
+    "TransformerDecoderLayer", 2, "dropout on each sublayer's output before the residual, in training mode only",
+    check_dropout, "TransformerDecoderLayer", decoder_problem,
+    lambda c: norms_only(c, ("norm_self", "norm_cross", "norm_ffn"), "tgt"))
 
 
 @pytest.mark.target("TransformerDecoderLayer")
@@ -262,20 +233,6 @@ def test_decoder_layer_causal(shared):
     if not sees_memory.all():
         raise GradingFailure("%s: %d output positions do not depend on the memory; the cross-attention "
                              "takes its keys and values from memory" % (c["what"], int((~sees_memory).sum())))
-
-
-@pytest.mark.target("TransformerDecoderLayer")
-@pytest.mark.points(2)
-def test_decoder_layer_dropout(shared):
-    """dropout on each sublayer's output before the residual, in training mode only"""
-    result, c = shared.get("TransformerDecoderLayer", decoder_problem)
-    expect_dropout_behaviour(result, c["what"])
-    expected = c["tgt"]
-    for norm in ("norm_self.", "norm_cross.", "norm_ffn."):
-        expected = layer_norm(c["state"], norm, expected)
-    expect_near(expect_output(result, "dropped", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + " with dropout 1 in training mode: with every sublayer's output dropped only "
-                "the residual path and the three layer norms are left")
 
 
 # --- CaptioningTransformer: a forward pass with given weights -------------------------------
@@ -311,12 +268,9 @@ def captioning_problem(rng):
     distinct_features = rng.normal(size=(1, input_dim))
     probes = Probes()
     probes.seed(seed_of(rng))
-    model = probes.module(CAPTIONING + "CaptioningTransformer", words, input_dim, dim, num_heads=CAPTIONER["heads"],
-                          num_layers=CAPTIONER["layers"], max_length=CAPTIONER["max_length"], count="count",
-                          label="model")
-    probes.function(model.name + ".double")
-    probes.load_state(model, state)
-    probes.function(model.name + ".eval")
+    model = loaded_module(probes, CAPTIONING + "CaptioningTransformer", (words, input_dim, dim), state, "model",
+                          num_heads=CAPTIONER["heads"], num_layers=CAPTIONER["layers"],
+                          max_length=CAPTIONER["max_length"])
     probes.forward(model, features, captions, save="scores")
     weight = probes.attribute(model.name + ".embedding.weight")
     for position in range(distinct.shape[1]):
@@ -332,15 +286,15 @@ def captioning_problem(rng):
                                                        CAPTIONER["layers"])})
 
 
-@pytest.mark.target("CaptioningTransformer")
-@pytest.mark.points(3)
-def test_captioning_scores(shared):
-    """forward: embedded words plus positional encoding, decoded against the projected features with a causal mask, then scored: matches the reference with the same weights"""
-    result, c = shared.get("CaptioningTransformer", captioning_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
+def captioning_outputs(c):
     expected = captioning_scores(c["state"], c["features"], c["captions"], CAPTIONER["heads"], CAPTIONER["layers"])
-    expect_near(expect_output(result, "scores", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + ": the scores (N, T, V) in evaluation mode")
+    return [("scores", expected, F64_TOL, c["what"] + ": the scores (N, T, V) in evaluation mode")]
+
+
+test_captioning_scores = graded_on_shared(
+    "CaptioningTransformer", 3, "forward: embedded words plus positional encoding, decoded against the projected "
+    "features with a causal mask, then scored: matches the reference with the same weights", check_outputs,
+    "CaptioningTransformer", captioning_problem, captioning_outputs)
 
 
 @pytest.mark.target("CaptioningTransformer")
@@ -370,7 +324,7 @@ TRAIN = {"scenes": 200, "held_out": 200, "wordvec_dim": 32, "heads": 2, "layers"
 # Calibrated on the reference (this project's cs231n_core through the sandboxed worker, one
 # core) over the grading seeds 0-19, with
 #     .venv/bin/python -m autograder.graders.assignment4.test_transformer_captioning 0-19
-# (calibrate_captioner below), min / mean (sd) / max over the 20 seeds:
+# (calibrate, transformer_common.py), min / mean (sd) / max over the 20 seeds:
 #     training loss, mean of the last 10 iterations (dropout on)  0.214 / 0.364 (0.087) / 0.569
 #     held-out BLEU of the captions its weights write               0.701 / 0.828 (0.060) / 0.910
 #     worker CPU (torch's import included)                          4.8 / 5.2 / 6.0 s
@@ -463,50 +417,23 @@ def test_captioning_sample(shared):
 def test_captioning_held_out_bleu(shared):
     """the captions that the trained weights write for held-out scenes reach the BLEU floor"""
     result, context = trained_captioner(shared)
-    state = trained_state(result, TRAINED_WHAT)
-    decoded, _ = greedy_captions(state, context["held_features"], TRAIN["heads"], TRAIN["layers"], SCENE_WORDS,
-                                 CAPTION_LENGTH + 2)
-    bleu = mean_bleu(decoded, context["held_captions"])
+    bleu = held_out_bleu(result, context)
     if not bleu >= BLEU_FLOOR:
         raise GradingFailure("%s: the captions its weights write for %d held-out scenes have BLEU %.3f, below "
                              "the %.2f that the reference reaches" % (TRAINED_WHAT, TRAIN["held_out"], bleu,
                                                                       BLEU_FLOOR))
 
 
-# --- calibration of the training checks (run by hand, never by the grading) -------------------
-
-def calibrate_captioner(seeds):
-    """Grade this project's own cs231n_core (the reference) on the training problem of each
-    grading seed, through the sandboxed worker, and print the final training loss, the
-    held-out BLEU and the worker's CPU time: the figures behind LOSS_BOUND and BLEU_FLOOR."""
-    import os
-    import tempfile
-
-    from autograder.trusted.shared_runs import SharedRuns
-    from autograder.trusted.submission import Submission
-
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    rows = []
-    with tempfile.TemporaryDirectory() as scratch_root:
-        submission = Submission(root, scratch_root, preload=WORKER_PRELOAD)
-        for seed in seeds:
-            result, context = SharedRuns(submission, seed).get("CaptioningTransformer training",
-                                                               captioner_training_problem)
-            state = trained_state(result, TRAINED_WHAT)
-            decoded, _ = greedy_captions(state, context["held_features"], TRAIN["heads"], TRAIN["layers"],
-                                         SCENE_WORDS, CAPTION_LENGTH + 2)
-            rows.append((float(history_losses(result["history"], TRAINED_WHAT)[-10:].mean()),
-                         mean_bleu(decoded, context["held_captions"]), submission.last_outcome.cpu_s))
-            print("seed %3d: loss %.3f, held-out BLEU %.3f, worker CPU %.1f s" % ((seed,) + rows[-1]), flush=True)
-        submission.close()
-    rows = np.array(rows)
-    for column, name in enumerate(("loss", "BLEU", "worker CPU s")):
-        print("%-12s min %.3f  mean %.3f (sd %.3f)  max %.3f" % (name, rows[:, column].min(), rows[:, column].mean(),
-                                                                rows[:, column].std(), rows[:, column].max()))
+def held_out_bleu(result, context):
+    """The BLEU of the captions that the trained weights write for the held-out scenes."""
+    decoded, _ = greedy_captions(trained_state(result, TRAINED_WHAT), context["held_features"], TRAIN["heads"],
+                                 TRAIN["layers"], SCENE_WORDS, CAPTION_LENGTH + 2)
+    return mean_bleu(decoded, context["held_captions"])
 
 
 if __name__ == "__main__":
     import sys
 
-    first, _, last = (sys.argv[1] if len(sys.argv) > 1 else "0-9").partition("-")
-    calibrate_captioner(range(int(first), int(last or first) + 1))
+    calibrate("CaptioningTransformer training", captioner_training_problem,
+              {"loss": lambda result, _: float(history_losses(result["history"], TRAINED_WHAT)[-10:].mean()),
+               "held-out BLEU": held_out_bleu}, sys.argv)

@@ -16,15 +16,16 @@ distorted digits, which never enter the worker, is computed here from those weig
 import numpy as np
 import pytest
 
+from autograder.graders.graded import graded_on_shared
 from autograder.trusted.digits import load_digits
-from autograder.trusted.expect import GradingFailure, expect_count, expect_gradients, expect_near
+from autograder.trusted.expect import GradingFailure, expect_gradients
 from autograder.trusted.held_out import augment_images
 from autograder.trusted.torch_steps import Probes, seed_of
 
-from .transformer_common import (DETACHING, F64_TOL, LAYERS, TRAINING, encoder_layer, encoder_state,
-                                 expect_dropout_behaviour, expect_output, layer_norm, learnable_count, linear_state,
-                                 patch_embedding, position_dependence, positional_encoding, random_mask,
-                                 trained_state, vit_scores)
+from .transformer_common import (DETACHING, F64_TOL, LAYERS, TRAINING, all_dropped_probe, calibrate, check_dropout,
+                                 check_outputs, dropout_probes, encoder_layer, encoder_state, loaded_module,
+                                 expect_dropout_behaviour, linear_state, norms_only, patch_embedding,
+                                 position_dependence, positional_encoding, random_mask, trained_state, vit_scores)
 
 SECTION_WEIGHT = 20
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
@@ -40,8 +41,15 @@ def patch_gradient(state, dout, shape, patch):
     return grid.transpose(0, 3, 1, 4, 2, 5).reshape(shape)
 
 
+def patch_and_grid(rng, patches):
+    """A patch size and a number of patches per side, never equal: where they are, an
+    image cut as (P, H / P) instead of (H / P, P) would look right."""
+    patch = int(rng.choice(patches))
+    return patch, int(rng.choice([g for g in (2, 3, 4) if g != patch]))
+
+
 def patch_problem(rng):
-    channels, patch, grid = int(rng.integers(1, 4)), int(rng.integers(2, 5)), int(rng.integers(2, 4))
+    channels, patch, grid = int(rng.integers(1, 4)), *patch_and_grid(rng, (2, 3, 4))
     side, dim, n = grid * patch, int(rng.integers(5, 13)), int(rng.integers(2, 4))
     state = linear_state(rng, {}, "proj.", dim, channels * patch * patch)
     images = rng.normal(size=(n, channels, side, side))
@@ -58,15 +66,11 @@ def patch_problem(rng):
                                    % (side, patch, channels, dim)})
 
 
-@pytest.mark.target("PatchEmbedding")
-@pytest.mark.points(3)
-def test_patch_embedding_values(shared):
-    """images cut into patches row by row, each flattened as (C, P, P) and projected: matches the reference"""
-    result, c = shared.get("PatchEmbedding", patch_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
-    expected = patch_embedding(c["state"], "", c["images"], c["patch"])
-    expect_near(expect_output(result, "out", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + ": the patch embeddings (N, num_patches, embed_dim)")
+test_patch_embedding_values = graded_on_shared(
+    "PatchEmbedding", 3, "images cut into patches row by row, each flattened as (C, P, P) and projected: matches the "
+    "reference", check_outputs, "PatchEmbedding", patch_problem,
+    lambda c: [("out", patch_embedding(c["state"], "", c["images"], c["patch"]), F64_TOL,
+                c["what"] + ": the patch embeddings (N, num_patches, embed_dim)")])
 
 
 @pytest.mark.target("PatchEmbedding")
@@ -94,39 +98,35 @@ def encoder_problem(rng):
     band = banded(s, 1)
     probes = Probes()
     probes.seed(seed_of(rng))
-    layer = probes.module(LAYERS + "TransformerEncoderLayer", dim, heads, hidden, dropout=0.5, count="count",
-                          label="layer")
-    probes.function(layer.name + ".double")
-    probes.load_state(layer, state)
-    probes.function(layer.name + ".eval")
+    layer = loaded_module(probes, LAYERS + "TransformerEncoderLayer", (dim, heads, hidden), state, "layer",
+                          dropout=0.5)
     probes.forward(layer, src, save="open_out")
     probes.forward(layer, src, mask, save="masked_out")
     for position in range(s):
         dout = np.zeros((n, s, dim))
         dout[:, position] = rng.normal(size=(n, dim))
         probes.function(layer.name, src, band, grads="dependence%d" % position, wrt=(0,), dout=dout)
-    probes.forward(layer, src, save="eval_a")
-    probes.forward(layer, src, save="eval_b")
-    probes.forward(layer, src, save="train_a", mode="train")
-    probes.forward(layer, src, save="train_b")
-    dropped = probes.module(LAYERS + "TransformerEncoderLayer", dim, heads, hidden, dropout=1.0, label="dropped")
-    probes.function(dropped.name + ".double")
-    probes.load_state(dropped, state)
-    probes.forward(dropped, src, save="dropped", mode="train")
+    dropout_probes(probes, layer, src)
+    all_dropped_probe(probes, LAYERS + "TransformerEncoderLayer", (dim, heads, hidden), (src,), state=state)
     return probes.problem({"state": state, "heads": heads, "src": src, "mask": mask, "band": band,
                            "what": "TransformerEncoderLayer(%d, %d, %d)" % (dim, heads, hidden)})
 
 
-@pytest.mark.target("TransformerEncoderLayer")
-@pytest.mark.points(3)
-def test_encoder_layer_values(shared):
-    """self-attention and the feed-forward block, each with its dropout, residual and layer norm, with and without a mask: match the reference"""
-    result, c = shared.get("TransformerEncoderLayer", encoder_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
-    for name, mask, how in (("open_out", None, "without a mask"), ("masked_out", c["mask"], "with a random mask")):
-        expected = encoder_layer(c["state"], "", c["src"], c["heads"], mask)
-        expect_near(expect_output(result, name, expected.shape, c["what"]), expected, F64_TOL,
-                    "%s %s (evaluation mode)" % (c["what"], how))
+def encoder_outputs(c):
+    return [(name, encoder_layer(c["state"], "", c["src"], c["heads"], mask), F64_TOL,
+             "%s %s (evaluation mode)" % (c["what"], how))
+            for name, mask, how in (("open_out", None, "without a mask"),
+                                    ("masked_out", c["mask"], "with a random mask"))]
+
+
+test_encoder_layer_values = graded_on_shared(
+    "TransformerEncoderLayer", 3, "self-attention and the feed-forward block, each with its dropout, residual and "
+    "layer norm, with and without a mask: match the reference", check_outputs, "TransformerEncoderLayer",
+    encoder_problem, encoder_outputs)
+test_encoder_layer_dropout = graded_on_shared(
+    "TransformerEncoderLayer", 2, "dropout on each sublayer's output before the residual, in training mode only",
+    check_dropout, "TransformerEncoderLayer", encoder_problem,
+    lambda c: norms_only(c, ("norm_self", "norm_ffn"), "src"))
 
 
 @pytest.mark.target("TransformerEncoderLayer")
@@ -144,18 +144,6 @@ def test_encoder_layer_mask(shared):
                              % (c["what"], int(np.any(depends != c["band"], axis=1).sum())))
 
 
-@pytest.mark.target("TransformerEncoderLayer")
-@pytest.mark.points(2)
-def test_encoder_layer_dropout(shared):
-    """dropout on each sublayer's output before the residual, in training mode only"""
-    result, c = shared.get("TransformerEncoderLayer", encoder_problem)
-    expect_dropout_behaviour(result, c["what"])
-    expected = layer_norm(c["state"], "norm_ffn.", layer_norm(c["state"], "norm_self.", c["src"]))
-    expect_near(expect_output(result, "dropped", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + " with dropout 1 in training mode: with every sublayer's output dropped only "
-                "the residual path and the two layer norms are left")
-
-
 # --- VisionTransformer: a forward pass with given weights -----------------------------------------
 
 def vit_state(rng, channels, patch, dim, num_layers, hidden, classes):
@@ -170,7 +158,7 @@ VIT = {"heads": 2, "layers": 2}
 
 
 def vit_problem(rng):
-    channels, patch, grid = int(rng.integers(1, 4)), int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    channels, patch, grid = int(rng.integers(1, 4)), *patch_and_grid(rng, (2, 3))
     dim, hidden, classes = int(rng.choice([8, 12])), int(rng.integers(16, 33)), int(rng.integers(3, 7))
     side = grid * patch
     state = vit_state(rng, channels, patch, dim, VIT["layers"], hidden, classes)
@@ -183,25 +171,18 @@ def vit_problem(rng):
     probes.function(model.name + ".double")
     probes.load_state(model, state)
     probes.forward(model, images, save="scores", mode="eval")
-    probes.forward(model, images, save="eval_a")
-    probes.forward(model, images, save="eval_b")
-    probes.forward(model, images, save="train_a", mode="train")
-    probes.forward(model, images, save="train_b")
+    dropout_probes(probes, model, images)
     return probes.problem({"state": state, "images": images, "patch": patch,
                            "what": "VisionTransformer(img_size=%d, patch_size=%d, in_channels=%d, embed_dim=%d, "
                                    "num_layers=%d, num_heads=%d, dim_feedforward=%d, num_classes=%d)"
                                    % (side, patch, channels, dim, VIT["layers"], VIT["heads"], hidden, classes)})
 
 
-@pytest.mark.target("VisionTransformer")
-@pytest.mark.points(3)
-def test_vision_transformer_scores(shared):
-    """patches, positional encoding, encoder layers, the average of the patch vectors and the head: the class scores match the reference"""
-    result, c = shared.get("VisionTransformer", vit_problem)
-    expect_count(result["count"], learnable_count(c["state"]), c["what"])
-    expected = vit_scores(c["state"], c["images"], c["patch"], VIT["heads"], VIT["layers"])
-    expect_near(expect_output(result, "scores", expected.shape, c["what"]), expected, F64_TOL,
-                c["what"] + ": the class scores in evaluation mode")
+test_vision_transformer_scores = graded_on_shared(
+    "VisionTransformer", 3, "patches, positional encoding, encoder layers, the average of the patch vectors and the "
+    "head: the class scores match the reference", check_outputs, "VisionTransformer", vit_problem,
+    lambda c: [("scores", vit_scores(c["state"], c["images"], c["patch"], VIT["heads"], VIT["layers"]), F64_TOL,
+                c["what"] + ": the class scores in evaluation mode")])
 
 
 @pytest.mark.target("VisionTransformer")
@@ -219,7 +200,7 @@ TRAIN = {"train": 1000, "held_out": 500, "strength": 0.5, "patch_size": 4, "embe
 # Calibrated on the reference (this project's cs231n_core through the sandboxed worker, one
 # core) over the grading seeds 0-19, with
 #     .venv/bin/python -m autograder.graders.assignment4.test_vision_transformer 0-19
-# (calibrate_vit below), min / mean (sd) / max over the 20 seeds:
+# (calibrate, transformer_common.py), min / mean (sd) / max over the 20 seeds:
 #     held-out accuracy (500 distorted digits, scored here)  0.850 / 0.871 (0.011) / 0.894
 #     worker CPU (torch's import included)                   2.8 / 3.1 / 3.6 s
 # The floor is 6 standard deviations below the reference's mean and 0.05 below its worst
@@ -274,35 +255,7 @@ def test_vision_transformer_learns_digits(shared):
                              "reaches" % (TRAINED_WHAT, TRAIN["held_out"], accuracy, ACCURACY_FLOOR))
 
 
-# --- calibration of the training check (run by hand, never by the grading) ---------------------------
-
-def calibrate_vit(seeds):
-    """Grade this project's own cs231n_core (the reference) on the training problem of each
-    grading seed, through the sandboxed worker, and print the held-out accuracy and the
-    worker's CPU time: the figures behind ACCURACY_FLOOR."""
-    import os
-    import tempfile
-
-    from autograder.trusted.shared_runs import SharedRuns
-    from autograder.trusted.submission import Submission
-
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
-    rows = []
-    with tempfile.TemporaryDirectory() as scratch_root:
-        submission = Submission(root, scratch_root, preload=WORKER_PRELOAD)
-        for seed in seeds:
-            result, context = SharedRuns(submission, seed).get("VisionTransformer training", digits_problem)
-            rows.append((held_out_accuracy(result, context), submission.last_outcome.cpu_s))
-            print("seed %3d: held-out accuracy %.3f, worker CPU %.1f s" % ((seed,) + rows[-1]), flush=True)
-        submission.close()
-    rows = np.array(rows)
-    for column, name in enumerate(("accuracy", "worker CPU s")):
-        print("%-12s min %.3f  mean %.3f (sd %.3f)  max %.3f" % (name, rows[:, column].min(), rows[:, column].mean(),
-                                                                rows[:, column].std(), rows[:, column].max()))
-
-
 if __name__ == "__main__":
     import sys
 
-    first, _, last = (sys.argv[1] if len(sys.argv) > 1 else "0-9").partition("-")
-    calibrate_vit(range(int(first), int(last or first) + 1))
+    calibrate("VisionTransformer training", digits_problem, {"held-out accuracy": held_out_accuracy}, sys.argv)

@@ -1,7 +1,7 @@
 """Shared by the graders of the transformers (test_transformer_captioning.py,
 test_vision_transformer.py): random states by the skeleton's layer names, NumPy
-references of every layer (float64), greedy decoding, BLEU, and the captioned scenes a
-captioner is trained on.
+references of every layer (float64), greedy decoding, and the captioned scenes a
+captioner is trained on (scored with the instructor's BLEU, captioning_data.bleu_score).
 
 Not a test module (pytest collects only test_*.py). Tensors never cross the sandbox's
 boundary: the worker builds the submission's modules, loads the states drawn here
@@ -9,13 +9,12 @@ boundary: the worker builds the submission's modules, loads the states drawn her
 arrays back; the references are computed here, in NumPy, from the same states (the
 trusted process never imports torch for these graders).
 """
-from collections import Counter
-
 import numpy as np
 from scipy.special import erf
 
-from autograder.trusted.expect import GradingFailure, expect_array
+from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_near
 from autograder.trusted.torch_steps import state_arrays
+from cs231n_core.captioning_data import bleu_score
 
 LAYERS = "cs231n_core.transformer_layers:"
 CAPTIONING = "cs231n_core.classifiers.transformer:"
@@ -118,15 +117,20 @@ def feed_forward(state, prefix, x):
     return linear(state, prefix + "fc2.", gelu(linear(state, prefix + "fc1.", x)))
 
 
+def post_norm(state, prefix, block, x, sublayer_output):
+    """A block's output: the layer norm norm_<block> of the residual sum."""
+    return layer_norm(state, "%snorm_%s." % (prefix, block), x + sublayer_output)
+
+
 def decoder_layer(state, prefix, tgt, memory, heads, mask=None):
-    x = layer_norm(state, prefix + "norm_self.", tgt + attention(state, prefix + "self_attn.", tgt, tgt, tgt, heads, mask))
-    x = layer_norm(state, prefix + "norm_cross.", x + attention(state, prefix + "cross_attn.", x, memory, memory, heads))
-    return layer_norm(state, prefix + "norm_ffn.", x + feed_forward(state, prefix + "ffn.", x))
+    x = post_norm(state, prefix, "self", tgt, attention(state, prefix + "self_attn.", tgt, tgt, tgt, heads, mask))
+    x = post_norm(state, prefix, "cross", x, attention(state, prefix + "cross_attn.", x, memory, memory, heads))
+    return post_norm(state, prefix, "ffn", x, feed_forward(state, prefix + "ffn.", x))
 
 
 def encoder_layer(state, prefix, src, heads, mask=None):
-    x = layer_norm(state, prefix + "norm_self.", src + attention(state, prefix + "self_attn.", src, src, src, heads, mask))
-    return layer_norm(state, prefix + "norm_ffn.", x + feed_forward(state, prefix + "ffn.", x))
+    x = post_norm(state, prefix, "self", src, attention(state, prefix + "self_attn.", src, src, src, heads, mask))
+    return post_norm(state, prefix, "ffn", x, feed_forward(state, prefix + "ffn.", x))
 
 
 def positional_encoding(length, dim):
@@ -229,6 +233,43 @@ def expect_output(result, name, shape, what):
     return expect_array(value, shape, what)
 
 
+def expect_matches(result, name, expected, tol, what):
+    """The worker's answer `name` is one array of expected's shape, within `tol` of it
+    (expect_near)."""
+    expect_near(expect_output(result, name, expected.shape, what), expected, tol, what)
+
+
+def check_outputs(shared, target, problem, references, count=True):
+    """The outputs of the shared run of `target` match their references: references(c),
+    for the run's context c, lists (the worker's answer's name, the expected array, the
+    tolerance, what it is); with count, first the module's parameter count is that of
+    the state it was loaded with."""
+    result, c = shared.get(target, problem)
+    if count:
+        expect_count(result["count"], learnable_count(c["state"]), c["what"])
+    for name, expected, tol, what in references(c):
+        expect_matches(result, name, expected, tol, what)
+
+
+def check_dropout(shared, target, problem, left_when_dropped):
+    """Dropout in training mode only (dropout_probes' four passes), and what is left when
+    every dropout probability is 1: left_when_dropped(c) gives (expected, what)."""
+    result, c = shared.get(target, problem)
+    expect_dropout_behaviour(result, c["what"])
+    expected, what = left_when_dropped(c)
+    expect_matches(result, "dropped", expected, F64_TOL, what)
+
+
+def norms_only(c, norms, source):
+    """What a layer leaves when every dropout probability is 1: its input through its
+    layer norms, one after the other."""
+    expected = c[source]
+    for norm in norms:
+        expected = layer_norm(c["state"], norm + ".", expected)
+    return (expected, "%s with dropout 1 in training mode: with every sublayer's output dropped only the residual "
+            "path and the layer norms (%s) are left" % (c["what"], ", ".join(norms)))
+
+
 def history_losses(history, what):
     """The losses of a trainer's history ({"loss": [...]}) as a float array."""
     if not isinstance(history, dict) or "loss" not in history:
@@ -244,6 +285,33 @@ def random_mask(rng, rows, cols):
     mask = rng.random((rows, cols)) < 0.6
     mask[np.arange(rows), rng.integers(0, cols, rows)] = True
     return mask
+
+
+def loaded_module(probes, path, args, state, label, **kwargs):
+    """The module path(*args, **kwargs) in the worker (kept under `label`), its parameter
+    count saved as "count", then in float64, loaded with `state` and in evaluation mode."""
+    module = probes.module(path, *args, count="count", label=label, **kwargs)
+    probes.function(module.name + ".double")
+    probes.load_state(module, state)
+    probes.function(module.name + ".eval")
+    return module
+
+
+def dropout_probes(probes, module, *inputs):
+    """Two forward passes in evaluation mode, then two in training mode, of the module
+    on the same inputs (eval_a, eval_b, train_a, train_b)."""
+    for name, mode in (("eval_a", "eval"), ("eval_b", None), ("train_a", "train"), ("train_b", None)):
+        probes.forward(module, *inputs, save=name, mode=mode)
+
+
+def all_dropped_probe(probes, path, args, inputs, state=None, **kwargs):
+    """The output ("dropped") of path(*args, dropout=1.0, **kwargs) on `inputs` in float64
+    and training mode, loaded with `state` when given."""
+    dropped = probes.module(path, *args, dropout=1.0, label="dropped", **kwargs)
+    probes.function(dropped.name + ".double")
+    if state is not None:
+        probes.load_state(dropped, state)
+    probes.forward(dropped, *inputs, save="dropped", mode="train")
 
 
 def expect_dropout_behaviour(result, what):
@@ -301,17 +369,43 @@ def caption_words(row, words=SCENE_WORDS):
     return out
 
 
-def bleu1(candidate, reference):
-    """CS231n's BLEU: unigram precision, clipped by the reference's counts, times the
-    brevity penalty (one reference); 0 for an empty candidate."""
-    if not candidate:
-        return 0.0
-    counts, allowed = Counter(candidate), Counter(reference)
-    precision = sum(min(c, allowed[w]) for w, c in counts.items()) / len(candidate)
-    penalty = 1.0 if len(candidate) > len(reference) else float(np.exp(1.0 - len(reference) / len(candidate)))
-    return precision * penalty
-
-
 def mean_bleu(sampled, references):
-    """The average BLEU of sampled caption rows against reference caption rows."""
-    return float(np.mean([bleu1(caption_words(s), caption_words(r)) for s, r in zip(sampled, references)]))
+    """The average BLEU of sampled caption rows against reference caption rows (CS231n's
+    unigram BLEU, captioning_data.bleu_score, one reference per scene)."""
+    return float(np.mean([bleu_score([caption_words(r)], caption_words(s), max_n=1)
+                          for s, r in zip(sampled, references)]))
+
+
+# --- calibration of the training checks (run by hand, never by the grading) -------------------
+
+def calibrate(key, build, measures, argv):
+    """Grade this project's own cs231n_core (the reference) on the training problem `build`
+    (shared run `key`) of each grading seed of argv[1] ("0-19"), through the sandboxed
+    worker, printing each seed's `measures` ({name: function(result, context) -> float})
+    and the worker's CPU time, then their min, mean, standard deviation and max: the
+    figures behind a training check's threshold."""
+    import os
+    import tempfile
+
+    from autograder.trusted.shared_runs import SharedRuns
+    from autograder.trusted.submission import Submission
+
+    first, _, last = (argv[1] if len(argv) > 1 else "0-9").partition("-")
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    table = {name: [] for name in list(measures) + ["worker CPU s"]}
+    with tempfile.TemporaryDirectory() as scratch_root:
+        submission = Submission(root, scratch_root, preload=("torch",))
+        try:
+            for seed in range(int(first), int(last or first) + 1):
+                result, context = SharedRuns(submission, seed).get(key, build)
+                row = {name: measure(result, context) for name, measure in measures.items()}
+                row["worker CPU s"] = submission.last_outcome.cpu_s
+                print("seed %3d: %s" % (seed, ", ".join("%s %.3f" % item for item in row.items())), flush=True)
+                for name, value in row.items():
+                    table[name].append(value)
+        finally:
+            submission.close()
+    for name, values in table.items():
+        values = np.array(values)
+        print("%-14s min %.3f  mean %.3f (sd %.3f)  max %.3f" % (name, values.min(), values.mean(), values.std(),
+                                                                values.max()))

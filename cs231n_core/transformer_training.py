@@ -18,7 +18,8 @@
 * Attention maps: ``recorded_attention`` keeps the attention weights of every
   ``MultiHeadAttention`` of a model during a forward pass, read where they enter the
   layer's dropout (so it works with any implementation that applies ``attn_drop`` to
-  the weights, as the assignment asks).
+  the weights, as the assignment asks); ``plot_attention`` draws one layer's heads,
+  ``show_captions`` images under their captions, ``show_patches`` an image's patches.
 
 Every trainer shows a tqdm progress bar per epoch (``progress=False`` hides it), keeps
 the loss of every iteration, seeds torch when given a seed, and trains on the device
@@ -38,7 +39,7 @@ from .transformer_layers import MultiHeadAttention, VisionTransformer
 
 __all__ = ["caption_loss", "train_captioner", "train_classifier", "accuracy", "class_scores",
            "count_params", "digit_images", "digits_vit", "digits_cnn", "cnn_like", "compare_at_equal_size",
-           "recorded_attention", "patch_grid"]
+           "recorded_attention", "patch_grid", "plot_attention", "show_captions", "show_patches"]
 
 
 def _tensor(array, device, dtype):
@@ -287,3 +288,76 @@ def recorded_attention(model):
         for handle in handles:
             handle.remove()
 
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+# --------------------------------------------------------------------------------------
+
+def plot_attention(weights, query_labels, key_labels, title=""):
+    """One figure of a layer's attention, one panel per head.
+
+    Inputs:
+    - weights: (H, S, T) attention weights of one example (rows sum to 1).
+    - query_labels, key_labels: the S and T tick labels (words, or patch numbers).
+    Returns the matplotlib Figure.
+    """
+    import matplotlib.pyplot as plt
+
+    weights = np.asarray(weights.detach().cpu() if torch.is_tensor(weights) else weights)
+    heads = weights.shape[0]
+    fig, axes = plt.subplots(1, heads, figsize=(3.2 * heads + 1, 3.4), squeeze=False)
+    for head, ax in enumerate(axes[0]):
+        ax.imshow(weights[head], vmin=0.0, vmax=1.0, cmap="viridis")
+        ax.set_xticks(range(len(key_labels)))
+        ax.set_xticklabels(key_labels, rotation=90, fontsize=8)
+        ax.set_yticks(range(len(query_labels)))
+        ax.set_yticklabels(query_labels if head == 0 else [], fontsize=8)
+        ax.set_title("head %d" % (head + 1), fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_captions(images, captions, references=None, ncols=4):
+    """Images (N, H, W) in a grid, each titled with its caption (and, when references is
+    given, the first reference caption under it). Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    count = len(images)
+    rows = -(-count // ncols)
+    fig, axes = plt.subplots(rows, ncols, figsize=(3.3 * ncols, 3.6 * rows), squeeze=False)
+    for i, ax in enumerate(axes.ravel()):
+        ax.axis("off")
+        if i >= count:
+            continue
+        ax.imshow(np.asarray(images[i]), cmap="gray", vmin=0.0, vmax=1.0)
+        title = captions[i]
+        if references is not None:
+            title += "\nGT: " + references[i]
+        ax.set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def show_patches(image, patch_size):
+    """One image (C, H, W) beside its patches in PatchEmbedding's order (numbered), its
+    first channel in grey. Returns the Figure."""
+    import matplotlib.pyplot as plt
+
+    image = image.detach().cpu().numpy() if torch.is_tensor(image) else np.asarray(image)
+    patches = patch_grid(image, patch_size)
+    grid = int(round(len(patches) ** 0.5))
+    low, high = float(image.min()), float(image.max())
+    fig = plt.figure(figsize=(8, 4))
+    whole = fig.add_subplot(1, 2, 1)
+    whole.imshow(image[0], cmap="gray", vmin=low, vmax=high)
+    whole.set_title("image")
+    whole.axis("off")
+    for number, patch in enumerate(patches):  # the right half: the grid of patches
+        ax = fig.add_subplot(grid, 2 * grid, (number // grid) * 2 * grid + grid + number % grid + 1)
+        ax.imshow(patch[0], cmap="gray", vmin=low, vmax=high)
+        ax.set_title(str(number), fontsize=7)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from .pretrained_models import DIGITS_CNN, build_network
 from .pytorch_models import count_params
 from .training import fit_minibatches, shuffled_batches
-from .transformer_layers import MultiHeadAttention, VisionTransformer
+from .transformer_layers import VisionTransformer
 
 __all__ = ["caption_loss", "train_captioner", "train_classifier", "accuracy", "class_scores",
            "count_params", "digit_images", "digits_vit", "digits_cnn", "cnn_like", "compare_at_equal_size",
@@ -270,7 +270,7 @@ def _keep_weights(maps, name, module, inputs, output):
 @contextlib.contextmanager
 def recorded_attention(model):
     """Within the block, {module name: attention weights (N, H, S, T)} of the last
-    forward pass of every MultiHeadAttention in `model` (e.g.
+    forward pass of every MultiHeadAttention (a module with an attn_drop) in `model` (e.g.
     "transformer.layers.0.self_attn"), taken where the weights enter the layer's
     attn_drop; the hooks are removed at the end of the block.
 
@@ -280,7 +280,9 @@ def recorded_attention(model):
     """
     maps, handles = {}, []
     for name, module in model.named_modules():
-        if isinstance(module, MultiHeadAttention):
+        # An attention layer is known by its attn_drop (a MultiHeadAttention, whichever
+        # copy of the class made it).
+        if isinstance(getattr(module, "attn_drop", None), torch.nn.Dropout):
             handles.append(module.attn_drop.register_forward_hook(functools.partial(_keep_weights, maps, name)))
     try:
         yield maps

@@ -61,6 +61,34 @@ CAPTIONING_SCORES = [
 
 # ---- MultiHeadAttention ---------------------------------------------------------------------
 
+def _expect_attention_weights(t, torch, attn, x):
+    """The weights that reach attn.attn_drop in self-attention on x (N, S, E): (N, H, S, S),
+    each query's summing to 1 over the keys, and softmax(Q K^T / sqrt(E / H)) of the
+    module's own query and key layers, head by head (the notebook's equation)."""
+    from cs231n_core.transformer_training import recorded_attention
+
+    with recorded_attention(attn) as maps:
+        forward(t, attn, x, x, x)
+    weights = maps.get("")
+    N, S, E = x.shape
+    H = attn.n_head
+    if weights is None or tuple(weights.shape) != (N, H, S, S):
+        t.fail("self.attn_drop must get the attention weights, of shape (N, H, S, T) = %s, got %s: apply it "
+               "to the weights after the softmax" % ((N, H, S, S), None if weights is None else tuple(weights.shape)))
+    if not torch.allclose(weights.sum(dim=-1), torch.ones(N, H, S), atol=1e-5):
+        t.fail("a query's attention weights must sum to 1 over the keys: take the softmax over the last "
+               "dimension (the keys), not over the queries")
+    with torch.no_grad():
+        q = attn.query(x).reshape(N, S, H, E // H).transpose(1, 2)
+        k = attn.key(x).reshape(N, S, H, E // H).transpose(1, 2)
+        expected = torch.softmax(q @ k.transpose(2, 3) / np.sqrt(E // H), dim=-1)
+    if not torch.allclose(weights, expected, atol=1e-5):
+        t.fail("the attention weights are not softmax(Q K^T / sqrt(E / H)) of each head: each head takes its own "
+               "E / H features of every position (view (N, S, H, E / H), then transpose), and the scores are "
+               "divided by the square root of a head's dimension, E / H")
+    t.ok("the attention weights are softmax(Q K^T / sqrt(E / H)), head by head")
+
+
 @public_check("MultiHeadAttention")
 @seeded
 def _check_multi_head_attention(t):
@@ -68,6 +96,7 @@ def _check_multi_head_attention(t):
     attn = t.call(layers.MultiHeadAttention, 8, num_heads=2)
     attn.eval()
     data = torch.randn(1, 3, 8)
+    _expect_attention_weights(t, torch, attn, data)
     out = forward(t, attn, query=data, key=data, value=data)
     if as_numpy(t, out, "the output").shape != (1, 3, 8):
         t.fail("self-attention on (1, 3, 8) returned shape %s, expected (1, 3, 8)" % (tuple(out.shape),))
@@ -95,10 +124,6 @@ def _check_multi_head_attention(t):
 @seeded
 def _check_positional_encoding(t):
     torch, layers, _ = modules()
-    data = torch.randn(1, 2, 6)
-    encoder = t.call(layers.PositionalEncoding, 6)
-    encoder.eval()
-    expect_values(t, forward(t, encoder, data), POSITIONAL_ENCODING, "CS231n's output of PositionalEncoding(6)")
     encoding = t.call(layers.PositionalEncoding, 10, max_len=7)
     if list(encoding.parameters()) or "pe" not in dict(encoding.named_buffers()):
         t.fail("the encoding must be the buffer self.pe (register_buffer), with no learnable parameters")
@@ -106,10 +131,27 @@ def _check_positional_encoding(t):
     expected = np.where(j % 2 == 0, np.sin(i * 10000.0 ** (-j / 10)), np.cos(i * 10000.0 ** (-(j - 1) / 10)))
     t.expect_close(as_numpy(t, encoding.pe, "pe", double=True).reshape(7, 10) + 2.0, expected + 2.0, 1e-6,
                    "the buffer pe of PositionalEncoding(10, max_len=7) (plus 2, to compare zeros): "
-                   "sin in even columns, cos in odd ones, exponents 0, 0, 2, 2, ...")
+                   "sin in even columns, cos in odd ones, exponents 0, 0, 2, 2, ...", hint=_encoding_hint)
+    data = torch.randn(1, 2, 6)
+    encoder = t.call(layers.PositionalEncoding, 6)
+    encoder.eval()
+    expect_values(t, forward(t, encoder, data), POSITIONAL_ENCODING, "CS231n's output of PositionalEncoding(6)")
     dropped = t.call(layers.PositionalEncoding, 6, dropout=1.0)
     expect_all_dropped(t, dropped, (data,), torch.zeros(1, 2, 6), "PositionalEncoding(6, dropout=1.0) in training mode",
                        "with dropout 1 the output must be all zeros: apply self.dropout to x + pe")
+
+
+def _encoding_hint(got, expected):
+    """Where an encoding (plus 2) goes wrong: position 0, the first pair of columns, or the
+    frequencies of the later ones."""
+    got, expected = got - 2.0, expected - 2.0
+    if not np.allclose(got[0], expected[0], atol=1e-5):
+        return ("at position 0 every sine must be 0 and every cosine 1: sines in the even columns, cosines "
+                "in the odd ones, of position times a frequency")
+    if not np.allclose(got[:, :2], expected[:, :2], atol=1e-5):
+        return "columns 0 and 1 must be sin(i) and cos(i) of the position i (exponent 0)"
+    return ("the later columns' frequencies are off: column j uses 10000 ** (-(j - j % 2) / D), the same "
+            "for a sine and the cosine after it, smaller and smaller")
 
 
 # ---- TransformerDecoderLayer --------------------------------------------------------------
@@ -130,8 +172,9 @@ def _check_decoder_layer(t):
                       "with a causal mask, no output position depends on a later position (by gradients)")
     expect_all_dropped(t, t.call(layers.TransformerDecoderLayer, 12, 2, 48, dropout=1.0), (tgt, memory),
                        layer_norm(torch, tgt), "TransformerDecoderLayer(dropout=1.0) in training mode",
-                       "with every sublayer's output dropped, each block must leave norm(tgt): apply "
-                       "dropout_cross and dropout_ffn to the sublayers' outputs before adding the residual")
+                       "with every sublayer's output dropped, each block must leave norm(tgt): add each sublayer's "
+                       "output, after its dropout (dropout_cross, dropout_ffn), to the block's input (the "
+                       "residual), then normalize")
 
 
 # ---- CaptioningTransformer ----------------------------------------------------------------
@@ -158,6 +201,12 @@ class _KnownScorer:
         return scores
 
 
+def _scores_hint(got, expected):
+    if np.all(got >= 0) and np.allclose(got.sum(axis=-1), 1.0, atol=1e-5):
+        return "your scores are probabilities (they sum to 1): return self.output's scores, without a softmax"
+    return None
+
+
 def _expected_captions(stops, length):
     captions = np.zeros((len(stops), length), dtype=np.int64)
     for n, stop in enumerate(stops):
@@ -178,7 +227,6 @@ def _check_captioning_transformer(t):
     model.eval()
     features, captions = torch.randn(4, 20), torch.randint(0, 3, (4, 3))
     scores = forward(t, model, features, captions)
-    expect_values(t, scores, CAPTIONING_SCORES, "CS231n's scores of CaptioningTransformer (4 captions of 3 words)")
     later = captions.clone()
     later[:, 2] = (later[:, 2] + 1) % 3
     changed = as_numpy(t, forward(t, model, features, later), "the scores")
@@ -186,6 +234,8 @@ def _check_captioning_transformer(t):
         t.fail("changing the last word changed the scores of earlier positions: mask the later words "
                "(a lower-triangular tgt_mask, causal_mask)")
     t.ok("the scores at a position do not depend on later words")
+    t.expect_close(as_numpy(t, scores, "the scores", double=True), np.asarray(CAPTIONING_SCORES), 1e-4,
+                   "CS231n's scores of CaptioningTransformer (4 captions of 3 words)", hint=_scores_hint)
     model = t.call(transformer.CaptioningTransformer, WORDS, input_dim=4, wordvec_dim=8, num_heads=2, num_layers=1)
     stops = [0, 3, 1, 5, 2, 6]
     scorer = _KnownScorer(torch, model, stops)

@@ -36,13 +36,20 @@ def expect_values(t, out, expected, what, tol=VALUE_TOL):
     t.expect_close(as_numpy(t, out, what, double=True), np.asarray(expected), tol, what)
 
 
-def check_cs231n_module(t, cls, args, draw, expected, what):
+def check_cs231n_module(t, cls, args, draw, expected, what, before=None):
     """A cell of CS231n's notebook: the module cls(*args) (built first: CS231n's seeded
     weights) in evaluation mode, then its inputs draw(); its output on them matches
-    `expected`, and a second pass gives the same output. Returns (module, inputs)."""
+    `expected`, and a second pass gives the same output. before(inputs), if given, runs
+    checks first (ones whose failure says more than a wrong value). Returns (module,
+    inputs)."""
+    import torch
+
     module = t.call(cls, *args)
     module.eval()
     inputs = draw()
+    if before is not None:
+        with torch.random.fork_rng(devices=[]):  # the draws after it stay as they were
+            before(inputs)
     expect_values(t, forward(t, module, *inputs), expected, what)
     expect_deterministic_in_eval(t, module, inputs, type(module).__name__)
     return module, inputs

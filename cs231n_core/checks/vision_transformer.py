@@ -50,7 +50,14 @@ def _check_patch_embedding(t):
     torch, layers, _ = modules()
     embedding = t.call(layers.PatchEmbedding, img_size=16, patch_size=8, embed_dim=8)
     x = torch.randn(2, 3, 16, 16)
+    with torch.random.fork_rng(devices=[]):
+        _check_patch_order(t, torch, layers)
     expect_values(t, forward(t, embedding, x), PATCH_EMBEDDING, "CS231n's output of PatchEmbedding(16, 8, embed_dim=8)")
+
+
+def _check_patch_order(t, torch, layers):
+    """Through an identity projection the patch embeddings are the flattened patches: of
+    images whose pixels all differ, so that a sentence can say which patch went where."""
     identity = t.call(layers.PatchEmbedding, img_size=6, patch_size=3, in_channels=2, embed_dim=18).double()
     with torch.no_grad():
         identity.proj.weight.copy_(torch.eye(18, dtype=torch.float64))
@@ -62,25 +69,42 @@ def _check_patch_embedding(t):
         t.fail("PatchEmbedding(6, 3, in_channels=2) on (2, 2, 6, 6) images returned shape %s, expected %s"
                % (got.shape, expected.shape))
     t.expect_close(got + 1.0, expected + 1.0, 1e-12,
-                   "the patches seen through an identity projection: row by row, each flattened as (C, P, P)")
+                   "the patches seen through an identity projection: row by row, each flattened as (C, P, P)",
+                   hint=_patch_hint)
 
 
+def _patch_hint(got, expected):
+    """Which patch went where, from the pixels each holds (all different)."""
+    got, expected = got[0] - 1.0, expected[0] - 1.0
+    holds = [next((m for m in range(len(expected)) if np.array_equal(np.sort(g), np.sort(expected[m]))), None)
+             for g in got]
+    if None in holds:
+        return "a patch holds pixels of several patches: cut each P x P square whole (reshape, then permute)"
+    if holds != list(range(len(expected))):
+        return "your patches hold the right pixels in another order of patches (%s): number them row by row" % holds
+    return "each patch holds its own pixels, in another order: flatten each as (C, P, P), channel first"
 @public_check("TransformerEncoderLayer")
 @seeded
 def _check_encoder_layer(t):
     torch, layers, _ = modules()
-    layer, (x, _) = check_cs231n_module(
-        t, layers.TransformerEncoderLayer, (12, 2, 48),
-        lambda: (torch.randn(1, 4, 12), torch.randn(4, 4) < 0.5),
-        ENCODER_LAYER, "CS231n's output of TransformerEncoderLayer(12, 2, 48)")
-    src = torch.randn(2, 5, 12, dtype=torch.float64, requires_grad=True)
-    expect_dependence(t, forward(t, layer.double(), src, torch.eye(5, dtype=torch.bool)), src, np.eye(5, dtype=bool),
-                      "with src_mask the identity, each position must depend on itself only: pass src_mask to "
-                      "the self-attention", "src_mask reaches the self-attention (by gradients)")
+
+    def mask_reaches_attention(_):
+        layer = t.call(layers.TransformerEncoderLayer, 12, 2, 48).double()
+        layer.eval()
+        src = torch.randn(2, 5, 12, dtype=torch.float64, requires_grad=True)
+        expect_dependence(t, forward(t, layer, src, torch.eye(5, dtype=torch.bool)), src, np.eye(5, dtype=bool),
+                          "with src_mask the identity, each position must depend on itself only: pass src_mask "
+                          "to the self-attention", "src_mask reaches the self-attention (by gradients)")
+
+    _, (x, _) = check_cs231n_module(t, layers.TransformerEncoderLayer, (12, 2, 48),
+                                    lambda: (torch.randn(1, 4, 12), torch.randn(4, 4) < 0.5),
+                                    ENCODER_LAYER, "CS231n's output of TransformerEncoderLayer(12, 2, 48)",
+                                    before=mask_reaches_attention)
     expect_all_dropped(t, t.call(layers.TransformerEncoderLayer, 12, 2, 48, dropout=1.0), (x,), layer_norm(torch, x),
                        "TransformerEncoderLayer(dropout=1.0) in training mode",
-                       "with every sublayer's output dropped, each block must leave norm(src): apply "
-                       "dropout_self and dropout_ffn to the sublayers' outputs before adding the residual")
+                       "with every sublayer's output dropped, each block must leave norm(src): add each sublayer's "
+                       "output, after its dropout (dropout_self, dropout_ffn), to the block's input (the "
+                       "residual), then normalize")
 
 
 @public_check("VisionTransformer")
@@ -90,13 +114,34 @@ def _check_vision_transformer(t):
     images = torch.randn(3, 3, 32, 32)
     model = t.call(layers.VisionTransformer)
     model.eval()
+    with torch.random.fork_rng(devices=[]):
+        _check_pooling(t, torch, layers)
     expect_values(t, forward(t, model, images), VIT_SCORES, "CS231n's scores of VisionTransformer() on 3 images")
+
+
+def _check_pooling(t, torch, layers):
+    """A small ViT's scores are its head on the average of its encoded patches (its own
+    submodules'), else a sentence on which pooling it does."""
     small = t.call(layers.VisionTransformer, img_size=8, patch_size=4, in_channels=1, embed_dim=8, num_layers=1,
                    num_heads=2, dim_feedforward=16, num_classes=3).double()
     small.eval()
     x = torch.randn(2, 1, 8, 8, dtype=torch.float64)
     with torch.no_grad():
-        tokens = small.transformer(small.positional_encoding(small.patch_embed(x)))
-        t.expect_close(as_numpy(t, forward(t, small, x), "the scores", double=True),
-                       small.head(tokens.mean(dim=1)).numpy(), 1e-10,
-                       "the scores of a small ViT: the head on the average of the encoded patches")
+        tokens = small.positional_encoding(small.patch_embed(x))
+        encoded = small.transformer(tokens)
+        early = small.transformer(tokens.mean(dim=1, keepdim=True))[:, 0]
+        pooled = {"the first patch's vector (there is no class token here)": encoded[:, 0],
+                  "the sum of the patch vectors": encoded.sum(dim=1),
+                  "the average of the patches before the encoder": early,
+                  "patches without the positional encoding": small.transformer(small.patch_embed(x)).mean(dim=1)}
+        alternatives = {what: small.head(vector).numpy() for what, vector in pooled.items()}
+        expected = small.head(encoded.mean(dim=1)).numpy()
+
+    def hint(got, _):
+        for what, scores in alternatives.items():
+            if got.shape == scores.shape and np.allclose(got, scores, atol=1e-10):
+                return "your scores are the head on %s: average the encoded patch vectors" % what
+        return None
+
+    t.expect_close(as_numpy(t, forward(t, small, x), "the scores", double=True), expected, 1e-10,
+                   "the scores of a small ViT: the head on the average of the encoded patches", hint=hint)

@@ -166,11 +166,21 @@ SECTIONS = (
         "cs231n_core/rnn_layers.py": _same_names(
             "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"),
     }),
+    Section("transformer_captioning", "assignment4", "Transformer_Captioning.ipynb", 30, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "MultiHeadAttention", "PositionalEncoding", "TransformerDecoderLayer"),
+        "cs231n_core/classifiers/transformer.py": _same_names("CaptioningTransformer"),
+    }),
+    Section("vision_transformer", "assignment4", "VisionTransformer.ipynb", 20, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"),
+    }),
 )
 
 # Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
 CHECK_HELPERS = ("__init__", "compare", "diagnosis", "fingerprint", "generative_tools", "linear_tools",
-                 "mismatch", "norm_tools", "numpy_tools", "rnn_tools", "torch_tools")
+                 "mismatch", "norm_tools", "numpy_tools", "rnn_tools", "torch_tools",
+                 "transformer_tools")
 
 
 def sections(assignment=None):
@@ -258,6 +268,9 @@ NOTEBOOK_TARGETS = {
             "temporal_affine_backward", "temporal_softmax_loss", "CaptioningRNN"],
         "LSTM_Captioning.ipynb": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
                                   "lstm_backward"],
+        "Transformer_Captioning.ipynb": ["MultiHeadAttention", "PositionalEncoding",
+                                         "TransformerDecoderLayer", "CaptioningTransformer"],
+        "VisionTransformer.ipynb": ["PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"],
     },
 }
 

@@ -89,9 +89,9 @@ else:
     print("Digit scenes;", coco_instructions())
     num_train, num_val = (200, 50) if SMOKE else (2000, 500)
     data = load_digit_captions(num_train=num_train, num_val=num_val, seed=0)
-for key, value in data.items():
-    if isinstance(value, np.ndarray):
-        print(key, value.shape, value.dtype)
+for k, v in data.items():
+    if isinstance(v, np.ndarray):
+        print(k, v.shape, v.dtype)
 print("vocabulary of %d words" % len(data["word_to_idx"]))
 
 if "train_images" in data:

@@ -211,8 +211,8 @@ class Checker:
             return "%d:raised" % self.calls, self.crash_message
         if self.failed_at is not None:
             what, got = self.failed_at
-            return "%d:%s" % (self.calls, what), got
-        return "%d:" % self.calls, self.returned
+            return "%d:%s" % (self.calls, what), telling_answer(got)
+        return "%d:" % self.calls, telling_answer(self.returned)
 
 
 def _run(target, t=None):

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import public_check
 from .torch_tools import as_numpy
-from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence,
+from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence, expect_own_norms,
                                 expect_deterministic_in_eval, expect_values, forward, layer_norm, modules, seeded)
 
 # ---- CS231n's values (torch.manual_seed(231), evaluation mode) -----------------------------
@@ -73,8 +73,10 @@ def _expect_attention_weights(t, torch, attn, x):
     N, S, E = x.shape
     H = attn.n_head
     if weights is None or tuple(weights.shape) != (N, H, S, S):
-        t.fail("self.attn_drop must get the attention weights, of shape (N, H, S, T) = %s, got %s: apply it "
-               "to the weights after the softmax" % ((N, H, S, S), None if weights is None else tuple(weights.shape)))
+        got = None if weights is None else tuple(weights.shape)
+        t.wrong(np.asarray(got if got else (0,), dtype=float),
+                "self.attn_drop must get the attention weights, of shape (N, H, S, T) = %s, got %s: apply it "
+                "to the weights after the softmax" % ((N, H, S, S), got), "attn_drop's input shape")
     if not torch.allclose(weights.sum(dim=-1), torch.ones(N, H, S), atol=1e-5):
         t.fail("a query's attention weights must sum to 1 over the keys: take the softmax over the last "
                "dimension (the keys), not over the queries")
@@ -175,6 +177,11 @@ def _check_decoder_layer(t):
                        "with every sublayer's output dropped, each block must leave norm(tgt): add each sublayer's "
                        "output, after its dropout (dropout_cross, dropout_ffn), to the block's input (the "
                        "residual), then normalize")
+    expect_own_norms(t, t.call(layers.TransformerDecoderLayer, 12, 2, 48, dropout=1.0), (tgt, memory), tgt,
+                     ("norm_self", "norm_cross", "norm_ffn"),
+                     "TransformerDecoderLayer(dropout=1.0) in training mode, its layer norms set apart",
+                     "with every sublayer's output dropped, the output must be norm_ffn(norm_cross(norm_self(tgt))): "
+                     "normalize each block with its own layer norm")
 
 
 # ---- CaptioningTransformer ----------------------------------------------------------------
@@ -249,8 +256,12 @@ def _check_captioning_transformer(t):
     t.expect_labels(got, _expected_captions(stops, 5), "the captions of a scorer whose best words are known",
                     hint="write the argmax word of the last position at each step; once a caption has "
                          "written <END>, fill the rest of it with <NULL>")
-    if any(training for _, training in scorer.calls):
-        t.fail("sample must run the model in evaluation mode (dropout off): call self.eval() first")
-    if not model.training:
-        t.fail("sample must put the model back in the mode it found it in (training here)")
+    # The modes the model was in at each call of forward, then after sample (1 evaluation,
+    # 2 training): the answer both failures judge.
+    modes = np.array([2.0 if training else 1.0 for _, training in scorer.calls] + [2.0 if model.training else 1.0])
+    if np.any(modes[:-1] == 2.0):
+        t.wrong(modes, "sample must run the model in evaluation mode (dropout off): call self.eval() first",
+                "modes in sample")
+    if modes[-1] == 1.0:
+        t.wrong(modes, "sample must put the model back in the mode it found it in (training here)", "modes in sample")
     t.ok("sample runs in evaluation mode and restores the mode")

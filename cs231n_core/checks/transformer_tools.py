@@ -92,6 +92,29 @@ def expect_all_dropped(t, module, args, expected, what, sentence):
     t.ok("%s: dropout where it belongs" % what)
 
 
+def expect_own_norms(t, module, args, x, names, what, sentence):
+    """In training mode with every dropout probability 1, each block leaves its input
+    normalized, so the output is `x` through the layer norms `names` in turn. The norms
+    are first given weights and biases of their own (drawn per feature: nn.LayerNorm
+    starts at weight 1 and bias 0 in every block, which hides a block normalized by
+    another block's norm)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(1)
+    expected = x
+    with torch.no_grad():
+        for name in names:
+            norm = getattr(module, name)
+            norm.weight.copy_(1 + 0.5 * torch.randn(norm.weight.shape, generator=generator))
+            norm.bias.copy_(0.5 * torch.randn(norm.bias.shape, generator=generator))
+            expected = torch.nn.functional.layer_norm(expected, expected.shape[-1:], norm.weight, norm.bias)
+    module.train()
+    out = as_numpy(t, forward(t, module, *args), what, double=True)
+    if out.shape != tuple(expected.shape) or not np.allclose(out, expected.double().numpy(), atol=1e-5):
+        t.wrong(out, "%s: %s" % (what, sentence), "own norms")
+    t.ok("%s: each block normalized by its own layer norm (%s)" % (what, ", ".join(names)))
+
+
 def dependence(torch, out, inputs):
     """(T_out, T_in) bool: position t of `out` (N, T_out, ...) depends on position s of
     `inputs` (N, T_in, ...), by the gradients of a fixed random projection of each

@@ -12,8 +12,8 @@ import numpy as np
 
 from . import public_check
 from .torch_tools import as_numpy
-from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence, expect_values,
-                                forward, layer_norm, modules, seeded)
+from .transformer_tools import (check_cs231n_module, expect_all_dropped, expect_dependence, expect_own_norms,
+                                expect_values, forward, layer_norm, modules, seeded)
 
 # ---- CS231n's values (torch.manual_seed(231), evaluation mode) -----------------------------
 
@@ -105,6 +105,11 @@ def _check_encoder_layer(t):
                        "with every sublayer's output dropped, each block must leave norm(src): add each sublayer's "
                        "output, after its dropout (dropout_self, dropout_ffn), to the block's input (the "
                        "residual), then normalize")
+    expect_own_norms(t, t.call(layers.TransformerEncoderLayer, 12, 2, 48, dropout=1.0), (x,), x,
+                     ("norm_self", "norm_ffn"),
+                     "TransformerEncoderLayer(dropout=1.0) in training mode, its layer norms set apart",
+                     "with every sublayer's output dropped, the output must be norm_ffn(norm_self(src)): "
+                     "normalize each block with its own layer norm")
 
 
 @public_check("VisionTransformer")

@@ -12,7 +12,8 @@ Two sources, both returned in the layout of CS231n's ``load_coco_data``:
   from its own disjoint part of the embedded MNIST digits.
 * **COCO** (:func:`load_coco_data`), for those who have CS231n's ``coco_captioning``
   files (VGG-16 fc7 features of the COCO 2014 images, their captions and vocabulary):
-  read from CS231n's own file layout. They are not downloaded by the course.
+  read from CS231n's own file layout, downloaded and verified on request by
+  :func:`fetch_coco_captioning` (``cs231n data fetch coco_captioning``).
 
     data = load_digit_captions(num_train=2000, num_val=500, seed=0)
     data["train_captions"]      # int32 (M, CAPTION_LENGTH), <NULL>-padded word indices
@@ -29,17 +30,25 @@ an image's reference captions (BLEU, written here with NumPy alone).
 """
 import json
 import os
+import re
+import stat
+import zipfile
+import zlib
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
+
+from .data_utils import (DatasetError, _download, _fetch_workspace, _file_digest, _member_path_problem,
+                         _move_into_place, data_root)
 
 __all__ = [
     "NULL", "START", "END", "UNK", "SPECIAL_TOKENS", "WORDS", "CAPTION_LENGTH",
     "FEATURE_DIM", "CaptioningDataError", "caption_vocabulary", "describe_scene",
     "encode_captions", "decode_captions", "caption_words", "scene_features", "standardize_features",
     "make_captioned_scenes", "load_digit_captions", "sample_coco_minibatch",
-    "load_coco_data", "coco_instructions", "COCO_FILES", "bleu_score", "BLEU_score", "evaluate_bleu",
+    "load_coco_data", "coco_instructions", "COCO_FILES", "COCO_URL", "COCO_LAYOUT", "COCO_OPTIONAL",
+    "coco_layout_problems", "fetch_coco_captioning", "bleu_score", "BLEU_score", "evaluate_bleu",
 ]
 
 # CS231n's special tokens, at CS231n's indices: <NULL> pads a caption to the fixed length
@@ -64,7 +73,7 @@ CAPTION_LENGTH = 14
 _COUNT_WORDS = {0: "no", 1: "one", 2: "two", 3: "three"}
 
 
-class CaptioningDataError(ValueError):
+class CaptioningDataError(DatasetError):
     """Captioning data is missing, malformed, or cannot be made as asked."""
 
 
@@ -409,21 +418,253 @@ COCO_FILES = ("coco2014_captions.h5", "coco2014_vocab.json", "train2014_vgg16_fc
               "val2014_vgg16_fc7.h5", "train2014_vgg16_fc7_pca.h5", "val2014_vgg16_fc7_pca.h5",
               "train2014_urls.txt", "val2014_urls.txt")
 
+# The archive CS231n's get_datasets.sh downloads; it unpacks to a folder coco_captioning/.
+COCO_URL = "http://cs231n.stanford.edu/coco_captioning.zip"
+COCO_ARCHIVE = "coco_captioning.zip"
+COCO_DIRNAME = "coco_captioning"
+FETCH_COCO_COMMAND = "cs231n data fetch coco_captioning"
+
+# What each file holds, as CS231n's notebook prints it: the shape of each HDF5 dataset
+# ("features" float32, the others integers), the number of words of the vocabulary, the
+# number of URLs (non-empty lines) of each text file. No checksum of CS231n's archive is
+# published, so a fetch verifies this layout (coco_layout_problems) instead.
+COCO_LAYOUT = {
+    "coco2014_captions.h5": {"train_captions": (400135, 17), "train_image_idxs": (400135,),
+                             "val_captions": (195954, 17), "val_image_idxs": (195954,)},
+    "coco2014_vocab.json": {"words": 1004},
+    "train2014_vgg16_fc7.h5": {"features": (82783, 4096)},
+    "val2014_vgg16_fc7.h5": {"features": (40504, 4096)},
+    "train2014_vgg16_fc7_pca.h5": {"features": (82783, 512)},
+    "val2014_vgg16_fc7_pca.h5": {"features": (40504, 512)},
+    "train2014_urls.txt": {"lines": 82783},
+    "val2014_urls.txt": {"lines": 40504},
+}
+
+# The full fc7 features: load_coco_data reads them only with pca_features=False, so a
+# folder is complete without them (they are checked when they are there).
+COCO_OPTIONAL = ("train2014_vgg16_fc7.h5", "val2014_vgg16_fc7.h5")
+
 
 def _coco_folder(base_dir):
     if base_dir is None:
-        from .data_utils import data_root
-        base_dir = data_root() / "coco_captioning"
+        base_dir = data_root() / COCO_DIRNAME
     return Path(os.path.expanduser(str(base_dir)))
 
 
 def coco_instructions(base_dir=None):
-    """Where CS231n's COCO captioning files go, in one sentence (the course does not
-    download them: no checksum of CS231n's archive is known here to verify one)."""
-    return ("the course does not download CS231n's COCO captioning files: fetch CS231n's "
-            "coco_captioning.zip (its assignment's get_datasets.sh) and unpack it into %s, "
-            "or pass its folder to load_coco_data as base_dir; the digit captions "
-            "(load_digit_captions) need nothing" % _coco_folder(base_dir))
+    """How CS231n's COCO captioning files get into the folder `base_dir` (default
+    <data_root>/coco_captioning), in one sentence."""
+    folder = _coco_folder(base_dir)
+    if folder.name != COCO_DIRNAME:
+        command, where = FETCH_COCO_COMMAND + " --root DIR", "DIR/" + COCO_DIRNAME
+    elif base_dir is None:
+        command, where = FETCH_COCO_COMMAND, str(folder)
+    else:
+        command, where = "%s --root %s" % (FETCH_COCO_COMMAND, folder.parent), str(folder)
+    return ("`%s` downloads CS231n's %s, verifies it and unpacks it into %s, or pass the "
+            "folder of a copy you have to load_coco_data as base_dir; the digit captions "
+            "(load_digit_captions) need nothing" % (command, COCO_ARCHIVE, where))
+
+
+def _h5py():
+    """The h5py module, which CS231n's HDF5 files need."""
+    try:
+        import h5py
+    except ImportError:
+        raise CaptioningDataError("reading CS231n's COCO files needs h5py: pip install h5py") from None
+    return h5py
+
+
+def _caption_index_problems(captions_file, layout):
+    """Captions must index the vocabulary and image indices the features (where
+    sample_coco_minibatch looks them up): a list of what does not."""
+    problems = []
+    for split in ("train", "val"):
+        bounds = (("%s_captions" % split, layout["coco2014_vocab.json"]["words"], "words"),
+                  ("%s_image_idxs" % split, layout["%s2014_vgg16_fc7_pca.h5" % split]["features"][0],
+                   "images"))
+        for name, bound, what in bounds:
+            values = np.asarray(captions_file[name])
+            if values.size and (values.min() < 0 or values.max() >= bound):
+                problems.append("%s holds indices %d..%d, outside the %d %s"
+                                % (name, values.min(), values.max(), bound, what))
+    return problems
+
+
+def _hdf5_problems(path, expected, layout):
+    """Each dataset named in `expected` must have its shape; "features" float32, the
+    others integers."""
+    h5py = _h5py()
+    problems = []
+    try:
+        with h5py.File(path, "r") as f:
+            for name, shape in expected.items():
+                dataset = f.get(name)
+                if not isinstance(dataset, h5py.Dataset):
+                    problems.append("no dataset %r" % name)
+                    continue
+                floats = name == "features"
+                if tuple(dataset.shape) != tuple(shape):
+                    problems.append("%r has shape %s, expected %s" % (name, tuple(dataset.shape), tuple(shape)))
+                elif not (dataset.dtype == np.float32 if floats else np.issubdtype(dataset.dtype, np.integer)):
+                    problems.append("%r holds %s, expected %s" % (name, dataset.dtype, "float32" if floats else "integers"))
+            if not problems and path.name == "coco2014_captions.h5":
+                problems += _caption_index_problems(f, layout)
+    except OSError as e:
+        return ["not a readable HDF5 file (%s)" % e]
+    return problems
+
+
+def _vocabulary_problems(path, expected, layout):
+    """CS231n's vocabulary: idx_to_word (a list of `words` words, <NULL> first) and
+    word_to_idx (each of them to its index), <START>, <END> and <UNK> among them."""
+    try:
+        vocabulary = json.loads(path.read_text(encoding="utf-8"))
+        idx_to_word, word_to_idx = vocabulary["idx_to_word"], vocabulary["word_to_idx"]
+    except (ValueError, KeyError, TypeError) as e:
+        return ["not a JSON object of idx_to_word and word_to_idx (%s: %s)" % (type(e).__name__, e)]
+    if not isinstance(idx_to_word, list) or not isinstance(word_to_idx, dict):
+        return ["idx_to_word is not a list or word_to_idx not an object"]
+    problems = []
+    if len(idx_to_word) != expected["words"] or len(word_to_idx) != expected["words"]:
+        problems.append("%d words in idx_to_word and %d in word_to_idx, expected %d"
+                        % (len(idx_to_word), len(word_to_idx), expected["words"]))
+    if idx_to_word[:1] != [NULL]:
+        problems.append("word 0 is not %s" % NULL)
+    missing = [token for token in SPECIAL_TOKENS if token not in word_to_idx]
+    if missing:
+        problems.append("no %s" % " ".join(missing))
+    if any(word_to_idx.get(str(word)) != i for i, word in enumerate(idx_to_word)):
+        problems.append("word_to_idx does not give each word of idx_to_word its index")
+    return problems
+
+
+def _url_problems(path, expected, layout):
+    """One URL a line (blank lines are not counted, as load_coco_data skips them)."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    count = sum(1 for line in text.split("\n") if line.strip())
+    return [] if count == expected["lines"] else ["%d URLs, expected %d" % (count, expected["lines"])]
+
+
+_LAYOUT_CHECKS = {".h5": _hdf5_problems, ".json": _vocabulary_problems, ".txt": _url_problems}
+
+
+def coco_layout_problems(folder, layout=COCO_LAYOUT):
+    """What keeps `folder` from being CS231n's coco_captioning folder.
+
+    Inputs:
+    - folder: the folder to check.
+    - layout: {file name: what it holds}, as COCO_LAYOUT: {dataset: shape} for an HDF5
+      file, {"words": count} for the vocabulary, {"lines": count} for a file of URLs.
+      Every file of it must be there, except those of COCO_OPTIONAL (checked when there).
+
+    Returns a list of sentences, each naming its file ("val2014_urls.txt: 3 URLs,
+    expected 2"); empty when the folder is complete and right.
+    """
+    folder = Path(folder)
+    problems = []
+    for name, expected in layout.items():
+        path = folder / name
+        if not path.is_file():
+            if name not in COCO_OPTIONAL:
+                problems.append("%s is missing" % name)
+            continue
+        problems += ["%s: %s" % (name, problem)
+                     for problem in _LAYOUT_CHECKS[path.suffix](path, expected, layout)]
+    return problems
+
+
+def _coco_member_problem(info):
+    """Why a member of CS231n's zip may not be unpacked (a str), or None: it must be a
+    plain file or a folder inside coco_captioning/, its name neither absolute nor
+    holding '..'."""
+    problem = _member_path_problem(info.filename)
+    if problem:
+        return problem
+    parts = PurePosixPath(info.filename).parts
+    if not parts or parts[0] != COCO_DIRNAME or (len(parts) == 1 and not info.is_dir()):
+        return "lies outside %s/" % COCO_DIRNAME
+    file_type = stat.S_IFMT(info.external_attr >> 16)   # 0 where the zip records no Unix mode
+    if file_type not in (0, stat.S_IFREG, stat.S_IFDIR):
+        return "is not a plain file (a link or a device)"
+    return None
+
+
+def _unzip_coco(archive, dest_dir, url):
+    """Unpack CS231n's zip into the folder dest_dir, after every member has passed
+    _coco_member_problem and its CRC-32 check."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for info in zf.infolist():
+                problem = _coco_member_problem(info)
+                if problem:
+                    raise DatasetError("refusing the archive from %s: member %r %s"
+                                       % (url, info.filename, problem))
+            corrupt = zf.testzip()
+            if corrupt is not None:
+                raise DatasetError("the archive from %s is corrupt: member %r fails its CRC-32 "
+                                   "check; deleted it, run the fetch again" % (url, corrupt))
+            zf.extractall(dest_dir)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+        raise DatasetError("could not unpack the archive from %s: %s: %s; the download is corrupt "
+                           "or truncated, run the fetch again" % (url, type(e).__name__, e)) from e
+
+
+def _pinned_sha256(sha256):
+    """The SHA-256 asked for, in lower case (None when none is)."""
+    if sha256 is None:
+        return None
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):
+        raise DatasetError("a SHA-256 is 64 hexadecimal digits, got %r" % sha256)
+    return sha256.lower()
+
+
+def fetch_coco_captioning(root=None, url=COCO_URL, sha256=None, progress=True, layout=COCO_LAYOUT):
+    """Download CS231n's coco_captioning.zip, verify it and unpack it to root/coco_captioning.
+
+    No checksum of CS231n's archive is published, so what is verified is: the SHA-256 of
+    the download when `sha256` is given; every member's CRC-32; that every member is a
+    plain file (or folder) inside coco_captioning/, no name absolute or holding '..';
+    and the unpacked files' layout (coco_layout_problems against `layout`). The archive
+    goes to root/coco_captioning.zip.part, unpacks into a temporary folder inside root,
+    and that folder is renamed to root/coco_captioning only once all of it is verified;
+    on any failure the download and the temporary folder are deleted. A folder already
+    complete and right is kept: nothing is downloaded.
+
+    Inputs:
+    - root: the folder that holds datasets; default data_root(). Created if needed.
+    - url: where to download from: a mirror, or a file:// URL of a copy.
+    - sha256: the archive's SHA-256 in hex, when one has been pinned (for a class).
+    - progress: show a tqdm progress bar while downloading.
+    - layout: what the files hold (COCO_LAYOUT; tests pass one for tiny files).
+
+    Returns (folder, digest): the pathlib.Path of root/coco_captioning, and the hex
+    SHA-256 of the archive downloaded (to pin), or None when nothing was downloaded.
+
+    Raises DatasetError naming what is wrong: the download failed or is truncated, the
+    SHA-256 differs, a member is unsafe or corrupt, a file is missing or malformed.
+    """
+    root = Path(os.path.expanduser(str(root))) if root is not None else data_root()
+    target = root / COCO_DIRNAME
+    pinned = _pinned_sha256(sha256)
+    _h5py()   # before a download of a gigabyte that could not be verified
+    if not coco_layout_problems(target, layout):
+        return target, None
+    with _fetch_workspace(root, COCO_ARCHIVE, ".coco-unpack-") as (part, tmp_dir):
+        written, _ = _download(url, part, progress=progress,
+                               what="CS231n's COCO captioning files", archive=COCO_ARCHIVE)
+        digest = _file_digest(part, "sha256")
+        if pinned is not None and digest != pinned:
+            raise DatasetError("download of %s has SHA-256 %s (%d bytes), expected %s: not the "
+                               "archive pinned, or a corrupt download; deleted it"
+                               % (url, digest, written, pinned))
+        _unzip_coco(part, tmp_dir, url)
+        problems = coco_layout_problems(tmp_dir / COCO_DIRNAME, layout)
+        if problems:
+            raise DatasetError("the archive from %s does not hold CS231n's %s/: %s; nothing was kept"
+                               % (url, COCO_DIRNAME, "; ".join(problems)))
+        _move_into_place(tmp_dir / COCO_DIRNAME, target, tmp_dir)
+    return target, digest
 
 
 def load_coco_data(base_dir=None, max_train=None, pca_features=True):
@@ -431,8 +672,8 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
 
     Inputs:
     - base_dir: the folder holding CS231n's coco_captioning files (COCO_FILES); by
-      default <data_root>/coco_captioning. The course does not download them: put
-      CS231n's coco_captioning folder there.
+      default <data_root>/coco_captioning, where `cs231n data fetch coco_captioning`
+      (fetch_coco_captioning) puts them.
     - max_train: keep this many training captions, drawn at random with replacement
       from NumPy's global random state (as CS231n does); None keeps them all.
     - pca_features: the 512-value PCA features (True) or the 4096-value fc7 ones.
@@ -450,10 +691,7 @@ def load_coco_data(base_dir=None, max_train=None, pca_features=True):
     if missing:
         raise CaptioningDataError("CS231n's COCO captioning files are not in %s (missing: %s); %s."
                                   % (folder, ", ".join(missing), coco_instructions(folder)))
-    try:
-        import h5py
-    except ImportError:
-        raise CaptioningDataError("reading CS231n's COCO files needs h5py: pip install h5py") from None
+    h5py = _h5py()
     data = {}
     with h5py.File(folder / "coco2014_captions.h5", "r") as f:
         for key, value in f.items():

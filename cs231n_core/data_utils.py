@@ -21,6 +21,7 @@ scikit-learn and mlxtend are imported only inside the functions that need them, 
 importing this module stays cheap.
 """
 
+import contextlib
 import functools
 import hashlib
 import http.client
@@ -267,26 +268,31 @@ def cifar10_present(root=None):
 
 
 # --------------------------------------------------------------------------------------
-# CIFAR-10: download, verify, unpack
+# Downloads: fetch, verify, unpack (CIFAR-10 here; CS231n's COCO files in captioning_data)
 # --------------------------------------------------------------------------------------
 
-def _md5(path, chunk_size=1 << 20):
-    """Hex MD5 digest of the file at ``path``."""
-    h = hashlib.md5()
+def _file_digest(path, algorithm="md5", chunk_size=1 << 20):
+    """Hex digest of the file at ``path`` by hashlib's ``algorithm`` ("md5", "sha256")."""
+    h = hashlib.new(algorithm)
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(chunk_size), b""):
             h.update(chunk)
     return h.hexdigest()
 
 
-def _download(url, dest, progress=True, chunk_size=1 << 20):
-    """Stream ``url`` into file ``dest``; return (bytes written, expected bytes or None)."""
+def _download(url, dest, progress=True, chunk_size=1 << 20, what="CIFAR-10",
+              archive=CIFAR10_ARCHIVE):
+    """Stream ``url`` into file ``dest``; return (bytes written, expected bytes or None).
+
+    Raises DatasetError (naming ``what`` and its ``archive``, for a file:// copy) when
+    the download cannot start, breaks off, or ends short of its Content-Length.
+    """
     try:
         response = urllib.request.urlopen(url, timeout=60)
     except (OSError, http.client.HTTPException, ValueError) as e:
         raise DatasetError(
-            f"could not download {url}: {e}. Fetching CIFAR-10 needs internet access; "
-            f"alternatively pass a file:// URL of a copy of {CIFAR10_ARCHIVE}"
+            f"could not download {url}: {e}. Fetching {what} needs internet access; "
+            f"alternatively pass a file:// URL of a copy of {archive}"
         ) from e
     bar = None
     with response:
@@ -317,7 +323,23 @@ def _download(url, dest, progress=True, chunk_size=1 << 20):
         finally:
             if bar is not None:
                 bar.close()
+    if expected is not None and written != expected:
+        raise DatasetError(
+            f"download of {url} is truncated: got {written} of {expected} bytes; "
+            f"deleted the partial file, run the fetch again"
+        )
     return written, expected
+
+
+def _member_path_problem(name):
+    """Why an archive member called ``name`` could land outside the folder it is
+    unpacked into (a str: "has an absolute path", "leaves the folder ('..')"), or None."""
+    parts = PurePosixPath(name.replace("\\", "/")).parts
+    if name.startswith(("/", "\\")) or os.path.isabs(name) or (parts and ":" in parts[0]):
+        return "has an absolute path"
+    if ".." in parts:
+        return "leaves the folder ('..')"
+    return None
 
 
 def _check_members(tar, archive):
@@ -328,11 +350,9 @@ def _check_members(tar, archive):
     """
     for member in tar.getmembers():
         name = member.name
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or os.path.isabs(name) or (parts and ":" in parts[0]):
-            raise DatasetError(f"refusing {archive}: member {name!r} has an absolute path")
-        if ".." in parts:
-            raise DatasetError(f"refusing {archive}: member {name!r} leaves the folder ('..')")
+        problem = _member_path_problem(name)
+        if problem:
+            raise DatasetError(f"refusing {archive}: member {name!r} {problem}")
         if not (member.isfile() or member.isdir()):
             raise DatasetError(
                 f"refusing {archive}: member {name!r} is not a plain file or folder"
@@ -353,6 +373,29 @@ def _extract(archive, dest_dir):
             f"could not unpack {archive}: {type(e).__name__}: {e}; the download is "
             f"corrupt or truncated, run the fetch again"
         ) from e
+
+
+@contextlib.contextmanager
+def _fetch_workspace(root, archive, prefix):
+    """Yield (the download's path ``root/<archive>.part``, a fresh temporary folder
+    inside ``root`` whose name starts with ``prefix``); both are deleted on leaving,
+    whatever happened, so a failed fetch leaves nothing behind. Creates ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    part = root / (archive + ".part")
+    tmp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    try:
+        yield part, tmp_dir
+    finally:
+        part.unlink(missing_ok=True)
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _move_into_place(unpacked, target, tmp_dir):
+    """Rename the verified folder ``unpacked`` to ``target`` in one step. An earlier,
+    incomplete copy at ``target`` goes into ``tmp_dir`` first (deleted with it)."""
+    if target.exists():
+        os.replace(target, tmp_dir / "incomplete-old-copy")
+    os.replace(unpacked, target)
 
 
 def fetch_cifar10(root=None, url=CIFAR10_URL, md5=CIFAR10_MD5, progress=True):
@@ -380,26 +423,15 @@ def fetch_cifar10(root=None, url=CIFAR10_URL, md5=CIFAR10_MD5, progress=True):
     target = root / CIFAR10_DIRNAME
     if not _cifar10_missing_files(target):
         return target
-    root.mkdir(parents=True, exist_ok=True)
-
-    part = root / (CIFAR10_ARCHIVE + ".part")
-    tmp_dir = None
-    try:
-        written, expected = _download(url, part, progress=progress)
-        if expected is not None and written != expected:
-            raise DatasetError(
-                f"download of {url} is truncated: got {written} of {expected} bytes; "
-                f"deleted the partial file, run the fetch again"
-            )
-        digest = _md5(part)
+    with _fetch_workspace(root, CIFAR10_ARCHIVE, ".cifar10-unpack-") as (part, tmp_dir):
+        written, _ = _download(url, part, progress=progress)
+        digest = _file_digest(part, "md5")
         if digest != md5.lower():
             raise DatasetError(
                 f"download of {url} is corrupt or truncated: MD5 {digest} "
                 f"({written} bytes), expected {md5}; deleted the partial file, "
                 f"run the fetch again"
             )
-
-        tmp_dir = Path(tempfile.mkdtemp(prefix=".cifar10-unpack-", dir=root))
         _extract(part, tmp_dir)
         unpacked = tmp_dir / CIFAR10_DIRNAME
         missing = _cifar10_missing_files(unpacked)
@@ -408,13 +440,7 @@ def fetch_cifar10(root=None, url=CIFAR10_URL, md5=CIFAR10_MD5, progress=True):
                 f"archive from {url} does not hold a complete {CIFAR10_DIRNAME}/ "
                 f"(missing {', '.join(missing)})"
             )
-        if target.exists():  # an incomplete earlier copy: move it aside, then swap in
-            os.replace(target, tmp_dir / "incomplete-old-copy")
-        os.replace(unpacked, target)
-    finally:
-        part.unlink(missing_ok=True)
-        if tmp_dir is not None:
-            shutil.rmtree(tmp_dir, ignore_errors=True)
+        _move_into_place(unpacked, target, tmp_dir)
     return target
 
 

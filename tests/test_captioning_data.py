@@ -1,16 +1,24 @@
 """Captioned digit scenes (the grammar, the vocabulary, CS231n's layout, fixed features),
-CS231n's COCO captioning files read from a tiny copy written here in their exact layout,
-and BLEU against cases worked by hand."""
+CS231n's COCO captioning files read from a tiny copy written here in their exact layout and
+fetched from a tiny archive of CS231n's (file:// URLs only), and BLEU against cases worked
+by hand."""
+import hashlib
 import json
+import os
+import re
+import stat
+import zipfile
 
 import numpy as np
 import pytest
 
-from cs231n_core.captioning_data import (CAPTION_LENGTH, END, FEATURE_DIM, NULL, SPECIAL_TOKENS, START, UNK,
-                                         CaptioningDataError, BLEU_score, bleu_score, caption_vocabulary,
-                                         decode_captions, describe_scene, encode_captions, evaluate_bleu,
-                                         load_coco_data, load_digit_captions, sample_coco_minibatch,
-                                         scene_features, standardize_features)
+from cs231n_core.captioning_data import (CAPTION_LENGTH, COCO_FILES, COCO_LAYOUT, COCO_OPTIONAL, COCO_URL, END,
+                                         FEATURE_DIM, NULL, SPECIAL_TOKENS, START, UNK, CaptioningDataError,
+                                         BLEU_score, bleu_score, caption_vocabulary, coco_instructions,
+                                         coco_layout_problems, decode_captions, describe_scene, encode_captions,
+                                         evaluate_bleu, fetch_coco_captioning, load_coco_data, load_digit_captions,
+                                         sample_coco_minibatch, scene_features, standardize_features)
+from cs231n_core.data_utils import DatasetError
 from cs231n_core.detection_data import make_digit_scenes
 
 
@@ -168,13 +176,177 @@ def test_load_coco_data_reads_cs231ns_files(tmp_path):
     assert features.shape == (3, 512) and urls[0].startswith("http://")
 
 
-def test_load_coco_data_says_where_the_files_go(tmp_path):
-    with pytest.raises(CaptioningDataError, match="coco2014_captions.h5.*not download"):
+def test_load_coco_data_says_how_to_fetch_the_files(tmp_path):
+    with pytest.raises(CaptioningDataError, match="coco2014_captions.h5.*cs231n data fetch coco_captioning"):
         load_coco_data(tmp_path / "nothing")
-    from cs231n_core.cli import main
+    assert "cs231n data fetch coco_captioning --root %s" % tmp_path in coco_instructions(tmp_path / "coco_captioning")
+    assert issubclass(CaptioningDataError, DatasetError)
 
-    with pytest.raises(SystemExit, match="does not download.*%s" % tmp_path):
-        main(["data", "fetch", "coco_captioning", "--root", str(tmp_path)])
+
+# ---- fetching CS231n's archive (file:// URLs only) ------------------------------------------
+
+# COCO_LAYOUT for write_coco's files: its counts of captions, images and words in place
+# of CS231n's (a caption's 17 tokens and the features' widths stay).
+TINY_COUNTS = {400135: 6, 195954: 2, 82783: 3, 40504: 2, 1004: 7}
+TINY_COCO_LAYOUT = {
+    name: {key: tuple(TINY_COUNTS.get(n, n) for n in size) if isinstance(size, tuple) else TINY_COUNTS[size]
+           for key, size in table.items()}
+    for name, table in COCO_LAYOUT.items()}
+
+
+def coco_zip(tmp_path, change=None, extra=()):
+    """A tiny coco_captioning.zip in the layout of CS231n's (a folder coco_captioning/
+    holding write_coco's files), its members stored uncompressed so that a test can find
+    a file's bytes in it. change(folder) edits the files first; extra: (ZipInfo or name,
+    bytes) members added after them. Returns the zip's path."""
+    folder = tmp_path / "src" / "coco_captioning"
+    folder.mkdir(parents=True)
+    write_coco(folder, np.random.default_rng(0))
+    if change is not None:
+        change(folder)
+    path = tmp_path / "mirror" / "coco_captioning.zip"
+    path.parent.mkdir()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.write(folder, "coco_captioning")
+        for file in sorted(folder.iterdir()):
+            zf.write(file, "coco_captioning/" + file.name)
+        for member, payload in extra:
+            zf.writestr(member, payload)
+    return path
+
+
+def fetch_tiny(root, path, **kwargs):
+    return fetch_coco_captioning(root=root, url=path.as_uri(), progress=False,
+                                 layout=TINY_COCO_LAYOUT, **kwargs)
+
+
+def assert_nothing_left(root):
+    """No coco_captioning/, no .part file, no temporary folder."""
+    assert not root.exists() or list(root.iterdir()) == []
+
+
+def test_coco_layout_is_the_one_cs231ns_notebook_prints():
+    assert set(COCO_LAYOUT) == set(COCO_FILES) == set(TINY_COCO_LAYOUT)
+    assert COCO_LAYOUT["coco2014_captions.h5"]["train_captions"] == (400135, 17)
+    assert COCO_LAYOUT["coco2014_captions.h5"]["val_image_idxs"] == (195954,)
+    assert COCO_LAYOUT["val2014_vgg16_fc7_pca.h5"]["features"] == (40504, 512)
+    assert COCO_LAYOUT["coco2014_vocab.json"] == {"words": 1004}
+    assert COCO_LAYOUT["train2014_urls.txt"] == {"lines": 82783}
+    assert COCO_URL == "http://cs231n.stanford.edu/coco_captioning.zip"
+
+
+def test_fetch_coco_verifies_unpacks_and_then_keeps_the_folder(tmp_path):
+    path = coco_zip(tmp_path)
+    root = tmp_path / "cache"
+    folder, digest = fetch_tiny(root, path)
+    assert folder == root / "coco_captioning"
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert [p.name for p in root.iterdir()] == ["coco_captioning"]   # no .part, no temporary folder
+    data = load_coco_data(folder)
+    assert data["train_captions"].shape == (6, 17) and data["val_features"].shape == (2, 512)
+    assert coco_layout_problems(folder, TINY_COCO_LAYOUT) == []
+    # CS231n's own table names what the tiny files lack
+    problems = coco_layout_problems(folder)
+    assert "coco2014_vocab.json: 7 words in idx_to_word and 7 in word_to_idx, expected 1004" in problems
+    assert "train2014_urls.txt: 3 URLs, expected 82783" in problems
+    # complete and right: nothing is downloaded (the URL does not even exist)
+    before = (folder / "coco2014_captions.h5").stat().st_mtime_ns
+    assert fetch_tiny(root, tmp_path / "gone.zip") == (folder, None)
+    assert (folder / "coco2014_captions.h5").stat().st_mtime_ns == before
+    # the SHA-256 printed can be pinned
+    assert fetch_tiny(tmp_path / "pinned", path, sha256=digest.upper())[1] == digest
+
+
+def test_fetch_coco_replaces_an_incomplete_folder_only_with_a_verified_one(tmp_path):
+    root = tmp_path / "cache"
+    (root / "coco_captioning").mkdir(parents=True)
+    (root / "coco_captioning" / "train2014_urls.txt").write_text("http://x\n")
+    with pytest.raises(DatasetError, match="missing"):
+        fetch_tiny(root, coco_zip(tmp_path / "bad", lambda f: (f / "val2014_urls.txt").unlink()))
+    assert [p.name for p in (root / "coco_captioning").iterdir()] == ["train2014_urls.txt"]
+    folder, digest = fetch_tiny(root, coco_zip(tmp_path / "good"))
+    assert digest is not None and coco_layout_problems(folder, TINY_COCO_LAYOUT) == []
+    assert [p.name for p in root.iterdir()] == ["coco_captioning"]
+
+
+def test_fetch_coco_refuses_a_member_that_fails_its_crc(tmp_path):
+    path = coco_zip(tmp_path)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(b"val2014/1.jpg")      # inside val2014_urls.txt, stored as it is
+    raw[at] ^= 0x01
+    path.write_bytes(bytes(raw))
+    root = tmp_path / "cache"
+    with pytest.raises(DatasetError, match=r"corrupt: member 'coco_captioning/val2014_urls.txt' fails its CRC-32"):
+        fetch_tiny(root, path)
+    assert_nothing_left(root)
+
+
+def symlink_member(name, target):
+    info = zipfile.ZipInfo(name)
+    info.external_attr = (stat.S_IFLNK | 0o777) << 16
+    return info, target.encode()
+
+
+@pytest.mark.parametrize("member, why", [
+    (("../evil.txt", b"pwned"), "leaves the folder"),
+    (("coco_captioning/../../evil.txt", b"pwned"), "leaves the folder"),
+    (("/tmp/cs231n_coco_abs_evil", b"pwned"), "has an absolute path"),
+    (("README.txt", b"outside"), "lies outside coco_captioning/"),
+    (symlink_member("coco_captioning/escape", "/etc/passwd"), "is not a plain file"),
+], ids=["dotdot", "inner-dotdot", "absolute", "outside", "symlink"])
+def test_fetch_coco_refuses_a_member_escaping_the_folder(tmp_path, member, why):
+    path = coco_zip(tmp_path, extra=[member])
+    name = member[0].filename if isinstance(member[0], zipfile.ZipInfo) else member[0]
+    root = tmp_path / "a" / "cache"
+    with pytest.raises(DatasetError, match=r"refusing .*member %s %s" % (re.escape(repr(name)), why)):
+        fetch_tiny(root, path)
+    assert_nothing_left(root)
+    assert not list(tmp_path.rglob("evil.txt")) and not os.path.exists("/tmp/cs231n_coco_abs_evil")
+
+
+def test_fetch_coco_refuses_an_archive_missing_a_file(tmp_path):
+    path = coco_zip(tmp_path, lambda folder: (folder / "coco2014_vocab.json").unlink())
+    root = tmp_path / "cache"
+    with pytest.raises(DatasetError, match="coco2014_vocab.json is missing"):
+        fetch_tiny(root, path)
+    assert_nothing_left(root)
+    # the full fc7 features are optional: an archive without them is complete
+    without_fc7 = coco_zip(tmp_path / "pca", lambda folder: [(folder / n).unlink() for n in COCO_OPTIONAL])
+    assert fetch_tiny(root, without_fc7)[1] is not None
+
+
+def test_fetch_coco_refuses_a_file_of_the_wrong_layout(tmp_path):
+    import h5py
+
+    def narrow_features(folder):
+        with h5py.File(folder / "val2014_vgg16_fc7_pca.h5", "w") as f:
+            f["features"] = np.zeros((2, 256), dtype=np.float32)
+
+    root = tmp_path / "cache"
+    with pytest.raises(DatasetError, match=r"val2014_vgg16_fc7_pca.h5: 'features' has shape \(2, 256\), expected \(2, 512\)"):
+        fetch_tiny(root, coco_zip(tmp_path / "shape", narrow_features))
+    assert_nothing_left(root)
+
+    def no_start_token(folder):
+        words = ["<NULL>", "<BEGIN>", "<END>", "<UNK>", "a", "cat", "dog"]
+        (folder / "coco2014_vocab.json").write_text(json.dumps(
+            {"idx_to_word": words, "word_to_idx": {w: i for i, w in enumerate(words)}}))
+
+    with pytest.raises(DatasetError, match="coco2014_vocab.json: no <START>"):
+        fetch_tiny(root, coco_zip(tmp_path / "vocab", no_start_token))
+    assert_nothing_left(root)
+
+
+def test_fetch_coco_refuses_a_wrong_sha256(tmp_path):
+    path = coco_zip(tmp_path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    root = tmp_path / "cache"
+    with pytest.raises(DatasetError, match="SHA-256 %s .*expected %s" % (digest, "0" * 64)):
+        fetch_tiny(root, path, sha256="0" * 64)
+    assert_nothing_left(root)
+    with pytest.raises(DatasetError, match="64 hexadecimal digits"):
+        fetch_tiny(root, path, sha256="c0ffee")
+    assert_nothing_left(root)
 
 
 # ---- BLEU -------------------------------------------------------------------------------

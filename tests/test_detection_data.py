@@ -1,10 +1,20 @@
 """Digit scenes (exact boxes and masks, determinism, disjoint splits) and the PASCAL VOC
-2007 loader, tested on a tiny dataset written in VOC's exact XML/JPEG layout."""
+2007 loader, tested on a tiny dataset written in VOC's exact XML/JPEG layout, and its
+fetch, from tiny archives of that layout (file:// URLs only)."""
+import hashlib
+import io
+import os
+import re
+import tarfile
+
 import numpy as np
 import pytest
 
-from cs231n_core.detection_data import (MASK_THRESHOLD, SCENE_SPLITS, VOC_CLASSES, SceneError, VOCDetection,
-                                        VOCError, digit_sources, make_digit_scenes, parse_voc_annotation)
+from cs231n_core.data_utils import DatasetError, list_datasets
+from cs231n_core.detection_data import (MASK_THRESHOLD, SCENE_SPLITS, VOC2007_ARCHIVES, VOC2007_URLS, VOC_CLASSES,
+                                        SceneError, VOCDetection, VOCError, digit_sources, fetch_voc2007,
+                                        make_digit_scenes, parse_voc_annotation, voc2007_layout_problems,
+                                        voc2007_mirror_urls)
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +216,157 @@ def test_voc_loader_names_what_is_wrong(tmp_path):
     (root / "VOC2007" / "ImageSets" / "Main" / "val.txt").write_text("000005\n")
     with pytest.raises(VOCError, match="annotation says 8x5"):
         VOCDetection(root, split="val")[0]
+
+
+# --- fetching PASCAL VOC 2007 (file:// URLs only) ----------------------------------------
+
+def voc_archives(tmp_path, change=None, extra=()):
+    """Tiny VOCtrainval_06-Nov-2007.tar and VOCtest_06-Nov-2007.tar of write_voc's images,
+    each holding VOCdevkit/VOC2007/ with its split's image list, annotations and JPEGs, as
+    VOC's do. change(VOC2007 folder) edits the files first; extra: (TarInfo, bytes or
+    None) members added to the trainval archive. Returns (the folder of the archives,
+    {split: {"md5": the archive's MD5, "images": the images its list names}})."""
+    base = write_voc(tmp_path / "src") / "VOC2007"
+    listed = {split: (base / "ImageSets" / "Main" / ("%s.txt" % split)).read_text().split()
+              for split in VOC2007_ARCHIVES}
+    if change is not None:
+        change(base)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    archives = {}
+    for split, url in voc2007_mirror_urls(mirror.as_uri()).items():
+        path = mirror / os.path.basename(url)
+        names = ["ImageSets/Main/%s.txt" % split] + [
+            "%s/%s.%s" % (folder, image_id, ext) for image_id in listed[split]
+            for folder, ext in (("Annotations", "xml"), ("JPEGImages", "jpg"))]
+        with tarfile.open(path, "w") as tar:
+            tar.add(base.parent, "VOCdevkit", recursive=False)
+            for folder in ("", "/Annotations", "/ImageSets", "/ImageSets/Main", "/JPEGImages"):
+                tar.add(base / folder.lstrip("/"), "VOCdevkit/VOC2007" + folder, recursive=False)
+            for name in names:
+                if (base / name).is_file():
+                    tar.add(base / name, "VOCdevkit/VOC2007/" + name)
+            for info, payload in extra if split == "trainval" else ():
+                tar.addfile(info, None if payload is None else io.BytesIO(payload))
+        archives[split] = {"md5": hashlib.md5(path.read_bytes()).hexdigest(), "images": len(listed[split])}
+    return mirror, archives
+
+
+def fetch_tiny(root, mirror, archives, **kwargs):
+    return fetch_voc2007(root=root, urls=voc2007_mirror_urls(mirror.as_uri()), progress=False,
+                         archives=archives, **kwargs)
+
+
+def assert_nothing_left(root, kept=()):
+    """root holds only the names `kept` (no VOCdevkit/, no .part file, no temporary folder)."""
+    left = sorted(p.name for p in root.iterdir()) if root.exists() else []
+    assert left == sorted(kept), left
+
+
+def test_voc2007_archives_are_the_published_ones():
+    assert VOC2007_ARCHIVES == {"trainval": {"md5": "c52e279531787c972589f7e41ab4ae64", "images": 5011},
+                                "test": {"md5": "b6e924de25625d8de591ea690078ad9f", "images": 4952}}
+    mirror = voc2007_mirror_urls("https://mirror.example/voc2007/")
+    assert mirror == {split: "https://mirror.example/voc2007/" + os.path.basename(url)
+                      for split, url in VOC2007_URLS.items()}
+    assert mirror["test"].endswith("/VOCtest_06-Nov-2007.tar")
+
+
+def test_fetch_voc2007_unpacks_where_voc_detection_reads_it(tmp_path, monkeypatch):
+    mirror, archives = voc_archives(tmp_path)
+    root = tmp_path / "cache"
+    monkeypatch.setenv("CS231N_DATA", str(root))
+    folder = fetch_voc2007(urls=voc2007_mirror_urls(str(mirror)), progress=False, archives=archives)
+    assert folder == root / "VOCdevkit" / "VOC2007"
+    assert_nothing_left(root, kept=["VOCdevkit"])   # no .part, no temporary folder
+    trainval, test = VOCDetection(split="trainval"), VOCDetection(split="test")
+    assert trainval.ids == ["000005", "000007"] and test.ids == ["000009"]
+    image, target = trainval[0]
+    assert image.shape == (40, 50, 3) and target["boxes"].tolist() == [[25, 20, 33, 34], [0, 0, 50, 40]]
+    assert test[0][1]["labels"].tolist() == [VOC_CLASSES.index("person"), VOC_CLASSES.index("horse")]
+    assert voc2007_layout_problems(folder, archives=archives) == []
+    assert "ImageSets/Main/test.txt lists 1 images, expected 4952" in voc2007_layout_problems(folder)
+    assert {r["name"]: r["present"] for r in list_datasets()}["voc2007"] is True
+    # complete: nothing is downloaded (the URLs do not even exist)
+    before = (folder / "JPEGImages" / "000005.jpg").stat().st_mtime_ns
+    assert fetch_tiny(root, tmp_path / "gone", archives) == folder
+    assert (folder / "JPEGImages" / "000005.jpg").stat().st_mtime_ns == before
+
+
+def test_fetch_voc2007_adds_a_split_and_keeps_the_one_there(tmp_path):
+    mirror, archives = voc_archives(tmp_path)
+    root = tmp_path / "cache"
+    folder = fetch_tiny(root, mirror, archives, splits=("test",))
+    assert len(VOCDetection(folder, split="test")) == 1
+    with pytest.raises(VOCError, match="cs231n data fetch voc2007"):
+        VOCDetection(folder, split="trainval")
+    urls = voc2007_mirror_urls(mirror.as_uri())
+    urls["test"] = (tmp_path / "gone.tar").as_uri()    # the test split is not downloaded again
+    assert fetch_voc2007(root=root, urls=urls, progress=False, archives=archives) == folder
+    assert len(VOCDetection(folder, split="trainval")) == 2
+    assert VOCDetection(folder, split="test")[0][0].shape == (30, 20, 3)
+    assert_nothing_left(root, kept=["VOCdevkit"])
+
+
+def test_fetch_voc2007_refuses_a_wrong_md5_and_keeps_what_was_there(tmp_path):
+    mirror, archives = voc_archives(tmp_path)
+    root = tmp_path / "cache"
+    listing = root / "VOCdevkit" / "VOC2007" / "ImageSets" / "Main" / "trainval.txt"
+    listing.parent.mkdir(parents=True)
+    listing.write_text("000005\n")                      # an incomplete copy of before
+    wrong = dict(archives, test={"md5": "0" * 32, "images": 1})
+    with pytest.raises(DatasetError, match=r"VOCtest_06-Nov-2007.tar is corrupt or truncated: MD5 %s "
+                                           r".*expected %s" % (archives["test"]["md5"], "0" * 32)):
+        fetch_tiny(root, mirror, wrong)     # after the trainval archive was unpacked
+    assert_nothing_left(root, kept=["VOCdevkit"])
+    assert [p.relative_to(root).as_posix() for p in sorted(root.rglob("*")) if p.is_file()] == [
+        "VOCdevkit/VOC2007/ImageSets/Main/trainval.txt"]
+    with pytest.raises(DatasetError, match="no archive 'train'"):
+        fetch_tiny(root, mirror, archives, splits=("train",))
+
+
+def unsafe_member(name, kind=tarfile.REGTYPE, linkname=""):
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, linkname
+    payload = b"pwned" if kind == tarfile.REGTYPE else None
+    info.size = len(payload or b"")
+    return info, payload
+
+
+@pytest.mark.parametrize("member, why", [
+    (unsafe_member("../evil.txt"), "leaves the folder"),
+    (unsafe_member("VOCdevkit/VOC2007/../../evil.txt"), "leaves the folder"),
+    (unsafe_member("/tmp/cs231n_voc_abs_evil"), "has an absolute path"),
+    (unsafe_member("VOCdevkit/VOC2007/escape", tarfile.SYMTYPE, "/etc"), "is not a plain file"),
+    (unsafe_member("VOCdevkit/VOC2007/passwd", tarfile.LNKTYPE, "/etc/passwd"), "is not a plain file"),
+    (unsafe_member("VOCdevkit/VOC2007/null", tarfile.CHRTYPE), "is not a plain file"),
+], ids=["dotdot", "inner-dotdot", "absolute", "symlink", "hardlink", "device"])
+def test_fetch_voc2007_refuses_an_unsafe_member(tmp_path, member, why):
+    mirror, archives = voc_archives(tmp_path, extra=[member])
+    with tarfile.open(mirror / "VOCtrainval_06-Nov-2007.tar") as tar:  # the archive really holds it
+        assert member[0].name in tar.getnames()
+    root = tmp_path / "a" / "cache"
+    with pytest.raises(DatasetError, match=r"refusing .*VOCtrainval_06-Nov-2007.tar.part: member %s %s"
+                                           % (re.escape(repr(member[0].name)), why)):
+        fetch_tiny(root, mirror, archives)
+    assert_nothing_left(root)
+    assert not list(tmp_path.rglob("evil.txt")) and not os.path.exists("/tmp/cs231n_voc_abs_evil")
+
+
+@pytest.mark.parametrize("change, images, message", [
+    (lambda base: (base / "ImageSets" / "Main" / "test.txt").unlink(), {},
+     "VOCtest_06-Nov-2007.tar does not hold VOC 2007's test images in VOCdevkit/VOC2007/: "
+     "ImageSets/Main/test.txt is missing"),
+    (lambda base: (base / "JPEGImages" / "000007.jpg").unlink(), {},
+     "trainval images .*: 1 files of the images ImageSets/Main/trainval.txt lists are missing: "
+     "JPEGImages/000007.jpg"),
+    (None, {"trainval": 5011}, "ImageSets/Main/trainval.txt lists 2 images, expected 5011"),
+], ids=["no-split-file", "no-jpeg", "short-list"])
+def test_fetch_voc2007_refuses_an_archive_of_the_wrong_layout(tmp_path, change, images, message):
+    mirror, archives = voc_archives(tmp_path, change)
+    for split, count in images.items():
+        archives[split]["images"] = count
+    root = tmp_path / "cache"
+    with pytest.raises(DatasetError, match=message):
+        fetch_tiny(root, mirror, archives)
+    assert_nothing_left(root)

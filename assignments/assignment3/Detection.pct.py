@@ -143,9 +143,10 @@ plt.show()
 # original folders (`VOCdevkit/VOC2007/Annotations`, `JPEGImages`, `ImageSets/Main`) and
 # gives each image with its boxes in our convention (VOC counts pixels from 1 with
 # inclusive corners; the loader converts) and VOC's *difficult* flags, which the mAP of
-# Part III ignores. Download and unpack the two archives named in
-# `cs231n_core.detection_data.VOC2007_URLS` under `datasets/cache/VOCdevkit` to use it. The
-# rest of this notebook uses the digit scenes, which need no download and train on a CPU.
+# Part III ignores. To use it, run `cs231n data fetch voc2007` in a terminal: it downloads
+# the two archives named in `cs231n_core.detection_data.VOC2007_URLS` (about 870 MiB),
+# checks their published MD5s and unpacks them where `VOCDetection` looks. The rest of
+# this notebook uses the digit scenes, which need no download and train on a CPU.
 
 # %%
 try:

@@ -8,6 +8,7 @@ import ast
 import os
 import shutil
 from collections import Counter
+from typing import NamedTuple
 
 import numpy as np
 import pytest
@@ -36,20 +37,34 @@ NAMED_SHARE = 0.9   # of a target's mistakes with a wrong answer, named by the g
 
 
 def _mentions(node):
-    """(free names, attribute names) a function or class uses: names it reads but never
-    binds itself (locals such as `loss` are not references), and every `x.attr`."""
+    """(free names, attribute names, self attribute names) a function or class uses: names
+    it reads but never binds itself (locals such as `loss` are not references), every
+    `x.attr` whose x is not `self`, and every `self.attr`."""
     bound = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     bound |= {a.arg for n in ast.walk(node) if isinstance(n, ast.arguments)
               for a in n.posonlyargs + n.args + n.kwonlyargs + [n.vararg, n.kwarg] if a}
     read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
-    attributes = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
-    return read - bound, attributes
+    on_self = {n for n in ast.walk(node) if isinstance(n, ast.Attribute)
+               and isinstance(n.value, ast.Name) and n.value.id == "self"}
+    attributes = {n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute) and n not in on_self}
+    return read - bound, attributes, {n.attr for n in on_self}
+
+
+class Unit(NamedTuple):
+    """A function, method or class of cs231n_core, as the call graph sees it."""
+    first: int          # its first and last lines
+    last: int
+    is_method: bool
+    owner: str          # the qualname of the innermost class holding it (itself for a class), or ""
+    free: set           # names it reads (_mentions)
+    attributes: set     # x.attr, x not self
+    self_attributes: set
 
 
 def _code_units():
-    """Every function, method and class of cs231n_core as a unit of code:
-    {(file, qualname): (first line, last line, is a method, free names, attribute names)}."""
-    units = {}
+    """Every function, method and class of cs231n_core as a Unit, by (file, qualname),
+    and each class's bases by name: {class name: {base names}}."""
+    units, bases = {}, {}
     for folder, _, names in os.walk(REFERENCE):
         for name in sorted(names):
             if not name.endswith(".py"):
@@ -59,33 +74,72 @@ def _code_units():
             with open(path, encoding="utf-8") as handle:
                 tree = ast.parse(handle.read())
 
-            def visit(node, prefix, in_class):
+            def visit(node, prefix, owner, in_class):
                 for child in ast.iter_child_nodes(node):
                     if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                         qualname = prefix + child.name
-                        units[(relative, qualname)] = (child.lineno, child.end_lineno, in_class,
-                                                       *_mentions(child))
-                        visit(child, qualname + ".", isinstance(child, ast.ClassDef))
-            visit(tree, "", False)
-    return units
+                        is_class = isinstance(child, ast.ClassDef)
+                        if is_class:
+                            bases.setdefault(child.name, set()).update(
+                                b.id if isinstance(b, ast.Name) else b.attr for b in child.bases
+                                if isinstance(b, (ast.Name, ast.Attribute)))
+                        units[(relative, qualname)] = Unit(
+                            child.lineno, child.end_lineno, in_class,
+                            qualname if is_class else owner, *_mentions(child))
+                        visit(child, qualname + ".", qualname if is_class else owner, is_class)
+            visit(tree, "", "", False)
+    return units, bases
 
 
-UNITS = _code_units()
+UNITS, BASES = _code_units()
+
+
+def _ancestors(class_name):
+    """The class's name and those of its bases, transitively, as far as cs231n_core says."""
+    seen, todo = set(), [class_name]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += BASES.get(name, ())
+    return seen
+
+
+def _related(owner, other):
+    """`self.attr` in a method of class `owner` can reach a method of class `other`: the
+    same class, a base of it, or a subclass (self may be an instance of one)."""
+    a, b = owner.split(".")[-1], other.split(".")[-1]
+    return b in _ancestors(a) or a in _ancestors(b)
+
+
+def _uses(unit, relative, qualname):
+    """Whether `unit` may run the function or method (relative, qualname): by its free
+    name; a method by its name as an attribute of anything but self, or of self when the
+    two classes are related. Dunder methods are reached through their class instead:
+    `super().__init__()` names the base class's __init__, not every class's."""
+    used = UNITS[(relative, qualname)]
+    name = qualname.split(".")[-1]
+    if not used.is_method:
+        return name in unit.free
+    if name.startswith("__") and name.endswith("__"):
+        return False
+    return name in unit.attributes or (name in unit.self_attributes and bool(unit.owner)
+                                       and _related(unit.owner, used.owner))
 
 
 def targets_that_may_change(mistake, assignment):
     """The targets whose code can run the edited lines: the innermost function holding
     the mistake and the classes around it, then, transitively, every function or class
-    that uses a changed one: by its free name, or, for a method, by its name as an
-    attribute (`x.loss(...)`). A name-level call graph, an over-approximation of the
-    callers inside cs231n_core. Dunder methods are reached through their class instead:
-    `super().__init__()` names the base class's __init__, not every class's. Grading only
-    these keeps the bank fast: a mistake in one layer need not regrade the other twenty."""
+    that uses a changed one (_uses). A name-level call graph, an over-approximation of
+    the callers inside cs231n_core, with `self.method` resolved within the class's
+    family only (an nn.Module's `self.train(...)` does not reach a classifier's train).
+    Grading only these keeps the bank fast: a mistake in one layer need not regrade the
+    other twenty."""
     with open(os.path.join(REPO, mistake["file"]), encoding="utf-8") as handle:
         text = handle.read()
     line = text[:text.index(mistake["find"])].count("\n") + 1
     enclosing = [key for key, unit in UNITS.items()
-                 if key[0] == mistake["file"] and unit[0] <= line <= unit[1]]
+                 if key[0] == mistake["file"] and unit.first <= line <= unit.last]
     if not enclosing:
         raise AssertionError("%s edits no function or class" % mistake["id"])
     changed = set()
@@ -99,17 +153,10 @@ def targets_that_may_change(mistake, assignment):
     grown = True
     while grown:
         grown = False
-        for key, (_, _, _, free, attributes) in UNITS.items():
-            if key in changed:
-                continue
-            for relative, qualname in list(changed):
-                name = qualname.split(".")[-1]
-                is_method = UNITS[(relative, qualname)][2]
-                dunder = name.startswith("__") and name.endswith("__")
-                if (is_method and not dunder and name in attributes) or (not is_method and name in free):
-                    change(key)
-                    grown = True
-                    break
+        for key, unit in UNITS.items():
+            if key not in changed and any(_uses(unit, *used) for used in list(changed)):
+                change(key)
+                grown = True
     return {name for relative, targets in ASSIGNMENT_TARGETS[assignment].items()
             for name, qualname in targets.items() if (relative, qualname) in changed}
 
@@ -118,6 +165,23 @@ def _prefixes(qualname):
     """"A.b.c" -> "A", "A.b", "A.b.c": a class target changes when one of its methods does."""
     parts = qualname.split(".")
     return [".".join(parts[:depth]) for depth in range(1, len(parts) + 1)]
+
+
+def _regraded(target, mistake_id):
+    mistake = next(m for m in BANK if m["id"] == mistake_id and m["target"] == target)
+    return targets_that_may_change(mistake, mistake["assignment"])
+
+
+def test_the_call_graph_reaches_callers_and_only_through_a_class_family_for_self():
+    """A layer's mistake regrades what calls it, by name (TwoLayerNet uses affine_forward),
+    through subclasses' methods (LinearClassifier.train calls self.loss, LinearSVM's), and
+    up a chain of calls (CaptioningRNN through rnn_forward); an nn.Module's
+    self.train(...) does not reach LinearClassifier.train or CaptioningSolver.train."""
+    assert _regraded("affine_forward", "affine_forward_no_reshape") == {"affine_forward", "TwoLayerNet"}
+    assert _regraded("svm_loss_vectorized", "svm_vec_counts_correct_class") == {
+        "svm_loss_vectorized", "LinearClassifier.train"}
+    assert _regraded("rnn_step_forward", "rnn_step_no_tanh") == {"rnn_step_forward", "rnn_forward", "CaptioningRNN"}
+    assert "CaptioningTransformer" in _regraded("MultiHeadAttention", "attention_unscaled")
 
 
 @pytest.fixture(scope="session")  # not "module": xdist interleaves other modules

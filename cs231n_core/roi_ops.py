@@ -260,18 +260,17 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     cols, points_w = _align_weights(start[:, 0], length[:, 0], out_w, width, sampling_ratio)
     count = (points_h * points_w).clamp(min=1).to(input.dtype)
     batch = rois[:, 0].long()
-    output = input.new_zeros(num_rois, channels, out_h, out_w)
     # One pair of matrix products per image (not per region): the regions of image b
     # read its feature map through their own interpolation matrices.
-    for b in range(input.shape[0]):
-        members = torch.nonzero(batch == b).flatten()
-        if members.numel() == 0:
-            continue
-        k = members.numel()
+    order = torch.sort(batch, stable=True).indices
+    pieces, first = [], 0
+    for b, k in enumerate(torch.bincount(batch, minlength=input.shape[0]).tolist()):
+        members = order[first:first + k]
+        first += k
         feature = input[b].permute(1, 0, 2).reshape(height, channels * width)       # (H, C*W)
         along_rows = (rows[members].reshape(k * out_h, height) @ feature)           # (k*PH, C*W)
         along_rows = along_rows.reshape(k, out_h * channels, width)
         pooled = torch.bmm(along_rows, cols[members].transpose(1, 2))              # (k, PH*C, PW)
-        pooled = pooled.reshape(k, out_h, channels, out_w).permute(0, 2, 1, 3)
-        output = output.index_put((members,), pooled / count[members, None, None, None])
-    return output
+        pieces.append(pooled.reshape(k, out_h, channels, out_w).permute(0, 2, 1, 3))
+    output = torch.cat(pieces)[torch.argsort(order)]                               # back in the boxes' order
+    return output / count[:, None, None, None]

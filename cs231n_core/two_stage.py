@@ -1,9 +1,12 @@
 """Two-stage detection and instance segmentation in PyTorch (assignment 3): the rest of
 CS231n's lecture on detection, after the single-stage detector of cs231n_core.detection.
 
-A two-stage detector first proposes regions that may hold an object, whatever its class,
-then looks at each region again, through a fixed-size window of the features, to name
-the object and refine its box:
+First, one object per image: ``ClassifyLocalize`` names it and regresses its box, two
+heads on shared features trained by a weighted sum of two losses
+(``classify_localize_loss``). Many objects need more: a two-stage detector first
+proposes regions that may hold an object, whatever its class, then looks at each region
+again, through a fixed-size window of the features, to name the object and refine its
+box:
 
 * ``RPNHead``, ``rpn_targets``, ``rpn_loss``, ``rpn_proposals``: Faster R-CNN's region
   proposal network, an objectness score and box deltas for each anchor of a feature map,
@@ -38,7 +41,7 @@ from .roi_ops import roi_align
 from .training import fit_minibatches, shuffled_batches
 
 __all__ = [
-    "conv_backbone", "RPNHead", "sample_balanced", "rpn_targets", "rpn_loss", "rpn_proposals", "greedy_nms",
+    "ClassifyLocalize", "classify_localize_loss", "train_classify_localize", "conv_backbone", "RPNHead", "sample_balanced", "rpn_targets", "rpn_loss", "rpn_proposals", "greedy_nms",
     "roi_targets", "BoxHead", "box_head_loss", "FasterRCNN", "MaskHead", "mask_targets", "mask_loss",
     "paste_masks", "MaskRCNN", "mask_average_precision", "train_two_stage", "predict_instances",
     "scene_instance_masks", "BOX_WEIGHTS",
@@ -105,6 +108,94 @@ def greedy_nms(boxes, scores, iou_threshold):
         if torch.equal(now, kept):
             return order[kept]
         kept = now
+
+
+# --------------------------------------------------------------------------------------
+# Before detection: classification plus localization (one object per image)
+# --------------------------------------------------------------------------------------
+
+class ClassifyLocalize(nn.Module):
+    """The lecture's first step towards detection: one network that names the single
+    object of an image and regresses its box (a multi-task network, two heads on shared
+    features).
+
+    Layers (attributes), for images (N, in_channels, S, S), S a multiple of 8:
+
+        backbone:   conv_backbone(in_channels, width) -> features (N, 4 * width, S/4, S/4);
+        class_head: Linear(4 * width -> num_classes) on the features' maximum over all
+                    positions (what the object is does not depend on where it is);
+        fc:         Linear(4 * width * (S/8)**2 -> hidden), ReLU, on the features after a
+                    2x2 max pooling, flattened (where it is does);
+        box_head:   Linear(hidden -> 4), the box (x1, y1, x2, y2) in units of the image's
+                    side (pixels / S).
+
+    forward(x) returns (class_logits (N, num_classes), boxes (N, 4) in units of S);
+    multiply the boxes by S for pixels.
+    """
+
+    def __init__(self, num_classes=10, in_channels=1, width=16, image_size=64, hidden=128):
+        super().__init__()
+        self.image_size = int(image_size)
+        self.backbone = conv_backbone(in_channels, int(width))
+        self.class_head = nn.Linear(4 * int(width), int(num_classes))
+        self.fc = nn.Linear(4 * int(width) * (self.image_size // 8) ** 2, hidden)
+        self.box_head = nn.Linear(hidden, 4)
+
+    def forward(self, x):
+        features = self.backbone(x)
+        class_logits = self.class_head(features.amax(dim=(2, 3)))
+        boxes = self.box_head(F.relu(self.fc(F.max_pool2d(features, 2).flatten(1))))
+        return class_logits, boxes
+
+
+def classify_localize_loss(class_logits, boxes, labels, gt_boxes, box_weight=1.0):
+    """The multi-task loss of classification plus localization:
+
+        loss = softmax cross-entropy (averaged over the images)
+               + box_weight * smooth L1 (beta = 0.02 of the image's side, about a pixel
+                 of a 64x64 image; averaged over the images and the 4 coordinates)
+
+    box_weight trades one task against the other: the two losses have different units,
+    and nothing but this weight says how many nats of classification a pixel of box
+    error is worth.
+
+    Inputs:
+    - class_logits: tensor (N, C); boxes: tensor (N, 4), predicted boxes in units of the
+      image's side.
+    - labels: int64 tensor (N,); gt_boxes: tensor (N, 4), true boxes in the same units.
+    - box_weight: float.
+
+    Returns (loss, class_loss, box_loss): scalar tensors.
+    """
+    class_loss = F.cross_entropy(class_logits, labels)
+    box_loss = F.smooth_l1_loss(boxes, gt_boxes, beta=0.02)
+    return class_loss + box_weight * box_loss, class_loss, box_loss
+
+
+def train_classify_localize(model, scenes, epochs=10, batch_size=32, learning_rate=1e-3, box_weight=1.0,
+                            device=None, seed=0, progress=True):
+    """Train a ClassifyLocalize with Adam on scenes of exactly one digit each
+    (make_digit_scenes(..., digits_per_scene=(1, 1))). Returns the history
+    {"loss", "class", "box": [one float per iteration]}."""
+    if any(len(b) != 1 for b in scenes["boxes"]):
+        raise ValueError("classification plus localization needs exactly one object per scene")
+    device = torch.device("cpu") if device is None else torch.device(device)
+    model.to(device)
+    images = torch.as_tensor(np.asarray(scenes["images"]), dtype=torch.float32, device=device)
+    boxes = torch.as_tensor(np.concatenate(scenes["boxes"]), dtype=torch.float32, device=device) / model.image_size
+    labels = torch.as_tensor(np.concatenate(scenes["labels"]), dtype=torch.long, device=device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    generator = torch.Generator().manual_seed(int(seed))
+
+    def batch_losses(batch):
+        class_logits, predicted = model(images[batch])
+        total, class_loss, box_loss = classify_localize_loss(class_logits, predicted, labels[batch], boxes[batch],
+                                                             box_weight)
+        return {"loss": total, "class": class_loss, "box": box_loss}
+
+    model.train()
+    return fit_minibatches(optimizer, epochs, lambda: shuffled_batches(images.shape[0], batch_size, generator),
+                           batch_losses, names=("loss", "class", "box"), progress=progress)
 
 
 # --------------------------------------------------------------------------------------

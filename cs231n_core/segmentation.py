@@ -171,7 +171,8 @@ class SkipFCN(SegmentationFCN):
         x, indices1 = F.max_pool2d(skip1, 2, return_indices=True)
         skip2 = F.relu(self.enc2(x))
         x, indices2 = F.max_pool2d(skip2, 2, return_indices=True)
-        x = F.relu(self.enc4(F.relu(self.enc3(x))))
+        x = F.relu(self.enc3(x))
+        x = F.relu(self.enc4(x))
         x = F.relu(self.dec2(torch.cat([self.up2(x, indices2), skip2], dim=1)))
         x = F.relu(self.dec1(torch.cat([self.up1(x, indices1), skip1], dim=1)))
         return self.classifier(x)
@@ -198,14 +199,14 @@ class PatchClassifier(nn.Module):
         if patch_size % 2 != 1:
             raise ValueError("the patch needs a centre pixel: patch_size must be odd, got %d" % patch_size)
         self.patch_size, self.num_classes = int(patch_size), int(num_classes)
-        self.conv1 = nn.Conv2d(in_channels, width, 3, padding=1)
-        self.conv2 = nn.Conv2d(width, 2 * width, 3, padding=1)
+        self.conv1 = nn.Conv2d(in_channels, width, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(width, 2 * width, kernel_size=3, padding=1)
         self.classifier = nn.Linear(2 * width * (self.patch_size // 4) ** 2, self.num_classes)
 
     def forward(self, patches):
-        x = F.max_pool2d(F.relu(self.conv1(patches)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        return self.classifier(x.flatten(1))
+        features = F.max_pool2d(F.relu(self.conv1(patches)), 2)
+        features = F.max_pool2d(F.relu(self.conv2(features)), 2)
+        return self.classifier(features.flatten(1))
 
 
 def image_patches(images, size, pixels=None):

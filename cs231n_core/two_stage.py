@@ -99,7 +99,7 @@ def greedy_nms(boxes, scores, iou_threshold):
     Returns:
     - keep: int64 tensor (K,), the kept indices in decreasing score.
     """
-    order = torch.sort(scores, descending=True, stable=True).indices
+    order = scores.sort(descending=True, stable=True)[1]
     ordered = boxes[order]
     suppresses = torch.triu(box_iou(ordered, ordered) > iou_threshold, diagonal=1)   # j < i suppresses i
     kept = torch.ones(order.shape[0], dtype=torch.bool, device=boxes.device)
@@ -226,7 +226,7 @@ class RPNHead(nn.Module):
         self.deltas = nn.Conv2d(in_channels, 4 * self.num_anchors, 1)
         for layer in (self.objectness, self.deltas):     # small first predictions (torchvision's)
             nn.init.normal_(layer.weight, std=0.01)
-            nn.init.zeros_(layer.bias)
+            nn.init.constant_(layer.bias, 0.0)
 
     def forward(self, features):
         n, _, height, width = features.shape
@@ -789,33 +789,33 @@ def mask_average_precision(pred_masks, pred_scores, pred_labels, gt_masks, gt_la
     def numpy(values):
         return np.asarray(values.detach().cpu() if torch.is_tensor(values) else values)
 
-    n = len(gt_masks)
-    ap = np.full(int(num_classes), np.nan)
-    for c in range(int(num_classes)):
-        objects = [numpy(m)[numpy(l).reshape(-1) == c] for m, l in zip(gt_masks, gt_labels)]
+    classes = int(num_classes)
+    ap = np.full(classes, np.nan)
+    for cls in range(classes):
+        objects = [numpy(m)[numpy(l).reshape(-1) == cls] for m, l in zip(gt_masks, gt_labels)]
         num_objects = sum(len(o) for o in objects)
         if num_objects == 0:
             continue
         detections = []                                     # (score, image, mask)
-        for i in range(n):
-            mine = np.flatnonzero(numpy(pred_labels[i]).reshape(-1) == c)
-            scores, masks = numpy(pred_scores[i]).reshape(-1), numpy(pred_masks[i])
-            detections += [(float(scores[j]), i, masks[j]) for j in mine]
+        for image, (masks, scores, labels) in enumerate(zip(pred_masks, pred_scores, pred_labels)):
+            masks, scores = numpy(masks), numpy(scores).reshape(-1)
+            detections += [(float(scores[j]), image, masks[j])
+                           for j in np.flatnonzero(numpy(labels).reshape(-1) == cls)]
         detections.sort(key=lambda d: -d[0])                # stable: image, then index
         found = [np.zeros(len(o), dtype=bool) for o in objects]
         hits = []
-        for _, i, mask in detections:
-            if len(objects[i]) == 0:
+        for _, image, mask in detections:
+            if len(objects[image]) == 0:
                 hits.append(0)
                 continue
-            overlaps = _mask_iou(mask[None], objects[i])[0]
-            best = int(overlaps.argmax())
-            hit = overlaps[best] >= iou_threshold and not found[i][best]
-            found[i][best] |= overlaps[best] >= iou_threshold
-            hits.append(int(hit))
-        ap[c] = _all_point_ap(hits, num_objects)
-    present = ~np.isnan(ap)
-    return (float(ap[present].mean()) if present.any() else float("nan")), ap
+            overlaps = _mask_iou(mask[None], objects[image])[0]
+            closest = overlaps.argmax()
+            good = overlaps[closest] >= iou_threshold
+            hits.append(int(good and not found[image][closest]))
+            found[image][closest] |= good
+        ap[cls] = _all_point_ap(hits, num_objects)
+    defined = ~np.isnan(ap)
+    return (float(ap[defined].mean()) if defined.any() else float("nan")), ap
 
 
 # --------------------------------------------------------------------------------------

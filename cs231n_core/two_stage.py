@@ -763,7 +763,7 @@ def _mask_iou(masks1, masks2):
     b = torch.as_tensor(np.asarray(masks2)).reshape(len(masks2), -1).double()
     intersection = a @ b.T
     union = a.sum(1)[:, None] + b.sum(1)[None, :] - intersection
-    return torch.where(union > 0, intersection / union.clamp(min=1), torch.zeros_like(union)).numpy()
+    return (intersection / union.clamp(min=1)).numpy()        # an empty union has no intersection: 0
 
 
 def mask_average_precision(pred_masks, pred_scores, pred_labels, gt_masks, gt_labels, num_classes,

@@ -36,6 +36,13 @@ __all__ = ["UPSAMPLING_MODES", "Upsample2x", "SegmentationFCN", "SkipFCN", "Patc
 UPSAMPLING_MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
 
 
+def _known_upsampling(mode):
+    """mode itself when it is one of UPSAMPLING_MODES, else a ValueError naming them."""
+    if mode not in UPSAMPLING_MODES:
+        raise ValueError("unknown upsampling %r; choose one of %s" % (mode, ", ".join(UPSAMPLING_MODES)))
+    return mode
+
+
 class Upsample2x(nn.Module):
     """Double the height and width of a feature map, in one of UPSAMPLING_MODES.
 
@@ -110,9 +117,7 @@ class SegmentationFCN(nn.Module):
 
     def __init__(self, num_classes=11, in_channels=1, width=16, upsampling="transposed"):
         super().__init__()
-        if upsampling not in UPSAMPLING_MODES:
-            raise ValueError("unknown upsampling %r; choose one of %s" % (upsampling, ", ".join(UPSAMPLING_MODES)))
-        self.num_classes, self.upsampling = int(num_classes), upsampling
+        self.num_classes, self.upsampling = int(num_classes), _known_upsampling(upsampling)
         # BEGIN SOLUTION
         self.enc1 = nn.Conv2d(in_channels, width, 3, padding=1)
         self.enc2 = nn.Conv2d(width, 2 * width, 3, padding=1)
@@ -138,43 +143,54 @@ class SegmentationFCN(nn.Module):
         return scores
 
 
-class SkipFCN(SegmentationFCN):
-    """SegmentationFCN with skip connections (U-Net's, in the spirit of FCN-8s): each
-    decoder stage also sees the encoder's features of its own resolution, which hold the
-    fine detail that pooling threw away.
+class SkipFCN(nn.Module):
+    """A fully convolutional network with skip connections (U-Net's, in the spirit of
+    FCN-8s): one more pooling than SegmentationFCN, so that the bottleneck sees a whole
+    digit and its surroundings (what the digit is), and each decoder stage also reads
+    the encoder's features of its own resolution (where its strokes are, which pooling
+    threw away).
 
-    SegmentationFCN's layers, but for the decoder's two convolutions, which read the
-    upsampled map concatenated with the encoder's map of the same size (3x3 convolutions
-    with padding 1; shapes for an input of (N, in_channels, H, W), H and W multiples of 4):
+    Layers (attributes; 3x3 convolutions with padding 1 and a bias, except the 1x1
+    classifier), for an input of (N, in_channels, H, W), H and W multiples of 8:
 
-        enc1: in_channels -> width, ReLU                   = skip1 (width, H, W); max pool 2x2
-        enc2: width -> 2 * width, ReLU                     = skip2 (2 width, H/2, W/2); max pool 2x2
-        enc3, enc4: 2 * width -> 2 * width, ReLU           (2 width, H/4, W/4)
-        up2:  Upsample2x(upsampling, 2 * width) (max unpooling: enc2's pooling indices),
-              then concatenated with skip2                 (4 width, H/2, W/2)
-        dec2: 4 * width -> width, ReLU
-        up1:  Upsample2x(upsampling, width) (max unpooling: enc1's pooling indices),
-              then concatenated with skip1                 (2 width, H, W)
-        dec1: 2 * width -> width, ReLU
+        enc1: in_channels -> width, ReLU           = skip1 (width, H, W);        max pool 2x2
+        enc2: width -> 2 * width, ReLU             = skip2 (2 width, H/2, W/2);  max pool 2x2
+        enc3: 2 * width -> 4 * width, ReLU         = skip3 (4 width, H/4, W/4);  max pool 2x2
+        enc4, enc5: 4 * width -> 4 * width, ReLU   (4 width, H/8, W/8)
+        up3:  Upsample2x(upsampling, 4 * width), concatenated with skip3, then
+        dec3: 8 * width -> 2 * width, ReLU         (2 width, H/4, W/4)
+        up2:  Upsample2x(upsampling, 2 * width), concatenated with skip2, then
+        dec2: 4 * width -> width, ReLU             (width, H/2, W/2)
+        up1:  Upsample2x(upsampling, width), concatenated with skip1, then
+        dec1: 2 * width -> width, ReLU             (width, H, W)
         classifier: 1x1 convolution width -> num_classes
 
+    Max unpooling uses the indices of the pooling of the same resolution.
     forward(x) returns the scores of shape (N, num_classes, H, W).
     """
 
     def __init__(self, num_classes=11, in_channels=1, width=16, upsampling="transposed"):
-        super().__init__(num_classes, in_channels, width, upsampling)
-        self.dec2 = nn.Conv2d(4 * width, width, 3, padding=1)
-        self.dec1 = nn.Conv2d(2 * width, width, 3, padding=1)
+        super().__init__()
+        self.num_classes, self.upsampling = int(num_classes), _known_upsampling(upsampling)
+        encoder = [(in_channels, width), (width, 2 * width), (2 * width, 4 * width), (4 * width, 4 * width),
+                   (4 * width, 4 * width)]
+        decoder = [(8 * width, 2 * width), (4 * width, width), (2 * width, width)]
+        for k, (c_in, c_out) in enumerate(encoder, start=1):
+            setattr(self, "enc%d" % k, nn.Conv2d(c_in, c_out, kernel_size=3, padding=1))
+        for k, (c_in, c_out) in zip((3, 2, 1), decoder):
+            setattr(self, "up%d" % k, Upsample2x(upsampling, c_in // 2))
+            setattr(self, "dec%d" % k, nn.Conv2d(c_in, c_out, kernel_size=3, padding=1))
+        self.classifier = nn.Conv2d(width, self.num_classes, kernel_size=1)
 
     def forward(self, x):
-        skip1 = F.relu(self.enc1(x))
-        x, indices1 = F.max_pool2d(skip1, 2, return_indices=True)
-        skip2 = F.relu(self.enc2(x))
-        x, indices2 = F.max_pool2d(skip2, 2, return_indices=True)
-        x = F.relu(self.enc3(x))
-        x = F.relu(self.enc4(x))
-        x = F.relu(self.dec2(torch.cat([self.up2(x, indices2), skip2], dim=1)))
-        x = F.relu(self.dec1(torch.cat([self.up1(x, indices1), skip1], dim=1)))
+        skips, indices = [], []
+        for encode in (self.enc1, self.enc2, self.enc3):
+            skips.append(F.relu(encode(x)))
+            x, where = F.max_pool2d(skips[-1], 2, return_indices=True)
+            indices.append(where)
+        x = F.relu(self.enc5(F.relu(self.enc4(x))))
+        for up, decode in ((self.up3, self.dec3), (self.up2, self.dec2), (self.up1, self.dec1)):
+            x = F.relu(decode(torch.cat([up(x, indices.pop()), skips.pop()], dim=1)))
         return self.classifier(x)
 
 

@@ -68,10 +68,11 @@ def test_mean_iou_hand_checked():
 def test_skip_fcn_scores_every_pixel_from_both_paths(mode):
     torch.manual_seed(0)
     model = SkipFCN(num_classes=4, in_channels=2, width=3, upsampling=mode)
-    assert model.dec2.in_channels == 12 and model.dec1.in_channels == 6     # upsampled + skipped
-    x = torch.randn(2, 2, 8, 12, requires_grad=True)
+    # each decoder stage reads the upsampled map and the skipped one, of as many channels
+    assert [model.dec3.in_channels, model.dec2.in_channels, model.dec1.in_channels] == [24, 12, 6]
+    x = torch.randn(2, 2, 8, 16, requires_grad=True)
     scores = model(x)
-    assert scores.shape == (2, 4, 8, 12)
+    assert scores.shape == (2, 4, 8, 16)
     scores[:, :, 3, 5].sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     # the pixel's score reaches back through the skip: the input at the pixel matters

@@ -214,10 +214,10 @@ def fail_line(record):
 
 
 def explained(fail):
-    """Whether a [FAIL] line says more than a bare error: "<what>: relative error 3.2e-01
-    is above the tolerance 1e-06 (shape (5, 7))" says only that the answer is off;
-    a hand-written hint, a generic probe, a crash's message or a failure the check
-    wrote itself say what is wrong."""
+    """Whether a [FAIL] line (or a grader's message) says more than a bare error:
+    "<what>: relative error 3.2e-01 is above the tolerance 1e-06 (shape (5, 7))" says
+    only that the answer is off; a hand-written hint, a generic probe, a crash's message
+    or a failure the check wrote itself say what is wrong."""
     body = fail.split(": ", 2)[-1]
     if "is above the tolerance" not in body:
         return True
@@ -249,14 +249,187 @@ def measure(records):
     return report
 
 
+# ---- the hidden graders' diagnosis, from the failures the bank's gradings logged -------------
+
+def read_failures(folder):
+    """The failures a grading logged (pipeline.grade(..., record_failures=folder)), in
+    the order the checks ran: dicts with nodeid, target, site, print and npz (the
+    answer's parts)."""
+    log = os.path.join(folder, "failures.jsonl")
+    if not os.path.exists(log):
+        return []
+    with open(log) as handle:
+        rows = [json.loads(line) for line in handle]
+    return [dict(row, npz=os.path.join(folder, "%d.npz" % n)) for n, row in enumerate(rows)]
+
+
+def graders_naming(failures, bank, durations=None):
+    """What the hidden graders' diagnosis (autograder/trusted/diagnosis.py) says about
+    each mistake of one target, worked out from the failures each mistake's grading
+    logged on the same seed: a failed check of mistake X names mistake Y when Y's
+    grading failed the same check at the same site with a matching fingerprint, which
+    is what the diagnosis finds when it reruns Y's mutant on those inputs. As there,
+    only the first CHECKS_PER_TARGET informative failures of the target are diagnosed.
+    With `durations` ({mistake id: {nodeid: seconds of that check in its grading}}),
+    the diagnosis's time budget is applied too: rerunning Y costs what Y's check took,
+    and once BUDGET_S is spent no further mutant is run.
+
+    failures: {mistake id: [failure, ...]}; bank: the target's mistakes. Returns {mistake
+    id: [(failure, [(named mistake id, its failure), ...]), ...]}."""
+    from autograder.trusted.diagnosis import BUDGET_S, CHECKS_PER_TARGET
+
+    said = {}
+    for mistake in bank:
+        own = [f for f in failures.get(mistake["id"], [])
+               if f["target"] == mistake["target"] and f["site"] != "slow" and is_informative(f["print"])]
+        spent, said[mistake["id"]] = 0.0, []
+        for failure in own[:CHECKS_PER_TARGET]:
+            named = []
+            for other in bank:
+                if durations is not None:
+                    if spent > BUDGET_S:
+                        continue
+                    spent += durations.get(other["id"], {}).get(failure["nodeid"], 0.0)
+                named += [(other["id"], theirs) for theirs in failures.get(other["id"], [])
+                          if (theirs["nodeid"], theirs["site"]) == (failure["nodeid"], failure["site"])
+                          and matches(theirs["print"], failure["print"])]
+            said[mistake["id"]].append((failure, named))
+    return said
+
+
+def is_only_slow(failures, target, failed_checks):
+    """Whether each of target's failed checks (failed_checks of them) is a speed
+    check's: the mistake's values are right."""
+    slow = sum(f["site"] == "slow" and f["target"] == target for f in failures)
+    return failed_checks > 0 and slow == failed_checks
+
+
+def graders_row(said, bank, messages, failures_of):
+    """One target's figures from graders_naming: mistakes caught, named by their own
+    sentence, named with another's too; of the held-out fifth (named as if it were not
+    in the bank), those given a sentence: another mistake's with the very same answer,
+    or a message that says more than a bare error (`messages`: {id: failed checks'
+    messages of the target}; `failures_of`: {id: the failures its grading logged}).
+    A mistake whose values are right and only its speed fails is counted apart ("slow"):
+    there is no wrong answer to match, and the speed check's message says what to look
+    for."""
+    row = dict.fromkeys(("mistakes", "caught", "slow", "named", "also_named", "held_out",
+                         "held_out_explained"), 0)
+    whys = {m["id"]: m["why"] for m in bank}
+    for mistake in bank:
+        row["mistakes"] += 1
+        if not messages.get(mistake["id"]):
+            continue
+        if is_only_slow(failures_of.get(mistake["id"], []), mistake["target"], len(messages[mistake["id"]])):
+            row["slow"] += 1    # right values, too slow: the speed check says so, no answer to match
+            continue
+        row["caught"] += 1
+        named = {whys[other] for _, found in said[mistake["id"]] for other, _ in found}
+        row["named"] += mistake["why"] in named
+        if mistake["why"] not in named:
+            row.setdefault("unnamed", []).append(mistake["id"])
+        row["also_named"] += bool(named - {mistake["why"]})
+        if held_out(mistake):
+            row["held_out"] += 1
+            row["held_out_explained"] += bool(named - {mistake["why"]}) or any(
+                explained(message) for message in messages[mistake["id"]])
+    return row
+
+
+def survey_graders(assignment, bank, model, session, scratch, seed=1234):
+    """Grade each of `bank`'s mistakes (one assignment's) on a copy of the model
+    submission `model`, its own target only, logging its failures: {target: row of
+    graders_row}."""
+    import shutil
+
+    from autograder.mistakes import apply_mistake
+    from autograder.trusted.pipeline import grade
+
+    rows = {}
+    for target in dict.fromkeys(m["target"] for m in bank):
+        mistakes = [m for m in bank if m["target"] == target]
+        failures, messages, durations = {}, {}, {}
+        for mistake in mistakes:
+            folder = os.path.join(scratch, mistake["id"])
+            shutil.copytree(model, os.path.join(folder, "sub"))
+            apply_mistake(os.path.join(folder, "sub"), mistake)
+            report = grade(os.path.join(folder, "sub"), assignment, session, timeout_s=30, seed=seed,
+                           only=[target], diagnose=False, record_failures=os.path.join(folder, "log"))
+            failures[mistake["id"]] = read_failures(os.path.join(folder, "log"))
+            messages[mistake["id"]] = [r["message"] for r in report.records
+                                       if r["target"] == target and not r["passed"]]
+            durations[mistake["id"]] = {r["nodeid"]: r["duration"] for r in report.records}
+            shutil.rmtree(os.path.join(folder, "sub"))
+        rows[target] = graders_row(graders_naming(failures, mistakes), mistakes, messages, failures)
+        within = graders_row(graders_naming(failures, mistakes, durations), mistakes, messages, failures)
+        rows[target]["named_within_budget"] = within["named"]
+    return rows
+
+
+def measure_graders(assignments, targets=None):
+    """{assignment: {target: row}} of the hidden graders' diagnosis over the bank (the
+    mistakes of `targets` only, when given)."""
+    import tempfile
+
+    from autograder.release import release
+    from autograder.trusted.grading_session import GradingSession
+
+    report = {}
+    with tempfile.TemporaryDirectory(prefix="cs231n-measure-") as scratch, \
+            GradingSession(share_zygote=True) as session:
+        for assignment in assignments:
+            model = os.path.join(scratch, "model-" + assignment)
+            release(assignment, model, solutions=True)
+            bank = [m for m in load_bank(assignment) if not targets or m["target"] in targets]
+            if bank:
+                report[assignment] = survey_graders(assignment, bank, model, session,
+                                                    os.path.join(scratch, assignment))
+    return report
+
+
+def _print_rows(rows, label):
+    budget = any("named_within_budget" in row for row in rows.values())
+    print("%-28s %8s %7s %7s %7s %9s %10s%s" % (label, "mistakes", "caught", "named", "share",
+                                                 "held-out", "explained", "  in budget" if budget else ""))
+    for name, row in rows.items():
+        print(("%-28s %8d %7s %7d %6.0f%% %9d %9.0f%%" + ("  %10d" if budget else "%s")) % (
+            name, row["mistakes"], "%d%s" % (row["caught"], "+%d" % row["slow"] if row.get("slow") else ""),
+            row["named"],
+            100.0 * row["named"] / max(row["caught"], 1), row["held_out"],
+            100.0 * row["held_out_explained"] / max(row["held_out"], 1),
+            row.get("named_within_budget", "")))
+
+
+def total(rows):
+    """The sum of several rows."""
+    summed = {}
+    for row in rows:
+        for key, value in row.items():
+            summed[key] = summed.get(key, [] if isinstance(value, list) else 0) + value
+    return summed
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.diagnosis", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     built = sub.add_parser("build", help="write the public checks' signatures of the bank's mistakes")
     built.add_argument("--check", action="store_true", help="write nothing; exit 1 when a file is out of date")
-    sub.add_parser("measure", help="the share of mistakes whose public check names them, per assignment")
+    measured = sub.add_parser("measure", help="the share of mistakes whose public check (or, with "
+                                               "--graders, whose hidden graders' feedback) names them")
+    measured.add_argument("--graders", action="store_true",
+                          help="grade each mistake with the hidden graders instead (minutes)")
+    measured.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
+    measured.add_argument("--target", action="append", help="with --graders: only this target's mistakes")
+    measured.add_argument("--per-target", action="store_true", help="a row per target too")
     args = parser.parse_args(argv)
-    records = survey(checked_bank())
+    if args.command == "measure" and args.graders:
+        for assignment, rows in measure_graders(args.assignment or list(ASSIGNMENT_TARGETS), args.target).items():
+            if args.per_target:
+                _print_rows(rows, assignment)
+                print("not named:", " ".join(total(rows.values()).get("unnamed", [])))
+            _print_rows({assignment: total(rows.values())}, "hidden graders")
+        return 0
+    records = survey(checked_bank(args.assignment if args.command == "measure" else None))
     if args.command == "build":
         stale = write(tables(records), check=args.check)
         count = sum(1 for r in records if r["signature"])
@@ -264,14 +437,15 @@ def main(argv=None):
             count, len(records), ("out of date: " + ", ".join(stale)) if args.check and stale
             else "written: " + ", ".join(stale) if stale else "up to date"))
         return 1 if args.check and stale else 0
-    print("%-12s %8s %7s %7s %7s %9s %10s" % ("assignment", "mistakes", "caught", "named", "share",
-                                               "held-out", "explained"))
-    for assignment, row in measure(records).items():
-        print("%-12s %8d %7d %7d %6.0f%% %9d %9.0f%%" % (
-            assignment, row["mistakes"], row["caught"], row["named"],
-            100.0 * row["named"] / max(row["caught"], 1), row["held_out"],
-            100.0 * row["held_out_explained"] / max(row["held_out"], 1)))
+    if args.per_target:
+        by_target = {}
+        for record in records:
+            by_target.setdefault(record["mistake"]["target"], []).append(record)
+        _print_rows({t: measure(rs)[rs[0]["mistake"]["assignment"]] for t, rs in by_target.items()},
+                    "public checks")
+    _print_rows(measure(records), "public checks")
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

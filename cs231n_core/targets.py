@@ -154,11 +154,33 @@ SECTIONS = (
     Section("pixelcnn", "assignment3", "Generative.ipynb", 5, {
         "cs231n_core/generative.py": _same_names("MaskedConv2d", "PixelCNN"),
     }),
+    # ---- assignment4 ----
+    Section("rnn_captioning", "assignment4", "RNN_Captioning.ipynb", 30, {
+        "cs231n_core/rnn_layers.py": _same_names(
+            "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+            "word_embedding_forward", "word_embedding_backward", "temporal_affine_forward",
+            "temporal_affine_backward", "temporal_softmax_loss"),
+        "cs231n_core/classifiers/rnn.py": _same_names("CaptioningRNN"),
+    }),
+    Section("lstm_captioning", "assignment4", "LSTM_Captioning.ipynb", 20, {
+        "cs231n_core/rnn_layers.py": _same_names(
+            "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward"),
+    }),
+    Section("transformer_captioning", "assignment4", "Transformer_Captioning.ipynb", 30, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "MultiHeadAttention", "PositionalEncoding", "TransformerDecoderLayer"),
+        "cs231n_core/classifiers/transformer.py": _same_names("CaptioningTransformer"),
+    }),
+    Section("vision_transformer", "assignment4", "VisionTransformer.ipynb", 20, {
+        "cs231n_core/transformer_layers.py": _same_names(
+            "PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"),
+    }),
 )
 
 # Modules of cs231n_core/checks/ that are no section: what the sections' checks share.
 CHECK_HELPERS = ("__init__", "compare", "diagnosis", "fingerprint", "generative_tools", "linear_tools",
-                 "mismatch", "norm_tools", "numpy_tools", "torch_tools")
+                 "mismatch", "norm_tools", "numpy_tools", "rnn_tools", "torch_tools",
+                 "transformer_tools")
 
 
 def sections(assignment=None):
@@ -238,6 +260,17 @@ NOTEBOOK_TARGETS = {
             "generator", "discriminator_loss", "generator_loss", "ls_discriminator_loss",
             "ls_generator_loss", "build_dc_classifier", "build_dc_generator",
             "MaskedConv2d", "PixelCNN"],
+    },
+    "assignment4": {
+        "RNN_Captioning.ipynb": [
+            "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+            "word_embedding_forward", "word_embedding_backward", "temporal_affine_forward",
+            "temporal_affine_backward", "temporal_softmax_loss", "CaptioningRNN"],
+        "LSTM_Captioning.ipynb": ["lstm_step_forward", "lstm_step_backward", "lstm_forward",
+                                  "lstm_backward"],
+        "Transformer_Captioning.ipynb": ["MultiHeadAttention", "PositionalEncoding",
+                                         "TransformerDecoderLayer", "CaptioningTransformer"],
+        "VisionTransformer.ipynb": ["PatchEmbedding", "TransformerEncoderLayer", "VisionTransformer"],
     },
 }
 

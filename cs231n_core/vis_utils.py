@@ -11,6 +11,9 @@
 - plot_curves(curves): any named curves on one set of axes.
 - plot_search_results(results), format_search_results(results): the accuracies of
   a (learning rate, regularization) search, as a picture and as a table.
+- show_captions(images, captions): images with their captions under them;
+  show_sampled_captions(sample, data, split): a captioning model's captions of a
+  random minibatch, under the ground truth's.
 
 matplotlib is imported inside each plotting function, so importing this module
 is cheap and never selects a backend; the plotting functions create figures
@@ -368,3 +371,56 @@ def plot_search_results(results):
         ax.set_title("%s accuracy" % name)
     fig.tight_layout()
     return fig
+
+
+def show_captions(images, captions, ncols=3, title=None, width=34):
+    """Show images with their captions under them.
+
+    Inputs:
+    - images: array of shape (N, H, W) or (N, H, W, C) (as show_image_grid takes).
+    - captions: N strings; each is wrapped to lines of at most `width` characters, and
+      "\n" starts a new line (e.g. a sampled caption and the ground truth's).
+    - ncols: images per row.
+    - title: optional title of the whole figure.
+
+    Returns:
+    - fig: the matplotlib Figure, one Axes per image.
+    """
+    import textwrap
+
+    import matplotlib.pyplot as plt
+
+    images = np.asarray(images)
+    if len(captions) != len(images):
+        raise ValueError("got %d captions for %d images" % (len(captions), len(images)))
+    ncols = max(1, min(int(ncols), len(images)))
+    nrows = max(1, int(ceil(len(images) / ncols)))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 3.9 * nrows), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= len(images):
+            continue
+        img, cmap = _display_image(images[i])
+        ax.imshow(img, cmap=cmap)
+        lines = [wrapped for line in str(captions[i]).split("\n") for wrapped in textwrap.wrap(line, width)]
+        ax.set_title("\n".join(lines), fontsize=8, y=-0.02, va="top")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_sampled_captions(sample, data, split="train", batch_size=3):
+    """A random minibatch of a split (cs231n_core.captioning_data.sample_coco_minibatch,
+    NumPy's global random state), each image shown with the caption that `sample`
+    (e.g. model.sample: features -> word indices) gives it and its ground-truth caption.
+
+    Returns the figure; data needs "<split>_images" (the digit captions have them).
+    """
+    from .captioning_data import decode_captions, sample_coco_minibatch
+
+    captions, features, images = sample_coco_minibatch(data, batch_size=batch_size, split=split)
+    sampled = decode_captions(sample(features), data["idx_to_word"])
+    truth = decode_captions(captions, data["idx_to_word"])
+    texts = ["%s\nGT: %s" % (s, t) for s, t in zip(sampled, truth)]
+    return show_captions(images, texts, ncols=batch_size, title="%s: sampled, then the ground truth" % split)

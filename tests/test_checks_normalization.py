@@ -10,6 +10,7 @@ from cs231n_core import layers
 
 TARGETS = targets_of("batchnorm", "spatial_norm")
 BANK = [m for m in load_bank("assignment2") if m["target"] in TARGETS]
+# Right values: the hidden graders time them, the public check counts the loop's reads.
 ONLY_TIMING_SEES = {"alt_loops_over_features", "alt_loops_over_examples"}
 
 
@@ -17,8 +18,7 @@ ONLY_TIMING_SEES = {"alt_loops_over_features", "alt_loops_over_examples"}
 def test_mistake_fails_its_check(capsys, monkeypatch, mistake):
     patch_in_mistake(monkeypatch, mistake, layers, TARGETS)
     result, out = run_check(capsys, mistake["target"])
-    if mistake["id"] in ONLY_TIMING_SEES:
-        assert result is True, out
-        return
     assert result is False, out
     assert len(failure_line(out, mistake["target"])) < 400, out
+    if mistake["id"] in ONLY_TIMING_SEES:
+        assert "is a Python loop over the examples or features left?" in out, out

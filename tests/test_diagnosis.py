@@ -88,7 +88,7 @@ def test_the_reference_gets_no_hint(capsys):
 def test_the_shares_hold_per_assignment(records):
     """The figures the README gives (python -m autograder.diagnosis measure)."""
     report = diagnosis.measure(records)
-    assert set(report) == {"assignment1", "assignment2", "assignment3"}
+    assert set(report) == {"assignment1", "assignment2", "assignment3", "assignment4"}
     for assignment, row in report.items():
         assert row["named"] >= IN_BANK_SHARE * row["caught"], (assignment, row)
         assert row["held_out"] >= 10, (assignment, row)

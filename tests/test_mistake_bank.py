@@ -9,8 +9,10 @@ import os
 import shutil
 from collections import Counter
 
+import numpy as np
 import pytest
 
+from autograder import diagnosis
 from autograder.mistakes import apply_mistake, load_bank
 from autograder.trusted.grading_session import GradingSession
 from autograder.trusted.pipeline import grade
@@ -30,6 +32,7 @@ BANK = [dict(mistake, assignment=assignment)
         for assignment, bank in BANKS.items() for mistake in bank]
 TIMEOUT_S = 30
 SEED = 1234
+NAMED_SHARE = 0.9   # of a target's mistakes with a wrong answer, named by the graders' diagnosis
 
 
 def _mentions(node):
@@ -195,13 +198,12 @@ def test_apply_mistake_changes_only_its_snippet(model_copy_of, tmp_path):
         assert handle.read() == original.replace(mistake["find"], mistake["replace"])
 
 
-@pytest.mark.parametrize("mistake", BANK, ids=["%s-%s" % (m["assignment"], m["id"]) for m in BANK])
-def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, model_report_of,
-                                                     grading_session, tmp_path):
+def _graded(mistake, model_copy_of, grading_session, folder):
+    """The GradeReport of the model submission with `mistake` applied, its failures
+    logged in folder/log (diagnosis off, as in the bank's gradings: the naming is worked
+    out from the logs of all the target's mistakes)."""
     assignment = mistake["assignment"]
-    assert model_report_of(assignment).score == pytest.approx(100.0), \
-        "the model submission must score 100 first"
-    root = str(tmp_path / "sub")
+    root = os.path.join(folder, "sub")
     shutil.copytree(model_copy_of(assignment), root)
     apply_mistake(root, mistake)
     # Only the targets whose code can run the edited lines can change; grading just those
@@ -212,17 +214,68 @@ def test_mistake_loses_points_on_its_own_target_only(mistake, model_copy_of, mod
     # second of CPU time where the submission imports torch).
     candidates = ((targets_that_may_change(mistake, assignment) - set(mistake.get("affects", [])))
                   | {mistake["target"]})
-    report = grade(root, assignment, grading_session, timeout_s=TIMEOUT_S, seed=SEED,
-                   only=sorted(candidates), diagnose=False)
+    return grade(root, assignment, grading_session, timeout_s=TIMEOUT_S, seed=SEED,
+                 only=sorted(candidates), diagnose=False, record_failures=os.path.join(folder, "log"))
+
+
+def _points_problems(mistake, report):
+    """What is wrong with the points `mistake` cost: none on its target, a failure without
+    a message, or points lost on another target."""
     table = report.by_target()
     score, maximum = table[mistake["target"]]
-    assert score < maximum - 1e-9, "the graders let %s through (%s)" % (mistake["id"], mistake["why"])
-    messages = [r["message"] for r in report.records
-                if r["target"] == mistake["target"] and not r["passed"]]
-    assert all(message.strip() for message in messages), "a failure without a message"
+    if score >= maximum - 1e-9:
+        return ["the graders let %s through (%s)" % (mistake["id"], mistake["why"])]
+    problems = []
+    if not all(r["message"].strip() for r in report.records
+               if r["target"] == mistake["target"] and not r["passed"]):
+        problems.append("%s: a failure without a message" % mistake["id"])
     allowed = {mistake["target"], *mistake.get("affects", [])}
     for target, (other_score, other_max) in table.items():
-        if target not in allowed:
-            assert other_score == pytest.approx(other_max), \
-                "%s also cost %s points: %s" % (mistake["id"], target, [
-                    r["message"] for r in report.records if r["target"] == target and not r["passed"]])
+        if target not in allowed and other_score != pytest.approx(other_max):
+            problems.append("%s also cost %s points: %s" % (mistake["id"], target, [
+                r["message"] for r in report.records if r["target"] == target and not r["passed"]]))
+    return problems
+
+
+def _same_answer(a, b):
+    """Two logged answers agree in full (to float32 rounding), not just by fingerprint."""
+    with np.load(a["npz"]) as x, np.load(b["npz"]) as y:
+        return sorted(x.files) == sorted(y.files) and all(
+            x[k].shape == y[k].shape and (np.array_equal(x[k], y[k]) if x[k].dtype.kind in "OSU"
+                                          else np.allclose(x[k], y[k], rtol=1e-5, atol=1e-8, equal_nan=True))
+            for k in x.files)
+
+
+def _accusations(said, by_id):
+    """Each failed check that names another mistake whose answer is not the same."""
+    return ["%s is named as %s at %s" % (mistake_id, other_id, failure["nodeid"])
+            for mistake_id, diagnosed in said.items() for failure, named in diagnosed
+            for other_id, theirs in named
+            if by_id[other_id]["why"] != by_id[mistake_id]["why"] and not _same_answer(failure, theirs)]
+
+
+BANK_TARGETS = list(dict.fromkeys((m["assignment"], m["target"]) for m in BANK))
+
+
+@pytest.mark.parametrize("assignment, target", BANK_TARGETS, ids=["-".join(t) for t in BANK_TARGETS])
+def test_each_mistake_loses_points_on_its_own_target_only_and_is_named(
+        assignment, target, model_copy_of, model_report_of, grading_session, tmp_path):
+    """Every mistake of the target costs it points and no other target any; the hidden
+    graders' diagnosis names it (its own sentence on one of its diagnosed failures)
+    and never names another mistake whose answer differs from its own."""
+    assert model_report_of(assignment).score == pytest.approx(100.0), \
+        "the model submission must score 100 first"
+    mistakes = [m for m in BANK if (m["assignment"], m["target"]) == (assignment, target)]
+    problems, failures, messages = [], {}, {}
+    for mistake in mistakes:
+        folder = str(tmp_path / mistake["id"])
+        report = _graded(mistake, model_copy_of, grading_session, folder)
+        problems += _points_problems(mistake, report)
+        failures[mistake["id"]] = diagnosis.read_failures(os.path.join(folder, "log"))
+        messages[mistake["id"]] = [r["message"] for r in report.records
+                                   if r["target"] == target and not r["passed"]]
+    said = diagnosis.graders_naming(failures, mistakes)
+    problems += _accusations(said, {m["id"]: m for m in mistakes})
+    assert not problems, problems
+    row = diagnosis.graders_row(said, mistakes, messages, failures)
+    assert row["named"] >= NAMED_SHARE * row["caught"], ("not named by the graders", row)

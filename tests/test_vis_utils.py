@@ -11,7 +11,9 @@ from matplotlib.figure import Figure  # noqa: E402
 from cs231n_core.vis_utils import (  # noqa: E402
     plot_curves,
     plot_solver_history,
+    show_captions,
     show_image_grid,
+    show_sampled_captions,
     visualize_grid,
 )
 
@@ -179,3 +181,27 @@ def test_plot_curves_lines_labels_and_legend():
     assert ax.get_title() == "Learning rates"
     assert ax.get_legend() is not None
     fig.canvas.draw()  # renders without error under Agg
+
+
+# ------------------------------------------------------------ captions
+
+def test_show_captions_wraps_each_caption_under_its_image():
+    images = np.random.RandomState(5).rand(4, 16, 16)
+    captions = ["a 7 left of a 2", "three digits , the largest is a 5 and more words to wrap",
+                "a 1\nGT: a 1 in the middle", "no digits"]
+    fig = show_captions(images, captions, ncols=3, title="val")
+    assert len(fig.axes) == 6 and len([ax for ax in fig.axes if ax.images]) == 4
+    titles = [ax.get_title() for ax in fig.axes[:4]]
+    assert titles[0] == "a 7 left of a 2" and titles[2] == "a 1\nGT: a 1 in the middle"
+    assert all(len(line) <= 34 for line in titles[1].split("\n")) and titles[1].count("\n") == 1
+    with pytest.raises(ValueError):
+        show_captions(images, captions[:3])
+
+
+def test_show_sampled_captions_puts_the_sample_above_the_ground_truth():
+    idx_to_word = ["<NULL>", "<START>", "<END>", "a", "7"]
+    data = {"idx_to_word": idx_to_word, "train_captions": np.array([[1, 3, 4, 2, 0]]),
+            "train_image_idxs": np.array([0]), "train_features": np.zeros((1, 3)),
+            "train_images": np.zeros((1, 8, 8))}
+    fig = show_sampled_captions(lambda features: np.array([[3, 2, 0]] * len(features)), data, batch_size=2)
+    assert [ax.get_title() for ax in fig.axes] == ["a <END>\nGT: <START> a 7 <END>"] * 2

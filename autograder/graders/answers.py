@@ -10,7 +10,7 @@ tolerance comes from the grader that calls it, where it is explained.
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_close
+from autograder.trusted.expect import GradingFailure, expect_array, expect_close, wrong
 from cs231n_core import gradient_check
 from cs231n_core.gradient_check import rel_error
 
@@ -20,11 +20,11 @@ def unpack(result, count, what):
     failure that says how many values `what` returned."""
     if count == 1:
         if isinstance(result, tuple):
-            raise GradingFailure("%s must return one array, got %d values" % (what, len(result)))
+            raise wrong(result, "%s must return one array, got %d values" % (what, len(result)), what)
         return (result,)
     if not isinstance(result, tuple) or len(result) != count:
         got = "%d values" % len(result) if isinstance(result, tuple) else "one value"
-        raise GradingFailure("%s must return %d values, got %s" % (what, count, got))
+        raise wrong(result, "%s must return %d values, got %s" % (what, count, got), what)
     return result
 
 
@@ -34,8 +34,8 @@ def scalar(value, what):
         raise GradingFailure("%s: got None instead of a number" % what)
     value = np.asarray(value)
     if value.size != 1:
-        raise GradingFailure("%s: expected a single number, got an array of shape %s"
-                             % (what, value.shape))
+        raise wrong(value, "%s: expected a single number, got an array of shape %s"
+                    % (what, value.shape), what)
     value = value.reshape(())
     expect_array(value, (), what)
     return value
@@ -54,10 +54,10 @@ def expect_grads(grads, expected, tol, what, names=None):
     `names` (all of `expected`'s keys, sorted, when None)."""
     names = sorted(expected) if names is None else names
     if not isinstance(grads, dict):
-        raise GradingFailure("%s: grads must be a dictionary, got %s" % (what, type(grads).__name__))
+        raise wrong(grads, "%s: grads must be a dictionary, got %s" % (what, type(grads).__name__), what)
     missing = [k for k in names if k not in grads]
     if missing:
-        raise GradingFailure("%s: grads lacks %s" % (what, ", ".join(missing)))
+        raise wrong(grads, "%s: grads lacks %s" % (what, ", ".join(missing)), what)
     for name in names:
         expect_close(grads[name], expected[name], tol, "%s: grads[%r]" % (what, name))
 
@@ -86,28 +86,30 @@ def expect_gaussian_init(params, shapes, weight_scale, what, dtype=None):
     names = list(shapes)
     if not isinstance(params, dict) or sorted(params) != sorted(names):
         keys = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise GradingFailure("%s: self.params must have the keys %s, got %s" % (what, ", ".join(names), keys))
+        raise wrong(params, "%s: self.params must have the keys %s, got %s" % (what, ", ".join(names), keys),
+                    what)
     for name in names:
         expect_array(params[name], shapes[name], "%s: params[%r]" % (what, name))
         if dtype is not None and params[name].dtype != dtype:
-            raise GradingFailure("%s: params[%r] has dtype %s, expected %s"
-                                 % (what, name, params[name].dtype, np.dtype(dtype)))
+            raise wrong(params, "%s: params[%r] has dtype %s, expected %s"
+                        % (what, name, params[name].dtype, np.dtype(dtype)), what)
     for name in names:
         if name.startswith("b") and np.any(params[name] != 0):
-            raise GradingFailure("%s: params[%r] must start at zero" % (what, name))
+            raise wrong(params, "%s: params[%r] must start at zero" % (what, name), what)
     for name in names:
         if name.startswith("W"):
-            _expect_gaussian(params[name].astype(np.float64), name, weight_scale, what)
+            _expect_gaussian(params, name, weight_scale, what)
 
 
-def _expect_gaussian(w, name, weight_scale, what):
+def _expect_gaussian(params, name, weight_scale, what):
+    w = params[name].astype(np.float64)
     # A Gaussian sample's mean and std are within 5 standard errors of the truth.
     sem = weight_scale / np.sqrt(w.size)
     if abs(np.mean(w)) > 5 * sem:
-        raise GradingFailure("%s: params[%r] should be centred at 0 (its mean is %.3g "
-                             "with weight_scale=%g)" % (what, name, np.mean(w), weight_scale))
+        raise wrong(params, "%s: params[%r] should be centred at 0 (its mean is %.3g "
+                    "with weight_scale=%g)" % (what, name, np.mean(w), weight_scale), what)
     ratio = np.std(w) / weight_scale
     if abs(ratio - 1) > 5 * np.sqrt(0.5 / w.size) + 0.01:
-        raise GradingFailure("%s: the standard deviation of params[%r] is %.3g x "
-                             "weight_scale (weight_scale=%g), expected about 1"
-                             % (what, name, ratio, weight_scale))
+        raise wrong(params, "%s: the standard deviation of params[%r] is %.3g x "
+                    "weight_scale (weight_scale=%g), expected about 1"
+                    % (what, name, ratio, weight_scale), what)

@@ -14,6 +14,7 @@ Diagnosis takes time: the first CHECKS_PER_TARGET failed checks of a target are
 diagnosed, within BUDGET_S per grading run, and the mistake bank's own grading turns it
 off (pipeline.grade(..., diagnose=False)).
 """
+import json
 import os
 import shutil
 import time
@@ -23,15 +24,27 @@ import numpy as np
 
 from autograder.mistakes import apply_mistake, load_bank
 from cs231n_core.checks.diagnosis import naming
-from cs231n_core.checks.fingerprint import fingerprint, is_informative, matches
+from cs231n_core.checks.fingerprint import fingerprint, is_informative, leaves, matches
 
 from .expect import GradingFailure, Trace
 from .shared_runs import SharedRuns
-from .submission import Submission
+from .submission import StudentError, Submission
 
 BUDGET_S = 60.0          # of diagnosis per grading run
 CHECKS_PER_TARGET = 2    # failed checks diagnosed per target (the first ones)
 REFERENCE = os.path.dirname(os.path.abspath(__import__("cs231n_core").__file__))
+
+
+def failure_of(exc):
+    """(site, answer) of a check that failed on the submission, or None: a
+    GradingFailure's own, or, for code that raised an exception, the exception and its
+    message at the checks counted so far (a crash is as telling as a wrong value:
+    a missing transpose raises the same shape error in every copy of that mistake)."""
+    if isinstance(exc, GradingFailure):
+        return exc.failure
+    if isinstance(exc, StudentError) and exc.error not in ("NotImplementedError", None):
+        return "raised#%d" % Trace.checks, "%s: %s" % (exc.error, exc.message)
+    return None
 
 
 class Diagnosis:
@@ -75,10 +88,8 @@ class Diagnosis:
         Trace.start()
         try:
             item.function(**{name: fixtures[name] for name in item._fixtureinfo.argnames})
-        except GradingFailure as exc:
-            return exc.failure
-        except Exception:  # noqa: BLE001 - a mutant that crashes here names nothing
-            return None
+        except Exception as exc:  # noqa: BLE001 - any other exception names nothing
+            return failure_of(exc)
         return None
 
     def sentence(self, item, assignment, target, failure):
@@ -99,3 +110,21 @@ class Diagnosis:
                     and mistake["why"] not in whys):
                 whys.append(mistake["why"])
         return naming(whys)
+
+
+def log_failure(folder, nodeid, target, failure):
+    """Append a failed check's site and answer to `folder` (the instructor's measure of
+    the diagnosis over the whole bank, autograder/diagnosis.py, and its test; never
+    set for a student's grading): failures.jsonl gets one line per failure, and the
+    answer's arrays go to <line number>.npz, so that two answers that matched by
+    fingerprint can be compared in full."""
+    site, answer = failure
+    os.makedirs(folder, exist_ok=True)
+    log = os.path.join(folder, "failures.jsonl")
+    number = sum(1 for _ in open(log)) if os.path.exists(log) else 0
+    parts = leaves(answer) if not isinstance(answer, str) else [answer]
+    np.savez(os.path.join(folder, "%d.npz" % number),
+             **{"part%d" % i: np.asarray(part) for i, part in enumerate(parts)})
+    with open(log, "a") as handle:
+        handle.write(json.dumps({"nodeid": nodeid, "target": target, "site": site,
+                                 "print": fingerprint(answer)}) + "\n")

@@ -12,6 +12,7 @@ import functools
 import inspect
 
 from cs231n_core.checks import compare
+from cs231n_core.checks.fingerprint import telling_answer
 
 
 class GradingFailure(AssertionError):
@@ -21,6 +22,7 @@ class GradingFailure(AssertionError):
     the answer it was given. Neither ever leaves the trusted process."""
 
     failure = None
+    slow = False     # a speed check's failure: right values, too slow; nothing to diagnose
 
 
 class Trace:
@@ -32,10 +34,23 @@ class Trace:
         cls.checks = 0
 
 
+def wrong(answer, message, what):
+    """A GradingFailure a grader writes itself (a property of the answer the rules do not
+    cover: an initialization's spread, a loss that did not go down), diagnosable like a
+    rule's: `answer` is the submission's value the message is about, `what` names the
+    check. Use it where the answer is a value of the submission's code computed from the
+    run's inputs and seed, so that a known mistake gives the same one."""
+    Trace.checks += 1
+    failure = GradingFailure(message)
+    failure.failure = ("wrong#%d:%s" % (Trace.checks, what), telling_answer(answer))
+    return failure
+
+
 def _graded(rule, diagnosable=True):
     """`rule` of compare.py, raising GradingFailure instead of its Mismatch and never
     revealing expected values. A rule's failure is diagnosable when its answer is a
-    value of the submission's code (not a time)."""
+    value of the submission's code (not a time); an answer whose values tell nothing
+    (all NaN, or empty) is recorded as what does (fingerprint.telling_answer)."""
     parameters = inspect.signature(rule)
 
     @functools.wraps(rule)
@@ -47,10 +62,11 @@ def _graded(rule, diagnosable=True):
             return rule(*args, **kwargs)
         except compare.Mismatch as e:
             failure = GradingFailure(str(e))
+            failure.slow = not diagnosable
             if diagnosable:
                 bound = parameters.bind(*args, **kwargs).arguments
                 site = "%s#%d:%s" % (rule.__name__, Trace.checks, bound.get("what"))
-                failure.failure = (site, args[0] if args else None)
+                failure.failure = (site, telling_answer(args[0]) if args else None)
             raise failure from None
     return expect
 

@@ -121,6 +121,8 @@ class GradingSession:
                 args.append("--require-sandbox")
             if job.diagnose:
                 args.append("--diagnose")
+            if job.record_failures:
+                args += ["--record-failures", job.record_failures]
             code, output = self._run_pytest(args)
             # pytest exits 0 (all passed) or 1 (some failed); anything else means the
             # trusted process itself was disturbed, and its results file is not believed.

@@ -50,7 +50,7 @@ def grade_handed_in(path, assignment, session=None, **options):
 
 
 def grade(folder, assignment, session=None, timeout_s=60.0, seed=None, hide=(), only=None,
-          require_sandbox=False, diagnose=True):
+          require_sandbox=False, diagnose=True, record_failures=None):
     """Steps 2 to 4 on `folder` as it is: the GradeReport of its cs231n_core/.
 
     `session` (a GradingSession) saves each of many submissions the trusted process's
@@ -58,8 +58,10 @@ def grade(folder, assignment, session=None, timeout_s=60.0, seed=None, hide=(), 
     restricts grading to some targets (the notebooks' hidden test cells). With
     require_sandbox, grading refuses to run where the sandbox does not work here. With
     diagnose, a failed check names the known mistakes that give the submission's answer
-    (trusted/diagnosis.py); the mistake bank's own grading turns it off."""
-    job = stage(folder, assignment, timeout_s, seed, hide, require_sandbox, diagnose)
+    (trusted/diagnosis.py); the mistake bank's own grading turns it off and logs each
+    failure's site and answer in the folder `record_failures` instead (the instructor's
+    measure of the diagnosis, autograder/diagnosis.py)."""
+    job = stage(folder, assignment, timeout_s, seed, hide, require_sandbox, diagnose, record_failures)
     started = time.monotonic()
     with contextlib.nullcontext(session) if session is not None else GradingSession() as running:
         records = run_graders(running, job, only)
@@ -75,10 +77,11 @@ class GradingJob:
     hide: tuple
     require_sandbox: bool
     diagnose: bool = True
+    record_failures: str = None
 
 
 def stage(folder, assignment, timeout_s=60.0, seed=None, hide=(), require_sandbox=False,
-          diagnose=True):
+          diagnose=True, record_failures=None):
     """Step 2: the grading run, checked before anything starts; a fresh seed unless one
     is given. Raises GradingError."""
     if assignment not in assignments():
@@ -94,7 +97,8 @@ def stage(folder, assignment, timeout_s=60.0, seed=None, hide=(), require_sandbo
     return GradingJob(folder=os.path.abspath(folder), assignment=assignment,
                       seed=secrets.randbelow(2**31) if seed is None else int(seed),
                       timeout_s=timeout_s, hide=tuple(os.path.abspath(p) for p in hide),
-                      require_sandbox=bool(require_sandbox), diagnose=bool(diagnose))
+                      require_sandbox=bool(require_sandbox), diagnose=bool(diagnose),
+                      record_failures=os.path.abspath(record_failures) if record_failures else None)
 
 
 def run_graders(session, job, only=None):

@@ -29,7 +29,7 @@ import zlib
 import numpy as np
 import pytest
 
-from .diagnosis import Diagnosis
+from .diagnosis import Diagnosis, failure_of, log_failure
 from .expect import GradingFailure, Trace
 from .isolation import Limits
 from .shared_runs import SharedRuns
@@ -53,6 +53,9 @@ def pytest_addoption(parser):
                     help="refuse to run a worker where the sandbox does not work")
     group.addoption("--diagnose", action="store_true",
                     help="name the known mistake behind a failed check (diagnosis.py)")
+    group.addoption("--record-failures",
+                    help="folder where each failed check's site and answer are logged (the "
+                         "instructor's measure of the diagnosis; never a student's grading)")
     group.addoption("--share-zygote", action="store_true",
                     help="let submissions graded by this process share a zygote (the "
                          "instructor's own mutants only, never students')")
@@ -134,17 +137,21 @@ def pytest_runtest_call(item):
     Trace.start()
     outcome = yield
     exc = outcome.excinfo[1] if outcome.excinfo else None
-    if not (isinstance(exc, GradingFailure) and exc.failure and item.config.getoption("--diagnose")):
+    failure = failure_of(exc) if exc is not None else None
+    config, target = item.config, _marker_arg(item, "target")
+    if config.getoption("--record-failures") and (failure or getattr(exc, "slow", False)):
+        log_failure(config.getoption("--record-failures"), item.nodeid, target, failure or ("slow", None))
+    if failure is None:
         return
-    config = item.config
+    if not config.getoption("--diagnose"):
+        return
     if getattr(config, "_cs231n_diagnosis", None) is None:
         config._cs231n_diagnosis = Diagnosis(
             config.getoption("--scratch"), Limits(timeout_s=config.getoption("--worker-timeout")),
             config.getoption("--hide"), getattr(config, "_cs231n_preload", ()), config.getoption("--seed"))
     assignment = os.path.basename(os.path.dirname(str(item.fspath)))
     try:
-        exc.diagnosis = config._cs231n_diagnosis.sentence(item, assignment, _marker_arg(item, "target"),
-                                                          exc.failure)
+        exc.diagnosis = config._cs231n_diagnosis.sentence(item, assignment, target, failure)
     except Exception:  # noqa: BLE001 - a diagnosis that cannot be made never touches the grade
         exc.diagnosis = ""
 
@@ -157,7 +164,8 @@ def _student_message(excinfo):
         return str(exc) + ("; " + diagnosis if diagnosis else ""), ""
     if isinstance(exc, SubmissionError):
         detail = getattr(exc, "traceback_text", "")
-        shown = str(exc)
+        diagnosis = getattr(exc, "diagnosis", "")
+        shown = str(exc) + ("; " + diagnosis if diagnosis else "")
         if detail:
             shown += "\n" + _student_frames(detail)
         return shown, detail

@@ -38,7 +38,7 @@ class StudentError(SubmissionError):
     """The submission's code raised an exception."""
 
     def __init__(self, target, error, message, traceback_text):
-        self.error, self.traceback_text = error, traceback_text
+        self.error, self.message, self.traceback_text = error, message, traceback_text
         short = target.split(":")[-1].split(".")[-1] if target else "the submission"
         if error == "NotImplementedError":
             text = "%s is not implemented yet (it raises NotImplementedError)" % short

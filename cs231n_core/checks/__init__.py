@@ -38,6 +38,7 @@ import numpy as np
 
 from ..targets import ASSIGNMENT_TARGETS, SECTIONS, target_names
 from . import compare, diagnosis
+from .fingerprint import telling_answer
 
 __all__ = ["check", "check_all", "known_targets", "public_check", "registered_by", "Checker"]
 
@@ -149,6 +150,14 @@ class Checker:
         """Fail the target with one explaining sentence."""
         raise CheckFailed(sentence)
 
+    def wrong(self, answer, sentence, what):
+        """Fail the target with one explaining sentence about `answer`, the value of the
+        student's code that it judges: the answer the diagnosis compares with the known
+        mistakes' (one whose values tell nothing, all NaN or empty, by what does:
+        fingerprint.telling_answer); `what` names the check."""
+        self.failed_at = (what, telling_answer(answer))
+        raise CheckFailed(sentence)
+
     # ---- assertions (the rules and sentences of compare.py) ----------------------------
 
     def expect_array(self, got, shape, what, kind, report=True):
@@ -166,11 +175,13 @@ class Checker:
             self.ok("shape %s and dtype %s (%s)" % (arr.shape, arr.dtype, what))
         return arr
 
-    def expect_close(self, got, expected, tol, what, hint=None):
+    def expect_close(self, got, expected, tol, what, hint=None, answer=None):
         """Relative error of ``got`` against ``expected`` at most ``tol``. ``hint`` may be
-        a function (got, expected) -> sentence or None, asked only on failure."""
+        a function (got, expected) -> sentence or None, asked only on failure.
+        ``answer``: what the diagnosis compares of a failure, when not ``got`` itself
+        (all that the calls returned, when ``got`` is one part of it or a difference)."""
         got = np.asarray(got, dtype=np.float64)
-        with self._failing_at(what, got):
+        with self._failing_at(what, got if answer is None else answer):
             err = compare.expect_close(got, np.asarray(expected, dtype=np.float64), tol, what,
                                        hint=hint, reveal=True)
         self.ok("matches %s (relative error %.1e)" % (what, err))

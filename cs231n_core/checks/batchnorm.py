@@ -10,7 +10,7 @@ import numpy as np
 
 from . import public_check
 from .norm_tools import _expect_grads, _forward_cache, _grads, _train
-from .numpy_tools import _pair
+from .numpy_tools import _expect_no_loop, _pair, _traced
 
 # Small fixed inputs: 4 examples of 3 features, each column on its own scale.
 BN_X = (np.linspace(-2.0, 3.0, num=12) ** 2).reshape(4, 3) + np.arange(3.0)
@@ -138,6 +138,10 @@ def _check_batchnorm_backward_alt(t):
     from cs231n_core.layers import batchnorm_backward, batchnorm_backward_alt, batchnorm_forward
 
     _check_bn_backward(t, batchnorm_backward_alt)
+    (dout,), record = _traced(BN_DOUT)
+    cache = _forward_cache(t, batchnorm_forward, BN_X.copy(), BN_GAMMA, BN_BETA, _train())
+    t.call(batchnorm_backward_alt, dout, cache)
+    _expect_no_loop(t, record, min(BN_DOUT.shape), "batchnorm_backward_alt", "examples or features")
     # Timing, as in CS231n's notebook: a note, not a check (the graders time it properly).
     rs = np.random.RandomState(231)
     x, dout = rs.randn(64, 2048), rs.randn(64, 2048)

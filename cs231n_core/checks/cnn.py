@@ -38,6 +38,10 @@ HAND_DOUT = np.array([[[[1.0, -1.0], [2.0, 0.5]]]])
 HAND_DX = np.array([[[[4.0, -3.0, -4.0], [4.0, 0.5, 1.0], [8.0, 1.5, 2.0]]]])
 HAND_DW = np.array([[[[2.0, 8.5], [2.5, 14.0]]]])
 HAND_DB = np.array([2.5])
+# The same image, filter and dout without padding, stride 1: dx adds dout[i, j] * w at
+# (i, j), dw adds dout[i, j] * x[i:i + 2, j:j + 2].
+UNPADDED_DX = np.array([[[[1.0, 1.0, -2.0], [5.0, 5.5, -3.0], [6.0, 9.5, 2.0]]]])
+UNPADDED_DW = np.array([[[[7.0, 9.5], [14.5, 17.0]]]])
 
 
 # Odd shapes: a 5x7 input and 3x2 filters (height 3, width 2), stride 2, pad 1; small
@@ -132,6 +136,13 @@ def _check_conv_backward_naive(t):
                    else None)
     t.expect_close(dw, HAND_DW, 1e-10, "the small example worked by hand: dw")
     t.expect_close(db, HAND_DB, 1e-10, "the small example worked by hand: db")
+
+    # Without padding: nothing to crop (a slice pad:-pad is empty when pad is 0).
+    cache = (HAND_X.copy(), HAND_W.copy(), HAND_B.copy(), {"stride": 1, "pad": 0})
+    grads = _values(t, t.call(conv_backward_naive, HAND_DOUT.copy(), cache), 3, "conv_backward_naive")
+    for name, grad, expected in zip(("dx", "dw", "db"), grads, (UNPADDED_DX, UNPADDED_DW, HAND_DB)):
+        t.expect_close(grad, expected, 1e-10, "the small example without padding (pad 0, stride 1): %s"
+                       % name, answer=grads)
 
     # CS231n's gradient check, against your own conv_forward_naive (when it works).
     rs = np.random.RandomState(231)

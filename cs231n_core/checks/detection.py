@@ -32,10 +32,13 @@ def _check_box_iou(t):
     t.expect_close(iou, expected, 1e-12, "the IoUs worked out by hand",
                    hint=lambda got, exp: "clamp the intersection's sides at 0, and subtract the "
                    "intersection from the sum of the areas")
-    zero = torch.tensor([[3.0, 3.0, 3.0, 3.0]])
-    value = as_numpy(t, t.call(detection.box_iou, zero, zero), "box_iou of a zero-area box with itself")
-    if not np.all(np.isfinite(value)) or float(value.reshape(-1)[0]) != 0.0:
-        t.fail("the IoU of a zero-area box with itself must be 0 (the union is empty), got %s" % value.tolist())
+    # a zero-area box and the square: the zero-area box has IoU 0 with both (its union
+    # with itself is empty), the square 1 with itself
+    zero = torch.tensor([[3.0, 3.0, 3.0, 3.0], SQUARE])
+    value = as_numpy(t, t.call(detection.box_iou, zero, zero), "box_iou of a zero-area box and a square")
+    if not np.all(np.isfinite(value)) or value.tolist() != [[0.0, 0.0], [0.0, 1.0]]:
+        t.fail("the IoU of a zero-area box with itself must be 0 (the union is empty); box_iou of a zero-area "
+               "box and a square with themselves gave %s, expected [[0, 0], [0, 1]]" % value.tolist())
     t.ok("a zero-area box has IoU 0 (no division by zero)")
     iou32 = as_numpy(t, t.call(detection.box_iou, boxes1.float(), boxes2.float()), "box_iou of float32 boxes")
     if iou32.dtype != np.float32:
@@ -75,6 +78,10 @@ def _check_batched_nms(t):
              "batched_nms of 4 boxes of 3 classes",
              hint="suppress within each class only; return the survivors of all classes by decreasing "
                   "score, equal scores by index")
+    # two far apart boxes of equal score, the first of the class with the larger id
+    expect_indices(t, t.call(detection.batched_nms, boxes[[0, 3]], scores[[0, 3]], torch.tensor([7, 2]), 0.5),
+                   [0, 1], "batched_nms of 2 boxes of equal score in 2 classes (equal scores by index, "
+                   "whatever their classes)")
 
 
 @public_check("generate_anchors")
@@ -90,10 +97,18 @@ def _check_generate_anchors(t):
     t.expect_close(anchors, expected, 1e-12, "the anchors worked out by hand",
                    hint=lambda got, exp: "centres at (x + 0.5) * stride, width s / sqrt(r), height "
                    "s * sqrt(r); rows cell by cell, shapes inside each cell")
+    # one cell centred at (4, 4), sizes 8 and 16 (outer), ratios 1 and 4 (inner): squares
+    # of 8 and 16, and boxes 4 x 16 and 8 x 32 (width x height)
+    anchors = as_numpy(t, t.call(detection.generate_anchors, (1, 1), 8, (8.0, 16.0), (1.0, 4.0),
+                                 dtype=torch.float64), "generate_anchors((1, 1), 8, (8, 16), (1, 4))")
+    t.expect_close(anchors, [[0, 0, 8, 8], [2, -4, 6, 12], [-4, -4, 12, 12], [0, -12, 8, 20]], 1e-12,
+                   "the anchors of one cell with 2 sizes and 2 ratios (sizes outer, ratios inner)")
     anchors = as_numpy(t, t.call(detection.generate_anchors, (3, 2), 4, (4.0, 8.0)), "generate_anchors((3, 2), ...)")
     if anchors.shape != (12, 4) or anchors.dtype != np.float32:
-        t.fail("generate_anchors((3, 2), 4, (4, 8)) gave shape %s and dtype %s, expected (12, 4) and float32"
-               % (anchors.shape, anchors.dtype))
+        t.wrong("shape %s dtype %s" % (anchors.shape, anchors.dtype),
+                "generate_anchors((3, 2), 4, (4, 8)) gave shape %s and dtype %s, expected (12, 4) and float32"
+                % (anchors.shape, anchors.dtype),
+                "the default dtype")
     centres = (anchors[:, :2] + anchors[:, 2:]) / 2
     t.expect_close(centres,
                    [[2, 2], [2, 2], [6, 2], [6, 2], [2, 6], [2, 6], [6, 6], [6, 6], [2, 10], [2, 10],
@@ -113,6 +128,11 @@ def _check_encode_boxes(t):
     same = as_numpy(t, t.call(detection.encode_boxes, anchor, anchor), "encode_boxes of an anchor itself")
     t.expect_close(same + 1, [[1, 1, 1, 1]], 1e-12,
                    "the deltas of an anchor against itself (all 0)")
+    # the same box against a 10 x 20 anchor centred at (5, 10): (15 / 10, 30 / 20, log 2, log 2)
+    tall = torch.tensor([[0.0, 0.0, 10.0, 20.0]], dtype=torch.float64)
+    deltas = as_numpy(t, t.call(detection.encode_boxes, box, tall), "encode_boxes with a tall anchor")
+    t.expect_close(deltas, [[1.5, 1.5, np.log(2), np.log(2)]], 1e-12,
+                   "the deltas against a 10 x 20 anchor worked out by hand (1.5, 1.5, log 2, log 2)")
 
 
 @public_check("decode_boxes")
@@ -126,6 +146,12 @@ def _check_decode_boxes(t):
                    "the box worked out by hand (10, 20, 30, 60)",
                    hint=lambda got, exp: "move the anchor's centre, multiply its width and height by "
                    "exp(tw) and exp(th), then return corners")
+    # a 10 x 20 anchor centred at (5, 10) moved by (1.5 * 10, 1.5 * 20) and doubled
+    tall = torch.tensor([[0.0, 0.0, 10.0, 20.0]], dtype=torch.float64)
+    deltas = torch.tensor([[1.5, 1.5, np.log(2), np.log(2)]], dtype=torch.float64)
+    boxes = as_numpy(t, t.call(detection.decode_boxes, deltas, tall), "decode_boxes with a tall anchor")
+    t.expect_close(boxes, [[10.0, 20.0, 30.0, 60.0]], 1e-12,
+                   "the box from a 10 x 20 anchor worked out by hand (10, 20, 30, 60)")
 
 
 @public_check("match_anchors")
@@ -144,4 +170,13 @@ def _check_match_anchors(t):
     # at thresholds 0.8 / 0.5: anchor 0 (0.7) is no longer positive and not background
     expect_indices(t, t.call(detection.match_anchors, anchors, boxes, 0.8, 0.5), [-2, 0, 1, 2, 2, -1],
              "match_anchors at 0.8 / 0.5 (anchor 0 ignored)")
+    # at 0.8 / 0.7: anchor 0's IoU equals neg_threshold: ignored, not background
+    expect_indices(t, t.call(detection.match_anchors, anchors, boxes, 0.8, 0.7), [-2, 0, 1, 2, 2, -1],
+                   "match_anchors at 0.8 / 0.7 (anchor 0 at neg_threshold is ignored)")
     expect_indices(t, t.call(detection.match_anchors, anchors, boxes[:0]), [-1] * 6, "match_anchors without boxes")
+    # an anchor that is the best of two boxes (IoUs 0.6 and 0.2) is matched to its own best,
+    # box 0; the other anchor overlaps nothing
+    anchors = torch.tensor([[100, 0, 110, 10], [0, 0, 5, 5]], dtype=torch.float64)
+    boxes = torch.tensor([[100, 0, 110, 6], [100, 0, 102, 10]], dtype=torch.float64)
+    expect_indices(t, t.call(detection.match_anchors, anchors, boxes), [0, -1],
+                   "match_anchors of an anchor that is the best of two boxes (matched to its own best box)")

@@ -44,11 +44,33 @@ def _check_digit_detector(t):
                    "class scores laid out per anchor (channel a * K + k is score k of anchor a)")
     t.expect_close(box_deltas[0], layout, 0,
                    "box deltas laid out per anchor (channel a * 4 + j is delta j of anchor a)")
+    # Every layer copies channel 0 at its kernel's centre, so that an image whose 8 x 8
+    # blocks hold the numbers of their cells (0 to 14, row by row) reaches conv4 as a map
+    # of those numbers; conv4's bias of -5 makes cells 0 to 4 negative, which its ReLU
+    # clips to 0; each head then adds its biases 0 to 15. Row cell * 4 + a of either
+    # output is max(cell - 5, 0) + (channel a * 4 + k).
+    with torch.no_grad():
+        for layer in (model.conv1, model.conv2, model.conv3, model.conv4, model.class_head, model.box_head):
+            layer.weight.zero_()
+            layer.weight[:, 0, 1, 1] = 1.0
+            layer.bias.zero_()
+        model.conv4.bias.fill_(-5.0)
+        model.class_head.bias.copy_(torch.arange(16.0))
+        model.box_head.bias.copy_(torch.arange(16.0))
+    cells = torch.arange(15.0).reshape(1, 1, 3, 5).repeat_interleave(8, dim=2).repeat_interleave(8, dim=3)
+    class_logits, box_deltas = (as_numpy(t, o, "an output") for o in t.call(model, cells))
+    by_cell = np.maximum(np.arange(15.0) - 5.0, 0.0)[:, None, None] + np.arange(16.0).reshape(1, 4, 4)
+    t.expect_close(class_logits[0], by_cell.reshape(60, 4), 1e-6,
+                   "class scores of a 3 x 5 grid of cells, row by row (conv4 followed by its ReLU)")
+    t.expect_close(box_deltas[0], by_cell.reshape(60, 4), 1e-6,
+                   "box deltas of a 3 x 5 grid of cells, row by row")
 
 
 # The loss of detection_loss on the case below (anchors 0 and 4 positive, 1 ignored, 2 and 3
 # background in the first image; all background in the second), stored from the reference.
 LOSS_CASE_VALUE = 1.40471498904283
+# With box_weight=2.5: its class loss (1.13851...) plus 2.5 times its box loss (0.26620...).
+LOSS_CASE_WEIGHTED = 1.804020595882674
 
 
 def _loss_case(torch):
@@ -77,6 +99,10 @@ def _check_detection_loss(t):
                    hint=lambda got, exp: "class 0 is background (digit d is class d + 1); average the "
                    "cross-entropy over positive and negative anchors, the smooth L1 loss (summed over the "
                    "4 deltas) over the positive anchors")
+    weighted = as_numpy(t, t.call(detection.detection_loss, logits, deltas, anchors, boxes, labels,
+                                  box_weight=2.5), "the loss with box_weight=2.5")
+    t.expect_close(weighted, LOSS_CASE_WEIGHTED, 1e-10,
+                   "the loss with box_weight=2.5, stored from the reference (the box loss weighs 2.5 times more)")
     loss.backward()
     if logits.grad is None or deltas.grad is None:
         t.fail("the loss does not reach class_logits and box_deltas through autograd")
@@ -115,3 +141,24 @@ def _check_mean_average_precision(t):
                     iou_threshold=0.95)
     t.expect_close(float(np.asarray(strict[1])[0]), 0.5, 1e-12,
                    "the AP of class 0 at IoU 0.95 (the 10 x 9 box, IoU 0.9, misses)")
+    # Three images, detections not in score order. Class 0 has a box in images 0 and 1,
+    # and a difficult one in image 0; by score: 0.95 in image 2 (no box of class 0: a
+    # false positive), 0.9 on the difficult box (neither), 0.8 and 0.6 hits: precision
+    # 0, 1/2, 2/3 at recall 0, 1/2, 1, whose envelope is 2/3: AP 2/3. Class 1 has a box
+    # in images 1 and 2: 0.7 and 0.4 hit them, 0.3 in image 0 comes last: AP 1.
+    gt_boxes = [np.array([SQUARE, [30, 0, 40, 10]]), np.array([SQUARE, [50, 50, 60, 60]]),
+                np.array([[50, 50, 60, 60]])]
+    gt_labels = [np.array([0, 0]), np.array([0, 1]), np.array([1])]
+    difficult = [np.array([False, True]), np.array([False, False]), np.array([False])]
+    pred_boxes = [np.array([SQUARE, [30, 0, 40, 10], [60, 0, 70, 10]]), np.array([SQUARE, [50, 50, 60, 60]]),
+                  np.array([SQUARE, [50, 50, 60, 60]])]
+    scores = [np.array([0.6, 0.9, 0.3]), np.array([0.8, 0.4]), np.array([0.95, 0.7])]
+    pred_labels = [np.array([0, 0, 1]), np.array([0, 1]), np.array([0, 1])]
+    result = t.call(detection.mean_average_precision, pred_boxes, scores, pred_labels, gt_boxes, gt_labels, 2,
+                    gt_difficult=difficult)
+    t.expect_close(np.asarray(result[1], dtype=np.float64), [2 / 3, 1.0], 1e-12,
+                   "the APs of unsorted detections, a difficult box and images without boxes of a class "
+                   "(2/3 and 1)",
+                   hint=lambda got, exp: "sort by score; a detection in an image without boxes of its class "
+                   "is a false positive; difficult boxes are neither found nor to find")
+    t.expect_close(float(result[0]), 5 / 6, 1e-12, "their mAP (5/6)")

@@ -69,6 +69,25 @@ POOL_OVERLAP_DX = np.array([
     [0, 0, 65, 0, 34, 0, 0, 104, 0, 38, 0, 0, 41, 0, 42, 0, 0, 120, 0, 0, 0, 0, 83, 0, 0, 0, 0, 43, 0, 0],
     [0, 0, 95, 0, 49, 0, 0, 149, 0, 53, 0, 0, 56, 0, 57, 0, 0, 165, 0, 0, 0, 0, 113, 0, 0, 0, 0, 58, 0, 0]]).reshape(2, 2, 5, 6)
 
+# Without padding: x CONV_X[:1] (1, 2, 4, 5), w CONV_W[:2, :, :2] (2, 2, 2, 2), b CONV_B[:2],
+# stride 1, pad 0 -> out (1, 2, 3, 4); dout of small integers.
+UNPADDED_DOUT = (np.arange(24) % 5 - 2.0).reshape(1, 2, 3, 4)
+UNPADDED_DX = np.array([
+    [4, 4, 2, 0, -3, -4, 1, 5, -6, 7, -4, -3, 1, 5, -2, -4, 3, 4, 0, -3],
+    [2, 2, 4, 1, -4, -5, -7, -5, 7, 8, 1, -4, -7, -5, 0, 5, 8, 3, -7, -3]]).reshape(1, 2, 4, 5)
+UNPADDED_DW = np.array([[4, 22, -18, -14, -14, 4, -15, -18],
+                        [-11, -17, 15, -5, -5, -11, 28, 15]]).reshape(2, 2, 2, 2)
+UNPADDED_DB = np.array([-3.0, 1.0])
+
+# 3x2 windows, stride 2: they overlap from row to row only.
+POOL_ROWS_OVERLAP = {"pool_height": 3, "pool_width": 2, "stride": 2}
+POOL_ROWS_OVERLAP_DX = np.array([
+    [0, 0, 2, 0, 0, 0, 0, 1, 0, 0, 0, 0, 4, 0, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0],
+    [0, 0, 8, 0, 0, 0, 0, 7, 0, 0, 0, 0, 10, 0, 0, 0, 0, 21, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11, 0, 0],
+    [0, 0, 14, 0, 0, 0, 0, 13, 0, 0, 0, 0, 16, 0, 0, 0, 0, 33, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 0, 0],
+    [0, 0, 20, 0, 0, 0, 0, 19, 0, 0, 0, 0, 22, 0, 0, 0, 0, 45, 0, 0, 0, 0, 0, 0, 0, 0, 0, 23, 0, 0]]).reshape(2, 2, 5, 6)
+
+
 def _random_conv_problem(rs, x_shape, w_shape):
     return rs.randn(*x_shape), rs.randn(*w_shape), rs.randn(w_shape[0])
 
@@ -159,6 +178,14 @@ def _check_conv_backward_fast(t):
                    hint=lambda got, exp: "sum dout over the examples and both spatial axes "
                    "(axes 0, 2 and 3)")
 
+    # Without padding: nothing to drop (a slice pad:-pad is empty when pad is 0).
+    cache = _own_cache(t, conv_forward_fast, "conv_backward_fast", CONV_X[:1].copy(),
+                       CONV_W[:2, :, :2].copy(), CONV_B[:2].copy(), {"stride": 1, "pad": 0})
+    grads = _values(t, t.call(conv_backward_fast, UNPADDED_DOUT.copy(), cache), 3, "conv_backward_fast")
+    for name, grad, expected in zip(("dx", "dw", "db"), grads, (UNPADDED_DX, UNPADDED_DW, UNPADDED_DB)):
+        t.expect_close(grad, expected, 1e-12, "the expected %s without padding (stride 1, pad 0)" % name,
+                       answer=grads)
+
     # Overlapping receptive fields (stride 1 < kernel 3) and a non-square kernel.
     rs = np.random.RandomState(231)
     x, w, b = _random_conv_problem(rs, (2, 3, 5, 6), (2, 3, 3, 2))
@@ -196,6 +223,11 @@ def _check_max_pool_forward_fast(t):
     out = _pair(t, t.call(max_pool_forward_fast, POOL_X.astype(np.float32), dict(POOL_TILES)),
                 "max_pool_forward_fast")
     t.expect_close(out, POOL_TILES_OUT, 0, "the 2x2 example in float32")
+    # Its first 4 rows: the windows tile x exactly (the reshape path); the same maxima.
+    out = _pair(t, t.call(max_pool_forward_fast, POOL_X[:, :, :4].copy(), dict(POOL_TILES)),
+                "max_pool_forward_fast")
+    t.expect_close(out, POOL_TILES_OUT, 0, "the expected maxima of x (2, 2, 4, 6), whose 2x2 windows "
+                   "tile it exactly")
 
     rs = np.random.RandomState(231)
     x = -np.abs(rs.randn(3, 2, 9, 7))  # negative: zeros are never the maximum
@@ -220,7 +252,9 @@ def _check_max_pool_backward_fast(t):
     for what, pool_param, out_shape, expected in (
             ("2x2 windows, stride 2, with ties", POOL_TILES, (2, 2, 2, 3), POOL_TILES_DX),
             ("3x2 windows, stride 1 (overlapping), with ties", POOL_OVERLAP, (2, 2, 3, 5),
-             POOL_OVERLAP_DX)):
+             POOL_OVERLAP_DX),
+            ("3x2 windows, stride 2 (overlapping from row to row only), with ties", POOL_ROWS_OVERLAP,
+             (2, 2, 2, 3), POOL_ROWS_OVERLAP_DX)):
         cache = _own_cache(t, max_pool_forward_fast, "max_pool_backward_fast",
                            POOL_X.copy(), dict(pool_param))
         dout = np.arange(1.0, 1 + np.prod(out_shape)).reshape(out_shape)

@@ -137,7 +137,8 @@ def _check_fully_connected_net(t):
     if t.call_other(layers.dropout_forward, np.ones((2, 2)), {"mode": "train", "p": 0.5}) is None:
         t.note("skipped the checks with dropout: dropout_forward is not implemented yet")
     else:
-        t.expect_close(t.call(net.loss, X.copy()), FC_SCORES, 1e-8,
+        # Seeded: a dropout left on draws its mask from NumPy's global generator.
+        t.expect_close(_seeded(t, net.loss, X.copy()), FC_SCORES, 1e-8,
                        "test-time scores with dropout (dropout is off at test time)")
         _numerical_check(t, net, X, y, "with dropout_keep_ratio=0.5 and a seed")
 
@@ -288,6 +289,16 @@ def _check_sgd_momentum(t):
     _check_defaults(t, sgd_momentum, "sgd_momentum")
 
 
+def _check_tiny_gradient(t, rule, name, forgetting):
+    """One step of learning rate 1 from w = 0 with a tiny gradient, `forgetting` the
+    config that keeps no memory of earlier steps: the step is dw / (|dw| + epsilon),
+    almost 1 (with epsilon inside the square root it would be about 0.01)."""
+    tiny = np.array([1e-6, -1e-6])
+    next_w, _ = _update(t, rule, name, np.zeros(2), tiny, dict(forgetting, learning_rate=1.0))
+    t.expect_close(next_w, -tiny / (1e-6 + 1e-8), 1e-7,
+                   "a tiny gradient (epsilon goes outside the square root)")
+
+
 @public_check("rmsprop")
 def _check_rmsprop(t):
     from cs231n_core.optim import rmsprop
@@ -298,11 +309,7 @@ def _check_rmsprop(t):
                    "stored in config['cache']")
     _expect_cs231n(t, "rmsprop", "next_w", next_w, config)
     _check_defaults(t, rmsprop, "rmsprop")
-    tiny = np.array([1e-6, -1e-6])
-    next_w, _ = _update(t, rmsprop, "rmsprop", np.zeros(2), tiny,
-                        {"learning_rate": 1.0, "decay_rate": 0.0})
-    t.expect_close(next_w, -tiny / (1e-6 + 1e-8), 1e-7,
-                   "a tiny gradient (epsilon goes outside the square root)")
+    _check_tiny_gradient(t, rmsprop, "rmsprop", {"decay_rate": 0.0})
 
 
 @public_check("adam")
@@ -319,3 +326,4 @@ def _check_adam(t):
         return "increment t before the bias correction: m / (1 - beta1**t) with the new t"
     _expect_cs231n(t, "adam", "next_w", next_w, config, hint=hint)
     _check_defaults(t, adam, "adam")
+    _check_tiny_gradient(t, adam, "adam", {"beta1": 0.0, "beta2": 0.0})

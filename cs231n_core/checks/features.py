@@ -1,17 +1,20 @@
 """Public checks of features.ipynb's graded set-up, features_net_setup
 (cs231n_core/features_setup.py).
 
-Not the accuracy (the hidden grader trains the set-up and measures it): the set-up's
-keys and numbers, and that one epoch of it trains a TwoLayerNet on random features
-without error.
+Not the accuracy on the digits (the hidden grader trains the set-up and measures it):
+the set-up's keys and numbers, that one epoch of it trains a TwoLayerNet on random
+features without error, and that it learns ten well separated clusters.
 """
 import numbers
 
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _ten_clusters
 
 MAX_EPOCHS = 50  # the hidden grader trains at most this many epochs
+CLUSTER_EPOCHS = 20  # at most this many epochs of the set-up on the clusters (the reference's)
+CLUSTER_FLOOR = 0.5  # of the clusters classified: the reference 100%, a net that does not learn 10 to 20%
 
 
 def _number(t, part, key):
@@ -64,3 +67,28 @@ def _check_features_net_setup(t):
     if not all(np.all(np.isfinite(v)) for v in net.params.values()):
         t.fail("one epoch of training made some parameters infinite or NaN: is the learning rate too large?")
     t.ok("one epoch on 40 random feature vectors trains a TwoLayerNet with finite parameters")
+
+    # The set-up learns: its net, trained with its solver's settings, classifies ten well
+    # separated clusters. A failure's answer is the set-up itself (its numbers say
+    # which one is off).
+    X, y = _ten_clusters(200, (154,))  # 154 numbers, as the digits' features
+    epochs = min(int(values["num_epochs"]), CLUSTER_EPOCHS)
+    np.random.seed(0)
+    net = t.call(TwoLayerNet, input_dim=154, num_classes=10, **model)
+    trainer = Solver(net, {"X_train": X, "y_train": y, "X_val": X[:50], "y_val": y[:50]},
+                     verbose=False, **dict(solver, num_epochs=epochs))
+    t.call(trainer.train)
+    history = np.asarray(trainer.loss_history, dtype=np.float64)
+    if not (np.all(np.isfinite(history)) and history[-1] < 2 * history[0]):
+        t.wrong(setup, "the training loss on ten well separated clusters grew from %.3g to %.3g in "
+                "%d epochs: is the learning rate too large?" % (history[0], history[-1], epochs),
+                "the loss on ten clusters")
+    scores = np.asarray(t.call(net.loss, X), dtype=np.float64)
+    accuracy = float(np.mean(np.argmax(scores, axis=1) == y))
+    if not accuracy >= CLUSTER_FLOOR:
+        t.wrong(setup, "after %d epochs the net classifies only %.0f%% of ten well separated "
+                "clusters of feature vectors (a net that does not learn: about 10%%); is the "
+                "learning rate too small, or hidden_dim, weight_scale or reg off?"
+                % (epochs, 100 * accuracy), "the accuracy on ten clusters")
+    t.ok("%d epochs of the set-up classify %.0f%% of ten well separated clusters"
+         % (epochs, 100 * accuracy))

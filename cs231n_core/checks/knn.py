@@ -2,6 +2,7 @@
 import numpy as np
 
 from . import public_check
+from .numpy_tools import _expect_no_loop, _traced
 
 # --------------------------------------------------------------------------------------
 # Assignment 1: k-nearest neighbours
@@ -100,6 +101,9 @@ def _distance_checks(t, method):
                "(largest |d[i, i]| is %.1e, smallest distance %.1e)" % (diag, np.min(self_dists)))
     t.ok("self-distances are symmetric with a zero diagonal (largest |d[i, i]| %.1e)" % diag)
 
+    if method == "compute_distances_no_loops":
+        _no_loops_checks(t, X_train, X_test)
+
     # 4. Agreement with the other two implementations (when they are implemented), on
     #    the random example. A difference is only a note: this target already matched
     #    the stored values above, so the other one is likely wrong.
@@ -124,6 +128,23 @@ def _distance_checks(t, method):
             t.ok("agrees with %s (Frobenius norm of the difference %.1e)" % (other, difference))
 
 
+def _no_loops_checks(t, X_train, X_test):
+    """compute_distances_no_loops reads no point at a time and builds no array larger
+    than the (num_test, num_train) distances: a (num_test, num_train, D) difference of
+    every pair is right on small inputs, but takes gigabytes on real ones."""
+    (train, test), record = _traced(X_train, X_test)
+    t.call(_knn(train, np.zeros(len(train), dtype=np.int64)).compute_distances_no_loops, test)
+    _expect_no_loop(t, record, len(test), "compute_distances_no_loops", "test points")
+    if np.prod(record["largest"]) > len(test) * len(train):
+        t.wrong(np.array(record["largest"], dtype=np.float64),
+                "compute_distances_no_loops built an array of shape %s from %d test and %d training "
+                "points, larger than the (%d, %d) distances: on real data it takes gigabytes; expand "
+                "||x - t||^2 = ||x||^2 - 2 x.t + ||t||^2 instead"
+                % (record["largest"], len(test), len(train), len(test), len(train)),
+                "no array larger than the distances")
+    t.ok("no array larger than the (%d, %d) distances" % (len(test), len(train)))
+
+
 @public_check("compute_distances_two_loops")
 def _check_two_loops(t):
     _distance_checks(t, "compute_distances_two_loops")
@@ -144,6 +165,12 @@ KNN_VOTE_LABELS = np.array([3, 1, 2, 1, 3, 0])
 KNN_VOTE_DISTS = np.array([[0.1, 0.3, 0.2, 0.5, 0.4, 0.6]])
 KNN_VOTE_EXPECTED = {1: 3, 2: 2, 3: 1, 4: 3, 5: 1, 6: 1}  # k=2, 3, 5, 6 are ties
 
+# A clear majority: the training labels sorted by distance are 0, 1, 0, 2, 0, 0; with k=3
+# the vote is 0 (the nearest, the smallest and the most common label; the label 1 is
+# second).
+KNN_MAJORITY_LABELS = np.array([0, 1, 0, 2, 0, 0])
+KNN_MAJORITY_DISTS = np.array([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6]])
+
 # Random distances: RandomState(3).uniform(size=(6, 15)), training labels below.
 KNN_RAND_LABELS = np.array([3, 0, 0, 0, 1, 0, 2, 1, 2, 3, 1, 2, 3, 1, 3])
 KNN_RAND_PREDICTIONS = {1: [1, 0, 0, 2, 2, 3], 3: [2, 0, 3, 2, 1, 0], 5: [1, 0, 3, 0, 1, 0],
@@ -160,6 +187,10 @@ def _check_predict_labels(t):
     if not np.array_equal(given, dists):
         t.fail("predict_labels changed the dists array it was given; sort a copy "
                "(np.argsort) instead of sorting in place")
+    majority = t.call(_knn(np.zeros((6, 1)), KNN_MAJORITY_LABELS.copy()).predict_labels,
+                      KNN_MAJORITY_DISTS.copy(), k=3)
+    t.expect_labels(majority, [0], "a clear majority among the 3 nearest (labels 0, 1, 0)",
+                    hint="the label is the most common one, not its position among the k nearest")
     t.expect_labels(y_pred, KNN_RAND_PREDICTIONS[1], "k=1 on random distances",
                     hint="with k=1 the label is that of the nearest training point")
     knn = _knn(np.zeros((6, 1)), KNN_VOTE_LABELS.copy())

@@ -3,6 +3,8 @@ hand, the regularization and numerical-gradient checks, and the comparison of th
 and vectorized implementations."""
 import numpy as np
 
+from .numpy_tools import _expect_no_loop, _traced
+
 
 # A small example to work by hand: scores X.dot(W) are [1, 2, 3] (label 0) and
 # [-1, 1, 3] (label 2).
@@ -78,20 +80,21 @@ def _regularization_checks(t, fn, W, X, y):
     loss0, dW0 = _call_loss(t, fn, W, X, y, 0.0)
     loss1, dW1 = _call_loss(t, fn, W, X, y, reg)
     penalty = reg * float(np.sum(W * W))
+    answers = ((loss0, dW0), (loss1, dW1))  # a forgotten term's difference would be only 0
 
     t.expect_close(loss1 - loss0, penalty, 1e-7,
                    "reg * sum(W * W) as the loss's regularization (loss with reg=0.7 minus "
                    "loss with reg=0)",
                    hint=_halved_or_missing_hint("use reg * np.sum(W * W), without a factor 0.5",
                                                 "did you forget to add the regularization to the "
-                                                "loss?"))
+                                                "loss?"), answer=answers)
     t.expect_close(dW1 - dW0, 2 * reg * W, 1e-7,
                    "2 * reg * W as the gradient of the regularization (dW with reg=0.7 "
                    "minus dW with reg=0)",
                    hint=_halved_or_missing_hint("the gradient of reg * sum(W * W) is 2 * reg * W, "
                                                 "not reg * W",
                                                 "did you forget the regularization's gradient "
-                                                "2 * reg * W?"))
+                                                "2 * reg * W?"), answer=answers)
 
 
 def _numerical_gradient_check(t, fn, W, X, y, reg):
@@ -143,6 +146,10 @@ def _random_example_checks(t, fn, expected_loss, expected_dW):
 
 def _property_checks(t, fn, other, W, X, y):
     """A numerical gradient of the loss, and agreement with the other implementation, on
-    the random example with reg=0.05."""
+    the random example with reg=0.05; a vectorized loss reads no example at a time."""
     _numerical_gradient_check(t, fn, W, X, y, RAND_REG)
     _compare_with_other(t, fn, other, W, X, y, RAND_REG)
+    if fn.__name__.endswith("_vectorized"):
+        (traced,), record = _traced(X)
+        t.call(fn, W.copy(), traced, y.copy(), RAND_REG)
+        _expect_no_loop(t, record, len(y), fn.__name__, "examples")

@@ -1,6 +1,52 @@
 """What the public checks of the NumPy targets share: unpacking what a target returns
-(a forward pass's pair, a backward pass's values, a scalar loss, a dict of gradients)."""
+(a forward pass's pair, a backward pass's values, a scalar loss, a dict of gradients),
+and tracing how a vectorized target reads its inputs."""
 import numpy as np
+
+
+def _traced(*arrays):
+    """Views of `arrays` that record how the code given them reads them, and the record:
+    {"reads": how many times it indexed them, or an array computed from them, with a
+    single integer (X[i], dout[:, j]: what a Python loop over the examples or the
+    features does), "largest": the shape of the largest array computed from them}.
+    Right values do not tell a loop, or a (num_test, num_train, D) array, from
+    vectorized code; these counts do, the same on every run."""
+    record = {"reads": 0, "largest": ()}
+
+    class Traced(np.ndarray):
+        def __array_finalize__(self, obj):
+            if self.size > np.prod(record["largest"]):
+                record["largest"] = self.shape
+
+        def __getitem__(self, index):
+            if any(isinstance(i, (int, np.integer)) for i in (index if isinstance(index, tuple) else (index,))):
+                record["reads"] += 1
+            return super().__getitem__(index)
+
+    return [np.array(a).view(Traced) for a in arrays], record
+
+
+def _expect_no_loop(t, record, count, name, units):
+    """Fail when the traced code (_traced's record) read its inputs one of `count`
+    examples, points or features (`units`) at a time at least `count` times; the answer
+    is that number of reads."""
+    if record["reads"] >= count:
+        t.wrong(np.array(record["reads"], dtype=np.float64),
+                "%s indexed its inputs %d times with a single integer (for %d %s): is a Python "
+                "loop over the %s left? Right values are not enough: the hidden graders time it "
+                "on large inputs" % (name, record["reads"], count, units, units),
+                "no loop over the %s" % units)
+    t.ok("no Python loop over the %s (%d single-integer reads for %d %s)"
+         % (units, record["reads"], count, units))
+
+
+def _ten_clusters(size, shape):
+    """`size` examples of ten classes, each its class's random centre of `shape` plus
+    standard normal noise, well apart for an open-ended set-up that learns: (X (size,
+    *shape), y (size,)), y = 0, 1, ..., 9, 0, 1, ..."""
+    rs = np.random.RandomState(1)
+    y = np.arange(size) % 10
+    return rs.randn(10, *shape)[y] + rs.randn(size, *shape), y
 
 
 def _pair(t, result, name):

@@ -96,3 +96,23 @@ def _check_pixelcnn(t):
                        "probability given the pixels drawn before it (torch.bernoulli)"
                        % (low, min(high, 1.0), 100 * drawn[part].mean(), 100 * probs[part].mean()))
     t.ok("each pixel is drawn from its conditional probability, in raster order")
+    # A network whose every conditional is certain: its logit at (i, j) is 50 when the
+    # pixel above and to the right, x[i - 1, j + 1] (zero padding outside), is 0 and -50
+    # when it is 1 (the type-A layer reads that pixel into channel 0 and 1 into channel 1;
+    # the type-B layer passes both on; the output takes 50 - 100 * channel 0). Drawn in
+    # raster order, each row follows from the one above it: worked out by hand below.
+    model = gen.PixelCNN(2, 1, 3, 3).double()
+    first, middle, last = model.net[0], model.net[2], model.net[4]
+    with torch.no_grad():
+        for layer in (first, middle, last):
+            layer.weight.zero_()
+            layer.bias.zero_()
+        first.weight[0, 0, 0, 2] = 1.0
+        first.bias[1] = 1.0
+        middle.weight[0, 0, 1, 1] = middle.weight[1, 1, 1, 1] = 1.0
+        last.weight[0, :, 0, 0] = torch.tensor([-100.0, 50.0])
+    samples = as_numpy(t, t.call(model.sample, 2, (4, 4)), "the samples of a certain network", double=True)
+    rows = [[1, 1, 1, 1], [0, 0, 0, 1], [1, 1, 0, 1], [0, 1, 0, 1]]
+    t.expect_close(samples, np.tile(rows, (2, 1, 1, 1)), 0,
+                   "the samples of a network whose pixels follow from the pixel above and to the right "
+                   "(drawn in raster order)")

@@ -29,13 +29,24 @@ def _check_upsample(t):
                    "max unpooling puts 2, 3, 4, 5 back where they were")
     layer = t.call(segmentation.Upsample2x, "transposed", 3)
     deconv = getattr(layer, "deconv", None)
-    if deconv is None or tuple(deconv.weight.shape) != (3, 3, 4, 4):
-        t.fail("Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
-               "stride=2, padding=1)")
+    shape = tuple(deconv.weight.shape) if deconv is not None else None
+    if shape != (3, 3, 4, 4):
+        t.wrong("self.deconv's weight of shape %s" % (shape,),
+                "Upsample2x('transposed', 3) needs self.deconv, an nn.ConvTranspose2d(3, 3, kernel_size=4, "
+                "stride=2, padding=1)",
+                "the transposed convolution's layer")
     out = as_numpy(t, t.call(layer, torch.zeros(2, 3, 5, 6)), "the transposed convolution")
-    if out.shape != (2, 3, 10, 12):
-        t.fail("the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,))
+    if out.shape != (2, 3, 10, 12):  # judged by the shape (the values are the layer's random bias)
+        t.wrong(np.array(out.shape),
+                "the transposed convolution turned (2, 3, 5, 6) into %s, expected (2, 3, 10, 12)" % (out.shape,),
+                "the transposed convolution's shape")
     t.ok("the transposed convolution doubles the height and width")
+
+
+# The learnable layers of SegmentationFCN(num_classes=5, in_channels=2, width=3).
+FCN_SHAPES = {"enc1.weight": (3, 2, 3, 3), "enc2.weight": (6, 3, 3, 3), "enc3.weight": (6, 6, 3, 3),
+              "enc4.weight": (6, 6, 3, 3), "dec2.weight": (3, 6, 3, 3), "dec1.weight": (3, 3, 3, 3),
+              "classifier.weight": (5, 3, 1, 1)}
 
 
 @public_check("SegmentationFCN")
@@ -56,6 +67,39 @@ def _check_segmentation_fcn(t):
         if missing:
             t.fail("SegmentationFCN(upsampling=%r) lacks the layers %s" % (mode, missing))
     t.ok("all four upsamplings give scores of shape (N, classes, H, W) with the docstring's layers")
+    model = t.call(segmentation.SegmentationFCN, num_classes=5, in_channels=2, width=3, upsampling="nearest")
+    for name, shape in FCN_SHAPES.items():
+        got = tuple(dict(model.named_parameters())[name].shape)
+        if got != shape:
+            t.wrong("%s of shape %s" % (name, got),
+                    "SegmentationFCN(num_classes=5, in_channels=2, width=3): %s has shape %s, expected %s"
+                    % (name, got, shape),
+                    "the layers' shapes")
+    t.ok("the layers have the docstring's shapes (3x3 convolutions, a 1x1 classifier)")
+    # Every layer copies input channel 0 at its kernel's centre, so that the network's
+    # value at a pixel follows one number through its ReLUs: the image's channel 0 counts
+    # (i * 12 + j) / 24 - 1; the two poolings keep each 4 x 4 block's largest, 63/24 to
+    # 71/24 in the bottom row of blocks (below 1 in the top row); enc4's bias -1 and
+    # dec2's bias -1 take 2 away, the ReLUs clip the top row to 0, and dec1's bias +1
+    # adds 1: 1 in the top row, 39/24, 43/24, 47/24 below. The classifier adds its
+    # biases -2, -1, 0, 1, 2 to make the 5 scores.
+    model.double()
+    with torch.no_grad():
+        for layer in (model.enc1, model.enc2, model.enc3, model.enc4, model.dec2, model.dec1, model.classifier):
+            centre = layer.weight.shape[-1] // 2
+            layer.weight.zero_()
+            layer.weight[:, 0, centre, centre] = 1.0
+            layer.bias.zero_()
+        model.enc4.bias.fill_(-1.0)
+        model.dec2.bias.fill_(-1.0)
+        model.dec1.bias.fill_(1.0)
+        model.classifier.bias.copy_(torch.tensor([-2.0, -1.0, 0.0, 1.0, 2.0]))
+    image = torch.zeros(1, 2, 8, 12, dtype=torch.float64)
+    image[0, 0] = torch.arange(96.0, dtype=torch.float64).reshape(8, 12) / 24 - 1
+    scores = as_numpy(t, t.call(model, image), "the scores of a counting image")
+    blocks = np.kron([[1.0, 1.0, 1.0], [39 / 24, 43 / 24, 47 / 24]], np.ones((4, 4)))
+    t.expect_close(scores[0], blocks[None] + np.array([-2.0, -1.0, 0.0, 1.0, 2.0])[:, None, None], 1e-12,
+                   "the scores of a network set to follow channel 0 through its ReLUs (worked out by hand)")
 
 
 @public_check("mean_iou")
@@ -75,3 +119,8 @@ def _check_mean_iou(t):
     t.expect_close(iou[:3], [1 / 3, 2 / 3, 1 / 2], 1e-12,
                    "the IoUs worked out by hand (1/3, 2/3, 1/2)")
     t.expect_close(miou, 1.5 / 3, 1e-12, "the mean IoU (classes that appear somewhere)")
+    # the last pixel ignored: class 0 is now 1 of 2 pixels, class 1 2 of 3, class 2 1 of 1
+    targets[0, 1, 2] = 255
+    result = t.call(segmentation.mean_iou, predictions, targets, 4, ignore_index=255)
+    t.expect_close(np.asarray(result[1], dtype=np.float64)[:3], [1 / 2, 2 / 3, 1.0], 1e-12,
+                   "the IoUs with the last pixel ignored (ignore_index=255), worked out by hand (1/2, 2/3, 1)")

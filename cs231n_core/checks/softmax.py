@@ -67,7 +67,7 @@ def _softmax_checks(t, name, other_name):
     t.ok("returns (loss, dW) with dW of the shape of W, %s" % (W0.shape,))
     t.expect_close(loss, SOFTMAX_HAND_LOSS, 1e-9,
                    "log(3) as the loss for W = 0 and 3 classes (every probability is 1/3)",
-                   hint=_softmax_loss_hint)
+                   hint=_softmax_loss_hint, answer=(loss, dW))
     t.expect_close(dW, SOFTMAX_HAND_DW, 1e-7,
                    "the gradient for W = 0, X.T.dot(1/3 - onehot(y)) / N",
                    hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
@@ -80,8 +80,8 @@ def _softmax_checks(t, name, other_name):
     WL, XL, yL = _large_example()
     loss, dW = _call_loss(t, fn, WL, XL, yL, 0.0)
     if not (np.isfinite(loss) and np.all(np.isfinite(dW))):
-        t.fail("the loss or dW is NaN or inf for scores around 1000: exp overflows; "
-               "subtract each example's largest score before np.exp")
+        t.wrong((loss, dW), "the loss or dW is NaN or inf for scores around 1000: exp overflows; "
+                "subtract each example's largest score before np.exp", "finite for scores around 1000")
     t.expect_close(loss, SOFTMAX_LARGE_LOSS, 1e-7, "the expected loss for scores around 1000")
     t.expect_close(dW, SOFTMAX_LARGE_DW, 1e-7, "the expected gradient for scores around 1000")
     # 5. Properties: a numerical gradient, agreement with the other implementation.

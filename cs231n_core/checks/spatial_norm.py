@@ -74,7 +74,8 @@ def _check_spatial_batchnorm_forward(t):
                    hint=lambda got, exp: "after batch norm, move the channels back with the "
                    "inverse transpose")
     t.expect_close(bn_param.get("running_mean"), 0.1 * SBN_X.mean(axis=(0, 2, 3)), 1e-6,
-                   "running_mean after one batch (the channels' means times 0.1)")
+                   "running_mean after one batch (the channels' means times 0.1)",
+                   answer=(out, bn_param))
 
 
 @public_check("spatial_batchnorm_backward")

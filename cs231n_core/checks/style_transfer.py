@@ -9,7 +9,7 @@ torch's global random numbers as it found them.
 import numpy as np
 
 from . import public_check
-from .torch_tools import as_numpy, keeps_torch_rng
+from .torch_tools import as_numpy, expect_in_graph, keeps_torch_rng
 
 
 def _torch():
@@ -62,9 +62,8 @@ def _check_content(t):
     current = _features(torch, (1, 3, 2, 4)).requires_grad_(True)
     original = _features(torch, (1, 3, 2, 4), offset=1.0)
     loss = t.call(vis.content_loss, 0.3, current, original)
-    if not torch.is_tensor(loss) or not loss.requires_grad:
-        t.fail("content_loss must return a tensor through which gradients flow to content_current "
-               "(no .item(), .detach() or NumPy)")
+    expect_in_graph(t, loss, "the loss's graph", "content_loss must return a tensor through which gradients "
+                    "flow to content_current (no .item(), .detach() or NumPy)")
     t.expect_close(loss.detach().numpy(), CONTENT, 1e-6, "the expected content loss",
                    hint=lambda got, exp: "content_weight times the sum (not the mean) of the squared differences")
 
@@ -78,8 +77,8 @@ def _check_style(t):
     targets = [vis_gram.detach() for vis_gram in (
         _features(torch, (1, 3, 3), offset=5.0), _features(torch, (1, 4, 4), offset=7.0))]
     loss = t.call(vis.style_loss, feats, [1, 2], targets, [20.0, 3.0])
-    if not torch.is_tensor(loss) or not loss.requires_grad:
-        t.fail("style_loss must return a tensor through which gradients flow to the features")
+    expect_in_graph(t, loss, "the loss's graph",
+                    "style_loss must return a tensor through which gradients flow to the features")
     t.expect_close(loss.detach().numpy(), STYLE, 1e-6, "the expected style loss at layers [1, 2]",
                    hint=lambda got, exp: "for each style layer: its weight times the sum of squared "
                    "differences between gram_matrix(feats[layer]) and its target")
@@ -91,8 +90,8 @@ def _check_tv(t):
     torch, vis = _torch()
     img = _features(torch, (1, 3, 3, 5)).requires_grad_(True)
     loss = t.call(vis.tv_loss, img, 0.25)
-    if not torch.is_tensor(loss) or not loss.requires_grad:
-        t.fail("tv_loss must return a tensor through which gradients flow to the image")
+    expect_in_graph(t, loss, "the loss's graph", "tv_loss must return a tensor through which gradients flow to "
+                    "the image")
     t.expect_close(loss.detach().numpy(), TV, 1e-6,
                    "the expected total variation loss of a (1, 3, 3, 5) image",
                    hint=lambda got, exp: "squared differences of vertical and of horizontal "

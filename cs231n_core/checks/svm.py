@@ -53,7 +53,7 @@ def _svm_checks(t, name, other_name):
     t.expect_close(dW, SVM_HAND_DW, 1e-9, "the gradient of the small example",
                    hint=lambda got, exp: _ratio_hint(got, exp, 2) or (
                        "each positive margin adds X[i] to column j AND subtracts X[i] from "
-                       "column y[i]"))
+                       "column y[i]"), answer=(loss, dW))
     # 2. The regularization: what reg=0.7 adds to the loss and to dW; 3. stored values of
     #    a random example with regularization.
     W, X, y = _random_example_checks(t, fn, SVM_RAND_LOSS, SVM_RAND_DW)

@@ -50,6 +50,19 @@ def as_numpy(t, value, what, double=False):
 def expect_indices(t, value, expected, what, hint=None):
     """Indices returned as a torch.int64 tensor, equal to `expected`."""
     got = as_numpy(t, value, what)
-    if got.dtype != np.int64:
-        t.fail("%s has dtype %s, expected torch.int64 indices" % (what, got.dtype))
+    if got.dtype != np.int64:  # judged by its dtype alone (no boxes give no values)
+        t.wrong("dtype %s" % got.dtype,
+                "%s has dtype %s, expected torch.int64 indices" % (what, got.dtype),
+                what)
     t.expect_labels(got, np.asarray(expected, dtype=np.int64), what, hint=hint)
+
+
+def expect_in_graph(t, value, what, sentence):
+    """Fail with `sentence` unless `value` is a tensor that autograd can differentiate
+    (requires_grad). Such a failure is judged by what came back, a Python number or a
+    tensor cut from the graph, since its values may well be right."""
+    import torch
+
+    if not torch.is_tensor(value) or not value.requires_grad:
+        returned = "a tensor cut from the graph" if torch.is_tensor(value) else "a %s" % type(value).__name__
+        t.wrong(returned, sentence, what)

@@ -11,7 +11,7 @@ import numpy as np
 from . import public_check
 from .generative_tools import (_check_fixed_output, _count, _forward, _keeps_torch_rng, _linspace,
                                _scalar, _shape, _torch)
-from .torch_tools import as_numpy
+from .torch_tools import as_numpy, expect_in_graph
 
 
 # --------------------------------------------------------------------------------------
@@ -36,7 +36,8 @@ def _check_reparametrize(t):
     flat = t.call(gen.reparametrize, mu[:3], torch.full((3, 50), -40.0, dtype=torch.float64))
     t.expect_close(as_numpy(t, flat, "z", double=True), mu[:3].numpy(), 1e-6,
                    "z = mu where the variance is tiny")
-    grad = torch.autograd.grad(z.sum(), logvar, allow_unused=True)[0] if z.requires_grad else None
+    expect_in_graph(t, z, "z's graph", "no gradient reaches logvar: keep z in the graph (no .detach(), no NumPy)")
+    grad = torch.autograd.grad(z.sum(), logvar, allow_unused=True)[0]
     if grad is None:
         t.fail("no gradient reaches logvar: keep z in the graph (no .detach(), no NumPy)")
     t.expect_close(grad.numpy(), 0.5 * (z - mu).detach().numpy(), 1e-8,

@@ -10,7 +10,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.expect import expect_close, expect_faster, wrong
 from cs231n_core.gradient_check import rel_error
 from cs231n_core import gradient_check
 from autograder.trusted.submission import call
@@ -50,17 +50,17 @@ def unpack_loss(out, w_shape, name):
     """(loss as a 0-d float array, dW) of a returned value, or a GradingFailure that says
     what the return value should look like."""
     if not isinstance(out, tuple) or len(out) != 2:
-        raise GradingFailure("%s must return a tuple (loss, dW); it returned %s"
-                             % (name, _describe(out)))
+        raise wrong(out, "%s must return a tuple (loss, dW); it returned %s"
+                    % (name, _describe(out)), name)
     loss, dW = out
     if loss is None or np.size(loss) != 1:
-        raise GradingFailure("%s: the loss must be a single number, got %s"
-                             % (name, _describe(loss)))
+        raise wrong(loss, "%s: the loss must be a single number, got %s"
+                    % (name, _describe(loss)), name + ": the loss")
     if dW is None:
-        raise GradingFailure("%s: dW is None; did you forget to compute the gradient?" % name)
+        raise wrong(out, "%s: dW is None; did you forget to compute the gradient?" % name, name + ": dW")
     if tuple(np.shape(dW)) != tuple(w_shape):
-        raise GradingFailure("%s: dW has shape %s, expected the shape of W %s"
-                             % (name, tuple(np.shape(dW)), tuple(w_shape)))
+        raise wrong(dW, "%s: dW has shape %s, expected the shape of W %s"
+                    % (name, tuple(np.shape(dW)), tuple(w_shape)), name + ": dW")
     return np.asarray(loss, dtype=np.float64).reshape(()), dW
 
 

@@ -34,7 +34,7 @@ import numbers
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 from autograder.trusted.held_out import augment_images, secret_rotation
 from autograder.trusted.submission import call, saved
 from autograder.graders.open_ended import accuracy_graders
@@ -94,17 +94,19 @@ def setup_problem(rng):
     return [call(SETUP, save="setup")], ["setup"], {}
 
 
-def number(value, key, integer, low, high):
-    """`value` as a Python int or float within [low, high], or a failure."""
+def number(setup, value, key, integer, low, high):
+    """`value` as a Python int or float within [low, high], or a failure about `setup`,
+    the whole set-up (its answer for the diagnosis: a lone number such as 0 epochs would
+    tell it nothing)."""
     array = np.asarray(value) if value is not None else np.asarray(np.nan)
     if array.size != 1 or array.dtype.kind not in "biuf" or not np.isfinite(array).all():
-        raise GradingFailure("features_net_setup: %s must be one finite number" % key)
+        raise wrong(setup, "features_net_setup: %s must be one finite number" % key, key)
     scalar = array.reshape(()).item()
     if integer and not (isinstance(scalar, numbers.Integral) or float(scalar).is_integer()):
-        raise GradingFailure("features_net_setup: %s must be a whole number, got %r" % (key, scalar))
+        raise wrong(setup, "features_net_setup: %s must be a whole number, got %r" % (key, scalar), key)
     scalar = int(scalar) if integer else float(scalar)
     if not low <= scalar <= high:
-        raise GradingFailure("features_net_setup: %s = %r, expected %g to %g" % (key, scalar, low, high))
+        raise wrong(setup, "features_net_setup: %s = %r, expected %g to %g" % (key, scalar, low, high), key)
     return scalar
 
 
@@ -112,8 +114,8 @@ def section(setup, name, keys):
     part = setup.get(name) if isinstance(setup, dict) else None
     if not isinstance(part, dict) or set(part) != set(keys):
         got = sorted(part) if isinstance(part, dict) else type(part).__name__
-        raise GradingFailure("features_net_setup()[%r] must have exactly the keys %s, got %s"
-                             % (name, sorted(keys), got))
+        raise wrong(setup, "features_net_setup()[%r] must have exactly the keys %s, got %s"
+                    % (name, sorted(keys), got), name)
     return part
 
 
@@ -122,15 +124,15 @@ def checked_setup(setup):
     with the keys of cs231n_core.features_setup.SETUP_KEYS; a GradingFailure names the
     first key out of place."""
     if not isinstance(setup, dict) or set(setup) != {"model", "solver"}:
-        raise GradingFailure("features_net_setup() must return {'model': {...}, 'solver': {...}}")
+        raise wrong(setup, "features_net_setup() must return {'model': {...}, 'solver': {...}}", "the set-up")
     model = section(setup, "model", [key for key, *_ in MODEL_RANGES])
     solver = section(setup, "solver", [key for key, *_ in SOLVER_RANGES] + ["optim_config"])
     config = solver["optim_config"]
     if not isinstance(config, dict) or set(config) != {"learning_rate"}:
-        raise GradingFailure("features_net_setup: optim_config must be {'learning_rate': ...}")
-    checked_model = {key: number(model[key], key, *bounds) for key, *bounds in MODEL_RANGES}
-    checked_solver = {key: number(solver[key], key, *bounds) for key, *bounds in SOLVER_RANGES}
-    learning_rate = number(config["learning_rate"], "learning_rate", False, *LEARNING_RATE_RANGE)
+        raise wrong(setup, "features_net_setup: optim_config must be {'learning_rate': ...}", "optim_config")
+    checked_model = {key: number(setup, model[key], key, *bounds) for key, *bounds in MODEL_RANGES}
+    checked_solver = {key: number(setup, solver[key], key, *bounds) for key, *bounds in SOLVER_RANGES}
+    learning_rate = number(setup, config["learning_rate"], "learning_rate", False, *LEARNING_RATE_RANGE)
     checked_solver["optim_config"] = {"learning_rate": learning_rate}
     return {"model": checked_model, "solver": checked_solver}
 
@@ -164,8 +166,8 @@ def held_out_accuracy(result, context):
     y = context["y_test"]
     scores = np.asarray(result["scores"], dtype=np.float64)
     if scores.shape != (len(y), 10):
-        raise GradingFailure("your trained net's scores have shape %s on %d held-out feature vectors, "
-                             "expected (%d, 10)" % (scores.shape, len(y), len(y)))
+        raise wrong(scores, "your trained net's scores have shape %s on %d held-out feature vectors, "
+                    "expected (%d, 10)" % (scores.shape, len(y), len(y)), "the held-out scores")
     right = (np.argmax(scores, axis=1) == y) & np.all(np.isfinite(scores), axis=1)
     return float(np.mean(right))
 

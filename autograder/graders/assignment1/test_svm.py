@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least,
-                                       expect_close, expect_labels)
+                                       expect_close, expect_labels, wrong)
 from autograder.trusted.held_out import augment_images
 from autograder.trusted.submission import call, get
 from autograder.graders.graded import graded
@@ -168,9 +168,9 @@ def test_train_learns_digits(submission, rng):
     history = history_array(result["history"], TRAIN_SETTINGS["num_iters"])
     first, last = history[:20].mean(), history[-20:].mean()
     if not last < 0.5 * first:
-        raise GradingFailure("the training loss did not go down: its mean over the first 20 "
-                             "iterations is %.4g, over the last 20 %.4g (expected less than half)"
-                             % (first, last))
+        raise wrong(history, "the training loss did not go down: its mean over the first 20 "
+                    "iterations is %.4g, over the last 20 %.4g (expected less than half)"
+                    % (first, last), "the loss history")
     # The held-out images and labels stay here: the trained weights are scored by the
     # reference's predict, so that this test does not depend on the student's.
     W = result["W"]
@@ -196,8 +196,8 @@ def student_predictions(submission, W, X):
     labels = result["labels"]
     expect_array(labels, (X.shape[0],), "the labels returned by predict")
     if labels.dtype.kind not in "iu":
-        raise GradingFailure("predict returned dtype %s; labels must be integers "
-                             "(np.argmax returns them)" % labels.dtype)
+        raise wrong(labels, "predict returned dtype %s; labels must be integers "
+                    "(np.argmax returns them)" % labels.dtype, "the labels' dtype")
     return labels
 
 

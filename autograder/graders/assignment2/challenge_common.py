@@ -9,7 +9,7 @@ bar calibrated on the reference (the net is well set up).
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images, secret_rotation
 
@@ -40,8 +40,8 @@ def accuracy_of(scores, y, what):
     scores that are not finite count as wrong."""
     scores = np.asarray(scores, dtype=np.float64)
     if scores.shape != (len(y), 10):
-        raise GradingFailure("%s: scores of shape %s on %d held-out digits, expected (%d, 10)"
-                             % (what, scores.shape, len(y), len(y)))
+        raise wrong(scores, "%s: scores of shape %s on %d held-out digits, expected (%d, 10)"
+                    % (what, scores.shape, len(y), len(y)), what + ": the scores' shape")
     right = (np.argmax(scores, axis=1) == y) & np.all(np.isfinite(scores), axis=1)
     return float(np.mean(right))
 
@@ -50,6 +50,6 @@ def finite_array(value, shape, what):
     """`value` as a float64 array of `shape` with finite entries, or a failure."""
     array = np.asarray(value)
     if array.shape != tuple(shape) or array.dtype.kind not in "biuf" or not np.all(np.isfinite(array)):
-        raise GradingFailure("%s: expected finite numbers of shape %s, got %s of shape %s"
-                             % (what, tuple(shape), array.dtype, array.shape))
+        raise wrong(array, "%s: expected finite numbers of shape %s, got %s of shape %s"
+                    % (what, tuple(shape), array.dtype, array.shape), what)
     return array.astype(np.float64)

@@ -8,7 +8,7 @@ student's choice: so a forward pass that is wrong in training mode also costs th
 backward passes their points (the mistake bank says so with "affects").
 """
 
-from autograder.trusted.expect import GradingFailure, expect_close
+from autograder.trusted.expect import expect_close, wrong
 from cs231n_core.gradient_check import rel_error
 from autograder.trusted.submission import call, saved
 from autograder.graders.answers import unpack
@@ -31,8 +31,8 @@ def forward_steps(name, args, tag):
 
 def expect_pair(result, tag, name):
     if int(result["count" + tag]) != 2:
-        raise GradingFailure("%s must return a pair (out, cache), got %d values"
-                             % (name, int(result["count" + tag])))
+        raise wrong(result["count" + tag], "%s must return a pair (out, cache), got %d values"
+                    % (name, int(result["count" + tag])), name + ": the pair")
 
 
 def student_forwards(submission, name, arg_lists):

@@ -14,7 +14,7 @@ with the batch's biased variance, as in CS231n.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_close, expect_faster
+from autograder.trusted.expect import expect_close, expect_faster, wrong
 from autograder.trusted.submission import call, saved
 from autograder.graders import speed
 from autograder.graders.answers import unpack
@@ -101,7 +101,8 @@ def test_batchnorm_forward_running_averages(submission, rng):
     for name, reference, key, count, how in expected:
         got = result[name]
         if got is None:
-            raise GradingFailure("batchnorm_forward: bn_param[%r] is None after training" % key)
+            raise wrong(result, "batchnorm_forward: bn_param[%r] is None after training" % key,
+                        "bn_param[%r]" % key)
         expect_close(np.asarray(got, dtype=np.float64), reference, VALUE_TOL,
                      "batchnorm_forward: bn_param[%r] after %d training batch%s with %s"
                      % (key, count, "es" if count > 1 else "", how))

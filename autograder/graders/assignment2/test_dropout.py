@@ -11,7 +11,7 @@ dropout_backward gets the cache that CS231n's forward pass builds, (dropout_para
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_close
+from autograder.trusted.expect import expect_array, expect_close, wrong
 from autograder.trusted.submission import call, saved
 from cs231n_core import gradient_check
 from cs231n_core import layers as reference_layers
@@ -40,8 +40,8 @@ def forward_runs(submission, problems, with_cache=False):
     out = []
     for i, (x, _) in enumerate(problems):
         if int(result["length%d" % i]) != 2:
-            raise GradingFailure("dropout_forward must return a pair (out, cache), got %d items"
-                                 % int(result["length%d" % i]))
+            raise wrong(result["length%d" % i], "dropout_forward must return a pair (out, cache), got %d items"
+                        % int(result["length%d" % i]), "the pair")
         expect_array(result["out%d" % i], x.shape, "dropout_forward's output for x of shape %s"
                      % (x.shape,))
         out.append((result["out%d" % i], result.get("mask%d" % i)))
@@ -72,8 +72,8 @@ def test_forward_keeps_a_fraction_p(submission, rng):
         kept = float(np.mean(out != 0))
         sigma = np.sqrt(param["p"] * (1 - param["p"]) / x.size)
         if abs(kept - param["p"]) > 6 * sigma + 1e-12:
-            raise GradingFailure("dropout_forward with p=%.3f kept a fraction %.3f of the units; "
-                                 "p is the probability of keeping a unit" % (param["p"], kept))
+            raise wrong(out, "dropout_forward with p=%.3f kept a fraction %.3f of the units; "
+                        "p is the probability of keeping a unit" % (param["p"], kept), "the fraction kept")
 
 
 @pytest.mark.target("dropout_forward")
@@ -85,14 +85,14 @@ def test_forward_inverted_scaling(submission, rng):
     for (x, param), (out, _) in zip(problems, forward_runs(submission, problems)):
         p, kept = param["p"], out != 0
         if not np.any(kept):
-            raise GradingFailure("dropout_forward with p=%.3f dropped every unit" % p)
+            raise wrong(out, "dropout_forward with p=%.3f dropped every unit" % p, "the units kept")
         expect_close(out[kept], x[kept] / p, TOL,
                      "dropout_forward with p=%.3f: the kept units (they must equal x / p)" % p)
         # the mean of out has a standard deviation of sqrt((1 - p) / p * mean(x**2) / x.size)
         sigma = np.sqrt((1 - p) / p * np.mean(x ** 2) / x.size)
         if abs(out.mean() - x.mean()) > 6 * sigma:
-            raise GradingFailure("dropout_forward with p=%.3f: the mean of the output is not the "
-                                 "mean of the input (expectation not preserved)" % p)
+            raise wrong(out, "dropout_forward with p=%.3f: the mean of the output is not the "
+                        "mean of the input (expectation not preserved)" % p, "the output's mean")
 
 
 @pytest.mark.target("dropout_forward")
@@ -117,13 +117,13 @@ def test_forward_seed_and_cache(submission, rng):
     problems = [(x, train(p, seed)), (x, train(p, seed)), (x, train(p, seed + 1))]
     (first, mask), (again, _), (other, _) = forward_runs(submission, problems, with_cache=True)
     if not np.array_equal(first, again):
-        raise GradingFailure("dropout_forward: the same seed gave two different outputs; seed the "
-                             "generator with dropout_param['seed'] when it is given")
+        raise wrong((first, again), "dropout_forward: the same seed gave two different outputs; seed the "
+                    "generator with dropout_param['seed'] when it is given", "the same seed")
     if np.array_equal(first, other):
-        raise GradingFailure("dropout_forward: two different seeds gave the same output")
+        raise wrong(first, "dropout_forward: two different seeds gave the same output", "two seeds")
     if mask is None or not isinstance(mask, np.ndarray) or mask.shape != x.shape:
-        raise GradingFailure("dropout_forward's cache must be (dropout_param, mask) with the mask "
-                             "of the shape of x")
+        raise wrong((first, mask), "dropout_forward's cache must be (dropout_param, mask) with the mask "
+                    "of the shape of x", "the cache's mask")
     expect_close(x * mask, first, TOL, "dropout_forward: x * (the cache's mask) against the output")
 
 
@@ -136,8 +136,8 @@ def test_forward_dtype_and_shapes(submission, rng):
                 (positive_input(rng, (2, 3, 4, 5)), train(rng.uniform(0.3, 0.9), 3))]
     outs = forward_runs(submission, problems)
     if outs[0][0].dtype != np.float32:
-        raise GradingFailure("dropout_forward: float32 input gave %s output, expected float32"
-                             % outs[0][0].dtype)
+        raise wrong(outs[0][0], "dropout_forward: float32 input gave %s output, expected float32"
+                    % outs[0][0].dtype, "the dtype")
     for (x, param), (out, _) in zip(problems, outs):
         kept = out != 0
         expect_close(out[kept], x[kept] / param["p"], 1e-6,

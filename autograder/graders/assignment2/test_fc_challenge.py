@@ -21,7 +21,7 @@ reference's worst seed less BAR_MARGIN = 0.05 (6.5 standard deviations below its
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 from autograder.trusted.submission import call, saved
 from autograder.graders.open_ended import accuracy_graders
 
@@ -57,32 +57,33 @@ def rebuilt_net(exported, what):
     import cs231n_core.fc_challenge as reference
 
     if not isinstance(exported, dict) or not isinstance(exported.get("params"), dict):
-        raise GradingFailure("%s: export_fc_net must return a dict with the net's params" % what)
+        raise wrong(exported, "%s: export_fc_net must return a dict with the net's params" % what, "the export")
     params = exported["params"]
     codes = {code: name for name, code in reference.NORMALIZATION_CODES.items()}
     code = np.asarray(exported.get("normalization", -1))
     if code.size != 1 or float(code) not in codes:
-        raise GradingFailure("%s: unknown normalization code %s" % (what, code.ravel()[:3].tolist()))
+        raise wrong(code, "%s: unknown normalization code %s" % (what, code.ravel()[:3].tolist()), "the normalization")
     normalization = codes[int(code)]
     layers = sum(1 for name in params if name.startswith("W"))
     if not 1 <= layers <= MAX_LAYERS or "W1" not in params or np.ndim(params["W1"]) != 2:
-        raise GradingFailure("%s: expected weights W1 ... WL of 1 to %d layers" % (what, MAX_LAYERS))
+        raise wrong(params, "%s: expected weights W1 ... WL of 1 to %d layers" % (what, MAX_LAYERS), "the weights")
     sizes = [np.shape(params["W1"])[0]] + [np.shape(params.get("W%d" % i, ()))[-1] if np.ndim(
         params.get("W%d" % i, ())) == 2 else -1 for i in range(1, layers + 1)]
     if sizes[0] != 64 or sizes[-1] != 10 or min(sizes) < 1 or max(sizes[1:-1] or [1]) > MAX_WIDTH:
-        raise GradingFailure("%s: layer sizes %s, expected 64 inputs, 10 classes and at most %d hidden units "
-                             "a layer" % (what, sizes, MAX_WIDTH))
+        raise wrong(np.array(sizes), "%s: layer sizes %s, expected 64 inputs, 10 classes and at most %d hidden "
+                    "units a layer" % (what, sizes, MAX_WIDTH), "the layer sizes")
     net = reference_nets.FullyConnectedNet(sizes[1:-1], input_dim=64, num_classes=10, normalization=normalization,
                             dtype=np.float64)
     if set(params) != set(net.params):
-        raise GradingFailure("%s: its params are %s, expected %s" % (what, sorted(params), sorted(net.params)))
+        raise wrong(params, "%s: its params are %s, expected %s" % (what, sorted(params), sorted(net.params)),
+                    "the params' names")
     net.params = {name: finite_array(params[name], net.params[name].shape, "%s: %s" % (what, name))
                   for name in net.params}
     if normalization == "batchnorm":
         for key in ("running_mean", "running_var"):
             values = exported.get(key)
             if not isinstance(values, tuple) or len(values) != layers - 1:
-                raise GradingFailure("%s: expected %d arrays of %s" % (what, layers - 1, key))
+                raise wrong(exported, "%s: expected %d arrays of %s" % (what, layers - 1, key), key)
             for i, value in enumerate(values):
                 net.bn_params[i][key] = finite_array(value, (sizes[i + 1],), "%s: %s %d" % (what, key, i + 1))
     return net

@@ -21,7 +21,7 @@ from unittest import mock
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_at_least, expect_close
+from autograder.trusted.expect import expect_array, expect_at_least, expect_close, wrong
 from autograder.trusted.submission import call, get, saved
 from autograder.graders.answers import expect_grads, numeric_net_problem, scalar, unpack
 from autograder.graders.graded import graded
@@ -139,29 +139,29 @@ def expect_init(params, dims, normalization, weight_scale, dtype, what):
     names = param_names(len(dims) - 1, normalization)
     if not isinstance(params, dict) or sorted(params) != names:
         keys = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise GradingFailure("%s: self.params must have the keys %s, got %s"
-                             % (what, ", ".join(names), keys))
+        raise wrong(params, "%s: self.params must have the keys %s, got %s"
+                    % (what, ", ".join(names), keys), what)
     for i in range(1, len(dims)):
         expect_array(params["W%d" % i], (dims[i - 1], dims[i]), "%s: params['W%d']" % (what, i))
         expect_array(params["b%d" % i], (dims[i],), "%s: params['b%d']" % (what, i))
         if np.any(params["b%d" % i] != 0):
-            raise GradingFailure("%s: params['b%d'] must start at zero" % (what, i))
+            raise wrong(params, "%s: params['b%d'] must start at zero" % (what, i), what)
         w = params["W%d" % i]
         if abs(np.mean(w)) > 5 * weight_scale / np.sqrt(w.size):
-            raise GradingFailure("%s: params['W%d'] should be centred at 0" % (what, i))
+            raise wrong(params, "%s: params['W%d'] should be centred at 0" % (what, i), what)
         ratio = np.std(w) / weight_scale
         if abs(ratio - 1) > 5 * np.sqrt(0.5 / w.size) + 0.01:
-            raise GradingFailure("%s: the standard deviation of params['W%d'] is %.3g x "
-                                 "weight_scale, expected about 1" % (what, i, ratio))
+            raise wrong(params, "%s: the standard deviation of params['W%d'] is %.3g x "
+                        "weight_scale, expected about 1" % (what, i, ratio), what)
         if normalization and i < len(dims) - 1:
             for name, value in (("gamma", 1.0), ("beta", 0.0)):
                 expect_array(params["%s%d" % (name, i)], (dims[i],), "%s: params['%s%d']" % (what, name, i))
                 if np.any(params["%s%d" % (name, i)] != value):
-                    raise GradingFailure("%s: params['%s%d'] must start at %g" % (what, name, i, value))
+                    raise wrong(params, "%s: params['%s%d'] must start at %g" % (what, name, i, value), what)
     for name in names:
         if params[name].dtype != dtype:
-            raise GradingFailure("%s: params[%r] has dtype %s, expected %s (the dtype argument)"
-                                 % (what, name, params[name].dtype, np.dtype(dtype).name))
+            raise wrong(params, "%s: params[%r] has dtype %s, expected %s (the dtype argument)"
+                        % (what, name, params[name].dtype, np.dtype(dtype).name), what + ": the dtype")
 
 
 @pytest.mark.target("FullyConnectedNet")
@@ -188,8 +188,9 @@ def test_net_initialization(submission, rng):
             len(hidden), normalization, scale, dtype)
         expect_init(result["params%d" % i], dims, normalization, scale, np.dtype(dtype), what)
         expect_close(scalar(result["reg%d" % i], "self.reg"), 0.25, VALUE_TOL, what + ": self.reg")
-        if int(scalar(result["layers%d" % i], "self.num_layers")) != len(dims) - 1:
-            raise GradingFailure("%s: self.num_layers must be %d" % (what, len(dims) - 1))
+        layers = scalar(result["layers%d" % i], "self.num_layers")
+        if int(layers) != len(dims) - 1:
+            raise wrong(layers, "%s: self.num_layers must be %d" % (what, len(dims) - 1), what + ": self.num_layers")
 
 
 @pytest.mark.target("FullyConnectedNet")
@@ -204,8 +205,8 @@ def test_net_scores(submission, rng):
     for i, case in enumerate(cases):
         scores = result["scores%d" % i]
         if isinstance(scores, tuple):
-            raise GradingFailure("%s.loss(X) without labels must return the scores only, got a tuple"
-                                 % case.describe())
+            raise wrong(scores, "%s.loss(X) without labels must return the scores only, got a tuple"
+                        % case.describe(), case.describe() + ": the scores")
         expect_close(scores, case.reference().loss(case.X), VALUE_TOL,
                      "the scores of %s.loss(X)" % case.describe())
 
@@ -285,8 +286,10 @@ def test_net_dropout(submission, rng):
         what = case.describe()
         expect_close(scalar(result["p%d" % i], "dropout_param['p']"), case.keep, VALUE_TOL,
                      what + ": self.dropout_param['p'] (the probability of keeping a unit)")
-        if scalar(result["seed%d" % i], "dropout_param['seed']") != case.kwargs["seed"]:
-            raise GradingFailure("%s: self.dropout_param['seed'] must be the seed given" % what)
+        seed = scalar(result["seed%d" % i], "dropout_param['seed']")
+        if seed != case.kwargs["seed"]:
+            raise wrong(seed, "%s: self.dropout_param['seed'] must be the seed given" % what,
+                        what + ": self.dropout_param['seed']")
         masks = {(mode, (rows, w)): result["mask%d_%s_%d" % (i, mode, w)]
                  for mode, rows in (("train", len(case.y)), ("test", len(case.X_test)))
                  for w in set(case.hidden_dims)}
@@ -408,9 +411,11 @@ def student_steps(submission, rule, runs):
         for s in range(len(grads)):
             name = "r%d_%d" % (r, s)
             if int(result[name + "_len"]) != 2:
-                raise GradingFailure("%s must return the pair (next_w, config)" % rule)
+                raise wrong(result[name + "_len"], "%s must return the pair (next_w, config)" % rule,
+                            rule + ": the pair")
             if not isinstance(result[name + "_snapshot"], dict):
-                raise GradingFailure("%s must return (next_w, config) with config a dictionary" % rule)
+                raise wrong(result[name + "_snapshot"], "%s must return (next_w, config) with config a "
+                            "dictionary" % rule, rule + ": the config")
             run.append((result[name + "_w_snapshot"], result[name + "_snapshot"]))
         out.append(run)
     return out
@@ -423,7 +428,7 @@ def expect_steps(rule, got, expected, what):
         expect_close(w, ref_w, tol, "%s: next_w" % where)
         missing = sorted(k for k in ref_config if k not in config)
         if missing:
-            raise GradingFailure("%s: config lacks %s" % (where, ", ".join(missing)))
+            raise wrong(config, "%s: config lacks %s" % (where, ", ".join(missing)), where + ": config's keys")
         for key in sorted(ref_config):
             expect_close(np.asarray(config[key], dtype=np.float64), np.asarray(ref_config[key], dtype=np.float64),
                          tol, "%s: config[%r]" % (where, key))

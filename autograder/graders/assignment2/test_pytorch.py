@@ -31,12 +31,12 @@ weights within several standard errors of their expected values.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
-                                       expect_dtype, expect_gradients, expect_near)
+from autograder.trusted.expect import (expect_array, expect_at_least, expect_count, expect_dtype,
+                                       expect_gradients, expect_near, wrong)
 from autograder.trusted.activations import relu
 from autograder.trusted.digits import load_digits
 from autograder.trusted.held_out import augment_images, secret_rotation
-from autograder.trusted.submission import call, get, saved
+from autograder.trusted.submission import SubmissionError, call, get, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, seed_of, state_arrays, tensor
 
 SECTION_WEIGHT = 7
@@ -66,8 +66,8 @@ def match_by_shape(state, shapes, what):
     by_shape = {tuple(value.shape): value for value in state.values()}
     got = sorted(tuple(v.shape) for v in state.values())
     if got != sorted(shapes):
-        raise GradingFailure("%s: the learnable tensors have shapes %s, expected %s"
-                             % (what, got, sorted(shapes)))
+        raise wrong(state, "%s: the learnable tensors have shapes %s, expected %s"
+                    % (what, got, sorted(shapes)), what + ": the shapes")
     return [by_shape[shape] for shape in shapes]
 
 
@@ -79,10 +79,10 @@ def expect_kaiming(weight, fan_in, what):
     tolerance = 0.03 + 5.0 / np.sqrt(2.0 * values.size)
     std = float(values.std())
     if not abs(std / target - 1.0) <= tolerance:
-        raise GradingFailure("%s: standard deviation %.3g, expected about sqrt(2 / fan_in) = "
-                             "%.3g (Kaiming normal, fan_in = %d)" % (what, std, target, fan_in))
+        raise wrong(weight, "%s: standard deviation %.3g, expected about sqrt(2 / fan_in) = "
+                    "%.3g (Kaiming normal, fan_in = %d)" % (what, std, target, fan_in), what + ": the spread")
     if not abs(float(values.mean())) <= 5.0 * target / np.sqrt(values.size):
-        raise GradingFailure("%s: the mean of the entries is far from 0" % what)
+        raise wrong(weight, "%s: the mean of the entries is far from 0" % what, what + ": the mean")
 
 
 # --- flatten -----------------------------------------------------------------------
@@ -127,15 +127,16 @@ def expect_random_weight(result, name, shape, fan_in, dtype, what):
     w = result[name]
     expect_array(w, shape, what)
     expect_dtype(w, dtype, what, INPUTS_DTYPE)
-    if not bool(result[name + "_requires_grad"]) or not bool(result[name + "_is_leaf"]):
-        raise GradingFailure("%s: the weight must be a leaf tensor that requires gradients "
-                             "(set w.requires_grad = True after scaling)" % what)
+    flags = np.array([bool(result[name + "_requires_grad"]), bool(result[name + "_is_leaf"])], dtype=np.float64)
+    if not flags.all():
+        raise wrong(flags, "%s: the weight must be a leaf tensor that requires gradients "
+                    "(set w.requires_grad = True after scaling)" % what, what + ": requires_grad and is_leaf")
     expect_kaiming(w, fan_in, what)
     # Gaussian, not uniform: about 68.3% of the entries lie within one standard deviation
     inside = float(np.mean(np.abs(w) <= np.sqrt(2.0 / fan_in)))
     if not abs(inside - 0.6827) <= 0.02:
-        raise GradingFailure("%s: %.1f%% of the entries lie within one standard deviation of "
-                             "0, expected 68.3%% for a Gaussian (torch.randn)" % (what, 100 * inside))
+        raise wrong(w, "%s: %.1f%% of the entries lie within one standard deviation of "
+                    "0, expected 68.3%% for a Gaussian (torch.randn)" % (what, 100 * inside), what + ": a Gaussian")
 
 
 @pytest.mark.target("random_weight")
@@ -424,6 +425,34 @@ def check_accuracy_problem(rng):
                                                    "expected": float(np.mean(right == y))}
 
 
+# A model whose scores are whole numbers (the identity on x): an accuracy of 0 on the
+# graded problems, which any code that counts nothing right gives, says more here (a
+# highest score taken for its index equals a label now and then). Run only after such
+# a failure, for the diagnosis: it changes no check.
+WHOLE_SCORES_X = np.array([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.5, 3.0], [4.0, 0.0]])
+WHOLE_SCORES_Y = np.array([1, 1, 0, 0, 0])
+
+
+def whole_scores_problem(rng):
+    steps = [call("torch.nn:Linear", 2, 2, bias=False, save="identity"), call("identity.double"),
+             tensor("eye", np.eye(2)), call("identity.load_state_dict", {"weight": saved("eye")}),
+             call(MODELS + "check_accuracy", [WHOLE_SCORES_X, WHOLE_SCORES_Y], saved("identity"), "cpu",
+                  batch_size=2, save="accuracy")]
+    return steps, ["accuracy"], None
+
+
+def accuracy_answer(shared, accuracy):
+    """The answer a failed check of check_accuracy judges: the accuracy returned, and when
+    it is 0, the accuracy on whole-number scores too (when that run works)."""
+    if float(accuracy.reshape(())) != 0:
+        return accuracy
+    try:
+        result, _ = shared.get("check_accuracy:whole scores", whole_scores_problem)
+    except SubmissionError:
+        return accuracy
+    return accuracy, np.asarray(result["accuracy"], dtype=np.float64)
+
+
 @pytest.mark.target("check_accuracy")
 @pytest.mark.points(1)
 def test_check_accuracy(shared):
@@ -432,15 +461,16 @@ def test_check_accuracy(shared):
     n, batch, expected = context["n"], context["batch"], context["expected"]
     for key, what in (("from_arrays", "arrays in minibatches of %d" % batch),
                       ("from_loader", "a DataLoader of minibatches of %d" % (batch + 7))):
-        accuracy = np.asarray(result[key], dtype=np.float64)
-        if accuracy.size != 1:
-            raise GradingFailure("check_accuracy must return one number, got an array of shape %s"
-                                 % (accuracy.shape,))
-        accuracy = float(accuracy.reshape(()))
+        answer = np.asarray(result[key], dtype=np.float64)
+        if answer.size != 1:
+            raise wrong(answer, "check_accuracy must return one number, got an array of shape %s"
+                        % (answer.shape,), "one number")
+        accuracy = float(answer.reshape(()))
         if not abs(accuracy - expected) <= 1e-9:
             hint = " (a fraction in [0, 1] is expected, not a percentage)" if accuracy > 1 else ""
-            raise GradingFailure("check_accuracy on %d examples given as %s (model with batch "
-                                 "normalization): %.4f, expected %.4f%s" % (n, what, accuracy, expected, hint))
+            raise wrong(accuracy_answer(shared, answer), "check_accuracy on %d examples given as %s "
+                        "(model with batch normalization): %.4f, expected %.4f%s"
+                        % (n, what, accuracy, expected, hint), "the accuracy from " + key)
 
 
 # --- train ---------------------------------------------------------------------------
@@ -603,7 +633,7 @@ def test_train_steps_like_the_reference(shared):
     trained = state_arrays(result["exact_trained"])
     for key, value in model.state_dict().items():
         if key not in trained:
-            raise GradingFailure("the trained model lost its %r" % key)
+            raise wrong(trained, "the trained model lost its %r" % key, "the trained state's keys")
         expect_near(trained[key], value.numpy(), TRAIN_TOL,
                     "after train(..., epochs=%d), the model's %r (a model with batch normalization "
                     "handed over in evaluation mode; SGD with momentum, minibatches of %d)"

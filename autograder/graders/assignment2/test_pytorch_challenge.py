@@ -19,7 +19,7 @@ learns), BAR = 0.897 for the other two: the reference's worst seed less BAR_MARG
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import seed_of, state_arrays
 from autograder.graders.open_ended import accuracy_graders
@@ -57,16 +57,17 @@ def held_out_accuracy(result, context):
     what = "your trained challenge network"
     exported = result["exported"]
     if not isinstance(exported, dict) or set(exported) != {"layers", "state"}:
-        raise GradingFailure("%s: export_model must return {'layers': ..., 'state': ...}" % what)
+        raise wrong(exported, "%s: export_model must return {'layers': ..., 'state': ...}" % what, "the export")
     try:
         model = reference.model_from_layers(exported["layers"])
     except ValueError as exc:
-        raise GradingFailure("%s could not be rebuilt from its layers: %s" % (what, str(exc)[:300])) from None
+        raise wrong(exported["layers"], "%s could not be rebuilt from its layers: %s" % (what, str(exc)[:300]),
+                    "the layers") from None
     expected = model.state_dict()
     state = state_arrays(exported["state"], what)
     if list(state) != list(expected):
-        raise GradingFailure("%s: its weights are named %s, expected %s"
-                             % (what, list(state)[:6], list(expected)[:6]))
+        raise wrong(", ".join(state), "%s: its weights are named %s, expected %s"
+                    % (what, list(state)[:6], list(expected)[:6]), "the weights' names")
     weights = {}
     for name, value in state.items():
         array = finite_array(value, expected[name].shape, "%s: %s" % (what, name))
@@ -77,7 +78,7 @@ def held_out_accuracy(result, context):
         with torch.no_grad():
             scores = model(torch.from_numpy(context["X_test"])).numpy()
     except RuntimeError as exc:  # layers that do not fit 1 x 8 x 8 images
-        raise GradingFailure("%s fails on 8x8 digits: %s" % (what, str(exc)[:300])) from None
+        raise wrong(exported["layers"], "%s fails on 8x8 digits: %s" % (what, str(exc)[:300]), "8x8 digits") from None
     return accuracy_of(scores, context["y_test"], what)
 
 

@@ -4,7 +4,7 @@ each grading run of one target costs one worker, about a second of CPU for impor
 torch, and little else)."""
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 
 ARCH = "cs231n_core.architectures:"
 
@@ -12,14 +12,14 @@ ARCH = "cs231n_core.architectures:"
 def as_int(value, what):
     value = np.asarray(value)
     if value.size != 1 or value.dtype.kind not in "iu":
-        raise GradingFailure("%s: expected one whole number, got an array of shape %s and dtype %s"
-                             % (what, value.shape, value.dtype))
+        raise wrong(value, "%s: expected one whole number, got an array of shape %s and dtype %s"
+                    % (what, value.shape, value.dtype), what + ": one whole number")
     return int(value.reshape(()))
 
 
 def as_shape(value, what):
     if not isinstance(value, tuple):
-        raise GradingFailure("%s: could not read the output's shape" % what)
+        raise wrong(value, "%s: could not read the output's shape" % what, what + ": a shape")
     return tuple(as_int(v, what) for v in value)
 
 

@@ -10,7 +10,7 @@ are computed here, in the trusted process, by the instructor's edition of cs231n
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 
 DETECTION = "cs231n_core.detection:"
 SEGMENTATION = "cs231n_core.segmentation:"
@@ -31,41 +31,44 @@ def reference():
 
 def expect_indices(value, expected, what):
     """`value` is an integer array equal to `expected`, entry for entry and in order;
-    the message counts the differences without showing either."""
+    the message counts the differences without showing either. A failure is about the
+    returned indices, or about their dtype alone (an empty array's only property)."""
     expected = np.asarray(expected)
     if not isinstance(value, np.ndarray):
-        raise GradingFailure("%s: expected an array, got %s" % (what, type(value).__name__))
+        raise wrong(type(value).__name__, "%s: expected an array, got %s" % (what, type(value).__name__), what)
     if value.dtype.kind not in "iu":
-        raise GradingFailure("%s: dtype %s, expected integer indices (torch.int64)" % (what, value.dtype))
+        raise wrong("dtype %s" % value.dtype, "%s: dtype %s, expected integer indices (torch.int64)"
+                    % (what, value.dtype), what)
     if value.shape != expected.shape:
-        raise GradingFailure("%s: %d entries, expected %d" % (what, value.size, expected.size))
+        raise wrong(value, "%s: %d entries, expected %d" % (what, value.size, expected.size), what)
     if value.dtype != np.int64:
-        raise GradingFailure("%s: dtype %s, expected int64 (torch.long)" % (what, value.dtype))
-    wrong = int(np.count_nonzero(value != expected))
-    if wrong:
+        raise wrong("dtype %s" % value.dtype, "%s: dtype %s, expected int64 (torch.long)" % (what, value.dtype), what)
+    differ = int(np.count_nonzero(value != expected))
+    if differ:
         first = int(np.flatnonzero(value != expected)[0])
-        raise GradingFailure("%s: %d of %d entries differ from the expected ones (the first at "
-                             "position %d)" % (what, wrong, expected.size, first))
+        raise wrong(value, "%s: %d of %d entries differ from the expected ones (the first at "
+                    "position %d)" % (what, differ, expected.size, first), what)
 
 
 def expect_state_shapes(state, shapes, what):
-    """The state_dict has exactly the entries of `shapes` ({name: shape})."""
+    """The state_dict has exactly the entries of `shapes` ({name: shape}); a failure's
+    answer is the state (its weights come from the run's seeded generator)."""
     missing = sorted(set(shapes) - set(state))
     extra = sorted(set(state) - set(shapes))
     if missing or extra:
-        raise GradingFailure("%s: the module's parameters are named %s, expected %s"
-                             % (what, sorted(state), sorted(shapes)))
+        raise wrong(state, "%s: the module's parameters are named %s, expected %s"
+                    % (what, sorted(state), sorted(shapes)), what)
     for name, shape in shapes.items():
         if tuple(state[name].shape) != tuple(shape):
-            raise GradingFailure("%s: %s has shape %s, expected %s"
-                                 % (what, name, tuple(state[name].shape), tuple(shape)))
+            raise wrong(state, "%s: %s has shape %s, expected %s"
+                        % (what, name, tuple(state[name].shape), tuple(shape)), what)
 
 
 def finite_weights(value, name, what):
     """`value` as float32 weights, refused unless every entry is a finite number."""
     value = np.asarray(value)
     if value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
-        raise GradingFailure("%s: %s is not an array of finite numbers" % (what, name))
+        raise wrong(value, "%s: %s is not an array of finite numbers" % (what, name), what)
     return value.astype(np.float32)
 
 

@@ -12,7 +12,7 @@ only by the checks of the convolutional GAN models.
 """
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure
+from autograder.trusted.expect import wrong
 
 GEN = "cs231n_core.generative:"
 F64_TOL = 1e-10     # float64 values and gradients against the reference
@@ -29,7 +29,7 @@ def linear_layers(state, prefix, what):
         if name.endswith("weight") and weight.ndim == 2:
             bias_name, bias = following
             if bias_name is None or not bias_name.endswith("bias") or bias.shape != weight.shape[:1]:
-                raise GradingFailure("%s: the fully connected layer %s has no bias" % (what, name))
+                raise wrong(state, "%s: the fully connected layer %s has no bias" % (what, name), what)
             layers.append((weight.astype(np.float64), bias.astype(np.float64)))
     return layers
 
@@ -37,8 +37,8 @@ def linear_layers(state, prefix, what):
 def expect_layer_shapes(layers, shapes, what):
     got = [tuple(w.shape) for w, _ in layers]
     if got != list(shapes):
-        raise GradingFailure("%s: the fully connected layers' weights have shapes %s in this "
-                             "order, expected %s (nn.Linear keeps (out, in))" % (what, got, list(shapes)))
+        raise wrong(layers, "%s: the fully connected layers' weights have shapes %s in this "
+                    "order, expected %s (nn.Linear keeps (out, in))" % (what, got, list(shapes)), what)
 
 
 # --- NumPy references ----------------------------------------------------------------

@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graded_on_shared, graders_on_shared
-from autograder.trusted.expect import GradingFailure, expect_count, expect_near
+from autograder.trusted.expect import GradingFailure, expect_count, expect_near, wrong
 from autograder.trusted.activations import relu
 from autograder.trusted.torch_steps import Probes, state_arrays
 from cs231n_core import data_utils
@@ -114,11 +114,13 @@ def expect_chain(result, children, batch, classes, what):
         expected = (batch,) + tuple(classes if s == K else s for s in shape)
         got = as_shape(result["shape%d" % (i + 1)], what)
         if got != expected:
-            raise GradingFailure("%s on a minibatch of shape %s: the output of %r has shape %s, "
-                                 "expected %s" % (what, (batch, 3, 224, 224), child, got, expected))
+            raise wrong(np.array(got), "%s on a minibatch of shape %s: the output of %r has shape %s, "
+                        "expected %s" % (what, (batch, 3, 224, 224), child, got, expected),
+                        "the shape after " + child)
     got = as_shape(result["out_shape"], what)
     if got != (batch, classes):
-        raise GradingFailure("%s: scores of shape %s, expected %s" % (what, got, (batch, classes)))
+        raise wrong(np.array(got), "%s: scores of shape %s, expected %s" % (what, got, (batch, classes)),
+                    "the scores' shape")
 
 
 def check_network_counts(shared, name):
@@ -146,9 +148,10 @@ def check_network_shapes(shared, name):
         config, size = context["small"], context["size"]
         got = as_shape(result["small_shape"], "resnet18 without a stem")
         if got != (2, config["num_classes"]):
-            raise GradingFailure("resnet18(%s) on images of shape %s: scores of shape %s, expected %s"
-                                 % (", ".join("%s=%r" % item for item in config.items()),
-                                    (2, config["in_channels"], size, size), got, (2, config["num_classes"])))
+            raise wrong(np.array(got), "resnet18(%s) on images of shape %s: scores of shape %s, expected %s"
+                        % (", ".join("%s=%r" % item for item in config.items()),
+                           (2, config["in_channels"], size, size), got, (2, config["num_classes"])),
+                        "the scores' shape without a stem")
 
 
 def resnet_count(widths, in_channels, stem, classes):
@@ -297,15 +300,15 @@ def held_out_scores(state, X, what):
     state = state_arrays(state, what)
     if set(state) != set(expected):
         missing = sorted(set(expected) - set(state))
-        raise GradingFailure("%s: its state has %d entries, expected %d named as torchvision names them%s"
-                             % (what, len(state), len(expected),
-                                " (missing: %s)" % ", ".join(missing[:4]) if missing else ""))
+        raise wrong("; ".join(state), "%s: its state has %d entries, expected %d named as torchvision names them%s"
+                    % (what, len(state), len(expected), " (missing: %s)" % ", ".join(missing[:4]) if missing else ""),
+                    "the names of the state")
     weights = {}
     for name, value in state.items():
         value = np.asarray(value)
         if value.shape != expected[name] or value.dtype.kind not in "biuf" or not np.all(np.isfinite(value)):
-            raise GradingFailure("%s: %s is not an array of finite numbers of shape %s"
-                                 % (what, name, expected[name]))
+            raise wrong(value, "%s: %s is not an array of finite numbers of shape %s" % (what, name, expected[name]),
+                        "the state's arrays")
         weights[name] = torch.from_numpy(value.astype(np.int64 if name.endswith("num_batches_tracked")
                                                       else np.float32))
     net.load_state_dict(weights)
@@ -342,13 +345,16 @@ def test_resnet18_fine_tuning_beats_scratch(shared):
                "on digits 0-4 and fine-tuned on 5-9 with %d labels per class (architectures."
                "transfer_experiment): held-out accuracy %.3f fine-tuned, %.3f from scratch"
                % (TRANSFER["shots"], fine_tuned, scratch))
+    # The answer is the pair of accuracies: the worker trains single-threaded from the
+    # run's seeds, so a known mistake's rerun gives the same pair.
+    accuracies = np.array([fine_tuned, scratch])
     if not fine_tuned >= TRANSFER_FLOOR:
-        raise GradingFailure("%s; the fine-tuned net must reach %.0f%%: does your network train (its "
-                             "blocks, batch norms and initialization; every parameter trainable)?"
-                             % (setting, 100 * TRANSFER_FLOOR))
+        raise wrong(accuracies, "%s; the fine-tuned net must reach %.0f%%: does your network train (its "
+                    "blocks, batch norms and initialization; every parameter trainable)?"
+                    % (setting, 100 * TRANSFER_FLOOR), "the fine-tuned accuracy")
     if not fine_tuned >= scratch + TRANSFER_MARGIN:
-        raise GradingFailure("%s; fine-tuning must beat training from scratch by at least %.0f points"
-                             % (setting, 100 * TRANSFER_MARGIN))
+        raise wrong(accuracies, "%s; fine-tuning must beat training from scratch by at least %.0f points"
+                    % (setting, 100 * TRANSFER_MARGIN), "the margin over scratch")
 
 
 # --- blocks, in float64 on the CPU -----------------------------------------------------

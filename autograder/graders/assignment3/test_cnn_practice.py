@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graded_on_shared
-from autograder.trusted.expect import GradingFailure, expect_array, expect_near
+from autograder.trusted.expect import expect_array, expect_near, wrong
 from cs231n_core.checks.compare import scaled_error
 from autograder.trusted.submission import call, get, saved
-from autograder.trusted.torch_steps import tensor
+from autograder.trusted.torch_steps import seed_of, tensor
 
 from .arch_common import ARCH, as_int
 
@@ -60,8 +60,8 @@ def test_receptive_field(shared):
     for i, (what, layers) in enumerate(stacks.items()):
         got = as_int(result["field%d" % i], "receptive_field")
         if got != field_of(layers):
-            raise GradingFailure("receptive_field of %s (%d layers): %d is not the receptive field"
-                                 % (what, len(layers), got))
+            raise wrong(got, "receptive_field of %s (%d layers): %d is not the receptive field"
+                        % (what, len(layers), got), "the field of " + what)
 
 
 # --- count_params_and_flops -----------------------------------------------------------
@@ -115,7 +115,7 @@ def counter_problem(rng):
 def counts_of(result, key, what):
     value = result[key]
     if not isinstance(value, tuple) or len(value) != 2:
-        raise GradingFailure("%s: expected a pair (params, macs)" % what)
+        raise wrong(value, "%s: expected a pair (params, macs)" % what, what + ": a pair")
     return as_int(value[0], what), as_int(value[1], what)
 
 
@@ -126,11 +126,14 @@ NETS = {"conv": "a conv net (grouped and dilated convolutions, batch norm, pooli
 def check_counts(shared, index, noun):
     """Entry `index` of count_params_and_flops's pair (params, macs), `noun`, of each net."""
     result, context = shared.get("count_params_and_flops", counter_problem)
-    for key, what in NETS.items():
-        count = counts_of(result, key + "_counts", "count_params_and_flops")[index]
+    # The answer is this entry of both nets' pairs: a mistake that counts nothing in one
+    # (0, no value to tell mistakes by) counts something in the other
+    counts = np.array([counts_of(result, key + "_counts", "count_params_and_flops")[index] for key in NETS])
+    for (key, what), count in zip(NETS.items(), counts):
         if count != context[key][index]:
-            raise GradingFailure("count_params_and_flops on %s, input shape %s: %s %s is not the "
-                                 "count" % (what, context[key + "_input"], format(count, ","), noun))
+            raise wrong(counts, "count_params_and_flops on %s, input shape %s: %s %s is not the "
+                        "count" % (what, context[key + "_input"], format(int(count), ","), noun),
+                        "the %s of the %s net" % (noun, key))
 
 
 test_counter_params = graded_on_shared("count_params_and_flops", 1, "learnable parameters: weights, biases, batch "
@@ -145,11 +148,14 @@ def test_counter_leaves_the_model_alone(shared):
     """the model is measured in evaluation mode and handed back in the mode it came in"""
     result, _ = shared.get("count_params_and_flops", counter_problem)
     if not bool(np.asarray(result["still_training"])):
-        raise GradingFailure("count_params_and_flops left a model that was in training mode in "
-                             "evaluation mode: restore its mode")
-    if np.any(np.asarray(result["running_mean"]) != 0):
-        raise GradingFailure("count_params_and_flops changed batch norm's running averages: measure "
-                             "the model in evaluation mode (model.eval())")
+        # The answer is the mode left, in words: model.training is False, a zero, which
+        # tells no mistake from another
+        raise wrong("model.training: False", "count_params_and_flops left a model that was in training "
+                    "mode in evaluation mode: restore its mode", "the mode left")
+    running_mean = np.asarray(result["running_mean"])
+    if np.any(running_mean != 0):
+        raise wrong(running_mean, "count_params_and_flops changed batch norm's running averages: measure "
+                    "the model in evaluation mode (model.eval())", "the running averages")
 
 
 # --- augmentation transforms -----------------------------------------------------------
@@ -161,9 +167,12 @@ def transform_steps(tag, constructor, kwargs, x, y):
 
 
 def transforms_problem(constructor, cases):
-    """cases(rng) -> {tag: (kwargs, x, y)}; each tag's transform is run once."""
+    """cases(rng) -> {tag: (kwargs, x, y)}; each tag's transform is run once, after
+    torch's global generator is seeded from rng: a transform that draws from it instead
+    of its own then gives the same images when a known mistake is rerun."""
     def build(rng):
-        steps, returns, context = [], [], cases(rng)
+        context = cases(rng)
+        steps, returns = [call("torch:manual_seed", seed_of(rng))], []
         for tag, (kwargs, x, y) in context.items():
             more_steps, more_returns = transform_steps(tag, constructor, kwargs, x, y)
             steps += more_steps
@@ -176,13 +185,14 @@ def pair_of(result, tag, x, y, what):
     """The transformed (x, y) of a case, checked for shapes, labels and the input left alone."""
     value = result[tag + "_out"]
     if not isinstance(value, tuple) or len(value) != 2:
-        raise GradingFailure("%s must return a pair (x, y)" % what)
+        raise wrong(value, "%s must return a pair (x, y)" % what, "a pair")
     out, labels = value
     expect_array(out, x.shape, what + ": the images")
     if np.asarray(labels).shape != y.shape or np.any(np.asarray(labels) != y):
-        raise GradingFailure("%s changed the labels: they must come back unchanged" % what)
-    if np.any(np.asarray(result[tag + "_x"]) != x):
-        raise GradingFailure("%s changed its input x in place: return a new tensor" % what)
+        raise wrong(labels, "%s changed the labels: they must come back unchanged" % what, "the labels")
+    x_after = np.asarray(result[tag + "_x"])
+    if np.any(x_after != x):
+        raise wrong(x_after, "%s changed its input x in place: return a new tensor" % what, "the input x after")
     return np.asarray(out, dtype=np.float64)
 
 
@@ -207,55 +217,66 @@ def flipped_mask(out, x, what):
     same = np.all(out == x, axis=(1, 2, 3))
     mirrored = np.all(out == x[..., ::-1], axis=(1, 2, 3))
     if not np.all(same | mirrored):
-        raise GradingFailure("%s: %d of %d images are neither the input image nor its left-right mirror "
-                             "image" % (what, int(np.sum(~(same | mirrored))), len(x)))
+        raise wrong(out, "%s: %d of %d images are neither the input image nor its left-right mirror "
+                    "image" % (what, int(np.sum(~(same | mirrored))), len(x)), "mirror images")
     return mirrored
 
 
+def flips(result, tag, x, y, what):
+    """(out, mirrored): a case's output images and which of them are x's mirrored."""
+    out = pair_of(result, tag, x, y, what)
+    return out, flipped_mask(out, x, what)
+
+
 def flip_run(shared):
-    """(result, cases, what, flipped): the flips' worker run, and which images of the case
-    "some" (p and classes drawn, `what`) came back mirrored."""
+    """(result, cases, what, out, flipped): the flips' worker run, and the images of the
+    case "some" (p and classes drawn, `what`) and which of them came back mirrored."""
     result, cases = shared.get("RandomHorizontalFlip", transforms_problem("RandomHorizontalFlip", flip_cases))
     kwargs, x, y = cases["some"]
     what = "RandomHorizontalFlip(p=%.2f, classes=%s, seed=...)" % (kwargs["p"], kwargs["classes"])
-    return result, cases, what, flipped_mask(pair_of(result, "some", x, y, what), x, what)
+    return (result, cases, what) + flips(result, "some", x, y, what)
 
 
 @pytest.mark.target("RandomHorizontalFlip")
 @pytest.mark.points(1)
 def test_flip_mirrors_only_allowed_classes(shared):
     """labels kept; each image itself or its mirror; only the listed classes flipped; p = 0 and p = 1"""
-    result, cases, what, flipped = flip_run(shared)
+    result, cases, what, out, flipped = flip_run(shared)
     kwargs, _, y = cases["some"]
     if np.any(flipped & ~np.isin(y, kwargs["classes"])):
-        raise GradingFailure("%s flipped images whose label is not in classes (a mirrored 3 is no 3)" % what)
+        raise wrong(out, "%s flipped images whose label is not in classes (a mirrored 3 is no 3)" % what,
+                    "only the classes flipped")
     _, x_all, y_all = cases["all"]
-    if not np.all(flipped_mask(pair_of(result, "all", x_all, y_all, "RandomHorizontalFlip(p=1)"), x_all,
-                               "RandomHorizontalFlip(p=1)")):
-        raise GradingFailure("RandomHorizontalFlip(p=1) (every class allowed) left some images unflipped")
+    out_all, flipped_all = flips(result, "all", x_all, y_all, "RandomHorizontalFlip(p=1)")
+    if not np.all(flipped_all):
+        raise wrong(out_all, "RandomHorizontalFlip(p=1) (every class allowed) left some images unflipped",
+                    "p=1 flips all")
     kwargs0, x_none, y_none = cases["none"]
-    if np.any(flipped_mask(pair_of(result, "none", x_none, y_none, "RandomHorizontalFlip(p=0)"), x_none,
-                           "RandomHorizontalFlip(p=0)")):
-        raise GradingFailure("RandomHorizontalFlip(p=0, classes=%s) flipped some images" % kwargs0["classes"])
+    out_none, flipped_none = flips(result, "none", x_none, y_none, "RandomHorizontalFlip(p=0)")
+    if np.any(flipped_none):
+        raise wrong(out_none, "RandomHorizontalFlip(p=0, classes=%s) flipped some images" % kwargs0["classes"],
+                    "p=0 flips none")
 
 
 @pytest.mark.target("RandomHorizontalFlip")
 @pytest.mark.points(1)
 def test_flip_rate_and_seed(shared):
     """the allowed images are flipped with probability p; the same seed flips the same images"""
-    result, cases, what, flipped = flip_run(shared)
+    result, cases, what, out, flipped = flip_run(shared)
     kwargs, x, y = cases["some"]
     allowed = np.isin(y, kwargs["classes"])
     rate, count = float(np.mean(flipped[allowed])), int(np.sum(allowed))
     spread = 5 * np.sqrt(kwargs["p"] * (1 - kwargs["p"]) / count)
     if not abs(rate - kwargs["p"]) <= spread:
-        raise GradingFailure("%s flipped %.1f%% of the %d images it may flip, far from p" % (what, 100 * rate, count))
-    again = flipped_mask(pair_of(result, "again", x, y, what), x, what)
+        raise wrong(out, "%s flipped %.1f%% of the %d images it may flip, far from p" % (what, 100 * rate, count),
+                    "the rate of flips")
+    out_again, again = flips(result, "again", x, y, what)
     if np.any(again != flipped):
-        raise GradingFailure("%s: two transforms built with the same seed flipped different images" % what)
-    other = flipped_mask(pair_of(result, "other_seed", x, y, what), x, what)
+        raise wrong(out_again, "%s: two transforms built with the same seed flipped different images" % what,
+                    "the same seed")
+    out_other, other = flips(result, "other_seed", x, y, what)
     if np.all(other == flipped):
-        raise GradingFailure("%s: another seed flipped exactly the same images" % what)
+        raise wrong(out_other, "%s: another seed flipped exactly the same images" % what, "another seed")
 
 
 def crop_cases(rng):
@@ -279,8 +300,8 @@ def crop_offsets(out, x, padding, what):
             tops[match], lefts[match] = top, left
     missing = int(np.sum(tops < 0))
     if missing:
-        raise GradingFailure("%s: %d of %d output images are no %dx%d window of the input padded with %d "
-                             "zeros on every side" % (what, missing, n, height, width, padding))
+        raise wrong(out, "%s: %d of %d output images are no %dx%d window of the input padded with %d "
+                    "zeros on every side" % (what, missing, n, height, width, padding), "windows")
     return tops, lefts
 
 
@@ -299,8 +320,9 @@ def test_crop_windows_of_the_padded_image(shared):
     """labels kept; each output a window of the zero-padded image; padding 0 changes nothing"""
     result, cases, _, _ = crop_run(shared)
     _, x0, y0 = cases["zero"]
-    if np.any(pair_of(result, "zero", x0, y0, "RandomCrop(padding=0)") != x0):
-        raise GradingFailure("RandomCrop(padding=0) changed the images")
+    out0 = pair_of(result, "zero", x0, y0, "RandomCrop(padding=0)")
+    if np.any(out0 != x0):
+        raise wrong(out0, "RandomCrop(padding=0) changed the images", "padding 0")
 
 
 @pytest.mark.target("RandomCrop")
@@ -315,18 +337,19 @@ def test_crop_offsets_uniform_and_seeded(shared):
         counts = np.bincount(offsets, minlength=choices)
         expected = n / choices
         if np.any(np.abs(counts - expected) > 5 * np.sqrt(expected)):
-            raise GradingFailure("%s: the %s offsets are not spread uniformly over 0 ... %d (counts %s over "
-                                 "%d images)" % (what, name, 2 * padding, counts.tolist(), n))
+            raise wrong(counts, "%s: the %s offsets are not spread uniformly over 0 ... %d (counts %s over "
+                        "%d images)" % (what, name, 2 * padding, counts.tolist(), n), "the %s offsets" % name)
     same = float(np.mean(tops == lefts))
     if same > 1.0 / choices + 5 * np.sqrt(1.0 / n):
-        raise GradingFailure("%s: top and left agree for %.0f%% of the images: draw them independently"
-                             % (what, 100 * same))
+        raise wrong(np.stack([tops, lefts]), "%s: top and left agree for %.0f%% of the images: draw them "
+                    "independently" % (what, 100 * same), "independent offsets")
     again = crop_offsets(pair_of(result, "again", x, y, what), x, padding, what)
     if np.any(again[0] != tops) or np.any(again[1] != lefts):
-        raise GradingFailure("%s: two transforms built with the same seed cropped differently" % what)
+        raise wrong(np.stack(again), "%s: two transforms built with the same seed cropped differently" % what,
+                    "the same seed")
     other = crop_offsets(pair_of(result, "other_seed", x, y, what), x, padding, what)
     if np.all(other[0] == tops) and np.all(other[1] == lefts):
-        raise GradingFailure("%s: another seed cropped exactly the same windows" % what)
+        raise wrong(np.stack(other), "%s: another seed cropped exactly the same windows" % what, "another seed")
 
 
 def gray(x):
@@ -356,12 +379,14 @@ def factors(out, x, centre, what, name, amount):
     f = np.sum(d_in * d_out, axis=(1, 2, 3)) / np.sum(d_in * d_in, axis=(1, 2, 3))
     residual = np.max(np.abs(d_out - f.reshape(-1, 1, 1, 1) * d_in))
     if not residual <= 1e-9:
-        raise GradingFailure("%s: the %s change is not one factor per image (error %.1e)" % (what, name, residual))
+        raise wrong(out, "%s: the %s change is not one factor per image (error %.1e)" % (what, name, residual),
+                    "one %s factor per image" % name)
     low, high = max(0.0, 1.0 - amount), 1.0 + amount
     if np.any(f < low - 1e-9) or np.any(f > high + 1e-9):
-        raise GradingFailure("%s: %s factors outside [%.2f, %.2f]" % (what, name, low, high))
+        raise wrong(out, "%s: %s factors outside [%.2f, %.2f]" % (what, name, low, high), "the %s bounds" % name)
     if f.max() - f.min() < amount:  # 150 uniform draws cover most of the range
-        raise GradingFailure("%s: the %s factors do not spread over [%.2f, %.2f]" % (what, name, low, high))
+        raise wrong(out, "%s: the %s factors do not spread over [%.2f, %.2f]" % (what, name, low, high),
+                    "the %s spread" % name)
     return f
 
 
@@ -381,7 +406,7 @@ def test_jitter_each_effect(shared):
         else:
             centre = gray(x)
             if scaled_error(gray(out), centre) > EXACT_TOL:
-                raise GradingFailure("%s changed the gray image" % what)
+                raise wrong(out, "%s changed the gray image" % what, "the gray image kept")
         factors(out, x, centre, what, name, kwargs[name])
     kwargs, x1, y = cases["gray_contrast"]
     what = "ColorJitter(contrast=%.2f, saturation=0.5) on one-channel images" % kwargs["contrast"]
@@ -398,11 +423,14 @@ def test_jitter_bounds_and_seed(shared):
     what = "ColorJitter(brightness=0.9, contrast=0.9, saturation=0.9, seed=...)"
     out = pair_of(result, "strong", x, y, what)
     if out.min() < 0 or out.max() > 1:
-        raise GradingFailure("%s: values outside [0, 1]: clip the result" % what)
+        raise wrong(out, "%s: values outside [0, 1]: clip the result" % what, "clipped")
     if not np.any(out == 1.0) or np.all(np.abs(out - x) < 1e-6):
-        raise GradingFailure("%s: expected a strongly jittered minibatch, some pixels clipped at 1" % what)
-    if np.any(pair_of(result, "again", x, y, what) != out):
-        raise GradingFailure("%s: two transforms built with the same seed gave different images" % what)
+        raise wrong(out, "%s: expected a strongly jittered minibatch, some pixels clipped at 1" % what,
+                    "strong jitter")
+    again = pair_of(result, "again", x, y, what)
+    if np.any(again != out):
+        raise wrong(again, "%s: two transforms built with the same seed gave different images" % what,
+                    "the same seed")
 
 
 # --- conv_fft ----------------------------------------------------------------------------

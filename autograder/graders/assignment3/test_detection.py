@@ -15,7 +15,7 @@ checked both ways.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_dtype, expect_near
+from autograder.trusted.expect import expect_dtype, expect_near, wrong
 from autograder.trusted.submission import call, get, saved
 from autograder.trusted.torch_steps import tensor
 
@@ -143,9 +143,10 @@ def test_box_iou_special_cases(shared):
     expect_near(result["random32"], iou_matrix(boxes1, boxes2), F32_TOL, what)
     expect_dtype(result["random32"], np.float32, what + " (compute in the inputs' dtype)")
     empty = result["empty"]
-    if not isinstance(empty, np.ndarray) or empty.shape != (0, 7):
-        raise GradingFailure("box_iou of 0 and 7 boxes: expected shape (0, 7), got %s"
-                             % (getattr(empty, "shape", type(empty).__name__),))
+    if not isinstance(empty, np.ndarray) or empty.shape != (0, 7):  # judged by its shape (no values)
+        got = getattr(empty, "shape", type(empty).__name__)
+        raise wrong("shape %s" % (got,), "box_iou of 0 and 7 boxes: expected shape (0, 7), got %s" % (got,),
+                    "box_iou of 0 and 7 boxes")
 
 
 # --- nms -------------------------------------------------------------------------------

@@ -18,8 +18,7 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graded_on_shared
-from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_gradients,
-                                       expect_near)
+from autograder.trusted.expect import expect_at_least, expect_gradients, expect_near, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, state_arrays, tensor, tensors
 
@@ -108,7 +107,7 @@ def check_loss(shared, tag, what):
     expected, expected_grads = reference_loss(cases[tag], **LOSS_CASES[tag][1])
     loss = np.asarray(result[tag], dtype=np.float64)
     if loss.size != 1:
-        raise GradingFailure("%s: the loss must be a scalar tensor, got shape %s" % (what, loss.shape))
+        raise wrong(loss, "%s: the loss must be a scalar tensor, got shape %s" % (what, loss.shape), what)
     expect_near(loss.reshape(()), np.float64(expected), LOSS_TOL, what + ": the loss")
     grads = result[tag + "_grads"]
     if tag == "no_boxes" and isinstance(grads, tuple) and len(grads) == 2 and grads[1] is None:
@@ -199,7 +198,7 @@ def test_detector_forward(shared):
         expected = [t.numpy() for t in model(torch.from_numpy(context["x"]))]
     outputs = result["outputs"]
     if not isinstance(outputs, tuple) or len(outputs) != 2:
-        raise GradingFailure("%s: forward must return a pair (class_logits, box_deltas)" % what)
+        raise wrong(outputs, "%s: forward must return a pair (class_logits, box_deltas)" % what, what)
     for got, ref, name in zip(outputs, expected, ("class_logits", "box_deltas")):
         expect_near(got, ref, MODULE_TOL, "%s: %s (row y * W/8 * A + x * A + a for anchor a of cell "
                     "(y, x))" % (what, name))
@@ -315,17 +314,18 @@ def expect_map(result, cases, tag, what):
     expected_map, expected_ap = detection.mean_average_precision(*[case[k] for k in MAP_KEYS], num_classes, **kwargs)
     answer = result[tag]
     if not isinstance(answer, tuple) or len(answer) != 2:
-        raise GradingFailure("%s: expected a pair (mAP, AP per class)" % what)
+        raise wrong(answer, "%s: expected a pair (mAP, AP per class)" % what, what)
     got_map, got_ap = (np.asarray(v, dtype=np.float64) for v in answer)
     if got_ap.shape != (num_classes,):
-        raise GradingFailure("%s: the AP per class has shape %s, expected (%d,)" % (what, got_ap.shape, num_classes))
+        raise wrong(got_ap, "%s: the AP per class has shape %s, expected (%d,)" % (what, got_ap.shape, num_classes),
+                    what)
     if not np.array_equal(np.isnan(got_ap), np.isnan(expected_ap)):
-        raise GradingFailure("%s: a class without ground-truth boxes has AP NaN (and only such a class)" % what)
+        raise wrong(got_ap, "%s: a class without ground-truth boxes has AP NaN (and only such a class)" % what, what)
     present = ~np.isnan(expected_ap)
     expect_near(got_ap[present], expected_ap[present], 1e-9, what + ": the AP of each class")
     if got_map.size != 1 or not abs(float(got_map.reshape(())) - expected_map) <= 1e-9:
-        raise GradingFailure("%s: the mAP is not the mean of the classes' APs (classes without boxes "
-                             "left out)" % what)
+        raise wrong(got_map, "%s: the mAP is not the mean of the classes' APs (classes without boxes "
+                    "left out)" % what, what)
 
 
 test_map_random = graded_on_shared(

@@ -17,7 +17,7 @@ import pytest
 
 from autograder.graders.graded import graders_on_shared
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_at_least, expect_count,
-                                      expect_gradients, expect_near, expect_scalar)
+                                      expect_gradients, expect_near, expect_scalar, wrong)
 from autograder.trusted.activations import relu
 from autograder.trusted.digits import load_digits
 from autograder.trusted.torch_steps import Probes, seed_of, state_arrays
@@ -94,9 +94,9 @@ def check_loss_values(shared, name):
         what = "%s on %s of shape %s" % (name, args[0].dtype, args[0].shape)
         expect_scalar(result["loss%d" % i], expected, tol, what)
         if np.asarray(result["loss%d" % i]).dtype != args[0].dtype:
-            raise GradingFailure("%s: the loss has dtype %s, expected the inputs' dtype %s (make the "
-                                 "targets with torch.ones_like / torch.zeros_like)"
-                                 % (what, np.asarray(result["loss%d" % i]).dtype, args[0].dtype))
+            got = np.asarray(result["loss%d" % i]).dtype
+            raise wrong("dtype %s" % got, "%s: the loss has dtype %s, expected the inputs' dtype %s (make the "
+                        "targets with torch.ones_like / torch.zeros_like)" % (what, got, args[0].dtype), what)
 
 
 def check_loss_gradients(shared, name):
@@ -131,9 +131,10 @@ def sample_noise_problem(rng):
 def expect_noise_array(value, shape, dtype, what):
     expect_array(value, shape, what)
     if value.dtype != np.dtype(dtype):
-        raise GradingFailure("%s: dtype %s, expected %s" % (what, value.dtype, np.dtype(dtype).name))
+        raise wrong("dtype %s" % value.dtype,
+                    "%s: dtype %s, expected %s" % (what, value.dtype, np.dtype(dtype).name), what)
     if not (value.min() >= -1.0 and value.max() <= 1.0):
-        raise GradingFailure("%s: values outside [-1, 1]" % what)
+        raise wrong(value, "%s: values outside [-1, 1]" % what, what)
 
 
 @pytest.mark.target("sample_noise")
@@ -147,18 +148,18 @@ def test_sample_noise_uniform(shared):
     values = noise.astype(np.float64).ravel()
     size = values.size
     if not (values.min() < -0.99 and values.max() > 0.99):
-        raise GradingFailure("%s: the values do not reach both ends of [-1, 1)" % what)
+        raise wrong(noise, "%s: the values do not reach both ends of [-1, 1)" % what, what)
     if not abs(values.mean()) <= 5 * np.sqrt(1 / 3 / size):
-        raise GradingFailure("%s: the mean is far from 0, the middle of [-1, 1)" % what)
+        raise wrong(noise, "%s: the mean is far from 0, the middle of [-1, 1)" % what, what)
     if not abs(values.var() - 1 / 3) <= 5 * np.sqrt(4 / 45 / size):
-        raise GradingFailure("%s: the variance is far from 1/3, that of a uniform draw from [-1, 1)" % what)
+        raise wrong(noise, "%s: the variance is far from 1/3, that of a uniform draw from [-1, 1)" % what, what)
     counts = np.histogram(values, bins=10, range=(-1.0, 1.0))[0]
     if not np.all(np.abs(counts - size / 10) <= 6 * np.sqrt(size * 0.09)):
-        raise GradingFailure("%s: the histogram of the values is not flat; draw with torch.rand" % what)
+        raise wrong(noise, "%s: the histogram of the values is not flat; draw with torch.rand" % what, what)
     column_means = noise.astype(np.float64).mean(axis=0)
     row_means = noise.astype(np.float64).mean(axis=1)
     if not (column_means.std() <= 2 * np.sqrt(1 / 3 / n) and row_means.std() <= 2 * np.sqrt(1 / 3 / dim)):
-        raise GradingFailure("%s: the entries are not independent (rows or columns repeat)" % what)
+        raise wrong(noise, "%s: the entries are not independent (rows or columns repeat)" % what, what)
 
 
 @pytest.mark.target("sample_noise")
@@ -171,9 +172,10 @@ def test_sample_noise_seed_and_dtype(shared):
     expect_noise_array(result["noise64"], small, np.float64, "sample_noise(%d, %d, dtype=torch.float64)" % small)
     expect_noise_array(result["seeded"], small, np.float32, what)
     if not np.array_equal(result["seeded"], result["again"]):
-        raise GradingFailure("%s: two calls with the same seed differ" % what)
+        raise wrong((result["seeded"], result["again"]), "%s: two calls with the same seed differ" % what, what)
     if np.array_equal(result["seeded"], result["after"]):
-        raise GradingFailure("sample_noise: a call without a seed repeated the previous noise")
+        raise wrong(result["after"], "sample_noise: a call without a seed repeated the previous noise",
+                    "a call without a seed")
     expect_near(result["seeded"], 2.0 * result["uniform"].astype(np.float64) - 1.0, 1e-6,
                 what + ": torch.rand's numbers for that seed, rescaled to [-1, 1)")
 
@@ -380,8 +382,8 @@ def ordered_state(state, shapes, what):
     arrays = [(n, v) for n, v in state.items() if not n.endswith("num_batches_tracked")]
     got = [tuple(v.shape) for _, v in arrays]
     if got != [tuple(s) for s in shapes]:
-        raise GradingFailure("%s: the learnable tensors and buffers have shapes %s in this order, "
-                             "expected %s" % (what, got, [tuple(s) for s in shapes]))
+        raise wrong(state, "%s: the learnable tensors and buffers have shapes %s in this order, "
+                    "expected %s" % (what, got, [tuple(s) for s in shapes]), what)
     return [v.astype(np.float64) for _, v in arrays]
 
 

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graded_on_shared
-from autograder.trusted.expect import GradingFailure, expect_array, expect_near
+from autograder.trusted.expect import expect_array, expect_near, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import leaf, tensor
 
@@ -133,11 +133,12 @@ def test_fooling_images_fool_the_held_out_classifier(shared):
     """at least 95% of 40 fresh digits are classified as their target, each close to its digit"""
     result, context = shared.get("make_fooling_image", fooling_problem)
     x, targets = context["x"], context["targets"]
-    fooled, far = 0, 0
+    fooled, far, images = 0, 0, []
     for i in range(FOOLING_PAIRS):
         image = result["fool%d" % i]
         expect_array(image, (1,) + x.shape[1:], "make_fooling_image's result for an image of shape "
                      "(1, 1, 28, 28)")
+        images.append(image)
         distance = float(np.linalg.norm(image - x[i:i + 1]))
         label = int(common.scores(context["spec"], context["params"], image).argmax())
         if distance > FOOLING_MAX_L2:
@@ -145,11 +146,13 @@ def test_fooling_images_fool_the_held_out_classifier(shared):
         elif label == targets[i]:
             fooled += 1
     if fooled < np.ceil(FOOLING_SUCCESS * FOOLING_PAIRS):
-        raise GradingFailure(
+        raise wrong(
+            np.concatenate(images),
             "only %d of %d fooling images are classified as their target class within an L2 "
             "distance of %g from their digit (%d are farther; at least %d%% must succeed): "
             "ascend the target's score with normalized steps and stop as soon as the "
-            "prediction is the target" % (fooled, FOOLING_PAIRS, FOOLING_MAX_L2, far, 100 * FOOLING_SUCCESS))
+            "prediction is the target" % (fooled, FOOLING_PAIRS, FOOLING_MAX_L2, far, 100 * FOOLING_SUCCESS),
+            "the fooling images")
 
 
 @pytest.mark.target("make_fooling_image")

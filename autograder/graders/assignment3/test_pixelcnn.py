@@ -17,7 +17,7 @@ which fails when pixels are drawn all at once, out of order or by thresholding.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_array, expect_count, expect_near
+from autograder.trusted.expect import expect_array, expect_count, expect_near, wrong
 from autograder.trusted.activations import relu
 from autograder.trusted.torch_steps import Probes, seed_of
 
@@ -38,7 +38,7 @@ def one_pixel_per_example(height, width, channels):
 def input_gradient(grads, what):
     """The input's gradient in autograd's answer (a tuple of one gradient)."""
     if not isinstance(grads, tuple) or len(grads) != 1 or grads[0] is None:
-        raise GradingFailure("%s: no gradient reaches the input" % what)
+        raise wrong(grads, "%s: no gradient reaches the input" % what, what)
     return grads[0]
 
 
@@ -50,15 +50,15 @@ def expect_causal(grad, height, width, mask_type, what, window=None):
     magnitude = np.abs(grad).sum(axis=1).reshape(height * width, height * width)  # (p, q)
     scale = magnitude.max()
     if not scale > 0:
-        raise GradingFailure("%s: the output does not depend on the input at all" % what)
+        raise wrong(grad, "%s: the output does not depend on the input at all" % what, what)
     order = np.arange(height * width)
     later = order[None, :] > order[:, None] if mask_type == "B" else order[None, :] >= order[:, None]
     leaks = magnitude[later] > 1e-12 * scale
     if np.any(leaks):
         where = "the pixel itself or later ones" if mask_type == "A" else "later pixels"
-        raise GradingFailure("%s: the output at a pixel depends on %s in raster order (%d cases of %d); "
-                             "the mask must hide them (type %s), at every forward pass"
-                             % (what, where, int(leaks.sum()), int(later.sum()), mask_type))
+        raise wrong(grad, "%s: the output at a pixel depends on %s in raster order (%d cases of %d); "
+                    "the mask must hide them (type %s), at every forward pass"
+                    % (what, where, int(leaks.sum()), int(later.sum()), mask_type), what)
     rows, cols = np.divmod(order, width)
     if window is not None:
         c = window // 2
@@ -67,19 +67,20 @@ def expect_causal(grad, height, width, mask_type, what, window=None):
         inside = (np.abs(di) <= c) & (np.abs(dj) <= c) & ~later
         blind = inside & (magnitude <= 1e-12 * scale)
         if np.any(blind):
-            raise GradingFailure("%s: the output at a pixel ignores %d of the earlier pixels within the "
-                                 "%dx%d window that a type-%s mask lets it see: the mask hides too much"
-                                 % (what, int(blind.sum()), window, window, mask_type))
+            raise wrong(grad, "%s: the output at a pixel ignores %d of the earlier pixels within the "
+                        "%dx%d window that a type-%s mask lets it see: the mask hides too much"
+                        % (what, int(blind.sum()), window, window, mask_type), what)
     else:
         # Through ReLUs a path may be switched off for one example: most must see them.
         left = np.flatnonzero(cols > 0)
         above = np.flatnonzero(rows > 0)
         seen = np.concatenate([magnitude[left, left - 1], magnitude[above, above - width]]) > 1e-12 * scale
         if not seen.mean() >= 0.5:
-            raise GradingFailure("%s: the output at a pixel ignores the pixel on its left or the one above "
-                                 "it in %d of %d cases: the masks hide too much" % (what, int((~seen).sum()), seen.size))
+            raise wrong(grad, "%s: the output at a pixel ignores the pixel on its left or the one above "
+                        "it in %d of %d cases: the masks hide too much" % (what, int((~seen).sum()), seen.size),
+                        what)
     if mask_type == "B" and np.any(np.diag(magnitude) <= 1e-12 * scale):
-        raise GradingFailure("%s: a type-B mask must let the output see the input at its own pixel" % what)
+        raise wrong(grad, "%s: a type-B mask must let the output see the input at its own pixel" % what, what)
 
 
 # --- MaskedConv2d --------------------------------------------------------------------
@@ -120,16 +121,16 @@ def test_masked_conv_parameters_and_mask(shared):
         expect_count(result["count%d" % i], case["cout"] * case["cin"] * case["k"] ** 2 + case["cout"], what)
         mask = result["mask%d" % i]
         if not isinstance(mask, np.ndarray):
-            raise GradingFailure("%s: self.mask must be a tensor" % what)
+            raise wrong(type(mask).__name__, "%s: self.mask must be a tensor" % what, what)
         expected = raster_mask(case["k"], case["type"], case["cout"], case["cin"])
         try:
             full = np.broadcast_to(mask, expected.shape)
         except ValueError:
-            raise GradingFailure("%s: the mask of shape %s does not fit the weight's shape %s"
-                                 % (what, mask.shape, expected.shape)) from None
+            raise wrong(mask, "%s: the mask of shape %s does not fit the weight's shape %s"
+                        % (what, mask.shape, expected.shape), what) from None
         if not np.array_equal(full, expected):
-            raise GradingFailure("%s: the mask differs from PixelCNN's type-%s mask in %d of %d entries"
-                                 % (what, case["type"], int(np.sum(full != expected)), expected.size))
+            raise wrong(mask, "%s: the mask differs from PixelCNN's type-%s mask in %d of %d entries"
+                        % (what, case["type"], int(np.sum(full != expected)), expected.size), what)
 
 
 @pytest.mark.target("MaskedConv2d")
@@ -236,12 +237,12 @@ def test_pixelcnn_sample(shared):
     samples = result["samples"]
     expect_array(samples, (PIXELCNN["samples"], 1, side, side), what)
     if not np.all((samples == 0) | (samples == 1)):
-        raise GradingFailure("%s: the pixels must be 0 or 1 (draws, torch.bernoulli)" % what)
+        raise wrong(samples, "%s: the pixels must be 0 or 1 (draws, torch.bernoulli)" % what, what)
     logits = result["sample_logits"]
     expect_array(logits, samples.shape, what + ": the logits of the samples")
     p, x = sigmoid(logits.ravel()), samples.ravel()
     if np.all(x == x[0]):
-        raise GradingFailure("%s: every pixel of every sample is %d" % (what, int(x[0])))
+        raise wrong(samples, "%s: every pixel of every sample is %d" % (what, int(x[0])), what)
     edges = [0.0, 0.1, 0.3, 0.5, 0.7, 0.9, 1.0]
     for low, high in zip(edges, edges[1:]):
         part = (p >= low) & (p < high) if high < 1.0 else (p >= low)
@@ -249,8 +250,8 @@ def test_pixelcnn_sample(shared):
             continue
         expected, spread = p[part].sum(), np.sqrt(np.sum(p[part] * (1 - p[part])))
         if not abs(x[part].sum() - expected) <= 5.0 * spread + 1.0:
-            raise GradingFailure("%s: of %d pixels that the network gives probabilities between %.1f and "
-                                 "%.1f (in the context of the pixels before them), %.1f%% are 1, expected "
-                                 "%.1f%%: draw each pixel in raster order from its sigmoid probability, "
-                                 "given the pixels drawn so far" % (what, int(part.sum()), low, high,
-                                                                    100 * x[part].mean(), 100 * p[part].mean()))
+            raise wrong(samples, "%s: of %d pixels that the network gives probabilities between %.1f and "
+                        "%.1f (in the context of the pixels before them), %.1f%% are 1, expected "
+                        "%.1f%%: draw each pixel in raster order from its sigmoid probability, "
+                        "given the pixels drawn so far" % (what, int(part.sum()), low, high,
+                                                           100 * x[part].mean(), 100 * p[part].mean()), what)

@@ -16,7 +16,7 @@ trained reference, and the digits can be looked up in the public MNIST.
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_at_least, expect_near
+from autograder.trusted.expect import expect_at_least, expect_near, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import state_arrays, tensor
 
@@ -245,17 +245,19 @@ def miou_problem(rng):
 def expect_miou(answer, expected, what):
     expected_miou, expected_iou = expected
     if not isinstance(answer, tuple) or len(answer) != 2:
-        raise GradingFailure("%s: expected a pair (mean IoU, IoU per class)" % what)
+        raise wrong(answer, "%s: expected a pair (mean IoU, IoU per class)" % what, what)
     got_miou, got_iou = (np.asarray(v, dtype=np.float64) for v in answer)
     if got_iou.shape != expected_iou.shape:
-        raise GradingFailure("%s: the IoU per class has shape %s, expected %s" % (what, got_iou.shape, expected_iou.shape))
+        raise wrong(got_iou, "%s: the IoU per class has shape %s, expected %s"
+                    % (what, got_iou.shape, expected_iou.shape), what)
     if not np.array_equal(np.isnan(got_iou), np.isnan(expected_iou)):
-        raise GradingFailure("%s: a class absent from both predictions and targets has IoU NaN (and only such "
-                             "a class)" % what)
+        raise wrong(got_iou, "%s: a class absent from both predictions and targets has IoU NaN (and only such "
+                    "a class)" % what, what)
     present = ~np.isnan(expected_iou)
     expect_near(got_iou[present], expected_iou[present], 1e-12, what + ": the IoU of each class")
     if got_miou.size != 1 or not abs(float(got_miou.reshape(())) - expected_miou) <= 1e-12:
-        raise GradingFailure("%s: the mean IoU is not the mean of the classes' IoUs (undefined ones left out)" % what)
+        raise wrong(got_miou, "%s: the mean IoU is not the mean of the classes' IoUs (undefined ones left out)"
+                    % what, what)
 
 
 @pytest.mark.target("mean_iou")

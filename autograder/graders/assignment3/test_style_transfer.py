@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graders_on_shared
-from autograder.trusted.expect import GradingFailure, expect_close
+from autograder.trusted.expect import expect_close, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, tensor
 
@@ -31,15 +31,15 @@ def features(rng, shape):
 
 def expect_gradients(grads, expected, names, tol, what):
     if not isinstance(grads, tuple) or len(grads) != len(names):
-        raise GradingFailure("%s: could not compute the gradients" % what)
+        raise wrong(grads, "%s: could not compute the gradients" % what, what)
     for name, grad, reference in zip(names, grads, expected):
         if reference is None:
             if grad is not None and np.any(grad != 0):
-                raise GradingFailure("%s: the loss depends on %s, which it should not use" % (what, name))
+                raise wrong(grads, "%s: the loss depends on %s, which it should not use" % (what, name), what)
             continue
         if grad is None:
-            raise GradingFailure("%s: no gradient reaches %s; is the loss cut from the graph "
-                                 "(.item(), .detach(), .data, NumPy)?" % (what, name))
+            raise wrong(grads, "%s: no gradient reaches %s; is the loss cut from the graph "
+                        "(.item(), .detach(), .data, NumPy)?" % (what, name), what)
         expect_close(grad, reference, tol, "%s: the gradient with respect to %s" % (what, name))
 
 

@@ -19,7 +19,7 @@ import pytest
 
 from autograder.graders.graded import graded_on_shared
 from autograder.trusted.expect import (GradingFailure, expect_array, expect_count, expect_gradients, expect_near,
-                                      expect_scalar)
+                                      expect_scalar, wrong)
 from autograder.trusted.activations import relu
 from autograder.trusted.digits import load_digits
 from autograder.trusted.torch_steps import Probes, seed_of, state_arrays
@@ -54,19 +54,19 @@ def expect_standard_normal(eps, what):
     values = eps.ravel()
     size = values.size
     if not abs(values.mean()) <= 5.0 / np.sqrt(size):
-        raise GradingFailure("%s: the noise (z - mu) / sigma has mean far from 0" % what)
+        raise wrong(eps, "%s: the noise (z - mu) / sigma has mean far from 0" % what, what)
     if not abs(values.std() - 1.0) <= 5.0 / np.sqrt(2.0 * size):
-        raise GradingFailure("%s: the noise (z - mu) / sigma has standard deviation %.3f, expected 1 "
-                             "(is sigma = exp(logvar / 2)?)" % (what, values.std()))
+        raise wrong(eps, "%s: the noise (z - mu) / sigma has standard deviation %.3f, expected 1 "
+                    "(is sigma = exp(logvar / 2)?)" % (what, values.std()), what)
     for bound, share in ((1.0, 0.682689), (2.0, 0.954500)):
         inside = float(np.mean(np.abs(values) <= bound))
         if not abs(inside - share) <= 5.0 * np.sqrt(share * (1 - share) / size):
-            raise GradingFailure("%s: %.2f%% of the noise lies within %g of 0, expected %.2f%% for "
-                                 "a standard normal draw (torch.randn_like)" % (what, 100 * inside, bound, 100 * share))
+            raise wrong(eps, "%s: %.2f%% of the noise lies within %g of 0, expected %.2f%% for a standard "
+                        "normal draw (torch.randn_like)" % (what, 100 * inside, bound, 100 * share), what)
     n, z_dim = eps.shape
     if not (eps.mean(axis=0).std() <= 2.0 / np.sqrt(n) and eps.mean(axis=1).std() <= 2.0 / np.sqrt(z_dim)):
-        raise GradingFailure("%s: the noise repeats across examples or latent variables; draw one "
-                             "value per entry (the shape of mu)" % what)
+        raise wrong(eps, "%s: the noise repeats across examples or latent variables; draw one "
+                    "value per entry (the shape of mu)" % what, what)
 
 
 @pytest.mark.target("reparametrize")
@@ -83,11 +83,12 @@ def test_reparametrize_statistics(shared):
     for part, name in ((low, "negative"), (~low, "positive")):
         std = eps[part].std()
         if not abs(std - 1.0) <= 5.0 / np.sqrt(2.0 * part.sum()):
-            raise GradingFailure("%s: where logvar is %s, (z - mu) / sigma has standard deviation %.3f, "
-                                 "expected 1 (sigma = sqrt(exp(logvar)))" % (what, name, std))
+            raise wrong(eps, "%s: where logvar is %s, (z - mu) / sigma has standard deviation %.3f, "
+                        "expected 1 (sigma = sqrt(exp(logvar)))" % (what, name, std), what)
     expect_near(result["z_flat"], context["flat_mu"], 1e-4, "reparametrize with logvar = -40 (z = mu)")
     if result["z32"].dtype != np.float32:
-        raise GradingFailure("reparametrize on float32 inputs returned %s" % result["z32"].dtype)
+        raise wrong("dtype %s" % result["z32"].dtype, "reparametrize on float32 inputs returned %s"
+                    % result["z32"].dtype, "reparametrize on float32 inputs")
 
 
 @pytest.mark.target("reparametrize")
@@ -231,7 +232,7 @@ def check_vae_layers(shared, conditional):
 
 def expect_triple(out, what):
     if not isinstance(out, tuple) or len(out) != 3:
-        raise GradingFailure("%s: forward must return (x_hat, mu, logvar)" % what)
+        raise wrong(out, "%s: forward must return (x_hat, mu, logvar)" % what, what)
     return out
 
 
@@ -251,12 +252,12 @@ def check_vae_forward(shared, conditional):
     expect_near(got_logvar, logvar, F64_TOL, what + ": logvar of the forward pass")
     expect_array(x_hat, x.shape, what + ": x_hat (the shape of x)")
     if not (np.all(x_hat > 0) and np.all(x_hat < 1)):
-        raise GradingFailure("%s: x_hat must lie in (0, 1) (a sigmoid at the decoder's end)" % what)
+        raise wrong(x_hat, "%s: x_hat must lie in (0, 1) (a sigmoid at the decoder's end)" % what, what)
     x_hat_again = expect_triple(result["out_again"], what)[0]
     expect_array(x_hat_again, x.shape, what + ": x_hat of a second forward pass")
     if np.array_equal(x_hat, x_hat_again):
-        raise GradingFailure("%s: two forward passes on the same x gave the same x_hat: decode a z "
-                             "drawn with reparametrize, not mu" % what)
+        raise wrong(x_hat, "%s: two forward passes on the same x gave the same x_hat: decode a z "
+                    "drawn with reparametrize, not mu" % what, what)
     x_hat_flat, _, logvar_flat = expect_triple(result["out_flat"], what)
     expect_near(logvar_flat, np.full_like(logvar, -60.0), F64_TOL,
                 what + ": logvar once logvar_layer's weight is 0 and its bias -60")
@@ -329,5 +330,5 @@ def test_vae_trained_on_digits(shared):
     groups = vae_groups(state_arrays(result["state"], what), what, 64, TRAIN["latent"], TRAIN["hidden"])
     value = negative_elbo(groups, context["held_out"], np.random.default_rng(context["eps_seed"]), ELBO_SAMPLES)
     if not value <= MAX_NEGATIVE_ELBO:
-        raise GradingFailure("%s: the negative ELBO on held-out digits is %.2f nats, above the %.1f "
-                             "that the reference stays below" % (what, value, MAX_NEGATIVE_ELBO))
+        raise wrong(value, "%s: the negative ELBO on held-out digits is %.2f nats, above the %.1f "
+                    "that the reference stays below" % (what, value, MAX_NEGATIVE_ELBO), what)

@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-from autograder.trusted.expect import GradingFailure, expect_array
+from autograder.trusted.expect import expect_array, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import load_state_steps
 from cs231n_core import fast_layers, layers
@@ -31,8 +31,8 @@ HELD_OUT_WEIGHTS = os.path.join(HERE, "held_out_digits_cnn.npz")
 def expect_unchanged(value, original, what):
     expect_array(value, original.shape, what)
     if not np.array_equal(value, original):
-        raise GradingFailure("%s was changed; work on a copy (X.clone()) and leave the "
-                             "caller's tensor as it was" % what)
+        raise wrong(value, "%s was changed; work on a copy (X.clone()) and leave the "
+                    "caller's tensor as it was" % what, what)
 
 
 # --- steps ---------------------------------------------------------------------------

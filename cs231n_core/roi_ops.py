@@ -92,35 +92,6 @@ def _round_half_away(values):
 # RoI Pool
 # --------------------------------------------------------------------------------------
 
-def _pool_windows(start, length, bins, size, dtype):
-    """The cells each bin of one axis covers, for every region.
-
-    Inputs:
-    - start: int64 (K,), the region's first cell along the axis (rounded, may lie outside).
-    - length: int64 (K,), its number of cells (at least 1).
-    - bins: the number of bins along the axis (PH or PW).
-    - size: the feature map's extent along the axis (H or W).
-    - dtype: the floating dtype the bins' edges are computed in (the input's, as the
-      kernel does: float32 rounding can move an edge).
-
-    Returns (cells, valid):
-    - cells: int64 (K, bins, L), cell indices clamped into 0..size-1;
-    - valid: bool (K, bins, L), which of them the bin really covers (L is the widest
-      bin's extent over all the regions; a bin clipped away by the border covers none).
-    """
-    bin_size = length.to(dtype) / bins                                         # (K,)
-    edges = torch.arange(bins + 1, dtype=dtype, device=start.device)
-    first = torch.floor(edges[None, :-1] * bin_size[:, None]).long() + start[:, None]
-    last = torch.ceil(edges[None, 1:] * bin_size[:, None]).long() + start[:, None]
-    first, last = first.clamp(0, size), last.clamp(0, size)                    # (K, bins)
-    extent = (last - first).clamp(min=0)
-    widest = max(int(extent.max()) if extent.numel() else 0, 1)
-    steps = torch.arange(widest, device=start.device)
-    cells = (first[:, :, None] + steps).clamp(max=size - 1)
-    valid = steps < extent[:, :, None]
-    return cells, valid
-
-
 def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     """RoI max pooling (Fast R-CNN), as torchvision.ops.roi_pool.
 
@@ -147,12 +118,44 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     num_rois, channels, (height, width) = rois.shape[0], input.shape[1], input.shape[-2:]
     if num_rois == 0:
         return input.new_zeros(0, channels, out_h, out_w)
+    output = None
+    # TODO: round each region to cells, cut it into bins (rounded outwards, clipped to
+    # the map) and keep each bin's maximum; an empty bin gives 0.
+    # BEGIN SOLUTION
+    def pool_windows(start, length, bins, size, dtype):
+        """The cells each bin of one axis covers, for every region.
+
+        Inputs:
+        - start: int64 (K,), the region's first cell along the axis (rounded, may lie outside).
+        - length: int64 (K,), its number of cells (at least 1).
+        - bins: the number of bins along the axis (PH or PW).
+        - size: the feature map's extent along the axis (H or W).
+        - dtype: the floating dtype the bins' edges are computed in (the input's, as the
+          kernel does: float32 rounding can move an edge).
+
+        Returns (cells, valid):
+        - cells: int64 (K, bins, L), cell indices clamped into 0..size-1;
+        - valid: bool (K, bins, L), which of them the bin really covers (L is the widest
+          bin's extent over all the regions; a bin clipped away by the border covers none).
+        """
+        bin_size = length.to(dtype) / bins                                         # (K,)
+        edges = torch.arange(bins + 1, dtype=dtype, device=start.device)
+        first = torch.floor(edges[None, :-1] * bin_size[:, None]).long() + start[:, None]
+        last = torch.ceil(edges[None, 1:] * bin_size[:, None]).long() + start[:, None]
+        first, last = first.clamp(0, size), last.clamp(0, size)                    # (K, bins)
+        extent = (last - first).clamp(min=0)
+        widest = max(int(extent.max()) if extent.numel() else 0, 1)
+        steps = torch.arange(widest, device=start.device)
+        cells = (first[:, :, None] + steps).clamp(max=size - 1)
+        valid = steps < extent[:, :, None]
+        return cells, valid
+
     batch = rois[:, 0].long()
     corners = _round_half_away(rois[:, 1:] * spatial_scale).long()            # (K, 4)
     roi_w = (corners[:, 2] - corners[:, 0] + 1).clamp(min=1)
     roi_h = (corners[:, 3] - corners[:, 1] + 1).clamp(min=1)
-    rows, row_valid = _pool_windows(corners[:, 1], roi_h, out_h, height, input.dtype)  # (K, PH, Lh)
-    cols, col_valid = _pool_windows(corners[:, 0], roi_w, out_w, width, input.dtype)   # (K, PW, Lw)
+    rows, row_valid = pool_windows(corners[:, 1], roi_h, out_h, height, input.dtype)  # (K, PH, Lh)
+    cols, col_valid = pool_windows(corners[:, 0], roi_w, out_w, width, input.dtype)   # (K, PW, Lw)
     # (K, PH, Lh, PW, Lw, C): the cells of every bin of every region, padded windows.
     values = input[batch[:, None, None, None, None], :, rows[:, :, :, None, None], cols[:, None, None, :, :]]
     valid = row_valid[:, :, :, None, None] & col_valid[:, None, None, :, :]
@@ -162,62 +165,14 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     windows = values.permute(0, 5, 1, 3, 2, 4).reshape(num_rois, channels, out_h, out_w, lh * lw)
     pooled = windows.max(dim=-1).values
     empty = ~valid.any(dim=4).any(dim=2)                                       # (K, PH, PW)
-    return torch.where(empty[:, None], torch.zeros_like(pooled), pooled)
+    output = torch.where(empty[:, None], torch.zeros_like(pooled), pooled)
+    # END SOLUTION
+    return output
 
 
 # --------------------------------------------------------------------------------------
 # RoI Align
 # --------------------------------------------------------------------------------------
-
-def _align_weights(start, length, bins, size, sampling_ratio):
-    """Bilinear interpolation along one axis as a matrix, for every region.
-
-    RoI Align's sample points form a grid (rows x columns) inside each bin, and both its
-    bilinear weights and its "outside the map" test factor into a row part and a
-    column part; so the average over a bin of (PH, PW) is Wy @ feature @ Wx^T, with
-    Wy[ph, h] the summed weight of row h for the sample rows of bin row ph.
-
-    Inputs:
-    - start: (K,), the region's start along the axis, on the feature map's scale.
-    - length: (K,), its extent (after the aligned shift and the >= 1 rule).
-    - bins: PH or PW; size: H or W.
-    - sampling_ratio: points per bin along the axis; <= 0 for ceil(length / bins).
-
-    Returns (weights, points):
-    - weights: (K, bins, size), the interpolation matrix of each region (not yet divided
-      by the number of points per bin);
-    - points: int64 (K,), the number of sample points per bin along the axis (0 when
-      the grid is empty).
-    """
-    num_rois, dtype, device = start.shape[0], start.dtype, start.device
-    bin_size = length / bins
-    if sampling_ratio > 0:
-        points = torch.full((num_rois,), int(sampling_ratio), dtype=torch.long, device=device)
-    else:
-        points = torch.ceil(length / bins).long().clamp(min=0)
-    most = max(int(points.max()), 1)
-    bin_index = torch.arange(bins, dtype=dtype, device=device)[None, :, None]     # (1, bins, 1)
-    sample = torch.arange(most, dtype=dtype, device=device)[None, None, :]       # (1, 1, G)
-    grid = points.clamp(min=1).to(dtype)[:, None, None]
-    # The kernel's own order of operations, for the same rounding.
-    coords = (start[:, None, None] + bin_index * bin_size[:, None, None]
-              + (sample + 0.5) * bin_size[:, None, None] / grid)                  # (K, bins, G)
-    used = (sample < points[:, None, None].to(dtype)) & (coords >= -1.0) & (coords <= size)
-    coords = coords.clamp(min=0)
-    low = torch.floor(coords).long()
-    at_edge = low >= size - 1
-    low = torch.where(at_edge, torch.full_like(low, size - 1), low)
-    high = torch.where(at_edge, low, low + 1)
-    coords = torch.where(at_edge, low.to(dtype), coords)
-    fraction = coords - low.to(dtype)
-    zero = torch.zeros_like(fraction)
-    w_low = torch.where(used, 1 - fraction, zero)
-    w_high = torch.where(used, fraction, zero)
-    cells = torch.arange(size, device=device)
-    weights = (w_low[..., None] * (low[..., None] == cells) +
-               w_high[..., None] * (high[..., None] == cells)).sum(dim=2)          # (K, bins, size)
-    return weights, points
-
 
 def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, aligned=False):
     """RoI Align (Mask R-CNN), as torchvision.ops.roi_align.
@@ -251,13 +206,66 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
     num_rois, channels, (height, width) = rois.shape[0], input.shape[1], input.shape[-2:]
     if num_rois == 0:
         return input.new_zeros(0, channels, out_h, out_w)
+    output = None
+    # TODO: each bin the average of its grid of sample points, each point read by
+    # bilinear interpolation of its four cells (0 beyond one cell outside the map).
+    # BEGIN SOLUTION
+    def align_weights(start, length, bins, size, sampling_ratio):
+        """Bilinear interpolation along one axis as a matrix, for every region.
+
+        RoI Align's sample points form a grid (rows x columns) inside each bin, and both its
+        bilinear weights and its "outside the map" test factor into a row part and a
+        column part; so the average over a bin of (PH, PW) is Wy @ feature @ Wx^T, with
+        Wy[ph, h] the summed weight of row h for the sample rows of bin row ph.
+
+        Inputs:
+        - start: (K,), the region's start along the axis, on the feature map's scale.
+        - length: (K,), its extent (after the aligned shift and the >= 1 rule).
+        - bins: PH or PW; size: H or W.
+        - sampling_ratio: points per bin along the axis; <= 0 for ceil(length / bins).
+
+        Returns (weights, points):
+        - weights: (K, bins, size), the interpolation matrix of each region (not yet divided
+          by the number of points per bin);
+        - points: int64 (K,), the number of sample points per bin along the axis (0 when
+          the grid is empty).
+        """
+        num_rois, dtype, device = start.shape[0], start.dtype, start.device
+        bin_size = length / bins
+        if sampling_ratio > 0:
+            points = torch.full((num_rois,), int(sampling_ratio), dtype=torch.long, device=device)
+        else:
+            points = torch.ceil(length / bins).long().clamp(min=0)
+        most = max(int(points.max()), 1)
+        bin_index = torch.arange(bins, dtype=dtype, device=device)[None, :, None]     # (1, bins, 1)
+        sample = torch.arange(most, dtype=dtype, device=device)[None, None, :]       # (1, 1, G)
+        grid = points.clamp(min=1).to(dtype)[:, None, None]
+        # The kernel's own order of operations, for the same rounding.
+        coords = (start[:, None, None] + bin_index * bin_size[:, None, None]
+                  + (sample + 0.5) * bin_size[:, None, None] / grid)                  # (K, bins, G)
+        used = (sample < points[:, None, None].to(dtype)) & (coords >= -1.0) & (coords <= size)
+        coords = coords.clamp(min=0)
+        low = torch.floor(coords).long()
+        at_edge = low >= size - 1
+        low = torch.where(at_edge, torch.full_like(low, size - 1), low)
+        high = torch.where(at_edge, low, low + 1)
+        coords = torch.where(at_edge, low.to(dtype), coords)
+        fraction = coords - low.to(dtype)
+        zero = torch.zeros_like(fraction)
+        w_low = torch.where(used, 1 - fraction, zero)
+        w_high = torch.where(used, fraction, zero)
+        cells = torch.arange(size, device=device)
+        weights = (w_low[..., None] * (low[..., None] == cells) +
+                   w_high[..., None] * (high[..., None] == cells)).sum(dim=2)          # (K, bins, size)
+        return weights, points
+
     offset = 0.5 if aligned else 0.0
     start = rois[:, 1:3] * spatial_scale - offset                              # (K, 2): x, y
     length = rois[:, 3:5] * spatial_scale - offset - start
     if not aligned:
         length = length.clamp(min=1.0)
-    rows, points_h = _align_weights(start[:, 1], length[:, 1], out_h, height, sampling_ratio)
-    cols, points_w = _align_weights(start[:, 0], length[:, 0], out_w, width, sampling_ratio)
+    rows, points_h = align_weights(start[:, 1], length[:, 1], out_h, height, sampling_ratio)
+    cols, points_w = align_weights(start[:, 0], length[:, 0], out_w, width, sampling_ratio)
     count = (points_h * points_w).clamp(min=1).to(input.dtype)
     batch = rois[:, 0].long()
     # One pair of matrix products per image (not per region): the regions of image b
@@ -273,4 +281,6 @@ def roi_align(input, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1, a
         pooled = torch.bmm(along_rows, cols[members].transpose(1, 2))              # (k, PH*C, PW)
         pieces.append(pooled.reshape(k, out_h, channels, out_w).permute(0, 2, 1, 3))
     output = torch.cat(pieces)[torch.argsort(order)]                               # back in the boxes' order
-    return output / count[:, None, None, None]
+    output = output / count[:, None, None, None]
+    # END SOLUTION
+    return output

@@ -35,13 +35,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .detection import (DELTA_CLIP, batched_nms, box_iou, decode_boxes, encode_boxes, generate_anchors,
-                        match_anchors)
+from .detection import (DELTA_CLIP, batched_nms, decode_boxes, encode_boxes, generate_anchors, match_anchors,
+                        mean_average_precision, nms)
 from .roi_ops import roi_align
 from .training import fit_minibatches, shuffled_batches
 
 __all__ = [
-    "ClassifyLocalize", "classify_localize_loss", "train_classify_localize", "conv_backbone", "RPNHead", "sample_balanced", "rpn_targets", "rpn_loss", "rpn_proposals", "greedy_nms",
+    "ClassifyLocalize", "classify_localize_loss", "train_classify_localize", "conv_backbone", "RPNHead", "sample_balanced", "rpn_targets", "rpn_loss", "rpn_proposals",
     "roi_targets", "BoxHead", "box_head_loss", "FasterRCNN", "MaskHead", "mask_targets", "mask_loss",
     "paste_masks", "MaskRCNN", "mask_average_precision", "train_two_stage", "predict_instances",
     "scene_instance_masks", "BOX_WEIGHTS",
@@ -79,35 +79,6 @@ def conv_backbone(in_channels, width):
         nn.Conv2d(width, 2 * width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(2 * width, 4 * width, 3, padding=1), nn.ReLU(),
         nn.Conv2d(4 * width, 4 * width, 3, padding=1), nn.ReLU())
-
-
-def greedy_nms(boxes, scores, iou_threshold):
-    """Greedy NMS, the same boxes in the same order as cs231n_core.detection.nms, from one
-    IoU matrix instead of one box_iou per kept box (the region proposal network runs it
-    on hundreds of boxes per image at each training step).
-
-    With the boxes sorted by decreasing score (ties by index), box i is kept exactly
-    when no kept box j < i overlaps it by more than iou_threshold. Applying that rule to
-    all the boxes at once, starting from "all kept", fixes one more box per round at
-    least (box i's fate depends only on boxes j < i), so the rounds reach the greedy
-    answer, usually in a handful of rounds (the length of the longest chain of
-    suppressions).
-
-    Inputs:
-    - boxes: tensor (N, 4); scores: tensor (N,); iou_threshold: float.
-
-    Returns:
-    - keep: int64 tensor (K,), the kept indices in decreasing score.
-    """
-    order = scores.sort(descending=True, stable=True)[1]
-    ordered = boxes[order]
-    suppresses = torch.triu(box_iou(ordered, ordered) > iou_threshold, diagonal=1)   # j < i suppresses i
-    kept = torch.ones(order.shape[0], dtype=torch.bool, device=boxes.device)
-    while True:
-        now = ~(suppresses & kept[:, None]).any(dim=0)
-        if torch.equal(now, kept):
-            return order[kept]
-        kept = now
 
 
 # --------------------------------------------------------------------------------------
@@ -285,12 +256,16 @@ def rpn_targets(anchors, gt_boxes, batch_size_per_image=256, positive_fraction=0
     """
     labels = torch.full((len(gt_boxes), anchors.shape[0]), -1, dtype=torch.long, device=anchors.device)
     box_targets = anchors.new_zeros(len(gt_boxes), anchors.shape[0], 4)
+    # TODO: per image, match the anchors, sample a balanced batch of them, and fill in
+    # their labels and (for the positives) their deltas.
+    # BEGIN SOLUTION
     for i, boxes in enumerate(gt_boxes):
         boxes = boxes.to(anchors)
         matches = match_anchors(anchors, boxes, pos_threshold, neg_threshold)
         positive, negative = sample_balanced(matches, batch_size_per_image, positive_fraction, generator)
         labels[i, positive], labels[i, negative] = 1, 0
         box_targets[i, positive] = encode_boxes(boxes[matches[positive]], anchors[positive])
+    # END SOLUTION
     return labels, box_targets
 
 
@@ -311,12 +286,15 @@ def rpn_loss(objectness, deltas, labels, box_targets):
     Returns (objectness_loss, box_loss): two scalar tensors, differentiable with respect
     to objectness and deltas (both 0, with the graph kept, when nothing is sampled).
     """
+    objectness_loss = box_loss = None
+    # BEGIN SOLUTION
     sampled = labels >= 0
     positive = labels == 1
     count = max(int(sampled.sum()), 1)
     objectness_loss = F.binary_cross_entropy_with_logits(
         objectness[sampled], labels[sampled].to(objectness.dtype), reduction="sum") / count
     box_loss = F.smooth_l1_loss(deltas[positive], box_targets[positive], beta=1.0 / 9, reduction="sum") / count
+    # END SOLUTION
     return objectness_loss, box_loss
 
 
@@ -328,7 +306,7 @@ def rpn_proposals(objectness, deltas, anchors, image_size, pre_nms_top_n=300, po
     For each image: the pre_nms_top_n anchors of highest objectness (ties by index);
     their boxes, decode_boxes of their deltas (tw, th clipped at DELTA_CLIP), clipped to
     the image; those less than min_size wide or high dropped; greedy NMS at
-    nms_threshold (greedy_nms); the first post_nms_top_n kept. The proposals are inputs
+    nms_threshold (cs231n_core.detection.nms); the first post_nms_top_n kept. The proposals are inputs
     of the second stage, not something it differentiates: no gradient flows through them.
 
     Inputs:
@@ -341,15 +319,19 @@ def rpn_proposals(objectness, deltas, anchors, image_size, pre_nms_top_n=300, po
     post_nms_top_n.
     """
     all_boxes, all_scores = [], []
+    # TODO: per image: the top anchors, their boxes (_decode_clipped), the small ones
+    # dropped (_sides_at_least), nms, the first post_nms_top_n.
+    # BEGIN SOLUTION
     for logits, image_deltas in zip(objectness, deltas):
         top = torch.sort(logits, descending=True, stable=True).indices[:pre_nms_top_n]
         boxes = _decode_clipped(image_deltas[top], anchors[top], image_size)
         scores = torch.sigmoid(logits[top])
         large = _sides_at_least(boxes, min_size)
         boxes, scores = boxes[large], scores[large]
-        keep = greedy_nms(boxes, scores, nms_threshold)[:post_nms_top_n]
+        keep = nms(boxes, scores, nms_threshold)[:post_nms_top_n]
         all_boxes.append(boxes[keep])
         all_scores.append(scores[keep])
+    # END SOLUTION
     return all_boxes, all_scores
 
 
@@ -383,6 +365,7 @@ def roi_targets(proposals, gt_boxes, gt_labels, batch_size_per_image=64, positiv
       background.
     """
     out = {"boxes": [], "labels": [], "box_targets": [], "matched": []}
+    # BEGIN SOLUTION
     for regions, boxes, labels in zip(proposals, gt_boxes, gt_labels):
         boxes = boxes.to(regions)
         regions = torch.cat([regions, boxes])
@@ -397,6 +380,7 @@ def roi_targets(proposals, gt_boxes, gt_labels, batch_size_per_image=64, positiv
                                       * regions.new_tensor(BOX_WEIGHTS))
         for key, value in zip(out, (regions[chosen], classes, targets, matched)):
             out[key].append(value)
+    # END SOLUTION
     return out
 
 
@@ -449,11 +433,15 @@ def box_head_loss(class_logits, box_deltas, labels, box_targets):
 
     Returns (classifier_loss, box_loss): scalar tensors.
     """
+    classifier_loss = box_loss = None
+    # BEGIN SOLUTION
     classifier_loss = F.cross_entropy(class_logits, labels)
     positive = torch.nonzero(labels > 0).flatten()
     predicted = box_deltas[positive, labels[positive]]                      # (P, 4)
     box_loss = F.smooth_l1_loss(predicted, box_targets[positive], beta=1.0 / 9, reduction="sum")
-    return classifier_loss, box_loss / max(labels.shape[0], 1)
+    box_loss = box_loss / max(labels.shape[0], 1)
+    # END SOLUTION
+    return classifier_loss, box_loss
 
 
 class FasterRCNN(nn.Module):
@@ -650,8 +638,12 @@ def mask_loss(mask_logits, labels, targets):
     """
     if labels.numel() == 0:
         return mask_logits.sum() * 0.0
+    loss = None
+    # BEGIN SOLUTION
     chosen = mask_logits[torch.arange(labels.numel(), device=labels.device), labels]
-    return F.binary_cross_entropy_with_logits(chosen, targets)
+    loss = F.binary_cross_entropy_with_logits(chosen, targets)
+    # END SOLUTION
+    return loss
 
 
 def paste_masks(masks, boxes, image_size):
@@ -670,6 +662,10 @@ def paste_masks(masks, boxes, image_size):
     height, width = (int(v) for v in image_size)
     if masks.shape[0] == 0:
         return masks.new_zeros(0, height, width)
+    pasted = None
+    # TODO: each pixel's centre in the box's own coordinates, the mask read there with
+    # F.grid_sample; 0 outside the box.
+    # BEGIN SOLUTION
     centres_x = torch.arange(width, dtype=masks.dtype, device=masks.device) + 0.5
     centres_y = torch.arange(height, dtype=masks.dtype, device=masks.device) + 0.5
     boxes = boxes.to(masks.dtype)
@@ -680,9 +676,11 @@ def paste_masks(masks, boxes, image_size):
     grid_y = 2 * (centres_y[None, :] - boxes[:, 1:2]) / span_y - 1                 # (D, H)
     grid = torch.stack([grid_x[:, None, :].expand(-1, height, -1),
                         grid_y[:, :, None].expand(-1, -1, width)], dim=-1)         # (D, H, W, 2)
-    pasted = F.grid_sample(masks[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    sampled = F.grid_sample(masks[:, None], grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     inside = (grid.abs() <= 1).all(dim=-1)
-    return torch.where(inside, pasted[:, 0], torch.zeros_like(pasted[:, 0]))
+    pasted = torch.where(inside, sampled[:, 0], torch.zeros_like(sampled[:, 0]))
+    # END SOLUTION
+    return pasted
 
 
 class MaskRCNN(FasterRCNN):
@@ -745,18 +743,6 @@ class MaskRCNN(FasterRCNN):
 # Mask average precision
 # --------------------------------------------------------------------------------------
 
-def _all_point_ap(hits, num_objects):
-    """VOC's all-point interpolated AP of detections in decreasing score, `hits` their
-    true (1) or false (0) positives, against num_objects objects."""
-    hits = np.asarray(hits, dtype=np.float64)
-    found = np.cumsum(hits)
-    recall = np.concatenate([[0.0], found / num_objects, [1.0]])
-    precision = np.concatenate([[0.0], found / np.arange(1, len(hits) + 1), [0.0]])
-    envelope = np.maximum.accumulate(precision[::-1])[::-1]
-    rises = np.flatnonzero(np.diff(recall) > 0)
-    return float(np.sum(np.diff(recall)[rises] * envelope[rises + 1]))
-
-
 def _mask_iou(masks1, masks2):
     """IoU of every pair of binary masks (D, H, W) x (G, H, W): (D, G) float64."""
     a = torch.as_tensor(np.asarray(masks1)).reshape(len(masks1), -1).double()
@@ -764,6 +750,34 @@ def _mask_iou(masks1, masks2):
     intersection = a @ b.T
     union = a.sum(1)[:, None] + b.sum(1)[None, :] - intersection
     return (intersection / union.clamp(min=1)).numpy()        # an empty union has no intersection: 0
+
+
+def _stand_in_boxes(pred_masks, pred_labels, gt_masks, gt_labels, iou_threshold):
+    """One image's masks replaced by boxes on which box mAP decides as mask AP does.
+
+    Object k stands as the unit box (3k, 0, 3k + 1, 1), apart from every other object's;
+    a detection stands as the box of the object of its class that its mask overlaps
+    most (the first one on ties) when that mask IoU reaches iou_threshold, and as a box
+    apart from every object otherwise. Each stand-in IoU is then 1 with that object and 0
+    with the others, so the matching of mean_average_precision makes the same true and
+    false positives as the masks would.
+
+    Inputs: pred_masks (D, H, W) and gt_masks (G, H, W) bool arrays, pred_labels (D,)
+    and gt_labels (G,) integer arrays, iou_threshold a float.
+
+    Returns (pred_boxes (D, 4), gt_boxes (G, 4)), float64 arrays.
+    """
+    gt_boxes = np.array([[3.0 * k, 0.0, 3.0 * k + 1, 1.0] for k in range(len(gt_labels))]).reshape(-1, 4)
+    pred_boxes = np.tile([-3.0, -3.0, -2.0, -2.0], (len(pred_labels), 1))
+    if len(pred_labels) and len(gt_labels):
+        overlaps = _mask_iou(pred_masks, gt_masks)                                   # (D, G)
+        for j, label in enumerate(pred_labels):
+            same = np.flatnonzero(gt_labels == label)
+            if same.size:
+                best = same[overlaps[j, same].argmax()]
+                if overlaps[j, best] >= iou_threshold:
+                    pred_boxes[j] = gt_boxes[best]
+    return pred_boxes, gt_boxes
 
 
 def mask_average_precision(pred_masks, pred_scores, pred_labels, gt_masks, gt_labels, num_classes,
@@ -776,6 +790,8 @@ def mask_average_precision(pred_masks, pred_scores, pred_labels, gt_masks, gt_la
     of its class in its image that it overlaps most by an IoU (pixels in both / pixels in
     either) of at least iou_threshold, else a false positive; AP is the area under the
     monotone precision-recall curve; the mean is over the classes that have objects.
+    The matching and the AP are mean_average_precision's own, run on stand-in boxes
+    (_stand_in_boxes) that carry the masks' overlaps.
 
     Inputs (lists over the same N images; arrays or tensors):
     - pred_masks: N arrays (D_i, H, W) of bools (binary masks); pred_scores: N arrays
@@ -789,33 +805,15 @@ def mask_average_precision(pred_masks, pred_scores, pred_labels, gt_masks, gt_la
     def numpy(values):
         return np.asarray(values.detach().cpu() if torch.is_tensor(values) else values)
 
-    classes = int(num_classes)
-    ap = np.full(classes, np.nan)
-    for cls in range(classes):
-        objects = [numpy(m)[numpy(l).reshape(-1) == cls] for m, l in zip(gt_masks, gt_labels)]
-        num_objects = sum(len(o) for o in objects)
-        if num_objects == 0:
-            continue
-        detections = []                                     # (score, image, mask)
-        for image, (masks, scores, labels) in enumerate(zip(pred_masks, pred_scores, pred_labels)):
-            masks, scores = numpy(masks), numpy(scores).reshape(-1)
-            detections += [(float(scores[j]), image, masks[j])
-                           for j in np.flatnonzero(numpy(labels).reshape(-1) == cls)]
-        detections.sort(key=lambda d: -d[0])                # stable: image, then index
-        found = [np.zeros(len(o), dtype=bool) for o in objects]
-        hits = []
-        for _, image, mask in detections:
-            if len(objects[image]) == 0:
-                hits.append(0)
-                continue
-            overlaps = _mask_iou(mask[None], objects[image])[0]
-            closest = overlaps.argmax()
-            good = overlaps[closest] >= iou_threshold
-            hits.append(int(good and not found[image][closest]))
-            found[image][closest] |= good
-        ap[cls] = _all_point_ap(hits, num_objects)
-    defined = ~np.isnan(ap)
-    return (float(ap[defined].mean()) if defined.any() else float("nan")), ap
+    pred_boxes, gt_boxes = [], []
+    for masks, labels, objects, classes in zip(pred_masks, pred_labels, gt_masks, gt_labels):
+        stand_ins = _stand_in_boxes(numpy(masks), numpy(labels).reshape(-1), numpy(objects),
+                                    numpy(classes).reshape(-1), iou_threshold)
+        pred_boxes.append(stand_ins[0])
+        gt_boxes.append(stand_ins[1])
+    return mean_average_precision(pred_boxes, [numpy(s).reshape(-1) for s in pred_scores],
+                                  [numpy(c).reshape(-1) for c in pred_labels], gt_boxes,
+                                  [numpy(c).reshape(-1) for c in gt_labels], num_classes, iou_threshold)
 
 
 # --------------------------------------------------------------------------------------

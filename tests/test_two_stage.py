@@ -8,10 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cs231n_core.detection import encode_boxes, mean_average_precision, nms
+from cs231n_core.detection import encode_boxes, mean_average_precision
 from cs231n_core.detection_data import make_digit_scenes
 from cs231n_core.two_stage import (BOX_WEIGHTS, BoxHead, FasterRCNN, MaskRCNN, RPNHead, box_head_loss,
-                                   greedy_nms, mask_average_precision, mask_loss, mask_targets, paste_masks,
+                                   mask_average_precision, mask_loss, mask_targets, paste_masks,
                                    predict_instances, roi_targets, rpn_loss, rpn_proposals, rpn_targets,
                                    sample_balanced, scene_instance_masks, train_two_stage)
 
@@ -103,18 +103,6 @@ def test_rpn_proposals_hand_checked():
     assert torch.equal(boxes[0], torch.tensor([[0.0, 0, 10, 10]]))
     boxes, _ = rpn_proposals(objectness.expand(3, 5), deltas.expand(3, 5, 4), anchors, (64, 64))
     assert len(boxes) == 3 and all(torch.equal(b, boxes[0]) for b in boxes)
-
-
-def test_greedy_nms_keeps_what_nms_keeps():
-    generator = torch.Generator().manual_seed(1)
-    for trial in range(20):
-        centres = torch.randint(0, 60, (40, 2), generator=generator).double()
-        sides = torch.randint(2, 20, (40, 2), generator=generator).double()
-        boxes = torch.cat([centres, centres + sides], dim=1)
-        scores = torch.randint(0, 6, (40,), generator=generator).double()         # many ties
-        threshold = [0.3, 0.5, 0.7][trial % 3]
-        assert greedy_nms(boxes, scores, threshold).tolist() == nms(boxes, scores, threshold).tolist()
-    assert greedy_nms(torch.zeros(0, 4), torch.zeros(0), 0.5).tolist() == []
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,382 @@
+"""Hidden graders of two_stage.py (assignment 3, TwoStageDetection; 10 of 100 points).
+
+The region proposal network's rpn_targets, rpn_loss and rpn_proposals, the second
+stage's roi_targets and box_head_loss, Mask R-CNN's mask_loss and paste_masks, each
+against the instructor's reference on fresh random inputs in float64: anchors of a small
+feature map, random boxes (an image without any), random logits and deltas. The
+sampling of anchors and regions draws from a torch.Generator seeded alike on both
+sides, so that sample_balanced's draws agree exactly; the losses' gradients come from
+autograd in the worker. float64 against float64 agrees to rounding (tolerances 1e-9
+relative to the largest value).
+
+Raw points are scaled to SECTION_WEIGHT.
+"""
+import numpy as np
+
+from autograder.graders.graded import graded_on_shared
+from autograder.trusted.expect import expect_gradients, expect_near, wrong
+from autograder.trusted.submission import call, saved
+from autograder.trusted.torch_steps import gradient_steps, leaf, tensor, tensors
+
+from .detection_common import expect_indices, random_boxes
+
+SECTION_WEIGHT = 10
+WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
+TWO_STAGE = "cs231n_core.two_stage:"
+TOL = 1e-9                   # float64 against float64: rounding only
+IMAGE = (24, 32)             # H, W of the images the anchors tile (a 6x8 map at stride 4)
+
+
+def reference():
+    """torch and the instructor's two_stage module, on first use."""
+    import torch
+
+    from cs231n_core import detection, two_stage
+    torch.set_num_threads(1)  # small tensors: threads only cost time, as in the worker
+    return torch, detection, two_stage
+
+
+def anchors():
+    torch, detection, _ = reference()
+    return detection.generate_anchors((6, 8), 4, (8.0, 14.0), (1.0, 2.0), dtype=torch.float64).numpy()
+
+
+def scene_boxes(rng, counts, classes=5):
+    """Boxes and labels of images holding counts[i] objects each."""
+    boxes = [random_boxes(rng, n, low=0.0, high=22.0, min_side=5.0, max_side=14.0) for n in counts]
+    return boxes, [rng.integers(0, classes, size=n) for n in counts]
+
+
+def generator_steps(name, seed):
+    return [call("torch:Generator", save=name), call(name + ".manual_seed", seed)]
+
+
+def reference_generator(seed):
+    torch, _, _ = reference()
+    return torch.Generator().manual_seed(seed)
+
+
+def as_tensors(arrays):
+    torch, _, _ = reference()
+    return [torch.from_numpy(np.asarray(a)) for a in arrays]
+
+
+def expect_list(value, expected, what, compare):
+    """A list (tuple) over the images, each entry compared by `compare(got, want, what)`."""
+    if not isinstance(value, tuple) or len(value) != len(expected):
+        raise wrong(value, "%s: expected a list of %d entries, one per image" % (what, len(expected)), what)
+    for i, (got, want) in enumerate(zip(value, expected)):
+        compare(got, want, "%s, image %d" % (what, i))
+
+
+def near(got, want, what):
+    expect_near(got, want, TOL, what)
+
+
+# --- rpn_targets -------------------------------------------------------------------------
+
+RPN_TARGET_CASES = {"all": {"batch_size_per_image": 512},
+                    "sampled": {"batch_size_per_image": 24, "positive_fraction": 0.25, "pos_threshold": 0.6,
+                                "neg_threshold": 0.35}}
+
+
+def rpn_targets_problem(rng):
+    boxes, _ = scene_boxes(rng, [3, 0, 2])
+    box_steps, box_list = tensors("gt", boxes)
+    steps, seeds = [tensor("anchors", anchors())] + box_steps, {}
+    for name, kwargs in RPN_TARGET_CASES.items():
+        seeds[name] = int(rng.integers(2**31))
+        steps += generator_steps(name + "_generator", seeds[name])
+        steps.append(call(TWO_STAGE + "rpn_targets", saved("anchors"), box_list, generator=saved(name + "_generator"),
+                          save=name, **kwargs))
+    return steps, list(RPN_TARGET_CASES), {"boxes": boxes, "seeds": seeds}
+
+
+def check_rpn_targets(shared, name):
+    result, context = shared.get("rpn_targets", rpn_targets_problem)
+    torch, _, two_stage = reference()
+    expected = two_stage.rpn_targets(torch.from_numpy(anchors()), as_tensors(context["boxes"]),
+                                     generator=reference_generator(context["seeds"][name]), **RPN_TARGET_CASES[name])
+    what = "rpn_targets(%s) of 192 anchors and 3 images (one without boxes)" % ", ".join(
+        "%s=%s" % kv for kv in RPN_TARGET_CASES[name].items())
+    answer = result[name]
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise wrong(answer, "%s: expected a pair (labels, box_targets)" % what, what)
+    expect_indices(answer[0], expected[0].numpy(), what + ": the labels (1, 0, -1)")
+    expect_near(answer[1], expected[1].numpy(), TOL, what + ": the box targets")
+
+
+test_rpn_targets_all_sampled = graded_on_shared(
+    "rpn_targets", 1, "every anchor sampled: labels from match_anchors and the positives' deltas match the reference",
+    check_rpn_targets, "all")
+test_rpn_targets_balanced_sample = graded_on_shared(
+    "rpn_targets", 1, "a balanced sample of 24 anchors per image (sample_balanced with a seeded generator, custom "
+    "thresholds) matches the reference draw for draw", check_rpn_targets, "sampled")
+
+
+# --- rpn_loss ----------------------------------------------------------------------------
+
+def loss_pair_steps(tag, function, inputs, weight_of_second, wrt):
+    """Steps calling `function` on the saved inputs, saving its pair of losses as `tag`,
+    and the gradients of first + weight * second with respect to `wrt` as tag_grads."""
+    return [call(TWO_STAGE + function, *[saved(i) for i in inputs], save=tag),
+            call(tag + ".__getitem__", 0, save=tag + "_first"), call(tag + ".__getitem__", 1, save=tag + "_second"),
+            call("torch:add", saved(tag + "_first"), saved(tag + "_second"), alpha=weight_of_second,
+                 save=tag + "_sum")] + gradient_steps(tag + "_sum", wrt, save=tag + "_grads")
+
+
+def rpn_loss_case(rng, nothing_sampled=False):
+    shape = (3, 40)
+    labels = rng.choice([-1, 0, 1], size=shape, p=[0.5, 0.35, 0.15])
+    labels[1][labels[1] == 1] = 0                                    # an image without positives
+    if nothing_sampled:
+        labels[:] = -1
+    return {"objectness": rng.normal(scale=2.0, size=shape), "deltas": rng.normal(size=shape + (4,)),
+            "labels": labels, "targets": rng.normal(scale=0.3, size=shape + (4,))}
+
+
+def rpn_loss_problem(rng):
+    cases, steps = {"random": rpn_loss_case(rng), "nothing": rpn_loss_case(rng, nothing_sampled=True)}, []
+    for tag, case in cases.items():
+        steps += (leaf(tag + "_objectness", case["objectness"]) + leaf(tag + "_deltas", case["deltas"])
+                  + [tensor(tag + "_labels", case["labels"]), tensor(tag + "_targets", case["targets"])]
+                  + loss_pair_steps(tag, "rpn_loss", [tag + s for s in ("_objectness", "_deltas", "_labels",
+                                                                         "_targets")], 2.5,
+                                    [tag + "_objectness", tag + "_deltas"]))
+    return steps, [r for tag in cases for r in (tag, tag + "_grads")], cases
+
+
+def reference_pair(function, arrays, weight_of_second):
+    """The pair of losses of the reference and the gradients of first + weight * second
+    with respect to its first two inputs."""
+    torch, _, two_stage = reference()
+    leaves = [torch.tensor(a, requires_grad=True) for a in arrays[:2]]
+    first, second = getattr(two_stage, function)(*leaves, *as_tensors(arrays[2:]))
+    grads = torch.autograd.grad(first + weight_of_second * second, leaves, allow_unused=True)
+    return (float(first), float(second)), [np.zeros(a.shape) if g is None else g.numpy()
+                                           for g, a in zip(grads, arrays[:2])]
+
+
+def expect_pair(answer, expected, names, what):
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise wrong(answer, "%s: expected a pair (%s)" % (what, ", ".join(names)), what)
+    for value, want, name in zip(answer, expected, names):
+        value = np.asarray(value, dtype=np.float64)
+        if value.size != 1:
+            raise wrong(value, "%s: %s must be a scalar tensor, got shape %s" % (what, name, value.shape), what)
+        expect_near(value.reshape(()), np.float64(want), TOL, "%s: %s" % (what, name))
+
+
+def check_rpn_loss(shared, tag, what):
+    result, cases = shared.get("rpn_loss", rpn_loss_problem)
+    case = cases[tag]
+    expected, grads = reference_pair("rpn_loss", [case[k] for k in ("objectness", "deltas", "labels", "targets")],
+                                     2.5)
+    expect_pair(result[tag], expected, ("objectness_loss", "box_loss"), what)
+    got = result[tag + "_grads"]
+    if tag == "nothing" and isinstance(got, tuple):                  # no graph at all is fine when nothing counts
+        got = tuple(np.zeros_like(g) if a is None else a for a, g in zip(got, grads))
+    expect_gradients(got, grads, ["objectness", "deltas"], what, TOL)
+
+
+test_rpn_loss_values_and_gradients = graded_on_shared(
+    "rpn_loss", 1.5, "random logits, deltas and labels (1, 0, -1) of 3 images: both losses and their gradients match "
+    "the reference", check_rpn_loss, "random", "rpn_loss of 3 images of 40 anchors")
+test_rpn_loss_nothing_sampled = graded_on_shared(
+    "rpn_loss", 0.5, "no anchor sampled: both losses are 0 (not NaN)", check_rpn_loss, "nothing",
+    "rpn_loss with every label -1")
+
+
+# --- rpn_proposals -----------------------------------------------------------------------
+
+PROPOSAL_CASES = {"default": {"pre_nms_top_n": 60, "post_nms_top_n": 20, "nms_threshold": 0.7, "min_size": 2.0},
+                  "tight": {"pre_nms_top_n": 30, "post_nms_top_n": 5, "nms_threshold": 0.4, "min_size": 4.0}}
+
+
+def rpn_proposals_problem(rng):
+    count = anchors().shape[0]
+    objectness = rng.normal(scale=2.0, size=(2, count))
+    deltas = rng.normal(scale=0.3, size=(2, count, 4))
+    deltas[:, :5, 2:] = 6.0                                          # boxes that would grow past DELTA_CLIP
+    steps = [tensor("anchors", anchors()), tensor("objectness", objectness), tensor("deltas", deltas)]
+    for name, kwargs in PROPOSAL_CASES.items():
+        steps.append(call(TWO_STAGE + "rpn_proposals", saved("objectness"), saved("deltas"), saved("anchors"),
+                          list(IMAGE), save=name, **kwargs))
+    return steps, list(PROPOSAL_CASES), {"objectness": objectness, "deltas": deltas}
+
+
+def check_rpn_proposals(shared, name):
+    result, context = shared.get("rpn_proposals", rpn_proposals_problem)
+    torch, _, two_stage = reference()
+    boxes, scores = two_stage.rpn_proposals(torch.from_numpy(context["objectness"]),
+                                            torch.from_numpy(context["deltas"]), torch.from_numpy(anchors()),
+                                            IMAGE, **PROPOSAL_CASES[name])
+    what = "rpn_proposals(%s) of 2 images of 192 anchors" % ", ".join(
+        "%s=%s" % kv for kv in PROPOSAL_CASES[name].items())
+    answer = result[name]
+    if not isinstance(answer, tuple) or len(answer) != 2:
+        raise wrong(answer, "%s: expected a pair (boxes, scores)" % what, what)
+    expect_list(answer[0], [b.numpy() for b in boxes], what + ": the proposals", near)
+    expect_list(answer[1], [s.numpy() for s in scores], what + ": their scores", near)
+
+
+test_rpn_proposals_default = graded_on_shared(
+    "rpn_proposals", 1, "the top 60 anchors, decoded, clipped, small boxes dropped, NMS at 0.7, the first 20: boxes "
+    "and scores match the reference", check_rpn_proposals, "default")
+test_rpn_proposals_tight = graded_on_shared(
+    "rpn_proposals", 1, "other pre_nms_top_n, post_nms_top_n, nms_threshold and min_size are honoured",
+    check_rpn_proposals, "tight")
+
+
+# --- roi_targets -------------------------------------------------------------------------
+
+ROI_TARGET_CASES = {"default": {"batch_size_per_image": 64, "positive_fraction": 0.25, "fg_threshold": 0.5},
+                    "small": {"batch_size_per_image": 8, "positive_fraction": 0.5, "fg_threshold": 0.6}}
+
+
+def roi_targets_problem(rng):
+    boxes, labels = scene_boxes(rng, [3, 2, 0])
+    proposals = []
+    for image_boxes in boxes:                                        # near the objects, and anywhere
+        near_boxes = np.repeat(image_boxes, 4, axis=0) + rng.normal(scale=1.5, size=(4 * len(image_boxes), 4))
+        proposals.append(np.concatenate([near_boxes, random_boxes(rng, 10, 0.0, 22.0, 3.0, 14.0)]))
+    proposal_steps, proposal_list = tensors("proposals", proposals)
+    box_steps, box_list = tensors("gt", boxes)
+    label_steps, label_list = tensors("classes", labels)
+    steps, seeds = proposal_steps + box_steps + label_steps, {}
+    for name, kwargs in ROI_TARGET_CASES.items():
+        seeds[name] = int(rng.integers(2**31))
+        steps += generator_steps(name + "_generator", seeds[name])
+        steps.append(call(TWO_STAGE + "roi_targets", proposal_list, box_list, label_list,
+                          generator=saved(name + "_generator"), save=name, **kwargs))
+    return steps, list(ROI_TARGET_CASES), {"proposals": proposals, "boxes": boxes, "labels": labels, "seeds": seeds}
+
+
+def check_roi_targets(shared, name):
+    result, context = shared.get("roi_targets", roi_targets_problem)
+    _, _, two_stage = reference()
+    expected = two_stage.roi_targets(as_tensors(context["proposals"]), as_tensors(context["boxes"]),
+                                     as_tensors(context["labels"]), generator=reference_generator(context["seeds"][name]),
+                                     **ROI_TARGET_CASES[name])
+    what = "roi_targets(%s) of 3 images (one without boxes)" % ", ".join(
+        "%s=%s" % kv for kv in ROI_TARGET_CASES[name].items())
+    answer = result[name]
+    if not isinstance(answer, dict) or sorted(answer) != sorted(expected):
+        raise wrong(answer if not isinstance(answer, dict) else sorted(answer),
+                    "%s: expected a dict with the keys %s" % (what, sorted(expected)), what)
+    expect_list(answer["matched"], [m.numpy() for m in expected["matched"]], what + ": the matched boxes",
+                expect_indices)
+    expect_list(answer["labels"], [c.numpy() for c in expected["labels"]], what + ": the labels", expect_indices)
+    expect_list(answer["boxes"], [b.numpy() for b in expected["boxes"]], what + ": the sampled regions", near)
+    expect_list(answer["box_targets"], [b.numpy() for b in expected["box_targets"]], what + ": the box targets", near)
+
+
+test_roi_targets_default = graded_on_shared(
+    "roi_targets", 1, "the true boxes join the proposals; matches, labels, regions and weighted box targets of a "
+    "seeded sample of 64 match the reference", check_roi_targets, "default")
+test_roi_targets_small = graded_on_shared(
+    "roi_targets", 1, "batch_size_per_image, positive_fraction and fg_threshold are honoured", check_roi_targets,
+    "small")
+
+
+# --- box_head_loss -----------------------------------------------------------------------
+
+def box_head_case(rng, positives=True):
+    regions, classes = 12, 4
+    labels = rng.integers(0, classes + 1, size=regions)
+    labels[:3] = 0
+    if not positives:
+        labels[:] = 0
+    return {"logits": rng.normal(size=(regions, classes + 1)), "deltas": rng.normal(size=(regions, classes + 1, 4)),
+            "labels": labels, "targets": rng.normal(scale=0.5, size=(regions, 4))}
+
+
+def box_head_problem(rng):
+    cases, steps = {"random": box_head_case(rng), "background": box_head_case(rng, positives=False)}, []
+    for tag, case in cases.items():
+        steps += (leaf(tag + "_logits", case["logits"]) + leaf(tag + "_deltas", case["deltas"])
+                  + [tensor(tag + "_labels", case["labels"]), tensor(tag + "_targets", case["targets"])]
+                  + loss_pair_steps(tag, "box_head_loss", [tag + s for s in ("_logits", "_deltas", "_labels",
+                                                                              "_targets")], 3.0,
+                                    [tag + "_logits", tag + "_deltas"]))
+    return steps, [r for tag in cases for r in (tag, tag + "_grads")], cases
+
+
+def check_box_head_loss(shared, tag, what):
+    result, cases = shared.get("box_head_loss", box_head_problem)
+    case = cases[tag]
+    expected, grads = reference_pair("box_head_loss", [case[k] for k in ("logits", "deltas", "labels", "targets")],
+                                     3.0)
+    expect_pair(result[tag], expected, ("classifier_loss", "box_loss"), what)
+    got = result[tag + "_grads"]
+    if tag == "background" and isinstance(got, tuple) and len(got) == 2 and got[1] is None:
+        got = (got[0], np.zeros_like(case["deltas"]))                # no positive: no box loss graph is fine
+    expect_gradients(got, grads, ["class_logits", "box_deltas"], what, TOL)
+
+
+test_box_head_loss_values_and_gradients = graded_on_shared(
+    "box_head_loss", 1.5, "12 regions of 4 classes and background: both losses and their gradients match the "
+    "reference (only the true class's deltas of the positives learn)", check_box_head_loss, "random",
+    "box_head_loss of 12 regions")
+test_box_head_loss_background_only = graded_on_shared(
+    "box_head_loss", 0.5, "background regions only: the box loss is 0", check_box_head_loss, "background",
+    "box_head_loss of 12 background regions")
+
+
+# --- mask_loss ---------------------------------------------------------------------------
+
+def mask_problem(rng):
+    regions, classes, size = 5, 3, 6
+    case = {"logits": rng.normal(scale=2.0, size=(regions, classes, size, size)),
+            "labels": rng.integers(0, classes, size=regions),
+            "targets": (rng.random((regions, size, size)) < 0.4).astype(np.float64)}
+    steps = (leaf("logits", case["logits"]) + [tensor("labels", case["labels"]), tensor("targets", case["targets"]),
+                                               call(TWO_STAGE + "mask_loss", saved("logits"), saved("labels"),
+                                                    saved("targets"), save="loss")]
+             + gradient_steps("loss", ["logits"], save="grads"))
+    return steps, ["loss", "grads"], case
+
+
+def check_mask_loss(shared):
+    result, case = shared.get("mask_loss", mask_problem)
+    torch, _, two_stage = reference()
+    logits = torch.tensor(case["logits"], requires_grad=True)
+    loss = two_stage.mask_loss(logits, *as_tensors([case["labels"], case["targets"]]))
+    grads = torch.autograd.grad(loss, [logits])
+    what = "mask_loss of 5 regions, 3 classes, 6x6 masks"
+    value = np.asarray(result["loss"], dtype=np.float64)
+    if value.size != 1:
+        raise wrong(value, "%s: the loss must be a scalar tensor, got shape %s" % (what, value.shape), what)
+    expect_near(value.reshape(()), np.float64(float(loss)), TOL, what + ": the loss")
+    expect_gradients(result["grads"], [grads[0].numpy()], ["mask_logits"], what, TOL)
+
+
+test_mask_loss = graded_on_shared(
+    "mask_loss", 2, "per-pixel binary cross-entropy of each region's mask of its own class: the loss and its "
+    "gradient match the reference (the other classes' masks get no gradient)", check_mask_loss)
+
+
+# --- paste_masks -------------------------------------------------------------------------
+
+PASTE_IMAGE = (20, 26)
+
+
+def paste_problem(rng):
+    masks = rng.random((5, 7, 7))
+    boxes = random_boxes(rng, 5, low=-4.0, high=22.0, min_side=2.0, max_side=16.0)
+    steps = [tensor("masks", masks), tensor("boxes", boxes),
+             call(TWO_STAGE + "paste_masks", saved("masks"), saved("boxes"), list(PASTE_IMAGE), save="pasted")]
+    return steps, ["pasted"], {"masks": masks, "boxes": boxes}
+
+
+def check_paste_masks(shared):
+    result, context = shared.get("paste_masks", paste_problem)
+    torch, _, two_stage = reference()
+    expected = two_stage.paste_masks(*as_tensors([context["masks"], context["boxes"]]), PASTE_IMAGE).numpy()
+    expect_near(result["pasted"], expected, TOL, "paste_masks of 5 random 7x7 masks into fractional boxes (some "
+                "over the border) of a 20x26 image")
+
+
+test_paste_masks = graded_on_shared(
+    "paste_masks", 2, "each pixel inside its box reads the mask bilinearly at its centre, 0 outside: matches the "
+    "reference", check_paste_masks)

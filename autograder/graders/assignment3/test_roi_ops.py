@@ -31,11 +31,12 @@ FEATURES = (2, 3, 7, 9)      # N, C, H, W
 # --- the problems ----------------------------------------------------------------------
 
 def random_rois(rng, image_h, image_w, count=14):
-    """(K, 5) rows (batch, x1, y1, x2, y2) in image pixels: fractional corners, some over
-    the border, one outside it altogether, one of zero size."""
+    """(K, 5) rows (batch, x1, y1, x2, y2) in image pixels: fractional corners, some on
+    whole pixels, some over the border, one outside it altogether, one of zero size."""
     corners = rng.uniform([-0.2 * image_w, -0.2 * image_h], [0.9 * image_w, 0.9 * image_h], size=(count, 2))
     sides = rng.uniform(0.5, 0.7 * max(image_h, image_w), size=(count, 2))
     boxes = np.concatenate([corners, corners + sides], axis=1)
+    boxes[2:8] = np.round(boxes[2:8])         # whole pixels: at scale 1/2, half cells that RoI Pool must round
     boxes[0, 2:] = boxes[0, :2]                                          # zero size
     boxes[1] = [image_w + 3.0, 1.0, image_w + 9.5, 6.5]                  # beyond the right edge
     batch = rng.integers(0, FEATURES[0], size=(count, 1)).astype(np.float64)

@@ -76,7 +76,7 @@ def near(got, want, what):
 # --- rpn_targets -------------------------------------------------------------------------
 
 RPN_TARGET_CASES = {"all": {"batch_size_per_image": 512},
-                    "sampled": {"batch_size_per_image": 24, "positive_fraction": 0.25, "pos_threshold": 0.6,
+                    "sampled": {"batch_size_per_image": 8, "positive_fraction": 0.25, "pos_threshold": 0.5,
                                 "neg_threshold": 0.35}}
 
 
@@ -110,7 +110,7 @@ test_rpn_targets_all_sampled = graded_on_shared(
     "rpn_targets", 1, "every anchor sampled: labels from match_anchors and the positives' deltas match the reference",
     check_rpn_targets, "all")
 test_rpn_targets_balanced_sample = graded_on_shared(
-    "rpn_targets", 1, "a balanced sample of 24 anchors per image (sample_balanced with a seeded generator, custom "
+    "rpn_targets", 1, "a balanced sample of 8 anchors per image (sample_balanced with a seeded generator, custom "
     "thresholds) matches the reference draw for draw", check_rpn_targets, "sampled")
 
 

@@ -1,12 +1,13 @@
 """RoI Pool and RoI Align against a brute force written out point by point from the
 semantics of torchvision's CPU kernels (roi_pool_kernel.cpp, roi_align_kernel.cpp):
 forward values, gradients, autograd's gradcheck, and the list-of-boxes form."""
-import math
 
 import numpy as np
 import pytest
 import torch
 
+from autograder.graders.assignment3.test_roi_ops import (align_gradient, align_reference, align_weights,
+                                                         pool_gradient, pool_reference)
 from cs231n_core.roi_ops import boxes_to_rois, roi_align, roi_pool
 
 # float64 throughout: the brute force and the vectorized code sum the same products in
@@ -15,102 +16,20 @@ TOL = 1e-6
 
 
 # --------------------------------------------------------------------------------------
-# The brute force: every bin's contributions (input cell, weight), one point at a time
+# The brute force: the hidden graders' references, written out bin by bin and point by
+# point (one copy of them in the project)
 # --------------------------------------------------------------------------------------
-
-def bilinear_point(y, x, height, width):
-    """The (row, column, weight) of the four cells that the point (x, y) reads, as the
-    kernel's bilinear_interpolate: nothing beyond one cell outside, clamped closer."""
-    if y < -1.0 or y > height or x < -1.0 or x > width:
-        return []
-    y, x = max(y, 0.0), max(x, 0.0)
-    y_low, x_low = int(y), int(x)
-    if y_low >= height - 1:
-        y_low = y_high = height - 1
-        y = float(y_low)
-    else:
-        y_high = y_low + 1
-    if x_low >= width - 1:
-        x_low = x_high = width - 1
-        x = float(x_low)
-    else:
-        x_high = x_low + 1
-    ly, lx = y - y_low, x - x_low
-    hy, hx = 1.0 - ly, 1.0 - lx
-    return [(y_low, x_low, hy * hx), (y_low, x_high, hy * lx), (y_high, x_low, ly * hx), (y_high, x_high, ly * lx)]
-
-
-def brute_align_bins(roi, out_h, out_w, height, width, spatial_scale, sampling_ratio, aligned):
-    """{(ph, pw): [(row, column, weight), ...]} for one roi (batch, x1, y1, x2, y2)."""
-    offset = 0.5 if aligned else 0.0
-    start_w, start_h = roi[1] * spatial_scale - offset, roi[2] * spatial_scale - offset
-    end_w, end_h = roi[3] * spatial_scale - offset, roi[4] * spatial_scale - offset
-    roi_w, roi_h = end_w - start_w, end_h - start_h
-    if not aligned:
-        roi_w, roi_h = max(roi_w, 1.0), max(roi_h, 1.0)
-    bin_h, bin_w = roi_h / out_h, roi_w / out_w
-    grid_h = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_h / out_h)
-    grid_w = sampling_ratio if sampling_ratio > 0 else math.ceil(roi_w / out_w)
-    count = max(grid_h * grid_w, 1)
-    bins = {}
-    for ph in range(out_h):
-        for pw in range(out_w):
-            terms = []
-            for iy in range(grid_h):
-                y = start_h + ph * bin_h + (iy + 0.5) * bin_h / grid_h
-                for ix in range(grid_w):
-                    x = start_w + pw * bin_w + (ix + 0.5) * bin_w / grid_w
-                    terms += [(r, c, w / count) for r, c, w in bilinear_point(y, x, height, width)]
-            bins[ph, pw] = terms
-    return bins
-
 
 def brute_roi_align(x, rois, out_h, out_w, spatial_scale, sampling_ratio, aligned, grad_out):
     """Forward output (K, C, PH, PW) and the input's gradient for grad_out, by loops."""
-    n, channels, height, width = x.shape
-    out = np.zeros((len(rois), channels, out_h, out_w))
-    grad = np.zeros_like(x)
-    for k, roi in enumerate(rois):
-        b = int(roi[0])
-        for (ph, pw), terms in brute_align_bins(roi, out_h, out_w, height, width, spatial_scale,
-                                                sampling_ratio, aligned).items():
-            for c in range(channels):
-                for r, col, w in terms:
-                    out[k, c, ph, pw] += w * x[b, c, r, col]
-                    grad[b, c, r, col] += w * grad_out[k, c, ph, pw]
-    return out, grad
-
-
-def round_half_away(v):
-    return int(math.copysign(math.floor(abs(v) + 0.5), v))
+    out, weights = align_reference(x, rois, (out_h, out_w), spatial_scale, sampling_ratio, aligned)
+    return out, align_gradient(x, rois, weights, grad_out)
 
 
 def brute_roi_pool(x, rois, out_h, out_w, spatial_scale, grad_out):
     """Forward output and the input's gradient (to each bin's first maximum), by loops."""
-    n, channels, height, width = x.shape
-    out = np.zeros((len(rois), channels, out_h, out_w))
-    grad = np.zeros_like(x)
-    for k, roi in enumerate(rois):
-        b = int(roi[0])
-        x1, y1, x2, y2 = (round_half_away(v * spatial_scale) for v in roi[1:])
-        roi_w, roi_h = max(x2 - x1 + 1, 1), max(y2 - y1 + 1, 1)
-        bin_h, bin_w = roi_h / out_h, roi_w / out_w
-        for ph in range(out_h):
-            h0 = min(max(math.floor(ph * bin_h) + y1, 0), height)
-            h1 = min(max(math.ceil((ph + 1) * bin_h) + y1, 0), height)
-            for pw in range(out_w):
-                w0 = min(max(math.floor(pw * bin_w) + x1, 0), width)
-                w1 = min(max(math.ceil((pw + 1) * bin_w) + x1, 0), width)
-                for c in range(channels):
-                    best, where = (0.0, None) if h1 <= h0 or w1 <= w0 else (-np.inf, None)
-                    for r in range(h0, h1):
-                        for col in range(w0, w1):
-                            if x[b, c, r, col] > best:
-                                best, where = x[b, c, r, col], (r, col)
-                    out[k, c, ph, pw] = best
-                    if where is not None:
-                        grad[b, c, where[0], where[1]] += grad_out[k, c, ph, pw]
-    return out, grad
+    out, where = pool_reference(x, rois, (out_h, out_w), spatial_scale)
+    return out, pool_gradient(x, where, grad_out)
 
 
 # --------------------------------------------------------------------------------------
@@ -163,9 +82,8 @@ def test_roi_align_equals_the_brute_force_forward_and_backward(output_size, scal
     assert np.abs(out.detach().numpy() - expected).max() < TOL
     assert np.abs(x.grad.numpy() - expected_grad).max() < TOL
     # the boxes that reach no point of the map pool to exactly 0
-    outside = [k for k, roi in enumerate(rois.tolist())
-               if all(not terms for terms in brute_align_bins(roi, *output_size, 7, 9, scale, sampling_ratio,
-                                                             aligned).values())]
+    reaches = align_weights(rois.numpy(), output_size, scale, sampling_ratio, aligned, 7, 9).any(axis=(1, 2, 3, 4))
+    outside = [k for k in range(rois.shape[0]) if not reaches[k]]
     assert outside and torch.all(out[outside] == 0)
 
 

@@ -114,14 +114,16 @@ def roi_pool(input, boxes, output_size, spatial_scale=1.0):
     - output: tensor of shape (K, C, PH, PW) (K = the number of boxes), input's dtype
       and device.
     """
-    (out_h, out_w), rois = _pair(output_size), _regions(input, boxes)
-    num_rois, channels, (height, width) = rois.shape[0], input.shape[1], input.shape[-2:]
-    if num_rois == 0:
-        return input.new_zeros(0, channels, out_h, out_w)
-    output = None
+    rois = _regions(input, boxes)
+    output = input.new_zeros((0, input.shape[1]) + _pair(output_size))       # no region, no output
+    if rois.shape[0] == 0:
+        return output
     # TODO: round each region to cells, cut it into bins (rounded outwards, clipped to
     # the map) and keep each bin's maximum; an empty bin gives 0.
     # BEGIN SOLUTION
+    (out_h, out_w), num_rois = _pair(output_size), rois.shape[0]
+    channels, (height, width) = input.shape[1], input.shape[-2:]
+
     def pool_windows(start, length, bins, size, dtype):
         """The cells each bin of one axis covers, for every region.
 

@@ -71,13 +71,12 @@ plt.rcParams["figure.figsize"] = (10.0, 6.0)
 # %load_ext autoreload
 # %autoreload 2
 
+device = choose_device(prefer_gpu=True)
+print("Using cs231n_core from %s on %s" % (os.path.dirname(cs231n_core.__file__), device))
 # CS231N_SMOKE=1 runs the whole notebook quickly on small data (used by the tests).
 SMOKE = os.environ.get("CS231N_SMOKE") == "1"
-print("Using cs231n_core from", os.path.dirname(cs231n_core.__file__))
 if SMOKE:
     print("SMOKE mode: small data, quick run")
-device = choose_device(prefer_gpu=True)
-print("using device:", device)
 
 
 def draw_boxes(ax, boxes, labels=None, scores=None, color="lime", width=1.5):

@@ -135,15 +135,21 @@ def rpn_loss_case(rng, nothing_sampled=False):
             "labels": labels, "targets": rng.normal(scale=0.3, size=shape + (4,))}
 
 
-def rpn_loss_problem(rng):
-    cases, steps = {"random": rpn_loss_case(rng), "nothing": rpn_loss_case(rng, nothing_sampled=True)}, []
+def loss_pair_problem(cases, function, names, weight_of_second):
+    """The steps of a pair of losses on each case ({tag: {name: array}}, `names` the
+    function's four inputs in order: two leaves, then two plain tensors)."""
+    steps = []
     for tag, case in cases.items():
-        steps += (leaf(tag + "_objectness", case["objectness"]) + leaf(tag + "_deltas", case["deltas"])
-                  + [tensor(tag + "_labels", case["labels"]), tensor(tag + "_targets", case["targets"])]
-                  + loss_pair_steps(tag, "rpn_loss", [tag + s for s in ("_objectness", "_deltas", "_labels",
-                                                                         "_targets")], 2.5,
-                                    [tag + "_objectness", tag + "_deltas"]))
+        inputs = [tag + "_" + name for name in names]
+        steps += (leaf(inputs[0], case[names[0]]) + leaf(inputs[1], case[names[1]])
+                  + [tensor(inputs[2], case[names[2]]), tensor(inputs[3], case[names[3]])]
+                  + loss_pair_steps(tag, function, inputs, weight_of_second, inputs[:2]))
     return steps, [r for tag in cases for r in (tag, tag + "_grads")], cases
+
+
+def rpn_loss_problem(rng):
+    cases = {"random": rpn_loss_case(rng), "nothing": rpn_loss_case(rng, nothing_sampled=True)}
+    return loss_pair_problem(cases, "rpn_loss", ("objectness", "deltas", "labels", "targets"), 2.5)
 
 
 def reference_pair(function, arrays, weight_of_second):
@@ -167,23 +173,29 @@ def expect_pair(answer, expected, names, what):
         expect_near(value.reshape(()), np.float64(want), TOL, "%s: %s" % (what, name))
 
 
-def check_rpn_loss(shared, tag, what):
-    result, cases = shared.get("rpn_loss", rpn_loss_problem)
-    case = cases[tag]
-    expected, grads = reference_pair("rpn_loss", [case[k] for k in ("objectness", "deltas", "labels", "targets")],
-                                     2.5)
-    expect_pair(result[tag], expected, ("objectness_loss", "box_loss"), what)
+def check_loss_pair(shared, spec, tag, what):
+    """The pair of losses of case `tag` and the gradients of first + weight * second;
+    `spec`: (target, its problem, its inputs' names, weight, the losses' names, the
+    differentiated inputs' names)."""
+    target, problem, names, weight, losses, inputs = spec
+    result, cases = shared.get(target, problem)
+    expected, grads = reference_pair(target, [cases[tag][k] for k in names], weight)
+    expect_pair(result[tag], expected, losses, what)
     got = result[tag + "_grads"]
-    if tag == "nothing" and isinstance(got, tuple):                  # no graph at all is fine when nothing counts
-        got = tuple(np.zeros_like(g) if a is None else a for a, g in zip(got, grads))
-    expect_gradients(got, grads, ["objectness", "deltas"], what, TOL)
+    if isinstance(got, tuple):        # an input that no loss reaches (nothing sampled) may get no graph at all
+        got = tuple(np.zeros_like(g) if a is None and not np.any(g) else a for a, g in zip(got, grads))
+    expect_gradients(got, grads, list(inputs), what, TOL)
+
+
+RPN_LOSS = ("rpn_loss", rpn_loss_problem, ("objectness", "deltas", "labels", "targets"), 2.5,
+            ("objectness_loss", "box_loss"), ("objectness", "deltas"))
 
 
 test_rpn_loss_values_and_gradients = graded_on_shared(
     "rpn_loss", 1.5, "random logits, deltas and labels (1, 0, -1) of 3 images: both losses and their gradients match "
-    "the reference", check_rpn_loss, "random", "rpn_loss of 3 images of 40 anchors")
+    "the reference", check_loss_pair, RPN_LOSS, "random", "rpn_loss of 3 images of 40 anchors")
 test_rpn_loss_nothing_sampled = graded_on_shared(
-    "rpn_loss", 0.5, "no anchor sampled: both losses are 0 (not NaN)", check_rpn_loss, "nothing",
+    "rpn_loss", 0.5, "no anchor sampled: both losses are 0 (not NaN)", check_loss_pair, RPN_LOSS, "nothing",
     "rpn_loss with every label -1")
 
 
@@ -292,34 +304,21 @@ def box_head_case(rng, positives=True):
 
 
 def box_head_problem(rng):
-    cases, steps = {"random": box_head_case(rng), "background": box_head_case(rng, positives=False)}, []
-    for tag, case in cases.items():
-        steps += (leaf(tag + "_logits", case["logits"]) + leaf(tag + "_deltas", case["deltas"])
-                  + [tensor(tag + "_labels", case["labels"]), tensor(tag + "_targets", case["targets"])]
-                  + loss_pair_steps(tag, "box_head_loss", [tag + s for s in ("_logits", "_deltas", "_labels",
-                                                                              "_targets")], 3.0,
-                                    [tag + "_logits", tag + "_deltas"]))
-    return steps, [r for tag in cases for r in (tag, tag + "_grads")], cases
+    cases = {"random": box_head_case(rng), "background": box_head_case(rng, positives=False)}
+    return loss_pair_problem(cases, "box_head_loss", ("logits", "deltas", "labels", "targets"), 3.0)
 
 
-def check_box_head_loss(shared, tag, what):
-    result, cases = shared.get("box_head_loss", box_head_problem)
-    case = cases[tag]
-    expected, grads = reference_pair("box_head_loss", [case[k] for k in ("logits", "deltas", "labels", "targets")],
-                                     3.0)
-    expect_pair(result[tag], expected, ("classifier_loss", "box_loss"), what)
-    got = result[tag + "_grads"]
-    if tag == "background" and isinstance(got, tuple) and len(got) == 2 and got[1] is None:
-        got = (got[0], np.zeros_like(case["deltas"]))                # no positive: no box loss graph is fine
-    expect_gradients(got, grads, ["class_logits", "box_deltas"], what, TOL)
+BOX_HEAD_LOSS = ("box_head_loss", box_head_problem, ("logits", "deltas", "labels", "targets"), 3.0,
+                 ("classifier_loss", "box_loss"), ("class_logits", "box_deltas"))
 
 
 test_box_head_loss_values_and_gradients = graded_on_shared(
     "box_head_loss", 1.5, "12 regions of 4 classes and background: both losses and their gradients match the "
-    "reference (only the true class's deltas of the positives learn)", check_box_head_loss, "random",
+    "reference (only the true class's deltas of the positives learn)", check_loss_pair, BOX_HEAD_LOSS, "random",
     "box_head_loss of 12 regions")
 test_box_head_loss_background_only = graded_on_shared(
-    "box_head_loss", 0.5, "background regions only: the box loss is 0", check_box_head_loss, "background",
+    "box_head_loss", 0.5, "background regions only: the box loss is 0", check_loss_pair, BOX_HEAD_LOSS,
+    "background",
     "box_head_loss of 12 background regions")
 
 

@@ -10,6 +10,12 @@ input's size. The four ways of upsampling of CS231n's lecture on segmentation:
   (the pooling's indices), zeros elsewhere;
 * ``"transposed"``: a learnable transposed convolution (kernel 4, stride 2, padding 1).
 
+``SkipFCN`` adds U-Net's skip connections (each decoder stage also reads the encoder's
+features of its resolution), with the same four upsamplings. ``PatchClassifier`` and
+``sliding_window_segment`` are the baseline the lecture starts from: classify each pixel
+from the patch around it, one patch at a time (benchmarks/bench_segmentation.py measures
+what an FCN saves by sharing the patches' overlapping work).
+
 ``mean_iou`` measures a segmentation: the intersection over union of each class's
 predicted and true pixels, averaged over the classes.
 
@@ -24,10 +30,17 @@ from tqdm.auto import tqdm
 
 from .training import fit_minibatches, shuffled_batches
 
-__all__ = ["UPSAMPLING_MODES", "Upsample2x", "SegmentationFCN", "mean_iou", "train_segmentation",
-           "predict_masks"]
+__all__ = ["UPSAMPLING_MODES", "Upsample2x", "SegmentationFCN", "SkipFCN", "PatchClassifier", "image_patches",
+           "sliding_window_segment", "mean_iou", "train_segmentation", "train_patch_classifier", "predict_masks"]
 
 UPSAMPLING_MODES = ("nearest", "bed_of_nails", "max_unpool", "transposed")
+
+
+def _known_upsampling(mode):
+    """mode itself when it is one of UPSAMPLING_MODES, else a ValueError naming them."""
+    if mode not in UPSAMPLING_MODES:
+        raise ValueError("unknown upsampling %r; choose one of %s" % (mode, ", ".join(UPSAMPLING_MODES)))
+    return mode
 
 
 class Upsample2x(nn.Module):
@@ -104,9 +117,7 @@ class SegmentationFCN(nn.Module):
 
     def __init__(self, num_classes=11, in_channels=1, width=16, upsampling="transposed"):
         super().__init__()
-        if upsampling not in UPSAMPLING_MODES:
-            raise ValueError("unknown upsampling %r; choose one of %s" % (upsampling, ", ".join(UPSAMPLING_MODES)))
-        self.num_classes, self.upsampling = int(num_classes), upsampling
+        self.num_classes, self.upsampling = int(num_classes), _known_upsampling(upsampling)
         # BEGIN SOLUTION
         self.enc1 = nn.Conv2d(in_channels, width, 3, padding=1)
         self.enc2 = nn.Conv2d(width, 2 * width, 3, padding=1)
@@ -130,6 +141,127 @@ class SegmentationFCN(nn.Module):
         scores = self.classifier(x)
         # END SOLUTION
         return scores
+
+
+class SkipFCN(nn.Module):
+    """A fully convolutional network with skip connections (U-Net's, in the spirit of
+    FCN-8s): one more pooling than SegmentationFCN, so that the bottleneck sees a whole
+    digit and its surroundings (what the digit is), and each decoder stage also reads
+    the encoder's features of its own resolution (where its strokes are, which pooling
+    threw away).
+
+    Layers (attributes; 3x3 convolutions with padding 1 and a bias, except the 1x1
+    classifier), for an input of (N, in_channels, H, W), H and W multiples of 8:
+
+        enc1: in_channels -> width, ReLU           = skip1 (width, H, W);        max pool 2x2
+        enc2: width -> 2 * width, ReLU             = skip2 (2 width, H/2, W/2);  max pool 2x2
+        enc3: 2 * width -> 4 * width, ReLU         = skip3 (4 width, H/4, W/4);  max pool 2x2
+        enc4, enc5: 4 * width -> 4 * width, ReLU   (4 width, H/8, W/8)
+        up3:  Upsample2x(upsampling, 4 * width), concatenated with skip3, then
+        dec3: 8 * width -> 2 * width, ReLU         (2 width, H/4, W/4)
+        up2:  Upsample2x(upsampling, 2 * width), concatenated with skip2, then
+        dec2: 4 * width -> width, ReLU             (width, H/2, W/2)
+        up1:  Upsample2x(upsampling, width), concatenated with skip1, then
+        dec1: 2 * width -> width, ReLU             (width, H, W)
+        classifier: 1x1 convolution width -> num_classes
+
+    Max unpooling uses the indices of the pooling of the same resolution.
+    forward(x) returns the scores of shape (N, num_classes, H, W).
+    """
+
+    def __init__(self, num_classes=11, in_channels=1, width=16, upsampling="transposed"):
+        super().__init__()
+        self.num_classes, self.upsampling = int(num_classes), _known_upsampling(upsampling)
+        encoder = [(in_channels, width), (width, 2 * width), (2 * width, 4 * width), (4 * width, 4 * width),
+                   (4 * width, 4 * width)]
+        decoder = [(8 * width, 2 * width), (4 * width, width), (2 * width, width)]
+        for k, (c_in, c_out) in enumerate(encoder, start=1):
+            setattr(self, "enc%d" % k, nn.Conv2d(c_in, c_out, kernel_size=3, padding=1))
+        for k, (c_in, c_out) in zip((3, 2, 1), decoder):
+            setattr(self, "up%d" % k, Upsample2x(upsampling, c_in // 2))
+            setattr(self, "dec%d" % k, nn.Conv2d(c_in, c_out, kernel_size=3, padding=1))
+        self.classifier = nn.Conv2d(width, self.num_classes, kernel_size=1)
+
+    def forward(self, x):
+        skips, indices = [], []
+        for encode in (self.enc1, self.enc2, self.enc3):
+            skips.append(F.relu(encode(x)))
+            x, where = F.max_pool2d(skips[-1], 2, return_indices=True)
+            indices.append(where)
+        x = F.relu(self.enc5(F.relu(self.enc4(x))))
+        for up, decode in ((self.up3, self.dec3), (self.up2, self.dec2), (self.up1, self.dec1)):
+            x = F.relu(decode(torch.cat([up(x, indices.pop()), skips.pop()], dim=1)))
+        return self.classifier(x)
+
+
+class PatchClassifier(nn.Module):
+    """The sliding-window baseline of semantic segmentation: a small CNN that names the
+    class of the centre pixel of a square patch; sliding_window_segment runs it on the
+    patch around every pixel of an image.
+
+    Layers (attributes), for patches (M, in_channels, P, P), P odd:
+
+        conv1: 3x3 convolution, padding 1, in_channels -> width, ReLU, max pool 2x2
+               -> (width, P // 2, P // 2)
+        conv2: 3x3 convolution, padding 1, width -> 2 * width, ReLU, max pool 2x2
+               -> (2 width, P // 4, P // 4)
+        classifier: Linear(2 * width * (P // 4)**2 -> num_classes)
+
+    forward(patches) returns the scores (M, num_classes) of the patches' centre pixels.
+    """
+
+    def __init__(self, num_classes=11, in_channels=1, width=16, patch_size=25):
+        super().__init__()
+        if patch_size % 2 != 1:
+            raise ValueError("the patch needs a centre pixel: patch_size must be odd, got %d" % patch_size)
+        self.patch_size, self.num_classes = int(patch_size), int(num_classes)
+        self.conv1 = nn.Conv2d(in_channels, width, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(width, 2 * width, kernel_size=3, padding=1)
+        self.classifier = nn.Linear(2 * width * (self.patch_size // 4) ** 2, self.num_classes)
+
+    def forward(self, patches):
+        features = F.max_pool2d(F.relu(self.conv1(patches)), 2)
+        features = F.max_pool2d(F.relu(self.conv2(features)), 2)
+        return self.classifier(features.flatten(1))
+
+
+def image_patches(images, size, pixels=None):
+    """The square patch around pixels of images, zeros beyond the borders.
+
+    Inputs:
+    - images: tensor (N, C, H, W); size: the patch's side P (odd).
+    - pixels: optional int64 tensor (M, 3) of (image, row, column); default every pixel,
+      image by image, row by row.
+
+    Returns:
+    - patches: tensor (M, C, P, P) (M = N * H * W by default), patch m centred on its pixel.
+    """
+    n, channels, height, width = images.shape
+    half = size // 2
+    padded = F.pad(images, (half, half, half, half))
+    if pixels is None:
+        grid = torch.meshgrid(torch.arange(n), torch.arange(height), torch.arange(width), indexing="ij")
+        pixels = torch.stack([g.reshape(-1) for g in grid], dim=1).to(images.device)
+    offsets = torch.arange(size, device=images.device)
+    rows = (pixels[:, 1:2] + offsets)[:, :, None]                                  # (M, P, 1)
+    cols = (pixels[:, 2:3] + offsets)[:, None, :]                                  # (M, 1, P)
+    patches = padded[pixels[:, 0, None, None], :, rows, cols]                      # (M, P, P, C)
+    return patches.permute(0, 3, 1, 2)
+
+
+@torch.no_grad()
+def sliding_window_segment(model, images, chunk=4096):
+    """Semantic segmentation by sliding a PatchClassifier over every pixel: the scores
+    (N, num_classes, H, W) of images (N, C, H, W), `chunk` patches at a time. Each pixel
+    costs a whole forward pass of the classifier: the work the patches share (their
+    overlap) is done again for each, which an FCN does once."""
+    n, _, height, width = images.shape
+    scores = []
+    for first in range(0, n * height * width, chunk):
+        index = torch.arange(first, min(first + chunk, n * height * width), device=images.device)
+        pixels = torch.stack([index // (height * width), index // width % height, index % width], dim=1)
+        scores.append(model(image_patches(images, model.patch_size, pixels)))
+    return torch.cat(scores).reshape(n, height, width, -1).permute(0, 3, 1, 2)
 
 
 def mean_iou(predictions, targets, num_classes, ignore_index=None):
@@ -182,7 +314,7 @@ def mean_iou(predictions, targets, num_classes, ignore_index=None):
 
 def train_segmentation(model, scenes, epochs=5, batch_size=32, learning_rate=1e-3, device=None,
                        seed=0, progress=True):
-    """Train `model` (a SegmentationFCN) with Adam and per-pixel cross-entropy on scenes
+    """Train `model` (a SegmentationFCN or a SkipFCN) with Adam and per-pixel cross-entropy on scenes
     with "images" (N, C, H, W) and "masks" (N, H, W). Returns {"loss": [per iteration]}."""
     device = torch.device("cpu") if device is None else torch.device(device)
     model.to(device)
@@ -194,6 +326,42 @@ def train_segmentation(model, scenes, epochs=5, batch_size=32, learning_rate=1e-
     return fit_minibatches(optimizer, epochs, lambda: shuffled_batches(images.shape[0], batch_size, generator),
                            lambda batch: {"loss": F.cross_entropy(model(images[batch]), masks[batch])},
                            progress=progress)
+
+
+def train_patch_classifier(model, scenes, epochs=5, pixels_per_scene=32, batch_size=256, learning_rate=1e-3,
+                           device=None, seed=0, progress=True):
+    """Train a PatchClassifier with Adam on patches of scenes ("images" (N, C, H, W),
+    "masks" (N, H, W)): each epoch draws pixels_per_scene pixels of each scene, half of
+    them on its digits (where there are), and learns their classes from their patches.
+    Returns {"loss": [per iteration]}."""
+    device = torch.device("cpu") if device is None else torch.device(device)
+    model.to(device)
+    images = torch.as_tensor(np.asarray(scenes["images"]), dtype=torch.float32, device=device)
+    masks = torch.as_tensor(np.asarray(scenes["masks"]), dtype=torch.long, device=device)
+    generator = torch.Generator().manual_seed(int(seed))
+    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
+    # a pixel's weight to be drawn: the digits' pixels as likely, together, as the background's
+    on_digit = (masks > 0).flatten(1).float()
+    weights = (on_digit / on_digit.sum(1, keepdim=True).clamp(min=1)
+               + (1 - on_digit) / (1 - on_digit).sum(1, keepdim=True)).cpu()
+    height, width = masks.shape[-2:]
+    pixels = None
+
+    def epoch_batches():
+        nonlocal pixels
+        drawn = torch.multinomial(weights, pixels_per_scene, replacement=True, generator=generator)
+        scene = torch.arange(len(weights))[:, None].expand_as(drawn)
+        pixels = torch.stack([scene.reshape(-1), drawn.reshape(-1) // width, drawn.reshape(-1) % width],
+                             dim=1).to(device)
+        return shuffled_batches(pixels.shape[0], batch_size, generator)
+
+    def batch_losses(batch):
+        chosen = pixels[batch]
+        scores = model(image_patches(images, model.patch_size, chosen))
+        return {"loss": F.cross_entropy(scores, masks[chosen[:, 0], chosen[:, 1], chosen[:, 2]])}
+
+    model.train()
+    return fit_minibatches(optimizer, epochs, epoch_batches, batch_losses, progress=progress)
 
 
 @torch.no_grad()

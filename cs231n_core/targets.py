@@ -111,41 +111,49 @@ SECTIONS = (
         "cs231n_core/pytorch_challenge.py": _same_names("challenge_setup"),
     }),
     # ---- assignment3 ----
-    Section("architectures", "assignment3", "CNNArchitectures.ipynb", 15, {
+    Section("architectures", "assignment3", "CNNArchitectures.ipynb", 12, {
         "cs231n_core/architectures.py": _same_names(
             "alexnet", "vgg16", "Inception", "googlenet", "BasicBlock", "Bottleneck", "resnet18",
             "Fire", "squeezenet"),
     }),
-    Section("cnn_practice", "assignment3", "CNNArchitectures.ipynb", 10, {
+    Section("cnn_practice", "assignment3", "CNNArchitectures.ipynb", 8, {
         "cs231n_core/architectures.py": _same_names(
             "receptive_field", "count_params_and_flops", "RandomHorizontalFlip", "RandomCrop",
             "ColorJitter", "conv_fft"),
     }),
-    Section("detection", "assignment3", "Detection.ipynb", 12, {
+    Section("detection", "assignment3", "Detection.ipynb", 10, {
         "cs231n_core/detection.py": _same_names(
             "box_iou", "nms", "batched_nms", "generate_anchors", "encode_boxes", "decode_boxes",
             "match_anchors"),
     }),
-    Section("detector", "assignment3", "Detection.ipynb", 8, {
+    Section("detector", "assignment3", "Detection.ipynb", 6, {
         "cs231n_core/detection.py": _same_names(
             "DigitDetector", "detection_loss", "mean_average_precision"),
     }),
-    Section("segmentation", "assignment3", "Detection.ipynb", 5, {
+    Section("segmentation", "assignment3", "Detection.ipynb", 6, {
         "cs231n_core/segmentation.py": _same_names("Upsample2x", "SegmentationFCN", "mean_iou"),
     }),
-    Section("network_visualization", "assignment3", "NetworkVisualization.ipynb", 15, {
+    Section("roi_ops", "assignment3", "TwoStageDetection.ipynb", 6, {
+        "cs231n_core/roi_ops.py": _same_names("roi_pool", "roi_align"),
+    }),
+    Section("two_stage", "assignment3", "TwoStageDetection.ipynb", 10, {
+        "cs231n_core/two_stage.py": _same_names(
+            "rpn_targets", "rpn_loss", "rpn_proposals", "roi_targets", "box_head_loss", "mask_loss",
+            "paste_masks"),
+    }),
+    Section("network_visualization", "assignment3", "NetworkVisualization.ipynb", 12, {
         "cs231n_core/visualization.py": _same_names(
             "compute_saliency_maps", "occlusion_map", "grad_cam", "make_fooling_image",
             "class_visualization_update_step"),
     }),
-    Section("style_transfer", "assignment3", "StyleTransfer.ipynb", 10, {
+    Section("style_transfer", "assignment3", "StyleTransfer.ipynb", 8, {
         "cs231n_core/visualization.py": _same_names(
             "content_loss", "gram_matrix", "style_loss", "tv_loss"),
     }),
-    Section("vae", "assignment3", "Generative.ipynb", 8, {
+    Section("vae", "assignment3", "Generative.ipynb", 7, {
         "cs231n_core/generative.py": _same_names("reparametrize", "vae_loss", "VAE", "CVAE"),
     }),
-    Section("gan", "assignment3", "Generative.ipynb", 12, {
+    Section("gan", "assignment3", "Generative.ipynb", 10, {
         "cs231n_core/generative.py": _same_names(
             "sample_noise", "discriminator", "generator", "discriminator_loss", "generator_loss",
             "ls_discriminator_loss", "ls_generator_loss", "build_dc_classifier",
@@ -252,6 +260,9 @@ NOTEBOOK_TARGETS = {
             "box_iou", "nms", "batched_nms", "generate_anchors", "encode_boxes",
             "decode_boxes", "match_anchors", "DigitDetector", "detection_loss",
             "mean_average_precision", "Upsample2x", "SegmentationFCN", "mean_iou"],
+        "TwoStageDetection.ipynb": [
+            "roi_pool", "roi_align", "rpn_targets", "rpn_loss", "rpn_proposals", "roi_targets",
+            "box_head_loss", "mask_loss", "paste_masks"],
         "NetworkVisualization.ipynb": ["compute_saliency_maps", "occlusion_map", "grad_cam",
                                        "make_fooling_image", "class_visualization_update_step"],
         "StyleTransfer.ipynb": ["content_loss", "gram_matrix", "style_loss", "tv_loss"],

@@ -124,7 +124,7 @@ def check(*sources):
 def test_every_notebook_is_what_its_source_builds():
     """CI's drift check: every stored notebook, byte for byte, and no notebook without a
     source."""
-    assert len(SOURCES) == len(NOTEBOOKS) == 19
+    assert len(SOURCES) == len(NOTEBOOKS) == 20
     result = subprocess.run([sys.executable, str(BUILD), "--check"], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -66,3 +66,12 @@ def expect_in_graph(t, value, what, sentence):
     if not torch.is_tensor(value) or not value.requires_grad:
         returned = "a tensor cut from the graph" if torch.is_tensor(value) else "a %s" % type(value).__name__
         t.wrong(returned, sentence, what)
+
+
+def two_stage_modules():
+    """torch and the library's roi_ops and two_stage modules, imported when a check runs
+    (the checks of the roi_ops and two_stage sections)."""
+    import torch
+
+    from cs231n_core import roi_ops, two_stage
+    return torch, roi_ops, two_stage

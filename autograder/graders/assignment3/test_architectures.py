@@ -1,5 +1,5 @@
 """Hidden graders of the landmark networks and their blocks (assignment 3,
-CNNArchitectures.ipynb; 15 of the assignment's 100 points).
+CNNArchitectures.ipynb; 12 of the assignment's 100 points).
 
 Networks are built in the worker on torch's "meta" device (torch.set_default_device):
 their parameters have shapes but no storage and no initialization, so VGG-16's 138M
@@ -34,7 +34,7 @@ from cs231n_core import data_utils
 from .arch_common import (ARCH, as_shape, batchnorm_eval, bn_state, conv2d, conv_bn_states, conv_state,
                           learnable_count, max_pool_3x3_same)
 
-SECTION_WEIGHT = 15
+SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VALUE_TOL = 1e-10  # float64 modules in evaluation mode against the NumPy reference: rounding only
 

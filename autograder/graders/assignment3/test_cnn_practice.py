@@ -1,4 +1,4 @@
-"""Hidden graders of CNNs in practice (assignment 3, CNNArchitectures.ipynb; 10 of the
+"""Hidden graders of CNNs in practice (assignment 3, CNNArchitectures.ipynb; 8 of the
 assignment's 100 points): receptive fields, the parameter and multiply-add counter,
 the augmentation transforms and convolution by the FFT.
 
@@ -21,7 +21,7 @@ from autograder.trusted.torch_steps import seed_of, tensor
 
 from .arch_common import ARCH, as_int
 
-SECTION_WEIGHT = 10
+SECTION_WEIGHT = 8
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 FFT_TOL = 1e-8     # float64 FFT convolution against the direct sum: about 1e-14 of round-off per product
 EXACT_TOL = 1e-12  # a transform that must leave a value as it is (a gray image under saturation)

@@ -1,4 +1,4 @@
-"""Hidden graders of the box operations of detection.py (assignment 3, 12 of 100 points).
+"""Hidden graders of the box operations of detection.py (assignment 3, 10 of 100 points).
 
 box_iou, nms, batched_nms, generate_anchors, encode_boxes, decode_boxes and
 match_anchors, each against a reference computed here: IoUs, anchors and deltas
@@ -21,7 +21,7 @@ from autograder.trusted.torch_steps import tensor
 
 from .detection_common import DETECTION, F32_TOL, VALUE_TOL, expect_indices, integer_boxes, random_boxes
 
-SECTION_WEIGHT = 12
+SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 NMS_BOXES = 5000
 NMS_THRESHOLDS = (0.3, 0.5, 0.7)

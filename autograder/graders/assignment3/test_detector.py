@@ -1,4 +1,4 @@
-"""Hidden graders of the detector of detection.py (assignment 3, 8 of 100 points).
+"""Hidden graders of the detector of detection.py (assignment 3, 6 of 100 points).
 
 detection_loss (its value and autograd's gradients against the reference, in float64),
 DigitDetector (its layers, its forward pass recomputed here from its own weights, and
@@ -25,7 +25,7 @@ from autograder.trusted.torch_steps import gradient_steps, leaf, state_arrays, t
 from .detection_common import (DETECTION, GRAD_TOL, MODULE_TOL, expect_state_shapes, finite_weights, random_boxes,
                                reference)
 
-SECTION_WEIGHT = 8
+SECTION_WEIGHT = 6
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 LOSS_TOL = 1e-10  # the detection loss in float64 against the NumPy reference: rounding only
 

@@ -1,6 +1,6 @@
-"""Hidden graders of the GANs (assignment 3, generative models: 12 of 100 points).
+"""Hidden graders of the GANs (assignment 3, generative models: 10 of 100 points).
 
-Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+Raw points: one per check, scaled to SECTION_WEIGHT.
 
 The losses are compared with NumPy references within 1e-7 (relative, float64), their
 gradients (autograd in the worker) within 1e-10; the networks' parameter counts are
@@ -25,7 +25,7 @@ from cs231n_core.fast_layers import conv_forward_fast, max_pool_forward_fast
 
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes, leaky_relu, linear_layers, mlp, sigmoid, softplus)
 
-SECTION_WEIGHT = 12
+SECTION_WEIGHT = 10
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 F32_LOSS_TOL = 1e-5  # float32 losses: their own rounding is about 1e-7 relative, summed over a batch
 

@@ -1,7 +1,7 @@
 """Hidden graders of saliency maps, fooling images, class visualization, occlusion and
-Grad-CAM (assignment 3, NetworkVisualization; 15 of 100 points).
+Grad-CAM (assignment 3, NetworkVisualization; 12 of 100 points).
 
-Raw points add up to SECTION_WEIGHT: each of the five targets is worth three points.
+Raw points: three per target, scaled to SECTION_WEIGHT.
 
 Every check runs the student's function in the worker on a network built there from
 torch's own layers, in float64, with weights sent from here: a small random RGB ConvNet
@@ -38,7 +38,7 @@ from autograder.trusted.torch_steps import leaf, tensor
 
 from . import vis_common as common
 
-SECTION_WEIGHT = 15
+SECTION_WEIGHT = 12
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VIS = "cs231n_core.visualization:"
 TOL = 1e-7

@@ -1,4 +1,4 @@
-"""Hidden graders of segmentation.py (assignment 3, 5 of 100 points).
+"""Hidden graders of segmentation.py (assignment 3, 6 of 100 points).
 
 Upsample2x (the four upsamplings against references written here, the transposed
 convolution with the layer's own weights), SegmentationFCN (its layers and its forward
@@ -22,7 +22,7 @@ from autograder.trusted.torch_steps import state_arrays, tensor
 
 from .detection_common import MODULE_TOL, SEGMENTATION, expect_state_shapes, finite_weights, reference
 
-SECTION_WEIGHT = 5
+SECTION_WEIGHT = 6
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 MODES = tuple("nearest bed_of_nails max_unpool transposed".split())  # the four upsampling modes
 

@@ -1,4 +1,4 @@
-"""Hidden graders of the style-transfer losses (assignment 3, StyleTransfer; 10 of 100
+"""Hidden graders of the style-transfer losses (assignment 3, StyleTransfer; 8 of 100
 points): gram_matrix, content_loss, style_loss and tv_loss.
 
 Raw points: two per target, scaled to SECTION_WEIGHT.
@@ -18,7 +18,7 @@ from autograder.trusted.expect import expect_close, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, tensor
 
-SECTION_WEIGHT = 10
+SECTION_WEIGHT = 8
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 VIS = "cs231n_core.visualization:"
 LOSS_TOL = 1e-3

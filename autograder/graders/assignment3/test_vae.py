@@ -1,7 +1,7 @@
-"""Hidden graders of the variational autoencoders (assignment 3, generative models: 8 of
+"""Hidden graders of the variational autoencoders (assignment 3, generative models: 7 of
 100 points).
 
-Raw points add up to SECTION_WEIGHT, so each is worth one point of the assignment.
+Raw points: one per check, scaled to SECTION_WEIGHT.
 
 reparametrize is random: its draws are judged by their statistics (the noise recovered
 as (z - mu) / sigma must look standard normal and independent, whatever logvar is),
@@ -27,7 +27,7 @@ from autograder.trusted.torch_steps import Probes, seed_of, state_arrays
 from .gen_common import (GEN, DETACHING, F64_TOL, LOSS_TOL, expect_layer_shapes,
                          linear_layers, mlp, sigmoid)
 
-SECTION_WEIGHT = 8
+SECTION_WEIGHT = 7
 WORKER_PRELOAD = ("torch",)  # its checks import torch: the zygote imports it once per run
 
 # --- reparametrize -------------------------------------------------------------------

@@ -144,14 +144,14 @@ def test_positional_encoding_buffer(shared):
     """the buffer pe (1, max_len, D): sines in even columns, cosines in odd ones, exponents 0, 0, 2, 2, ...; no parameters"""
     result, c = shared.get("PositionalEncoding", positional_problem)
     if int(np.asarray(result["parameter_tensors"])) != 0:
-        raise GradingFailure("%s has learnable parameters; the encoding is a fixed buffer "
-                             "(self.register_buffer), never trained" % c["what"])
+        raise wrong(result["parameter_tensors"], "%s has learnable parameters; the encoding is a fixed buffer "
+                    "(self.register_buffer), never trained" % c["what"], c["what"] + ": parameter tensors")
     expected = positional_encoding(c["length"], c["dim"])[None]
     expect_matches(result, "pe", expected, PE_TOL, c["what"] + ": the buffer pe")
     shape = tuple(int(np.asarray(v)) for v in result["default_shape"])
     if shape != (1, 5000, c["dim"]):
-        raise GradingFailure("PositionalEncoding(%d): pe has shape %s, expected (1, 5000, %d) (max_len=5000 "
-                             "by default)" % (c["dim"], shape, c["dim"]))
+        raise wrong(np.array(shape), "PositionalEncoding(%d): pe has shape %s, expected (1, 5000, %d) "
+                    "(max_len=5000 by default)" % (c["dim"], shape, c["dim"]), "the default pe's shape")
 
 
 def encoding_outputs(c):
@@ -310,11 +310,12 @@ def test_captioning_causal(shared):
                                  % (c["what"], DETACHING))
         reached = np.abs(np.asarray(grads[0])).sum(axis=1) > 0
         if reached[distinct[position + 1:]].any():
-            raise GradingFailure("%s: the scores at a position depend on later words; mask them in the "
-                                 "decoder's self-attention (a lower-triangular tgt_mask)" % c["what"])
+            raise wrong(grads[0], "%s: the scores at a position depend on later words; mask them in the "
+                        "decoder's self-attention (a lower-triangular tgt_mask)" % c["what"],
+                        c["what"] + ": no later word reached")
         if not reached[distinct[:position + 1]].all():
-            raise GradingFailure("%s: the scores at a position ignore an earlier word or the word itself"
-                                 % c["what"])
+            raise wrong(grads[0], "%s: the scores at a position ignore an earlier word or the word itself"
+                        % c["what"], c["what"] + ": every earlier word reached")
 
 
 # --- CaptioningTransformer: trained in the worker on captioned scenes --------------------------

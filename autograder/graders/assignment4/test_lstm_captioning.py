@@ -12,7 +12,7 @@ overflow a naive sigmoid. The LSTM captioning model is graded with CaptioningRNN
 import numpy as np
 import pytest
 
-from autograder.trusted.expect import GradingFailure, expect_close
+from autograder.trusted.expect import expect_close, wrong
 
 from .rnn_common import VALUE_TOL, graders_of, reference_outputs, student_forwards
 
@@ -49,6 +49,8 @@ def test_lstm_step_forward_large_activations(submission, rng):
     next_h, next_c = student_forwards(submission, "lstm_step_forward", [args])[0]
     for name, value, reference in zip(("next_h", "next_c"), (next_h, next_c),
                                       reference_outputs("lstm_step_forward", args)):
+        what = "lstm_step_forward's %s for activations around +-800" % name
         if not np.all(np.isfinite(value)):
-            raise GradingFailure("lstm_step_forward's %s is not finite for activations around +-800" % name)
-        expect_close(value, reference, VALUE_TOL, "lstm_step_forward's %s for activations around +-800" % name)
+            raise wrong(value, "lstm_step_forward's %s is not finite for activations around +-800" % name,
+                        what + ": finite")
+        expect_close(value, reference, VALUE_TOL, what)

@@ -27,7 +27,7 @@ import numpy as np
 import pytest
 
 from autograder.graders.graded import graded_on_shared
-from autograder.trusted.expect import GradingFailure, expect_array, expect_gradients
+from autograder.trusted.expect import GradingFailure, expect_array, expect_gradients, wrong
 from autograder.trusted.torch_steps import Probes, gradient_steps, seed_of
 
 from .transformer_common import (CAPTIONING, CAPTION_LENGTH, DETACHING, F64_TOL, GRAD_TOL, LAYERS, MAX_DIGITS,
@@ -144,14 +144,14 @@ def test_positional_encoding_buffer(shared):
     """the buffer pe (1, max_len, D): sines in even columns, cosines in odd ones, exponents 0, 0, 2, 2, ...; no parameters"""
     result, c = shared.get("PositionalEncoding", positional_problem)
     if int(np.asarray(result["parameter_tensors"])) != 0:
-        raise GradingFailure("%s has learnable parameters; the encoding is a fixed buffer "
-                             "(self.register_buffer), never trained" % c["what"])
+        raise wrong(result["parameter_tensors"], "%s has learnable parameters; the encoding is a fixed buffer "
+                    "(self.register_buffer), never trained" % c["what"], c["what"] + ": parameter tensors")
     expected = positional_encoding(c["length"], c["dim"])[None]
     expect_matches(result, "pe", expected, PE_TOL, c["what"] + ": the buffer pe")
     shape = tuple(int(np.asarray(v)) for v in result["default_shape"])
     if shape != (1, 5000, c["dim"]):
-        raise GradingFailure("PositionalEncoding(%d): pe has shape %s, expected (1, 5000, %d) (max_len=5000 "
-                             "by default)" % (c["dim"], shape, c["dim"]))
+        raise wrong(np.array(shape), "PositionalEncoding(%d): pe has shape %s, expected (1, 5000, %d) "
+                    "(max_len=5000 by default)" % (c["dim"], shape, c["dim"]), "the default pe's shape")
 
 
 def encoding_outputs(c):
@@ -310,11 +310,12 @@ def test_captioning_causal(shared):
                                  % (c["what"], DETACHING))
         reached = np.abs(np.asarray(grads[0])).sum(axis=1) > 0
         if reached[distinct[position + 1:]].any():
-            raise GradingFailure("%s: the scores at a position depend on later words; mask them in the "
-                                 "decoder's self-attention (a lower-triangular tgt_mask)" % c["what"])
+            raise wrong(grads[0], "%s: the scores at a position depend on later words; mask them in the "
+                        "decoder's self-attention (a lower-triangular tgt_mask)" % c["what"],
+                        c["what"] + ": no later word reached")
         if not reached[distinct[:position + 1]].all():
-            raise GradingFailure("%s: the scores at a position ignore an earlier word or the word itself"
-                                 % c["what"])
+            raise wrong(grads[0], "%s: the scores at a position ignore an earlier word or the word itself"
+                        % c["what"], c["what"] + ": every earlier word reached")
 
 
 # --- CaptioningTransformer: trained in the worker on captioned scenes --------------------------
@@ -394,22 +395,25 @@ def test_captioning_sample(shared):
     what = TRAINED_WHAT + ": sample(features, max_length=%d)" % (CAPTION_LENGTH + 2)
     samples = expect_array(result["samples"], (TRAIN["sampled"], CAPTION_LENGTH + 2), what)
     if samples.dtype.kind not in "iu":
-        raise GradingFailure("%s: dtype %s, expected integer word indices" % (what, samples.dtype))
+        raise wrong(samples, "%s: dtype %s, expected integer word indices" % (what, samples.dtype),
+                    what + ": dtype")
     expected, gap = greedy_captions(state, context["sampled"], TRAIN["heads"], TRAIN["layers"], SCENE_WORDS,
                                     CAPTION_LENGTH + 2)
-    wrong = np.any(samples != expected, axis=1)
-    if wrong.any() and gap > 1e-9:  # a near tie between two words may go either way
+    differ = np.any(samples != expected, axis=1)
+    if differ.any() and gap > 1e-9:  # a near tie between two words may go either way
         after_end = [caption[np.argmax(caption == SCENE_WORDS["<END>"]) + 1:] for caption in samples
                      if (caption == SCENE_WORDS["<END>"]).any()]
         if any((rest != SCENE_WORDS["<NULL>"]).any() for rest in after_end):
-            raise GradingFailure("%s: words follow <END> in %d of %d captions; once a caption has written "
-                                 "<END>, fill the rest of it with <NULL>" % (what, int(wrong.sum()), len(wrong)))
-        raise GradingFailure("%s: %d of %d captions differ from the greedy decoding of the model's own weights "
-                             "(from <START>, the highest-scoring word at each step, in evaluation mode)"
-                             % (what, int(wrong.sum()), len(wrong)))
+            raise wrong(samples, "%s: words follow <END> in %d of %d captions; once a caption has written "
+                        "<END>, fill the rest of it with <NULL>" % (what, int(differ.sum()), len(differ)),
+                        what + ": <NULL> after <END>")
+        raise wrong(samples, "%s: %d of %d captions differ from the greedy decoding of the model's own weights "
+                    "(from <START>, the highest-scoring word at each step, in evaluation mode)"
+                    % (what, int(differ.sum()), len(differ)), what + ": greedy decoding")
     if not bool(np.asarray(result["training_after"])):
-        raise GradingFailure("%s: the model was in training mode before sample and not after; put it back "
-                             "in the mode it was in" % what)
+        # The flag as text: False, a zero, would tell the diagnosis nothing.
+        raise wrong("training after sample: False", "%s: the model was in training mode before sample and not "
+                    "after; put it back in the mode it was in" % what, what + ": the mode restored")
 
 
 @pytest.mark.target("CaptioningTransformer")

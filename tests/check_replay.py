@@ -157,14 +157,15 @@ def patch_in_mistake(monkeypatch, mistake, module, names):
         monkeypatch.setattr(module, name, getattr(mutated, name))
 
 
-def assert_bank_mistake_fails(capsys, monkeypatch, mistake, module, names):
+def assert_bank_mistake_fails(capsys, monkeypatch, mistake, module, names, max_line=None):
     """Patch a mistake of the bank into module (patch_in_mistake) and run its target's
     public checks: they fail, with a [FAIL] line last (or just before the [hint] that
-    names a known mistake)."""
+    names a known mistake), shorter than max_line characters when given."""
     patch_in_mistake(monkeypatch, mistake, module, names)
     result, out = run_check(capsys, mistake["target"])
     assert result is False, "%s passes the public checks of %s" % (mistake["id"], mistake["target"])
     lines = out.strip().splitlines()
     if lines[-1].startswith("[hint]"):  # a known mistake named after the failure
         lines.pop()
-    assert lines[-1].startswith("[FAIL]")
+    assert lines[-1].startswith("[FAIL]"), lines[-1]
+    assert max_line is None or len(lines[-1]) < max_line, lines[-1]

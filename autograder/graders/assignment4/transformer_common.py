@@ -327,8 +327,8 @@ def expect_dropout_behaviour(result, what):
     """Two passes in evaluation mode agree; two in training mode differ."""
     if not np.array_equal(result["eval_a"], result["eval_b"]):
         raise wrong((result["eval_a"], result["eval_b"]),
-                    "%s: two forward passes in evaluation mode differ; dropout must be off after "
-                    "model.eval() (use the module's nn.Dropout layers)" % what, "two passes in evaluation mode")
+                    "%s: two forward passes in evaluation mode differ; dropout must be off "
+                    "after model.eval() (use the module's nn.Dropout layers)" % what, "two passes in evaluation mode")
     if np.array_equal(result["train_a"], result["train_b"]):
         raise wrong((result["train_a"], result["train_b"]),
                     "%s: two forward passes in training mode with dropout 0.5 are the same; "

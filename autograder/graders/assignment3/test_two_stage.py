@@ -22,7 +22,7 @@ Raw points are scaled to SECTION_WEIGHT.
 import numpy as np
 
 from autograder.graders.graded import graded_on_shared
-from autograder.trusted.expect import expect_at_least, expect_gradients, expect_near, wrong
+from autograder.trusted.expect import GradingFailure, expect_at_least, expect_gradients, expect_near, wrong
 from autograder.trusted.submission import call, saved
 from autograder.trusted.torch_steps import gradient_steps, leaf, state_arrays, tensor, tensors
 
@@ -444,9 +444,26 @@ def trained_problem(rng):
     return steps, ["trained_state"], {"test": test}
 
 
-def held_out_instances(shared):
+def loss_checks(target):
+    """The checks against the reference of the loss whose trained check is graded."""
+    if target == "box_head_loss":
+        return [lambda shared: check_loss_pair(shared, BOX_HEAD_LOSS, "random", "box_head_loss of 12 regions"),
+                lambda shared: check_loss_pair(shared, BOX_HEAD_LOSS, "background",
+                                               "box_head_loss of 12 background regions")]
+    return [check_mask_loss]
+
+
+def held_out_instances(shared, target):
     """Detections and masks on the held-out scenes, made here by the reference MaskRCNN
-    with the weights the worker trained (computed once per grading run), and the scenes."""
+    with the weights the worker trained (computed once per grading run), and the scenes;
+    once `target`, the loss whose trained check this is, matches the reference (a wrong
+    loss is not worth a training run of its own, as for the captioners)."""
+    try:
+        for check in loss_checks(target):
+            check(shared)
+    except GradingFailure:
+        raise GradingFailure("MaskRCNN: not trained on digit scenes until %s matches the reference (see the "
+                             "checks above)" % target) from None
     result, context = shared.get("MaskRCNN", trained_problem)
     if "found" not in context:
         torch, _, two_stage = reference()
@@ -463,7 +480,7 @@ def held_out_instances(shared):
 def trained_box_map(shared):
     """Box mAP@0.5 (one class) of the trained Mask R-CNN on the held-out scenes."""
     _, detection, _ = reference()
-    found, test = held_out_instances(shared)
+    found, test = held_out_instances(shared, "box_head_loss")
     value, _ = detection.mean_average_precision(found["boxes"], found["scores"], agnostic(found["scores"]),
                                                 test["boxes"], agnostic(test["labels"]), 1)
     return value if value == value else 0.0
@@ -472,7 +489,7 @@ def trained_box_map(shared):
 def trained_mask_ap(shared):
     """Mask AP@0.5 (one class) of the trained Mask R-CNN on the held-out scenes."""
     _, _, two_stage = reference()
-    found, test = held_out_instances(shared)
+    found, test = held_out_instances(shared, "mask_loss")
     value, _ = two_stage.mask_average_precision(found["masks"], found["scores"], agnostic(found["scores"]),
                                                 two_stage.scene_instance_masks(test), agnostic(test["labels"]), 1)
     return value if value == value else 0.0

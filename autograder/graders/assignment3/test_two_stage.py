@@ -444,13 +444,9 @@ def trained_problem(rng):
     return steps, ["trained_state"], {"test": test}
 
 
-def loss_checks(target):
-    """The checks against the reference of the loss whose trained check is graded."""
-    if target == "box_head_loss":
-        return [lambda shared: check_loss_pair(shared, BOX_HEAD_LOSS, "random", "box_head_loss of 12 regions"),
-                lambda shared: check_loss_pair(shared, BOX_HEAD_LOSS, "background",
-                                               "box_head_loss of 12 background regions")]
-    return [check_mask_loss]
+# The graders of each loss against the reference, run before its trained check.
+LOSS_GRADERS = {"box_head_loss": (test_box_head_loss_values_and_gradients, test_box_head_loss_background_only),
+                "mask_loss": (test_mask_loss,)}
 
 
 def held_out_instances(shared, target):
@@ -459,8 +455,8 @@ def held_out_instances(shared, target):
     once `target`, the loss whose trained check this is, matches the reference (a wrong
     loss is not worth a training run of its own, as for the captioners)."""
     try:
-        for check in loss_checks(target):
-            check(shared)
+        for grader in LOSS_GRADERS[target]:
+            grader(shared)
     except GradingFailure:
         raise GradingFailure("MaskRCNN: not trained on digit scenes until %s matches the reference (see the "
                              "checks above)" % target) from None
